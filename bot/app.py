@@ -1,0 +1,104 @@
+"""The app factory: one Bolt App per process, every listener registered explicitly."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+
+from bot import logs
+from bot.config import Settings
+from bot.db import Database
+from bot.deps import DEPS_KEY, Deps
+from bot.playbooks import PlaybookLibrary
+from bot.services.errors import DomainError
+from bot.slack.client import UserDirectory, make_client
+from bot.slack.guard import actor_user_id, make_actor_guard
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    db: Database | None = None,
+    playbooks: PlaybookLibrary | None = None,
+    client: WebClient | None = None,
+) -> App:
+    client = client or make_client(settings)
+    deps = Deps(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        playbooks=playbooks or PlaybookLibrary.load(settings.templates_dir),
+        users=UserDirectory(client),
+    )
+    app = App(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret,
+        client=client,
+        process_before_response=False,
+    )
+    app.use(_request_context(deps))
+    app.use(make_actor_guard(deps.users, functools.cache(lambda: _own_team(client))))
+    app.error(_handle_error)
+    from handlers import register_handlers
+
+    register_handlers(app)
+    return app
+
+
+def _own_team(client: WebClient) -> tuple[str, str | None]:
+    auth = client.auth_test()
+    return auth["team_id"], auth.get("enterprise_id")
+
+
+def _request_context(deps: Deps) -> Callable[..., Any]:
+    def attach_deps(body: dict[str, Any], context: BoltContext, next: Callable) -> Any:
+        context[DEPS_KEY] = deps
+        logs.request_id.set(logs.new_request_id())
+        logs.slack_user.set(actor_user_id(body) or "-")
+        logs.slack_command.set(_describe(body))
+        log.info("request")
+        return next()
+
+    return attach_deps
+
+
+def _describe(body: dict[str, Any]) -> str:
+    if body.get("command"):
+        return f"{body['command']} {str(body.get('text', '')).split(' ', 1)[0]}".strip()
+    kind = body.get("type", "")
+    if kind == "block_actions":
+        return "action:" + ",".join(a.get("action_id", "") for a in body.get("actions", []))
+    if kind in ("view_submission", "view_closed"):
+        return f"{kind}:{body.get('view', {}).get('callback_id', '')}"
+    if kind in ("shortcut", "message_action"):
+        return f"shortcut:{body.get('callback_id', '')}"
+    if kind == "event_callback":
+        return "event:" + str(body.get("event", {}).get("type", ""))
+    return kind or "-"
+
+
+def _handle_error(
+    error: Exception, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> BoltResponse | None:
+    """Domain errors become a friendly ephemeral reply; anything else is logged with a reference."""
+    if isinstance(error, DomainError):
+        message = str(error)
+        log.info("domain error: %s", message)
+    else:
+        reference = logs.request_id.get()
+        log.error("unexpected error", exc_info=error)
+        message = f"Something went wrong on our side (reference `{reference}`). Please try again."
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
+    user = actor_user_id(body)
+    if context.respond is not None and (body.get("response_url") or body.get("command")):
+        context.respond(text=message, response_type="ephemeral", replace_original=False)
+    elif channel and user:
+        client.chat_postEphemeral(channel=channel, user=user, text=message)
+    elif user:
+        client.chat_postMessage(channel=user, text=message)
+    return None

@@ -1,0 +1,49 @@
+"""Business-day arithmetic for due dates. Weekends are skipped."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+FRIDAY = 4
+SATURDAY = 5
+
+
+def is_business_day(day: date) -> bool:
+    return day.weekday() < SATURDAY
+
+
+def add_business_days(start: date, days: int) -> date:
+    """The date `days` business days after `start` (0 gives `start` itself, moved off a weekend)."""
+    current = start
+    while not is_business_day(current):
+        current += timedelta(days=1)
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if is_business_day(current):
+            remaining -= 1
+    return current
+
+
+def business_days_between(start: date, end: date) -> int:
+    """Business days after `start` up to and including `end` (negative when `end` is earlier)."""
+    if end < start:
+        return -business_days_between(end, start)
+    count = 0
+    current = start
+    while current < end:
+        current += timedelta(days=1)
+        if is_business_day(current):
+            count += 1
+    return count
+
+
+def not_on_friday(day: date) -> date:
+    """A launch day: a business day, and not a Friday, which would leave a weekend without
+    support; a Friday or a weekend day moves to the next Monday."""
+    day = add_business_days(day, 0)
+    return day + timedelta(days=3) if day.weekday() == FRIDAY else day
+
+
+def next_business_day(day: date) -> date:
+    return add_business_days(day + timedelta(days=1), 0)

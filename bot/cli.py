@@ -1,0 +1,92 @@
+"""The `onboard` console script."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import SettingsError, load_settings
+from bot.logs import configure_logging
+from bot.playbooks import PlaybookError, PlaybookLibrary
+
+log = logging.getLogger("onboard")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="onboard", description="Customer onboarding in Slack.")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    verbs.add_parser("serve", help="run the Slack app over HTTP (POST /slack/events, GET /healthz)")
+    verbs.add_parser("socket", help="run the Slack app in Socket Mode (needs SLACK_APP_TOKEN)")
+    db = verbs.add_parser("db", help="database maintenance")
+    db_verbs = db.add_subparsers(dest="db_verb", required=True)
+    db_verbs.add_parser("upgrade", help="apply migrations")
+    playbooks = verbs.add_parser("playbooks", help="playbook files")
+    playbook_verbs = playbooks.add_subparsers(dest="playbooks_verb", required=True)
+    playbook_verbs.add_parser("check", help="validate every playbook file")
+    demo = verbs.add_parser("demo", help="show Onboard at work without Slack (SQLite)")
+    demo.add_argument("--database", default="sqlite:///onboard-demo.db",
+                      help="where the demo keeps its data (default: %(default)s)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (SettingsError, PlaybookError) as exc:
+        print(f"onboard: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.verb == "demo":
+        from bot.demo import run_demo
+
+        return run_demo(args.database)
+    if args.verb == "playbooks":
+        settings = load_settings(require_slack=False)
+        library = PlaybookLibrary.load(settings.templates_dir)
+        for playbook in library:
+            print(f"ok  {playbook.key:<12} {playbook.segment:<12} "
+                  f"{len(playbook.milestones)} milestones, {len(playbook.checklist)} checklist items")
+        return 0
+    if args.verb == "db":
+        from bot.db import Database
+
+        settings = load_settings(require_slack=False)
+        Database(settings.database_url).upgrade()
+        print("database is up to date")
+        return 0
+    configure_logging()
+    settings = load_settings()
+    if args.verb == "socket" and not settings.slack_app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    return _serve(settings, socket_mode=args.verb == "socket")
+
+
+def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-def]
+    from bot.app import create_app
+    from bot.db import Database
+
+    library = PlaybookLibrary.load(settings.templates_dir)
+    db = Database(settings.database_url)
+    db.upgrade()
+    app = create_app(settings, db=db, playbooks=library)
+    if socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("starting in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token).start()
+        return 0
+    from bot.server import create_server, make_wsgi_app
+
+    server = create_server(make_wsgi_app(app, db), host="0.0.0.0", port=settings.port)
+    log.info("listening on port %s", settings.port)
+    server.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Settings read from the environment, validated once at start-up.
+
+A missing or malformed setting raises `SettingsError` naming it; the CLI turns that into one
+line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATES_DIR = ROOT_DIR / "templates"
+DEFAULT_DATABASE_URL = "sqlite:///onboard.db"
+SLACK_API_URL = "https://slack.com/api/"
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "UTC"
+    port: int = 3000
+    templates_dir: Path = DEFAULT_TEMPLATES_DIR
+    # Whether the handoff modal's "create a private internal channel" box starts ticked.
+    create_internal_channel: bool = True
+    internal_channel_template: str = "onb-{company}"
+    admin_user_ids: frozenset[str] = field(default_factory=frozenset)
+    admin_usergroup_id: str = ""
+    escalation_channel_id: str = ""
+    # Stall-alert thresholds (domain.md, "Stall and warning signals").
+    renotify_days: int = 3
+    delayed_max_days: int = 3
+    blocker_max_days: int = 2
+    kickoff_business_days: int = 3
+    silence_days: int = 7
+    multiple_delays: int = 3
+    min_stakeholders: int = 2
+    handoff_max_future_days: int = 365
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    raw = env.get("SLACK_API_URL", "").strip() or SLACK_API_URL
+    if not re.match(r"^https?://[^\s/]+", raw):
+        raise SettingsError(f"SLACK_API_URL must be an http(s) URL, got {raw!r}")
+    return raw if raw.endswith("/") else raw + "/"
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    name = env.get("ONBOARD_TIMEZONE", "").strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"ONBOARD_TIMEZONE is not a known time zone: {name!r}") from None
+    return name
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    if url.startswith("postgres://") or url.startswith("postgresql://"):
+        # Heroku-style URLs name no driver; we ship psycopg 3.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if not re.match(r"^(sqlite|postgresql\+psycopg)://", url):
+        raise SettingsError(
+            "DATABASE_URL must start with sqlite:// or postgresql+psycopg://, "
+            f"got {url.split('://', 1)[0]!r}"
+        )
+    return url
+
+
+def _admins(env: Mapping[str, str]) -> tuple[frozenset[str], str]:
+    users: set[str] = set()
+    group = ""
+    for item in re.split(r"[,\s]+", env.get("ONBOARD_ADMINS", "").strip()):
+        if not item:
+            continue
+        if _USER_ID.match(item):
+            users.add(item)
+        elif _USERGROUP_ID.match(item) and not group:
+            group = item
+        else:
+            raise SettingsError(
+                f"ONBOARD_ADMINS must list Slack user ids (U…) or one user group id (S…), "
+                f"got {item!r}"
+            )
+    return frozenset(users), group
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool = True) -> Settings:
+    """Read settings from `env` (default: the process environment)."""
+    env = os.environ if env is None else env
+    if require_slack:
+        for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
+            if not env.get(name, "").strip():
+                raise SettingsError(f"{name} is not set")
+        if not env["SLACK_BOT_TOKEN"].strip().startswith("xoxb-"):
+            raise SettingsError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    template = env.get("ONBOARD_INTERNAL_CHANNEL_TEMPLATE", "").strip() or "onb-{company}"
+    if "{company}" not in template:
+        raise SettingsError("ONBOARD_INTERNAL_CHANNEL_TEMPLATE must contain {company}")
+    admin_users, admin_group = _admins(env)
+    templates_dir = Path(env.get("ONBOARD_TEMPLATES_DIR", "").strip() or DEFAULT_TEMPLATES_DIR)
+    if not templates_dir.is_dir():
+        raise SettingsError(f"ONBOARD_TEMPLATES_DIR is not a directory: {templates_dir}")
+    return Settings(
+        slack_bot_token=env.get("SLACK_BOT_TOKEN", "").strip(),
+        slack_signing_secret=env.get("SLACK_SIGNING_SECRET", "").strip(),
+        slack_app_token=env.get("SLACK_APP_TOKEN", "").strip(),
+        slack_api_url=_api_url(env),
+        database_url=_database_url(env),
+        timezone=_timezone(env),
+        port=_int(env, "PORT", 3000, minimum=1),
+        templates_dir=templates_dir,
+        create_internal_channel=_bool(env, "ONBOARD_CREATE_INTERNAL_CHANNEL", True),
+        internal_channel_template=template,
+        admin_user_ids=admin_users,
+        admin_usergroup_id=admin_group,
+        escalation_channel_id=env.get("ONBOARD_ESCALATION_CHANNEL", "").strip(),
+        renotify_days=_int(env, "ONBOARD_RENOTIFY_DAYS", 3, minimum=1),
+        delayed_max_days=_int(env, "ONBOARD_DELAYED_MAX_DAYS", 3, minimum=1),
+        blocker_max_days=_int(env, "ONBOARD_BLOCKER_MAX_DAYS", 2, minimum=1),
+        kickoff_business_days=_int(env, "ONBOARD_KICKOFF_BUSINESS_DAYS", 3, minimum=1),
+        silence_days=_int(env, "ONBOARD_SILENCE_DAYS", 7, minimum=1),
+        multiple_delays=_int(env, "ONBOARD_MULTIPLE_DELAYS", 3, minimum=2),
+        min_stakeholders=_int(env, "ONBOARD_MIN_STAKEHOLDERS", 2, minimum=1),
+        handoff_max_future_days=_int(env, "ONBOARD_HANDOFF_MAX_DAYS", 365, minimum=1),
+    )

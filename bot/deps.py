@@ -1,0 +1,33 @@
+"""What handlers need besides the Bolt arguments, built once by the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from slack_bolt import BoltContext
+
+from bot.config import Settings
+from bot.db import Database
+from bot.playbooks import PlaybookLibrary
+from bot.slack.client import UserDirectory
+
+DEPS_KEY = "onboard"
+
+
+@dataclass(frozen=True)
+class Deps:
+    settings: Settings
+    db: Database
+    playbooks: PlaybookLibrary
+    users: UserDirectory
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().astimezone(self.settings.tz).date()
+
+
+def deps_of(context: BoltContext) -> Deps:
+    return context[DEPS_KEY]

@@ -1,0 +1,376 @@
+"""Typed SQLAlchemy 2 models. Timestamps are timezone-aware UTC; calendar dates are `date`."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and always returns them aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class OnboardingStatus(enum.StrEnum):
+    ACTIVE = "active"
+    HYPERCARE = "hypercare"
+    CLOSED = "closed"
+
+
+class MilestoneStatus(enum.StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+    BLOCKED = "blocked"
+    WAIVED = "waived"
+
+
+class StakeholderRole(enum.StrEnum):
+    EXECUTIVE_SPONSOR = "executive_sponsor"
+    CHAMPION = "champion"
+    TECHNICAL_LEAD = "technical_lead"
+    END_USER_CHAMPION = "end_user_champion"
+    DETRACTOR = "detractor"
+
+    @property
+    def label(self) -> str:
+        return {
+            "executive_sponsor": "Executive sponsor",
+            "champion": "Project lead (champion)",
+            "technical_lead": "Technical lead",
+            "end_user_champion": "End-user champion",
+            "detractor": "Detractor",
+        }[self.value]
+
+
+class Severity(enum.StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Onboarding(Base):
+    __tablename__ = "onboarding"
+    __table_args__ = (
+        # One open onboarding per company; closed ones may repeat (a renewal re-onboards).
+        Index(
+            "uq_onboarding_open_company",
+            "company_key",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    company_key: Mapped[str] = mapped_column(String(200), index=True)
+    website: Mapped[str] = mapped_column(String(300), default="")
+    industry: Mapped[str] = mapped_column(String(200), default="")
+    company_size: Mapped[str] = mapped_column(String(100), default="")
+    arr: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    contract_term: Mapped[str] = mapped_column(String(100), default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    segment: Mapped[str] = mapped_column(String(40))
+    playbook: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default=OnboardingStatus.ACTIVE)
+    csm_user_id: Mapped[str] = mapped_column(String(32))
+    ae_user_id: Mapped[str] = mapped_column(String(32))
+    customer_channel_id: Mapped[str | None] = mapped_column(String(32))
+    internal_channel_id: Mapped[str | None] = mapped_column(String(32))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    why_bought: Mapped[str] = mapped_column(Text, default="")
+    alternatives: Mapped[str] = mapped_column(Text, default="")
+    systems: Mapped[str] = mapped_column(Text, default="")
+    sso: Mapped[str] = mapped_column(Text, default="")
+    data_migration: Mapped[str] = mapped_column(Text, default="")
+    constraints: Mapped[str] = mapped_column(Text, default="")
+    out_of_scope: Mapped[str] = mapped_column(Text, default="")
+    hard_deadlines: Mapped[str] = mapped_column(Text, default="")
+    target_first_value_date: Mapped[date | None] = mapped_column(Date)
+    target_go_live_date: Mapped[date | None] = mapped_column(Date)
+    handoff_score: Mapped[int] = mapped_column(Integer, default=0)
+    handoff_missing: Mapped[list[str]] = mapped_column(default=list)
+    # The Slack view id of the submitted handoff: a second submission of the same view is a no-op.
+    handoff_view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    first_value_at: Mapped[datetime | None]
+    go_live_at: Mapped[datetime | None]
+    hypercare_ends_on: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None]
+    last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    phases: Mapped[list[Phase]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="Phase.position"
+    )
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="Milestone.position"
+    )
+    checklist_items: Mapped[list[ChecklistItem]] = relationship(
+        back_populates="onboarding",
+        cascade="all, delete-orphan",
+        order_by="ChecklistItem.position",
+    )
+    stakeholders: Mapped[list[Stakeholder]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="Stakeholder.id"
+    )
+    success_criteria: Mapped[list[SuccessCriterion]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="SuccessCriterion.id"
+    )
+    commitments: Mapped[list[Commitment]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="Commitment.id"
+    )
+    risks: Mapped[list[Risk]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="Risk.id"
+    )
+    blockers: Mapped[list[Blocker]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="Blocker.id"
+    )
+    activity: Mapped[list[ActivityEntry]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="ActivityEntry.id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != OnboardingStatus.CLOSED
+
+
+class Phase(Base):
+    __tablename__ = "phase"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(ForeignKey("onboarding.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    key: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(120))
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="phases")
+
+
+class Milestone(Base):
+    __tablename__ = "milestone"
+    __table_args__ = (Index("ix_milestone_due", "onboarding_id", "due_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(ForeignKey("onboarding.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    key: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(120))
+    phase_key: Mapped[str] = mapped_column(String(60))
+    due_date: Mapped[date] = mapped_column(Date)
+    is_first_value: Mapped[bool] = mapped_column(default=False)
+    is_go_live: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(20), default=MilestoneStatus.PENDING)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(32))
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="milestones")
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in (MilestoneStatus.COMPLETE, MilestoneStatus.WAIVED)
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    phase_key: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(String(500))
+    owner_role: Mapped[str] = mapped_column(String(40))
+    is_gate: Mapped[bool] = mapped_column(default=False)
+    done_at: Mapped[datetime | None]
+    done_by: Mapped[str | None] = mapped_column(String(32))
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="checklist_items")
+
+
+class Stakeholder(Base):
+    __tablename__ = "stakeholder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(40))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(320))
+    departed_at: Mapped[datetime | None]
+    last_contact_at: Mapped[datetime | None]
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="stakeholders")
+
+
+class SuccessCriterion(Base):
+    __tablename__ = "success_criterion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    target_date: Mapped[date | None] = mapped_column(Date)
+    met_at: Mapped[datetime | None]
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="success_criteria")
+
+
+class Commitment(Base):
+    __tablename__ = "commitment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    owner_user_id: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="commitments")
+
+
+class Risk(Base):
+    __tablename__ = "risk"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(10), default=Severity.MEDIUM)
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="risks")
+
+
+class Blocker(Base):
+    __tablename__ = "blocker"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    owner_user_id: Mapped[str] = mapped_column(String(32))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    opened_by: Mapped[str] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="blockers")
+
+
+class ActivityEntry(Base):
+    """Who changed what, when. Every change to an onboarding writes one."""
+
+    __tablename__ = "activity_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True
+    )
+    actor_user_id: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="activity")
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class OutboxMessage(Base):
+    """A post to Slack that must go out exactly once, identified by its idempotency key."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key", name="uq_outbox_message_idempotency_key"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(250))
+    kind: Mapped[str] = mapped_column(String(40))
+    onboarding_id: Mapped[int | None] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None]
+    # Post the message once, then edit it in place: `update_key` names the message it updates.
+    ts: Mapped[str | None] = mapped_column(String(32))
+    thread_of: Mapped[str | None] = mapped_column(String(250))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

@@ -1,0 +1,228 @@
+"""Forgiving parsers for what people actually type into the handoff modal.
+
+Each line parser returns the parsed items or raises `LineError` naming the line, so the modal
+can put the message next to the field.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from bot.models import Severity, StakeholderRole
+
+
+class LineError(ValueError):
+    """A line of a multi-line field could not be read; the message names the line."""
+
+
+_MONEY = re.compile(
+    r"^(?:usd|eur|gbp|[$€£])?\s*(?P<number>\d[\d,]*(?:\.\d+)?|\.\d+)\s*(?P<suffix>[km]|mm|thousand|million)?"
+    r"\s*(?:usd|eur|gbp|arr|acv|/\s*y(?:ea)?r|per year)?$",
+    re.IGNORECASE,
+)
+_MULTIPLIERS = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "mm": 1_000_000, "million": 1_000_000}
+_EMAIL = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[A-Za-z]{2,}$")
+_SLACK_USER = re.compile(r"^<?@?(?P<id>[UW][A-Z0-9]{2,})(?:\|[^>]*)?>?$")
+_ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+_LEGAL_SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co",
+                   "company", "gmbh", "ag", "sa", "plc", "bv", "pty", "srl", "oy", "ab"}
+
+_ROLE_ALIASES: dict[str, StakeholderRole] = {
+    "executive sponsor": StakeholderRole.EXECUTIVE_SPONSOR,
+    "exec sponsor": StakeholderRole.EXECUTIVE_SPONSOR,
+    "sponsor": StakeholderRole.EXECUTIVE_SPONSOR,
+    "economic buyer": StakeholderRole.EXECUTIVE_SPONSOR,
+    "project lead": StakeholderRole.CHAMPION,
+    "project lead champion": StakeholderRole.CHAMPION,
+    "champion": StakeholderRole.CHAMPION,
+    "project manager": StakeholderRole.CHAMPION,
+    "technical lead": StakeholderRole.TECHNICAL_LEAD,
+    "tech lead": StakeholderRole.TECHNICAL_LEAD,
+    "technical": StakeholderRole.TECHNICAL_LEAD,
+    "it lead": StakeholderRole.TECHNICAL_LEAD,
+    "end user champion": StakeholderRole.END_USER_CHAMPION,
+    "end user": StakeholderRole.END_USER_CHAMPION,
+    "power user": StakeholderRole.END_USER_CHAMPION,
+    "detractor": StakeholderRole.DETRACTOR,
+    "skeptic": StakeholderRole.DETRACTOR,
+}
+_SEVERITY_ALIASES = {
+    "critical": Severity.HIGH, "high": Severity.HIGH, "h": Severity.HIGH,
+    "medium": Severity.MEDIUM, "med": Severity.MEDIUM, "m": Severity.MEDIUM,
+    "low": Severity.LOW, "l": Severity.LOW,
+}
+
+
+def parse_money(text: str) -> Decimal | None:
+    """`$95K`, `95,000`, `95000`, `1.2M`, `USD 95k` -> Decimal; None when it is not an amount."""
+    match = _MONEY.match(text.strip())
+    if not match:
+        return None
+    number = match.group("number").replace(",", "")
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        return None
+    suffix = (match.group("suffix") or "").lower()
+    return (value * _MULTIPLIERS.get(suffix, 1)).quantize(Decimal("0.01"))
+
+
+def company_key(name: str) -> str:
+    """A comparison key: case, accents, punctuation and legal suffixes do not matter."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
+    words = re.findall(r"\w+", folded.lower())
+    while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)[:200]
+
+
+def lines_of(text: str) -> list[tuple[int, str]]:
+    """Non-empty lines with their 1-based numbers, bullets stripped."""
+    out = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = re.sub(r"^\s*(?:[-*•]|\d+[.)]|\[ ?\])\s+", "", raw).strip()
+        if line:
+            out.append((number, line))
+    return out
+
+
+def parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class StakeholderLine:
+    name: str
+    title: str
+    role: StakeholderRole
+    slack_user_id: str | None
+    email: str | None
+
+
+STAKEHOLDER_FORMAT = "Name | Title | Role | email or @user"
+
+
+def parse_role(text: str) -> StakeholderRole | None:
+    key = re.sub(r"[^a-z ]+", " ", text.lower())
+    key = re.sub(r"\s+", " ", key).strip()
+    return _ROLE_ALIASES.get(key)
+
+
+def parse_stakeholders(text: str) -> list[StakeholderLine]:
+    people = []
+    for number, line in lines_of(text):
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) != 4 or not parts[0]:
+            raise LineError(f"Line {number}: expected “{STAKEHOLDER_FORMAT}”, got “{line[:80]}”")
+        name, title, role_text, contact = parts
+        role = parse_role(role_text)
+        if role is None:
+            raise LineError(
+                f"Line {number}: unknown role “{role_text[:40]}”. Use executive sponsor, "
+                "champion, technical lead, end-user champion or detractor"
+            )
+        user = _SLACK_USER.match(contact)
+        if user:
+            people.append(StakeholderLine(name, title, role, user.group("id"), None))
+        elif _EMAIL.match(contact):
+            people.append(StakeholderLine(name, title, role, None, contact))
+        else:
+            raise LineError(f"Line {number}: “{contact[:60]}” is neither an email nor a @user")
+    return people
+
+
+@dataclass(frozen=True)
+class DatedLine:
+    text: str
+    due: date | None
+
+
+def parse_dated_lines(text: str) -> list[DatedLine]:
+    """`text | 2026-12-31` or `text (by 2026-12-31)`; the date is optional."""
+    items = []
+    for number, line in lines_of(text):
+        body, _, tail = line.rpartition("|") if "|" in line else (line, "", "")
+        due = None
+        if tail.strip():
+            due = parse_date(tail)
+            if due is None:
+                raise LineError(f"Line {number}: “{tail.strip()[:30]}” is not a date (YYYY-MM-DD)")
+        else:
+            found = _ISO_DATE.search(line)
+            if found:
+                due = parse_date(found.group(1))
+                if due is None:
+                    raise LineError(f"Line {number}: “{found.group(1)}” is not a valid date")
+        items.append(DatedLine(body.strip() or line, due))
+    return items
+
+
+@dataclass(frozen=True)
+class RiskLine:
+    text: str
+    severity: Severity
+
+
+def parse_risks(text: str) -> list[RiskLine]:
+    """`high: text`, `text | high` or just `text` (medium)."""
+    risks = []
+    for _number, line in lines_of(text):
+        head, sep, rest = line.partition(":")
+        if sep and head.strip().lower() in _SEVERITY_ALIASES and rest.strip():
+            risks.append(RiskLine(rest.strip(), _SEVERITY_ALIASES[head.strip().lower()]))
+            continue
+        body, sep, tail = line.rpartition("|")
+        if sep and tail.strip().lower() in _SEVERITY_ALIASES and body.strip():
+            risks.append(RiskLine(body.strip(), _SEVERITY_ALIASES[tail.strip().lower()]))
+            continue
+        risks.append(RiskLine(line, Severity.MEDIUM))
+    return risks
+
+
+def is_measurable(criterion: str) -> bool:
+    """A criterion with a number in it (a count, a percentage, a time) can be measured."""
+    return bool(re.search(r"\d", criterion))
+
+
+# Closed-won posts from a CRM: "Company: Acme", "ARR: $95K", "Industry: Manufacturing"...
+_PREFILL_KEYS = {
+    "company": "company_name", "account": "company_name", "customer": "company_name",
+    "company name": "company_name", "account name": "company_name",
+    "arr": "arr", "acv": "arr", "amount": "arr", "contract value": "arr", "deal size": "arr",
+    "industry": "industry", "website": "website", "url": "website", "domain": "website",
+    "size": "company_size", "employees": "company_size", "company size": "company_size",
+    "term": "contract_term", "contract term": "contract_term",
+    "start date": "start_date", "close date": "start_date", "start": "start_date",
+    "go live": "go_live_target", "go-live": "go_live_target", "go live target": "go_live_target",
+}
+
+
+def prefill_from_message(text: str) -> dict[str, str]:
+    """What a message says about a deal, keyed by handoff field; unknown parts are ignored."""
+    found: dict[str, str] = {}
+    for _number, line in lines_of(text or ""):
+        clean = re.sub(r"[*_`]", "", line)
+        key, sep, value = clean.partition(":")
+        field = _PREFILL_KEYS.get(key.strip().lower()) if sep else None
+        if field and value.strip() and field not in found:
+            found[field] = value.strip()[:200]
+    if "arr" not in found:
+        amount = re.search(r"[$€£]\s?\d[\d,.]*\s?[kKmM]?\b", text or "")
+        if amount:
+            found["arr"] = amount.group(0)
+    if "company_name" not in found:
+        first = re.sub(r"[*_`:]|closed[- ]won|🎉|!", " ", (text or "").split("\n", 1)[0], flags=re.I)
+        first = re.split(r"\s[-–—|]\s|[$€£]", first)[0].strip()
+        if first:
+            found["company_name"] = first[:200]
+    for field in ("start_date", "go_live_target"):
+        if field in found and parse_date(found[field]) is None:
+            del found[field]
+    return found

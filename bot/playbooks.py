@@ -1,0 +1,165 @@
+"""Playbooks are data: one YAML file per segment under `templates/playbooks/`.
+
+Loaded and validated at start-up; an error names the file and the field.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+OwnerRole = Literal["csm", "ae", "se", "customer", "champion", "sponsor", "technical_lead", "admin"]
+Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+
+
+class PlaybookError(ValueError):
+    """A playbook file is missing, unreadable or invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PhaseDef(_Strict):
+    key: Key
+    name: str = Field(min_length=1, max_length=120)
+
+
+class MilestoneDef(_Strict):
+    key: Key
+    name: str = Field(min_length=1, max_length=120)
+    phase: Key
+    offset_business_days: int = Field(ge=0, le=400)
+    first_value: bool = False
+    go_live: bool = False
+    done_when: str = ""
+
+
+class ChecklistItemDef(_Strict):
+    text: str = Field(min_length=1, max_length=300)
+    phase: Key
+    owner: OwnerRole
+
+
+class GateItemDef(_Strict):
+    group: Literal["technical", "operational", "business", "support"]
+    text: str = Field(min_length=1, max_length=300)
+    owner: OwnerRole
+
+
+class JourneyStepDef(_Strict):
+    key: Key
+    day: int = Field(ge=0, le=365)
+    message: str = Field(min_length=1, max_length=2000)
+    only_if_not_done: Key | None = None
+
+
+class Playbook(_Strict):
+    key: Key
+    segment: str = Field(min_length=1, max_length=40)
+    description: str = ""
+    arr_min: Decimal = Field(ge=0)
+    arr_max: Decimal | None = None
+    touch_model: str = ""
+    hypercare_business_days: int = Field(ge=1, le=60)
+    target_first_value_days: int = Field(ge=0)
+    phases: list[PhaseDef] = Field(min_length=1)
+    milestones: list[MilestoneDef] = Field(min_length=1)
+    checklist: list[ChecklistItemDef] = Field(default_factory=list)
+    gate: list[GateItemDef] = Field(default_factory=list)
+    journey: list[JourneyStepDef] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Playbook:
+        phase_keys = {p.key for p in self.phases}
+        _unique("phases", [p.key for p in self.phases])
+        _unique("milestones", [m.key for m in self.milestones])
+        for i, m in enumerate(self.milestones):
+            if m.phase not in phase_keys:
+                raise ValueError(f"milestones[{i}].phase: unknown phase {m.phase!r}")
+        for i, c in enumerate(self.checklist):
+            if c.phase not in phase_keys:
+                raise ValueError(f"checklist[{i}].phase: unknown phase {c.phase!r}")
+        for flag in ("first_value", "go_live"):
+            if sum(getattr(m, flag) for m in self.milestones) != 1:
+                raise ValueError(f"milestones: exactly one milestone must have {flag}: true")
+        if self.arr_max is not None and self.arr_max <= self.arr_min:
+            raise ValueError("arr_max: must be greater than arr_min")
+        return self
+
+    def covers(self, arr: Decimal) -> bool:
+        return arr >= self.arr_min and (self.arr_max is None or arr < self.arr_max)
+
+
+def _unique(field: str, keys: list[str]) -> None:
+    seen: set[str] = set()
+    for i, key in enumerate(keys):
+        if key in seen:
+            raise ValueError(f"{field}[{i}].key: duplicate key {key!r}")
+        seen.add(key)
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    return f"{where}: {first['msg']}"
+
+
+def load_playbook(path: Path) -> Playbook:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PlaybookError(f"{path}: cannot read playbook: {exc}") from None
+    if not isinstance(data, dict):
+        raise PlaybookError(f"{path}: a playbook must be a mapping of fields")
+    try:
+        return Playbook.model_validate(data)
+    except ValidationError as exc:
+        raise PlaybookError(f"{path}: {_describe(exc)}") from None
+
+
+class PlaybookLibrary:
+    """All playbooks of a templates directory, by key, checked for ARR coverage."""
+
+    def __init__(self, playbooks: list[Playbook]) -> None:
+        self._by_key = {p.key: p for p in playbooks}
+
+    @classmethod
+    def load(cls, templates_dir: Path) -> PlaybookLibrary:
+        folder = templates_dir / "playbooks"
+        paths = sorted(folder.glob("*.yml"))
+        if not paths:
+            raise PlaybookError(f"{folder}: no playbook files (*.yml)")
+        playbooks = [load_playbook(path) for path in paths]
+        keys = [p.key for p in playbooks]
+        if len(set(keys)) != len(keys):
+            raise PlaybookError(f"{folder}: two playbooks share a key")
+        library = cls(playbooks)
+        library._check_coverage(folder)
+        return library
+
+    def _check_coverage(self, folder: Path) -> None:
+        ordered = sorted(self._by_key.values(), key=lambda p: p.arr_min)
+        if ordered[0].arr_min != 0:
+            raise PlaybookError(f"{folder}: no playbook covers an ARR of 0 (arr_min)")
+        for lower, upper in zip(ordered, ordered[1:], strict=False):
+            if lower.arr_max != upper.arr_min:
+                raise PlaybookError(
+                    f"{folder}: ARR ranges of {lower.key} and {upper.key} must meet "
+                    f"(arr_max {lower.arr_max} vs arr_min {upper.arr_min})"
+                )
+        if ordered[-1].arr_max is not None:
+            raise PlaybookError(f"{folder}: the highest playbook ({ordered[-1].key}) needs no arr_max")
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(sorted(self._by_key.values(), key=lambda p: p.arr_min, reverse=True))
+
+    def get(self, key: str) -> Playbook | None:
+        return self._by_key.get(key)
+
+    def for_arr(self, arr: Decimal) -> Playbook:
+        return next(p for p in self._by_key.values() if p.covers(arr))

@@ -1,0 +1,77 @@
+"""Reading and changing an onboarding: lookup, acknowledgement."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Milestone, MilestoneStatus, Onboarding
+from bot.services.activity import record_activity
+from bot.services.errors import NotAllowed, NotFound
+
+HANDOFF_MILESTONE = "handoff"
+
+
+def get_onboarding(session: Session, onboarding_id: int) -> Onboarding:
+    onboarding = session.get(Onboarding, onboarding_id)
+    if onboarding is None:
+        raise NotFound(f"Onboarding #{onboarding_id} does not exist (it may have been removed).")
+    return onboarding
+
+
+def complete_milestone(
+    session: Session, milestone: Milestone, actor: str, *, now: datetime, on_date=None
+) -> bool:
+    """Mark a milestone complete (the caller commits). False when it already was."""
+    if milestone.is_done:
+        return False
+    milestone.status = MilestoneStatus.COMPLETE
+    milestone.completed_at = now
+    milestone.completed_on = on_date or now.date()
+    milestone.completed_by = actor
+    onboarding = milestone.onboarding
+    if milestone.is_first_value and onboarding.first_value_at is None:
+        onboarding.first_value_at = now
+    record_activity(
+        session, onboarding, actor, "milestone_completed", f"{milestone.name} complete", now=now,
+        data={"milestone": milestone.key},
+    )
+    return True
+
+
+def acknowledge_handoff(
+    session: Session, onboarding_id: int, actor: str, *, now: datetime
+) -> tuple[Onboarding, bool]:
+    """The receiving CSM acknowledges: the handoff milestone completes. Returns (onboarding,
+    whether this call acknowledged it; False when it already was)."""
+    onboarding = get_onboarding(session, onboarding_id)
+    if actor != onboarding.csm_user_id:
+        raise NotAllowed(
+            f"Only the receiving CSM (<@{onboarding.csm_user_id}>) can acknowledge this handoff."
+        )
+    if onboarding.acknowledged_at is not None:
+        return onboarding, False
+    onboarding.acknowledged_at = now
+    onboarding.acknowledged_by = actor
+    record_activity(session, onboarding, actor, "handoff_acknowledged", "Handoff acknowledged",
+                    now=now)
+    handoff = next((m for m in onboarding.milestones if m.key == HANDOFF_MILESTONE), None)
+    if handoff is not None:
+        complete_milestone(session, handoff, actor, now=now)
+    session.commit()
+    return onboarding, True
+
+
+def set_internal_channel(
+    session: Session, onboarding: Onboarding, channel_id: str, actor: str, *, now: datetime
+) -> None:
+    onboarding.internal_channel_id = channel_id
+    record_activity(session, onboarding, actor, "internal_channel_created",
+                    f"Internal channel <#{channel_id}> created", now=now)
+    session.commit()
+
+
+def find_by_company_key(session: Session, key: str) -> list[Onboarding]:
+    return list(session.scalars(select(Onboarding).where(Onboarding.company_key == key)))

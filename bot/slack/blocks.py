@@ -1,0 +1,100 @@
+"""Small Block Kit constructors that respect Slack's limits whatever the input size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.mrkdwn import Mrkdwn, escape, truncate
+
+Block = dict[str, Any]
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+SECTION_TEXT_MAX = 3000
+HEADER_TEXT_MAX = 150
+BUTTON_TEXT_MAX = 75
+OPTION_TEXT_MAX = 75
+CONTEXT_ELEMENTS_MAX = 10
+FALLBACK_TEXT_MAX = 3000
+MODAL_TITLE_MAX = 24
+INPUT_INITIAL_MAX = 3000
+
+
+def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(str(text) or " ", limit), "emoji": True}
+
+
+def md(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": truncate(_safe(text) or " ", limit)}
+
+
+def _safe(text: str) -> str:
+    return text if isinstance(text, Mrkdwn) else escape(text)
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text, HEADER_TEXT_MAX)}
+
+
+def section(text: str, accessory: dict[str, Any] | None = None, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": md(text)}
+    if accessory:
+        block["accessory"] = accessory
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def fields(items: list[str]) -> Block:
+    """A section of up to 10 two-column fields (2,000 characters each)."""
+    return {"type": "section", "fields": [md(item, 2000) for item in items[:10]]}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [md(t, 2000) for t in texts[:CONTEXT_ELEMENTS_MAX]]}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(
+    text: str, action_id: str, value: str = "", style: str | None = None, url: str | None = None
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text, BUTTON_TEXT_MAX),
+        "action_id": action_id,
+    }
+    if value:
+        element["value"] = value[:2000]
+    if style:
+        element["style"] = style
+    if url:
+        element["url"] = url
+    return element
+
+
+def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements[:25])}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def option(text: str, value: str) -> dict[str, Any]:
+    return {"text": plain(text, OPTION_TEXT_MAX), "value": value[:150]}
+
+
+def fit_message(blocks: list[Block], more_text: str = "") -> list[Block]:
+    """Cap a message at Slack's 50 blocks; the last block says what was left out."""
+    if len(blocks) <= MAX_MESSAGE_BLOCKS:
+        return blocks
+    kept = blocks[: MAX_MESSAGE_BLOCKS - 1]
+    left = len(blocks) - len(kept)
+    return [*kept, context(more_text or f"…and {left} more not shown here.")]
+
+
+def fallback_text(text: str) -> str:
+    """The notification text of a message: escaped and short."""
+    return truncate(_safe(text), FALLBACK_TEXT_MAX)

@@ -1,0 +1,132 @@
+"""The Slack Web API client and the few calls whose errors we turn into decisions."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import unicodedata
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+CHANNEL_NAME_MAX = 80
+
+
+def make_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A client for `SLACK_API_URL` that waits out 429s and retries 5xx and broken connections."""
+    return WebClient(
+        token=token or settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry=2),
+            RateLimitErrorRetryHandler(max_retry=3),
+            ServerErrorRetryHandler(max_retry=2),
+        ],
+    )
+
+
+def slack_error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or exc.response.status_code)
+
+
+def is_shared_externally(client: WebClient, channel_id: str) -> bool:
+    """True when another organisation may read the channel. When we cannot tell, assume it may."""
+    try:
+        channel = client.conversations_info(channel=channel_id)["channel"]
+    except SlackApiError as exc:
+        log.warning("conversations.info failed for %s: %s", channel_id, slack_error(exc))
+        return True
+    return bool(
+        channel.get("is_ext_shared")
+        or channel.get("is_pending_ext_shared")
+        or (channel.get("is_org_shared") and channel.get("is_ext_shared") is None)
+    )
+
+
+def post_in_channel(client: WebClient, channel_id: str, **message: Any) -> dict[str, Any]:
+    """chat.postMessage, joining a public channel first when the bot is not in it yet."""
+    try:
+        return client.chat_postMessage(channel=channel_id, **message).data  # type: ignore[return-value]
+    except SlackApiError as exc:
+        if slack_error(exc) != "not_in_channel":
+            raise
+    client.conversations_join(channel=channel_id)
+    return client.chat_postMessage(channel=channel_id, **message).data  # type: ignore[return-value]
+
+
+def channel_slug(text: str) -> str:
+    """Lowercase ASCII letters, digits and hyphens: what Slack accepts in a channel name."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9_-]+", "-", folded)).strip("-_")
+
+
+def internal_channel_name(template: str, company: str, attempt: int = 1) -> str:
+    """`onb-acme-manufacturing`, then `onb-acme-manufacturing-2`…, never over 80 characters."""
+    suffix = "" if attempt == 1 else f"-{attempt}"
+    prefix, _, rest = template.partition("{company}")
+    head, tail = channel_slug(prefix), channel_slug(rest)
+    fixed = len(head) + len(tail) + bool(head) + bool(tail) + len(suffix)
+    slug = channel_slug(company)[: CHANNEL_NAME_MAX - fixed].strip("-_") or "customer"
+    return "-".join(part for part in (head, slug, tail) if part) + suffix
+
+
+def create_private_channel(
+    client: WebClient, template: str, company: str, max_attempts: int = 20
+) -> str:
+    """Create the internal channel, stepping past names already taken; returns its id."""
+    for attempt in range(1, max_attempts + 1):
+        name = internal_channel_name(template, company, attempt)
+        try:
+            return client.conversations_create(name=name, is_private=True)["channel"]["id"]
+        except SlackApiError as exc:
+            if slack_error(exc) != "name_taken":
+                raise
+    raise RuntimeError(f"no free channel name for {company!r} after {max_attempts} attempts")
+
+
+class UserDirectory:
+    """users.info with a short cache: who is a guest, who belongs to another organisation."""
+
+    def __init__(self, client: WebClient, ttl_seconds: float = 300) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._lock = threading.Lock()
+
+    def user(self, user_id: str) -> dict[str, Any] | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(user_id)
+        if cached and now - cached[0] < self._ttl:
+            return cached[1]
+        try:
+            user = self._client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            if slack_error(exc) not in ("user_not_found", "user_not_visible"):
+                raise
+            user = None
+        with self._lock:
+            self._cache[user_id] = (now, user)
+        return user
+
+    def display_name(self, user_id: str) -> str:
+        try:
+            user = self.user(user_id)
+        except SlackApiError:
+            user = None
+        if not user:
+            return user_id
+        profile = user.get("profile") or {}
+        return profile.get("real_name") or user.get("real_name") or user.get("name") or user_id

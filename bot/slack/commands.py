@@ -1,0 +1,66 @@
+"""Parsing `/onboard` text and the help card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from bot.slack import blocks as bk
+from bot.slack.mrkdwn import Mrkdwn, escape
+
+HELP = [
+    ("new", "Start a sales-to-CS handoff (also: the “New handoff” shortcut)"),
+    ("help", "Show this help"),
+]
+
+
+@dataclass
+class CommandRequest:
+    name: str
+    args: str
+    user_id: str
+    channel_id: str
+    trigger_id: str
+    body: dict[str, Any]
+    ack: Ack
+    respond: Respond
+    client: WebClient
+    context: BoltContext
+
+    @property
+    def deps(self) -> Deps:
+        return deps_of(self.context)
+
+
+def parse_command(
+    body: dict[str, Any], *, client: WebClient, respond: Respond, context: BoltContext, ack: Ack
+) -> CommandRequest:
+    text = " ".join(str(body.get("text") or "").split())
+    name, _, args = text.partition(" ")
+    return CommandRequest(
+        name=name.lower() or "help",
+        args=args,
+        user_id=body.get("user_id", ""),
+        channel_id=body.get("channel_id", ""),
+        trigger_id=body.get("trigger_id", ""),
+        body=body,
+        ack=ack,
+        respond=respond,
+        client=client,
+        context=context,
+    )
+
+
+def help_blocks(unknown: str = "") -> list[bk.Block]:
+    lines = "\n".join(f"`/onboard {name}`  {escape(text)}" for name, text in HELP)
+    intro = (
+        Mrkdwn(f"I don't know `{escape(unknown[:50])}`. Here is what I can do:")
+        if unknown and unknown != "help"
+        else Mrkdwn("*Onboard* runs customer onboarding from Slack. Commands:")
+    )
+    return [bk.section(intro), bk.section(Mrkdwn(lines)),
+            bk.context("Example: `/onboard new` right after a deal closes.")]

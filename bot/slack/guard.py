@@ -1,0 +1,120 @@
+"""Only members of our own organisation may use Onboard, at every entry point.
+
+Users of another organisation can click buttons on our messages in a shared channel and open our
+modals, so the check runs as a global middleware on every request, not only on the command.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext, BoltResponse
+from slack_sdk.errors import SlackApiError
+
+from bot.slack import blocks as bk
+from bot.slack.client import UserDirectory
+
+log = logging.getLogger(__name__)
+
+REFUSAL = (
+    "Sorry, Onboard is only available to members of the team that installed it. "
+    "Ask your contact there for an update."
+)
+
+
+def actor_user_id(body: dict[str, Any]) -> str | None:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return user.get("id")
+    if isinstance(body.get("event"), dict):
+        event = body["event"]
+        return event.get("user") if isinstance(event.get("user"), str) else None
+    return body.get("user_id")
+
+
+def _actor_teams(body: dict[str, Any], context: BoltContext) -> set[str]:
+    """Every team id the payload attributes to the actor."""
+    teams = {context.actor_team_id} if context.actor_team_id else set()
+    user = body.get("user")
+    if isinstance(user, dict) and user.get("team_id"):
+        teams.add(user["team_id"])
+    for key in ("user_team_id", "user_team"):
+        if body.get(key):
+            teams.add(body[key])
+    event = body.get("event")
+    if isinstance(event, dict) and str(event.get("user_team", "")).startswith("T"):
+        teams.add(event["user_team"])
+    return teams
+
+
+def is_internal_user(
+    directory: UserDirectory, own_team_id: str, own_enterprise_id: str | None, user_id: str,
+    claimed_teams: set[str], actor_enterprise_id: str | None,
+) -> bool:
+    if any(team != own_team_id for team in claimed_teams):
+        return False
+    if own_enterprise_id and actor_enterprise_id and actor_enterprise_id != own_enterprise_id:
+        return False
+    user = directory.user(user_id)
+    if user is None or user.get("deleted"):
+        return False
+    if user.get("is_restricted") or user.get("is_ultra_restricted") or user.get("is_stranger"):
+        return False
+    return user.get("team_id") in (own_team_id, None) or (
+        bool(own_enterprise_id) and user.get("enterprise_user", {}).get("enterprise_id")
+        == own_enterprise_id
+    )
+
+
+def _refuse(body: dict[str, Any], client: Any) -> BoltResponse:
+    kind = body.get("type") or ("command" if body.get("command") else "")
+    if kind == "command":
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": REFUSAL})
+    if kind == "view_submission":
+        return BoltResponse(status=200, body={"response_action": "update", "view": refusal_view()})
+    if kind == "block_actions" and body.get("response_url"):
+        try:
+            client.chat_postEphemeral(
+                channel=(body.get("channel") or {}).get("id", ""),
+                user=body["user"]["id"], text=REFUSAL,
+            )
+        except SlackApiError as exc:
+            log.info("could not tell an external user they are refused: %s", exc)
+    elif kind in ("shortcut", "message_action") and body.get("trigger_id"):
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=refusal_view())
+        except SlackApiError as exc:
+            log.info("could not open the refusal modal: %s", exc)
+    return BoltResponse(status=200, body="")
+
+
+def refusal_view() -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": bk.plain("Onboard"),
+        "close": bk.plain("Close"),
+        "blocks": [bk.section(REFUSAL)],
+    }
+
+
+def make_actor_guard(
+    directory: UserDirectory, own_team: Callable[[], tuple[str, str | None]]
+) -> Callable[..., Any]:
+    """A Bolt middleware: anything done by a guest or another organisation's user stops here."""
+
+    def guard_actor(body: dict[str, Any], context: BoltContext, client: Any, next: Callable) -> Any:
+        if body.get("type") in ("url_verification", "ssl_check"):
+            return next()
+        user_id = actor_user_id(body)
+        if not user_id:
+            return next()
+        team_id, enterprise_id = own_team()
+        if is_internal_user(directory, team_id, enterprise_id, user_id,
+                            _actor_teams(body, context), context.actor_enterprise_id):
+            return next()
+        log.info("refused a request from a user outside the organisation or a guest")
+        return _refuse(body, client)
+
+    return guard_actor

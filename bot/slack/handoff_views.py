@@ -1,0 +1,330 @@
+"""The handoff modal (build and read back) and the messages a handoff produces."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.models import Onboarding, StakeholderRole
+from bot.playbooks import PlaybookLibrary
+from bot.services.handoff import COMPANY_NAME_MAX, HandoffField, HandoffForm
+from bot.slack import blocks as bk
+from bot.slack.ids import HandoffId
+from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, money, render, truncate
+
+F = HandoffField
+SEVERITY_ICON = {"high": ":red_circle:", "medium": ":large_orange_circle:", "low": ":white_circle:"}
+
+
+class HandoffMetadata(BaseModel):
+    """The modal's private_metadata: where it was opened from."""
+
+    channel_id: str | None = None
+    message_ts: str | None = None
+
+
+def _text_input(
+    field: HandoffField,
+    label: str,
+    *,
+    initial: str = "",
+    multiline: bool = False,
+    optional: bool = True,
+    placeholder: str = "",
+    hint: str = "",
+    max_length: int | None = None,
+) -> bk.Block:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": HandoffId.INPUT,
+        "multiline": multiline,
+    }
+    if initial:
+        element["initial_value"] = initial[: max_length or bk.INPUT_INITIAL_MAX]
+    if placeholder:
+        element["placeholder"] = bk.plain(placeholder, 150)
+    if max_length:
+        element["max_length"] = max_length
+    return _input(field, label, element, optional=optional, hint=hint)
+
+
+def _input(
+    field: HandoffField, label: str, element: dict[str, Any], *, optional: bool, hint: str = ""
+) -> bk.Block:
+    block: bk.Block = {
+        "type": "input",
+        "block_id": field,
+        "label": bk.plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = bk.plain(hint, 2000)
+    return block
+
+
+def _date_input(field: HandoffField, label: str, initial: date | None, optional: bool) -> bk.Block:
+    element: dict[str, Any] = {"type": "datepicker", "action_id": HandoffId.INPUT}
+    if initial:
+        element["initial_date"] = initial.isoformat()
+    return _input(field, label, element, optional=optional)
+
+
+def build_handoff_modal(
+    form: HandoffForm,
+    library: PlaybookLibrary,
+    *,
+    today: date,
+    metadata: HandoffMetadata | None = None,
+) -> dict[str, Any]:
+    """The sales-to-CS handoff modal, pre-filled with `form`."""
+    segment_options = [bk.option(f"{p.segment}", p.key) for p in library]
+    segment_element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": HandoffId.INPUT,
+        "placeholder": bk.plain("Automatic, from ARR"),
+        "options": segment_options,
+    }
+    if form.segment and library.get(form.segment):
+        segment_element["initial_option"] = next(
+            o for o in segment_options if o["value"] == form.segment
+        )
+    csm_element: dict[str, Any] = {"type": "users_select", "action_id": HandoffId.INPUT}
+    if form.csm_user_id:
+        csm_element["initial_user"] = form.csm_user_id
+    channel_element: dict[str, Any] = {
+        "type": "conversations_select",
+        "action_id": HandoffId.INPUT,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if form.customer_channel_id:
+        channel_element["initial_conversation"] = form.customer_channel_id
+    create_option = bk.option("Create a private internal channel", HandoffId.CREATE_CHANNEL_OPTION)
+    options_element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": HandoffId.INPUT,
+        "options": [create_option],
+    }
+    if form.create_internal_channel:
+        options_element["initial_options"] = [create_option]
+    view_blocks = [
+        bk.context(
+            "Everything the CSM needs to start without asking the customer again. "
+            "Fields marked optional still count towards the handoff score."
+        ),
+        bk.header("Company and contract"),
+        _text_input(F.COMPANY_NAME, "Company name", initial=form.company_name, optional=False,
+                    max_length=COMPANY_NAME_MAX, placeholder="Acme Manufacturing"),
+        _text_input(F.WEBSITE, "Website", initial=form.website, placeholder="https://acme.com"),
+        _text_input(F.INDUSTRY, "Industry", initial=form.industry),
+        _text_input(F.COMPANY_SIZE, "Company size", initial=form.company_size,
+                    placeholder="1,200 employees"),
+        _text_input(F.ARR, "ARR (contract value)", initial=form.arr, optional=False,
+                    placeholder="$95K", hint="Any of $95K, 95,000, 95000 or 1.2M."),
+        _text_input(F.CONTRACT_TERM, "Contract term", initial=form.contract_term,
+                    placeholder="12 months"),
+        _date_input(F.START_DATE, "Contract start date", form.start_date or today, False),
+        _input(F.CSM, "Receiving CSM", csm_element, optional=False),
+        _input(F.CUSTOMER_CHANNEL, "Customer channel", channel_element, optional=True,
+               hint="Where the customer talks with us. A channel shared with the customer "
+               "never gets internal details."),
+        _input(F.SEGMENT, "Segment (playbook)", segment_element, optional=True,
+               hint="Leave empty to pick it from the ARR."),
+        _input(F.OPTIONS, "Internal channel", options_element, optional=True),
+        bk.header("People"),
+        _text_input(F.STAKEHOLDERS, "Stakeholders, one per line", initial=form.stakeholders,
+                    multiline=True,
+                    placeholder="Dana Reyes | VP Operations | executive sponsor | dana@acme.com",
+                    hint="Name | Title | Role | email or @user. Roles: executive sponsor, "
+                    "champion, technical lead, end-user champion, detractor."),
+        bk.header("Why they bought"),
+        _text_input(F.WHY_BOUGHT, "Business drivers", initial=form.why_bought, multiline=True),
+        _text_input(F.ALTERNATIVES, "Alternatives considered", initial=form.alternatives,
+                    multiline=True),
+        _text_input(F.SUCCESS_CRITERIA, "Success criteria, one per line",
+                    initial=form.success_criteria, multiline=True,
+                    placeholder="Real-time visibility across 3 plants | 2027-01-31",
+                    hint="Measurable, as the customer said it. Optional target date after |."),
+        bk.header("Technical context"),
+        _text_input(F.SYSTEMS, "Systems to integrate", initial=form.systems,
+                    placeholder="SAP ERP, Salesforce"),
+        _text_input(F.SSO, "SSO", initial=form.sso, placeholder="Okta"),
+        _text_input(F.DATA_MIGRATION, "Data migration", initial=form.data_migration,
+                    multiline=True),
+        _text_input(F.CONSTRAINTS, "Technical constraints", initial=form.constraints,
+                    multiline=True),
+        bk.header("Promises, scope and risks"),
+        _text_input(F.PROMISES, "Promises made during the sale, one per line",
+                    initial=form.promises, multiline=True,
+                    hint="Each becomes a tracked commitment. Optional due date after |."),
+        _text_input(F.OUT_OF_SCOPE, "Explicitly out of scope", initial=form.out_of_scope,
+                    multiline=True),
+        _text_input(F.RISKS, "Risks and red flags, one per line", initial=form.risks,
+                    multiline=True, placeholder="high: IT team stretched by an ERP upgrade",
+                    hint="Start a line with high:, medium: or low: (medium if not given)."),
+        _text_input(F.HARD_DEADLINES, "Hard deadlines and blackout periods",
+                    initial=form.hard_deadlines, multiline=True),
+        _date_input(F.GO_LIVE_TARGET, "Go-live target", form.go_live_target, True),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": HandoffId.VIEW,
+        "title": bk.plain("New handoff", bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Hand off"),
+        "close": bk.plain("Cancel"),
+        "private_metadata": (metadata or HandoffMetadata()).model_dump_json(),
+        "blocks": view_blocks,
+    }
+
+
+def _value(values: dict[str, Any], field: HandoffField) -> dict[str, Any]:
+    return values.get(field, {}).get(HandoffId.INPUT, {}) or {}
+
+
+def _text(values: dict[str, Any], field: HandoffField) -> str:
+    return (_value(values, field).get("value") or "").strip()
+
+
+def _date(values: dict[str, Any], field: HandoffField) -> date | None:
+    raw = _value(values, field).get("selected_date")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def read_handoff_form(values: dict[str, Any]) -> HandoffForm:
+    """The one place that turns the modal's `view.state.values` into typed input."""
+    segment = (_value(values, F.SEGMENT).get("selected_option") or {}).get("value")
+    checked = {o.get("value") for o in _value(values, F.OPTIONS).get("selected_options") or []}
+    return HandoffForm(
+        company_name=_text(values, F.COMPANY_NAME),
+        website=_text(values, F.WEBSITE),
+        industry=_text(values, F.INDUSTRY),
+        company_size=_text(values, F.COMPANY_SIZE),
+        arr=_text(values, F.ARR),
+        contract_term=_text(values, F.CONTRACT_TERM),
+        start_date=_date(values, F.START_DATE),
+        csm_user_id=_value(values, F.CSM).get("selected_user"),
+        customer_channel_id=_value(values, F.CUSTOMER_CHANNEL).get("selected_conversation"),
+        segment=segment,
+        create_internal_channel=HandoffId.CREATE_CHANNEL_OPTION in checked,
+        stakeholders=_text(values, F.STAKEHOLDERS),
+        why_bought=_text(values, F.WHY_BOUGHT),
+        alternatives=_text(values, F.ALTERNATIVES),
+        success_criteria=_text(values, F.SUCCESS_CRITERIA),
+        systems=_text(values, F.SYSTEMS),
+        sso=_text(values, F.SSO),
+        data_migration=_text(values, F.DATA_MIGRATION),
+        constraints=_text(values, F.CONSTRAINTS),
+        promises=_text(values, F.PROMISES),
+        out_of_scope=_text(values, F.OUT_OF_SCOPE),
+        risks=_text(values, F.RISKS),
+        hard_deadlines=_text(values, F.HARD_DEADLINES),
+        go_live_target=_date(values, F.GO_LIVE_TARGET),
+    )
+
+
+def _lines(items: list[str], empty: str = "_none_") -> Mrkdwn:
+    if not items:
+        return Mrkdwn(empty)
+    return Mrkdwn("\n".join(f"• {item}" for item in items))
+
+
+def _stakeholder_line(s: Any) -> str:
+    contact = mention(s.slack_user_id) if s.slack_user_id else escape(s.email or "")
+    title = f", {escape(s.title)}" if s.title else ""
+    return f"*{escape(s.name)}*{title}: {StakeholderRole(s.role).label} ({contact})"
+
+
+def _milestone_lines(onboarding: Onboarding) -> Mrkdwn:
+    lines = []
+    for m in onboarding.milestones:
+        mark = ":white_check_mark:" if m.is_done else ":white_circle:"
+        star = " :star:" if m.is_first_value else ""
+        lines.append(f"{mark} {escape(m.name)}{star}: {day(m.due_date)}")
+    return Mrkdwn("\n".join(lines))
+
+
+def build_handoff_summary_blocks(onboarding: Onboarding) -> list[bk.Block]:
+    """The whole handoff, internal details included: for the CSM, the AE, internal channels."""
+    o = onboarding
+    missing = [escape(m) for m in o.handoff_missing]
+    tech = [
+        f"*{label}:* {escape(truncate(value, 600))}"
+        for label, value in (("Systems", o.systems), ("SSO", o.sso),
+                             ("Data migration", o.data_migration),
+                             ("Constraints", o.constraints))
+        if value
+    ]
+    blocks = [
+        bk.header(f"Handoff: {o.company_name}"),
+        bk.fields([Mrkdwn(field) for field in (
+            f"*Segment*\n{escape(o.segment)}",
+            f"*ARR*\n{money(o.arr)}",
+            f"*Start*\n{day(o.start_date)}",
+            f"*Term*\n{escape(o.contract_term) or '—'}",
+            f"*CSM*\n{mention(o.csm_user_id)}",
+            f"*AE*\n{mention(o.ae_user_id)}",
+            f"*First value target*\n{day(o.target_first_value_date)}",
+            f"*Go-live target*\n{day(o.target_go_live_date)}",
+        )]),
+        bk.section(Mrkdwn(
+            f"*Handoff score: {o.handoff_score}/100*\n"
+            + (_lines(missing) if missing else "Nothing missing.")
+        )),
+        bk.section(Mrkdwn("*Stakeholders*\n" + _lines([_stakeholder_line(s) for s in o.stakeholders]))),
+        bk.section(Mrkdwn("*Why they bought*\n" + (escape(o.why_bought) or "_not recorded_")
+                          + ("\n*Alternatives:* " + escape(o.alternatives) if o.alternatives else ""))),
+        bk.section(Mrkdwn("*Success criteria*\n" + _lines([
+            escape(c.text) + (f" (by {day(c.target_date)})" if c.target_date else "")
+            for c in o.success_criteria]))),
+        bk.section(Mrkdwn("*Promises made (tracked)*\n" + _lines([
+            escape(c.text) + f" (due {day(c.due_date)})" for c in o.commitments]))),
+        bk.section(Mrkdwn("*Risks and red flags*\n" + _lines([
+            f"{SEVERITY_ICON.get(r.severity, '')} {escape(r.text)}" for r in o.risks]))),
+        bk.section(Mrkdwn("*Technical context*\n" + ("\n".join(tech) or "_not captured_"))),
+    ]
+    if o.out_of_scope or o.hard_deadlines:
+        blocks.append(bk.section(Mrkdwn(
+            (f"*Out of scope:* {escape(o.out_of_scope)}\n" if o.out_of_scope else "")
+            + (f"*Deadlines:* {escape(o.hard_deadlines)}" if o.hard_deadlines else "")
+        )))
+    blocks.append(bk.section(Mrkdwn(f"*Plan ({escape(o.playbook)} playbook)*\n" + _milestone_lines(o))))
+    return blocks
+
+
+def build_csm_handoff_dm(onboarding: Onboarding) -> list[bk.Block]:
+    intro = render("handoff_csm_intro", onboarding=onboarding)
+    blocks = [bk.section(intro), *build_handoff_summary_blocks(onboarding)]
+    if onboarding.acknowledged_at is None:
+        blocks.append(bk.actions(
+            bk.button("Acknowledge handoff", HandoffId.ACKNOWLEDGE, str(onboarding.id), "primary"),
+        ))
+    else:
+        blocks.append(bk.context(
+            f":white_check_mark: Acknowledged by {mention(onboarding.acknowledged_by)} "
+            f"on {day(onboarding.acknowledged_at.date())}"
+        ))
+    return bk.fit_message(blocks)
+
+
+def build_ae_confirmation(onboarding: Onboarding, internal_channel_id: str | None) -> list[bk.Block]:
+    text = render("handoff_ae_confirmation", onboarding=onboarding,
+                  internal_channel_id=internal_channel_id)
+    blocks = [bk.section(text)]
+    if onboarding.handoff_missing:
+        blocks.append(bk.section(Mrkdwn("*What is missing*\n" + _lines(
+            [escape(m) for m in onboarding.handoff_missing]))))
+    return blocks
+
+
+def build_welcome_blocks(onboarding: Onboarding) -> list[bk.Block]:
+    """Safe for a channel shared with the customer: no ARR, risks, score or detractors."""
+    return [
+        bk.section(render("customer_welcome", onboarding=onboarding)),
+        bk.section(Mrkdwn("*Your onboarding plan*\n" + _milestone_lines(onboarding))),
+        bk.context(":star: marks first value: the moment you see the result you bought us for."),
+    ]

@@ -1,0 +1,25 @@
+"""Callback, action and block ids: one StrEnum per feature, kebab-case values."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Command(enum.StrEnum):
+    ONBOARD = "/onboard"
+
+
+class Shortcut(enum.StrEnum):
+    NEW_HANDOFF = "new-handoff"
+    HANDOFF_FROM_MESSAGE = "start-handoff-from-message"
+
+
+class Event(enum.StrEnum):
+    APP_HOME_OPENED = "app_home_opened"
+
+
+class HandoffId(enum.StrEnum):
+    VIEW = "handoff-submit"
+    INPUT = "value"
+    ACKNOWLEDGE = "handoff-acknowledge"
+    CREATE_CHANNEL_OPTION = "create-internal-channel"

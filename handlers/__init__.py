@@ -1,0 +1,14 @@
+"""Bolt listeners, one module per feature, each with `register(app, commands)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import command, handoff, home
+
+
+def register_handlers(app: App) -> None:
+    commands = command.CommandRouter()
+    handoff.register(app, commands)
+    home.register(app, commands)
+    command.register(app, commands)

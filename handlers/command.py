@@ -1,0 +1,44 @@
+"""`/onboard <subcommand> ...`: parse the subcommand and hand over to its feature."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.slack.commands import CommandRequest, help_blocks, parse_command
+from bot.slack.ids import Command
+
+Subcommand = Callable[[CommandRequest], None]
+
+
+class CommandRouter:
+    """Subcommands by name; each feature adds its own in its `register`."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Subcommand] = {}
+
+    def add(self, names: Iterable[str], handler: Subcommand) -> None:
+        for name in names:
+            self._handlers[name] = handler
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._handlers)
+
+    def handle_onboard_command(
+        self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        request = parse_command(body, client=client, respond=respond, context=context, ack=ack)
+        handler = self._handlers.get(request.name)
+        if handler is None:
+            ack(response_type="ephemeral", blocks=help_blocks(request.name), text="Onboard help")
+            return
+        handler(request)
+
+
+def register(app: App, router: CommandRouter) -> None:
+    app.command(Command.ONBOARD)(router.handle_onboard_command)
