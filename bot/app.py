@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from concurrent.futures import Executor, ThreadPoolExecutor
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -27,7 +28,10 @@ def create_app(
     db: Database | None = None,
     playbooks: PlaybookLibrary | None = None,
     client: WebClient | None = None,
+    listener_executor: Executor | None = None,
 ) -> App:
+    """Listeners run on `listener_executor` after their ack (default: 16 threads, so a burst of
+    requests is acknowledged within Slack's 3 seconds while slow work continues)."""
     client = client or make_client(settings)
     deps = Deps(
         settings=settings,
@@ -40,6 +44,8 @@ def create_app(
         signing_secret=settings.slack_signing_secret,
         client=client,
         process_before_response=False,
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=16, thread_name_prefix="onboard-listener"),
     )
     app.use(_request_context(deps))
     app.use(make_actor_guard(deps.users, functools.cache(lambda: _own_team(client))))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -127,7 +128,8 @@ def settings(db: Database, fake_slack: FakeSlack) -> Settings:
 def slack(settings: Settings, db: Database, playbooks: PlaybookLibrary,
           fake_slack: FakeSlack) -> Iterator[SlackHttp]:
     """The real Bolt app behind the real WSGI server on a free port, driven over signed HTTP."""
-    app = create_app(settings, db=db, playbooks=playbooks)
+    listeners = ThreadPoolExecutor(max_workers=8)
+    app = create_app(settings, db=db, playbooks=playbooks, listener_executor=listeners)
     server = create_server(make_wsgi_app(app, db), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -136,3 +138,4 @@ def slack(settings: Settings, db: Database, playbooks: PlaybookLibrary,
                     team_id=fake_slack.team_id, fake=fake_slack)
     server.close()
     thread.join(timeout=5)
+    listeners.shutdown(wait=True)  # work after ack finishes before the tables are emptied

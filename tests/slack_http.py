@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 if TYPE_CHECKING:
-    from fakeslack import FakeSlack
+    from tests.fakeslack import FakeSlack
 
 Payload = dict[str, Any]
 

@@ -108,8 +108,9 @@ def test_csm_acknowledges_from_the_dm(slack, fake_slack, db) -> None:
     dm = fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UCSM")[0]
     onboarding_id = next(e["value"] for b in dm.params["blocks"] if b["type"] == "actions"
                          for e in b["elements"])
+    posted = fake_slack.messages["DUCSM"][0]
     slack.block_action("handoff-acknowledge", onboarding_id, user_id="UCSM",
-                       channel_id="DCSM", message_ts="1700000000.000100")
+                       channel_id="DUCSM", message_ts=posted["ts"])
     update = fake_slack.wait_for("chat.update")[0].params
     assert "Acknowledged by" in json.dumps(update["blocks"])
     fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UAE"
@@ -128,7 +129,7 @@ def test_only_the_receiving_csm_can_acknowledge(slack, fake_slack, db) -> None:
         onboarding_id = session.scalars(select(Onboarding.id)).one()
     slack.block_action("handoff-acknowledge", str(onboarding_id), user_id="UOTHER",
                        channel_id="C0GENERAL", message_ts="1700000000.000100")
-    fake_slack.wait_for("chat.postEphemeral", lambda p: "Only the receiving CSM" in p["text"])
+    fake_slack.wait_for_response(lambda p: "Only the receiving CSM" in p["text"])
     with db.session() as session:
         assert session.get(Onboarding, onboarding_id).acknowledged_at is None
 

@@ -21,7 +21,8 @@ INPUT_INITIAL_MAX = 3000
 
 
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate(str(text) or " ", limit), "emoji": True}
+    # Slack decodes &amp; &lt; &gt; in plain_text too, and asks for them everywhere.
+    return {"type": "plain_text", "text": truncate(escape(text) or " ", limit), "emoji": True}
 
 
 def md(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:

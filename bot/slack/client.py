@@ -30,9 +30,9 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry=2),
-            RateLimitErrorRetryHandler(max_retry=3),
-            ServerErrorRetryHandler(max_retry=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
 

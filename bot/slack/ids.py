@@ -23,3 +23,15 @@ class HandoffId(enum.StrEnum):
     INPUT = "value"
     ACKNOWLEDGE = "handoff-acknowledge"
     CREATE_CHANNEL_OPTION = "create-internal-channel"
+
+
+class StatusId(enum.StrEnum):
+    PICK_CUSTOMER = "status-pick-customer"
+    DONE_SELECT = "status-done-select"
+    UNDO_DONE = "status-undo-done"
+    ADD_BLOCKER = "status-add-blocker"
+    BLOCKER_VIEW = "status-blocker-submit"
+    BLOCKER_REASON = "blocker-reason"
+    INPUT = "value"
+    LIST_PAGE = "status-list-page"
+    OPEN_STATUS = "status-open"

@@ -1,0 +1,111 @@
+"""Blockers: who is blocked on what since when, and resolving them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.models import Blocker, Onboarding
+from bot.services.activity import record_activity
+from bot.services.errors import Conflict, NotFound
+from bot.services.permissions import ensure_can_change
+from bot.slack.mrkdwn import escape, truncate
+
+REASON_MAX = 1000
+
+
+@dataclass(frozen=True)
+class BlockerChange:
+    onboarding_id: int
+    company_name: str
+    blocker_id: int
+    reason: str
+    owner_user_id: str
+    open_count: int
+
+
+def _load(session: Session, onboarding_id: int) -> Onboarding:
+    onboarding = session.scalar(
+        select(Onboarding)
+        .where(Onboarding.id == onboarding_id)
+        .options(selectinload(Onboarding.blockers))
+    )
+    if onboarding is None:
+        raise NotFound(f"Onboarding #{onboarding_id} does not exist (it may have been removed).")
+    return onboarding
+
+
+def open_blockers(onboarding: Onboarding) -> list[Blocker]:
+    return [b for b in onboarding.blockers if b.resolved_at is None]
+
+
+def _result(onboarding: Onboarding, blocker: Blocker) -> BlockerChange:
+    return BlockerChange(onboarding.id, onboarding.company_name, blocker.id, blocker.reason,
+                         blocker.owner_user_id, len(open_blockers(onboarding)))
+
+
+def add_blocker(
+    session: Session, onboarding_id: int, reason: str, actor: str, *,
+    admins: Collection[str], now: datetime, owner_user_id: str | None = None,
+) -> BlockerChange:
+    """Open a blocker owned by `owner_user_id` (the actor when not given)."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Conflict("Say what the blocker is, like `/onboard block acme waiting on SSO`.")
+    onboarding = _load(session, onboarding_id)
+    ensure_can_change(onboarding, actor, admins)
+    blocker = Blocker(reason=truncate(reason, REASON_MAX), owner_user_id=owner_user_id or actor,
+                      opened_at=now, opened_by=actor)
+    onboarding.blockers.append(blocker)
+    record_activity(session, onboarding, actor, "blocker_added", f"Blocked: {blocker.reason}",
+                    now=now)
+    session.commit()
+    return _result(onboarding, blocker)
+
+
+def resolve_blocker(
+    session: Session, onboarding_id: int, number: int | None, actor: str, *,
+    admins: Collection[str], now: datetime,
+) -> BlockerChange:
+    """Resolve open blocker `number` (1-based, as the status card lists them); the only one
+    when `number` is None."""
+    onboarding = _load(session, onboarding_id)
+    ensure_can_change(onboarding, actor, admins)
+    current = open_blockers(onboarding)
+    name = escape(onboarding.company_name)
+    if not current:
+        raise NotFound(f"*{name}* has no open blockers.")
+    if number is None and len(current) > 1:
+        listed = "\n".join(f"{i}. {escape(b.reason)}" for i, b in enumerate(current, start=1))
+        raise Conflict(f"*{name}* has {len(current)} open blockers; say which by number, "
+                       f"like `/onboard unblock {name} 2`:\n{listed}")
+    index = 1 if number is None else number
+    if not 1 <= index <= len(current):
+        raise NotFound(f"*{name}* has {len(current)} open blocker(s); there is no number {index}.")
+    blocker = current[index - 1]
+    blocker.resolved_at = now
+    blocker.resolved_by = actor
+    record_activity(session, onboarding, actor, "blocker_resolved",
+                    f"Unblocked: {blocker.reason}", now=now)
+    session.commit()
+    return _result(onboarding, blocker)
+
+
+def link_customer_channel(
+    session: Session, onboarding_id: int, channel_id: str, actor: str, *,
+    admins: Collection[str], now: datetime,
+) -> str:
+    """Link the customer channel; returns the company name."""
+    onboarding = session.get(Onboarding, onboarding_id)
+    if onboarding is None:
+        raise NotFound(f"Onboarding #{onboarding_id} does not exist (it may have been removed).")
+    ensure_can_change(onboarding, actor, admins)
+    onboarding.customer_channel_id = channel_id
+    record_activity(session, onboarding, actor, "customer_channel_linked",
+                    f"Customer channel <#{channel_id}> linked", now=now)
+    session.commit()
+    return onboarding.company_name

@@ -1,0 +1,269 @@
+"""The status of an onboarding as one typed card, and the book sorted by urgency."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.models import Milestone, MilestoneStatus, Onboarding, OnboardingStatus, StakeholderRole
+from bot.services.errors import NotFound
+
+AT_RISK_DAYS = 2
+NEXT_ITEMS_MAX = 5
+ACTIVITY_MAX = 5
+
+
+class MilestoneState(enum.StrEnum):
+    COMPLETE = "complete"
+    ON_TRACK = "on track"
+    AT_RISK = "at risk"
+    OVERDUE = "overdue"
+    BLOCKED = "blocked"
+    WAIVED = "waived"
+
+
+class ListScope(enum.StrEnum):
+    MINE = "mine"
+    AT_RISK = "at-risk"
+    OVERDUE = "overdue"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class MilestoneLine:
+    milestone_id: int
+    name: str
+    due_date: date
+    state: MilestoneState
+    completed_on: date | None
+    days_left: int  # negative when overdue
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    due: date | None
+    reached_on: date | None
+    days_left: int | None  # negative: days over
+
+
+@dataclass(frozen=True)
+class BlockerLine:
+    number: int
+    reason: str
+    owner_user_id: str
+    since: datetime
+    age_days: int
+
+
+@dataclass(frozen=True)
+class CommitmentLine:
+    text: str
+    due_date: date | None
+    owner_user_id: str | None
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    actor_user_id: str
+    detail: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StatusCard:
+    onboarding_id: int
+    company_name: str
+    segment: str
+    status: str
+    csm_user_id: str
+    ae_user_id: str
+    customer_channel_id: str | None
+    phase: str
+    done: int
+    total: int
+    day_number: int
+    targets: list[Target]
+    milestones: list[MilestoneLine]
+    blockers: list[BlockerLine]
+    commitments: list[CommitmentLine]
+    next_items: list[str]
+    activity: list[ActivityLine]
+    # Internal only: never shown in a channel shared with another organisation.
+    arr: Decimal
+    handoff_score: int
+    health: str
+    risks: list[tuple[str, str]]
+    detractors: list[str]
+
+    @property
+    def pending_milestones(self) -> list[MilestoneLine]:
+        return [m for m in self.milestones if m.state not in (MilestoneState.COMPLETE,
+                                                              MilestoneState.WAIVED)]
+
+
+def _milestone_state(m: Milestone, today: date, blocked: bool) -> MilestoneState:
+    if m.status == MilestoneStatus.COMPLETE:
+        return MilestoneState.COMPLETE
+    if m.status == MilestoneStatus.WAIVED:
+        return MilestoneState.WAIVED
+    if m.status == MilestoneStatus.BLOCKED or blocked:
+        return MilestoneState.BLOCKED
+    left = (m.due_date - today).days
+    if left < 0:
+        return MilestoneState.OVERDUE
+    return MilestoneState.AT_RISK if left <= AT_RISK_DAYS else MilestoneState.ON_TRACK
+
+
+def _next_pending(onboarding: Onboarding) -> Milestone | None:
+    pending = [m for m in onboarding.milestones if not m.is_done]
+    return min(pending, key=lambda m: (m.due_date, m.position)) if pending else None
+
+
+def _target(label: str, due: date | None, reached: datetime | None, today: date) -> Target:
+    return Target(label, due, reached.date() if reached else None,
+                  None if due is None or reached else (due - today).days)
+
+
+def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
+    """Everything `status` shows, computed from one loaded onboarding (no queries)."""
+    open_blockers = [b for b in onboarding.blockers if b.resolved_at is None]
+    nxt = _next_pending(onboarding)
+    lines = [
+        MilestoneLine(m.id, m.name, m.due_date,
+                      _milestone_state(m, today, bool(open_blockers) and m is nxt),
+                      m.completed_on, (m.due_date - today).days)
+        for m in onboarding.milestones
+    ]
+    phase_key = nxt.phase_key if nxt else None
+    phases = {p.key: p.name for p in onboarding.phases}
+    items = [c for c in onboarding.checklist_items if c.done_at is None]
+    next_items = [c.text for c in items if c.phase_key == phase_key] or [c.text for c in items]
+    states = {line.state for line in lines}
+    health = ("red" if open_blockers or MilestoneState.OVERDUE in states
+              else "yellow" if MilestoneState.AT_RISK in states else "green")
+    return StatusCard(
+        onboarding_id=onboarding.id,
+        company_name=onboarding.company_name,
+        segment=onboarding.segment,
+        status=onboarding.status,
+        csm_user_id=onboarding.csm_user_id,
+        ae_user_id=onboarding.ae_user_id,
+        customer_channel_id=onboarding.customer_channel_id,
+        phase=phases.get(phase_key, phase_key) if phase_key else "Done",
+        done=sum(1 for m in onboarding.milestones if m.is_done),
+        total=len(onboarding.milestones),
+        day_number=(today - onboarding.start_date).days + 1,
+        targets=[
+            _target("First value", onboarding.target_first_value_date,
+                    onboarding.first_value_at, today),
+            _target("Go-live", onboarding.target_go_live_date, onboarding.go_live_at, today),
+        ],
+        milestones=lines,
+        blockers=[
+            BlockerLine(i, b.reason, b.owner_user_id, b.opened_at,
+                        (today - b.opened_at.date()).days)
+            for i, b in enumerate(open_blockers, start=1)
+        ],
+        commitments=[CommitmentLine(c.text, c.due_date, c.owner_user_id)
+                     for c in onboarding.commitments if c.status == "open"],
+        next_items=next_items[:NEXT_ITEMS_MAX],
+        activity=[ActivityLine(a.actor_user_id, a.detail, a.created_at)
+                  for a in sorted(onboarding.activity, key=lambda a: (a.created_at, a.id),
+                                  reverse=True)[:ACTIVITY_MAX]],
+        arr=onboarding.arr,
+        handoff_score=onboarding.handoff_score,
+        health=health,
+        risks=[(r.severity, r.text) for r in onboarding.risks],
+        detractors=[s.name for s in onboarding.stakeholders
+                    if s.role == StakeholderRole.DETRACTOR and s.departed_at is None],
+    )
+
+
+def load_status(session: Session, onboarding_id: int, today: date) -> StatusCard:
+    """One query for the onboarding and one per relationship, whatever their sizes."""
+    onboarding = session.scalar(
+        select(Onboarding)
+        .where(Onboarding.id == onboarding_id)
+        .options(
+            selectinload(Onboarding.phases),
+            selectinload(Onboarding.milestones),
+            selectinload(Onboarding.checklist_items),
+            selectinload(Onboarding.stakeholders),
+            selectinload(Onboarding.commitments),
+            selectinload(Onboarding.risks),
+            selectinload(Onboarding.blockers),
+            selectinload(Onboarding.activity),
+        )
+    )
+    if onboarding is None:
+        raise NotFound(f"Onboarding #{onboarding_id} does not exist (it may have been removed).")
+    return build_status_card(onboarding, today)
+
+
+@dataclass(frozen=True)
+class ListEntry:
+    onboarding_id: int
+    company_name: str
+    segment: str
+    csm_user_id: str
+    phase: str
+    done: int
+    total: int
+    next_milestone: str | None
+    next_due: date | None
+    overdue: int
+    open_blockers: int
+
+    def days_left(self, today: date) -> int | None:
+        return None if self.next_due is None else (self.next_due - today).days
+
+    def is_at_risk(self, today: date) -> bool:
+        left = self.days_left(today)
+        return bool(self.overdue or self.open_blockers or (left is not None
+                                                           and left <= AT_RISK_DAYS))
+
+
+def _list_entry(onboarding: Onboarding, today: date) -> ListEntry:
+    nxt = _next_pending(onboarding)
+    phases = {p.key: p.name for p in onboarding.phases}
+    return ListEntry(
+        onboarding_id=onboarding.id,
+        company_name=onboarding.company_name,
+        segment=onboarding.segment,
+        csm_user_id=onboarding.csm_user_id,
+        phase=phases.get(nxt.phase_key, nxt.phase_key) if nxt else "Done",
+        done=sum(1 for m in onboarding.milestones if m.is_done),
+        total=len(onboarding.milestones),
+        next_milestone=nxt.name if nxt else None,
+        next_due=nxt.due_date if nxt else None,
+        overdue=sum(1 for m in onboarding.milestones if not m.is_done and m.due_date < today),
+        open_blockers=sum(1 for b in onboarding.blockers if b.resolved_at is None),
+    )
+
+
+def list_onboardings(
+    session: Session, scope: ListScope, user_id: str, today: date
+) -> list[ListEntry]:
+    """Open onboardings in `scope`, most urgent first: overdue, blocked, then next due."""
+    query = select(Onboarding).where(Onboarding.status != OnboardingStatus.CLOSED)
+    if scope == ListScope.MINE:
+        query = query.where(or_(Onboarding.csm_user_id == user_id,
+                                Onboarding.ae_user_id == user_id))
+    rows = session.scalars(query.options(
+        selectinload(Onboarding.milestones),
+        selectinload(Onboarding.phases),
+        selectinload(Onboarding.blockers),
+    ))
+    entries = [_list_entry(o, today) for o in rows]
+    if scope == ListScope.OVERDUE:
+        entries = [e for e in entries if e.overdue]
+    elif scope == ListScope.AT_RISK:
+        entries = [e for e in entries if e.is_at_risk(today)]
+    return sorted(entries, key=lambda e: (-e.overdue, -e.open_blockers,
+                                          e.next_due or date.max, e.company_name.lower()))

@@ -1,0 +1,281 @@
+"""`/onboard status|list|done|block|unblock|channel` and the buttons on their replies."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import Deps, deps_of
+from bot.services.blockers import add_blocker, link_customer_channel, resolve_blocker
+from bot.services.lookup import CustomerIndex
+from bot.services.milestones import (
+    complete_milestone_by_id,
+    complete_named_milestone,
+    reopen_milestone,
+)
+from bot.services.onboardings import get_onboarding
+from bot.services.permissions import ensure_can_change
+from bot.services.status import ListScope, StatusCard, list_onboardings, load_status
+from bot.slack import blocks as bk
+from bot.slack.client import is_shared_externally, post_in_channel, slack_error
+from bot.slack.commands import CommandRequest
+from bot.slack.ids import StatusId
+from bot.slack.mrkdwn import Mrkdwn, channel_link, escape
+from bot.slack.status_views import (
+    BlockerMetadata,
+    ListPage,
+    PickValue,
+    blocker_text,
+    build_blocker_modal,
+    build_done_blocks,
+    build_list_blocks,
+    build_pick_blocks,
+    build_reopened_blocks,
+    build_status_blocks,
+    parse_channel_ref,
+    parse_number,
+    split_trailing,
+    usage_text,
+)
+from handlers.command import CommandRouter
+from handlers.home import publish_home
+
+CUSTOMER_SUBCOMMANDS = ("status", "done", "block", "unblock", "channel")
+NEEDS_REST = ("done", "block")
+
+
+@dataclass
+class Actor:
+    """Who asked, where, and how to answer them."""
+
+    deps: Deps
+    client: WebClient
+    context: BoltContext
+    respond: Respond
+    user_id: str
+    channel_id: str
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return self.deps.settings.admin_user_ids
+
+    def say(self, text: str, blocks: list[bk.Block] | None = None, **kwargs: Any) -> None:
+        self.respond(text=bk.fallback_text(text), blocks=blocks or [bk.section(text)],
+                     response_type="ephemeral", **kwargs)
+
+    def changed(self) -> None:
+        publish_home(self.client, self.context, self.user_id)
+
+
+def _actor(body: dict[str, Any], client: WebClient, context: BoltContext,
+           respond: Respond) -> Actor:
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id", "")
+    user = (body.get("user") or {}).get("id") or body.get("user_id", "")
+    return Actor(deps_of(context), client, context, respond, user, channel)
+
+
+def handle_status_command(request: CommandRequest) -> None:
+    request.ack()
+    actor = _actor(request.body, request.client, request.context, request.respond)
+    sub, words = request.name, request.args.split()
+    customer_words, tail = split_trailing(sub, words)
+    if not customer_words:
+        actor.say(usage_text(sub))
+        return
+    with actor.deps.db.session() as session:
+        lookup, rest = CustomerIndex.load(session).find_with_rest(
+            customer_words, need_rest=sub in NEEDS_REST)
+    rest = " ".join(part for part in (rest, tail) if part)
+    if lookup.one is None:
+        refs = lookup.matches or lookup.closest
+        actor.say(f"Which customer did you mean by {lookup.query}?",
+                  build_pick_blocks(lookup.query, refs, sub, rest, found=bool(lookup.matches)))
+        return
+    _run(actor, sub, lookup.one.onboarding_id, rest)
+
+
+def _run(actor: Actor, sub: str, onboarding_id: int, rest: str) -> None:
+    {"status": _status, "done": _done, "block": _block, "unblock": _unblock,
+     "channel": _channel}[sub](actor, onboarding_id, rest)
+
+
+def _status(actor: Actor, onboarding_id: int, rest: str) -> None:
+    with actor.deps.db.session() as session:
+        card = load_status(session, onboarding_id, actor.deps.today())
+    if rest.lower() == "share":
+        _share(actor, card)
+        return
+    actor.say(f"Status: {card.company_name}", build_status_blocks(card))
+
+
+def _share(actor: Actor, card: StatusCard) -> None:
+    external = is_shared_externally(actor.client, actor.channel_id)
+    blocks = build_status_blocks(card, internal=not external, interactive=False)
+    try:
+        post_in_channel(actor.client, actor.channel_id, blocks=blocks,
+                        text=bk.fallback_text(f"Status: {card.company_name}"))
+    except SlackApiError as exc:
+        actor.say(Mrkdwn(f"I can't post here ({escape(slack_error(exc))}). "
+                         "Add me with `/invite @Onboard` and try again."))
+        return
+    note = " Internal fields were left out: this channel is shared externally." if external else ""
+    actor.say(Mrkdwn(f"Shared the status of *{escape(card.company_name)}* here.{note}"))
+
+
+def _done(actor: Actor, onboarding_id: int, rest: str) -> None:
+    with actor.deps.db.session() as session:
+        change = complete_named_milestone(session, onboarding_id, rest, actor.user_id,
+                                          admins=actor.admins, now=actor.deps.now())
+    actor.say(f"{change.milestone_name} complete", build_done_blocks(change))
+    actor.changed()
+
+
+def _block(actor: Actor, onboarding_id: int, rest: str) -> None:
+    with actor.deps.db.session() as session:
+        change = add_blocker(session, onboarding_id, rest, actor.user_id,
+                             admins=actor.admins, now=actor.deps.now())
+    actor.say(blocker_text(change, added=True))
+    actor.changed()
+
+
+def _unblock(actor: Actor, onboarding_id: int, rest: str) -> None:
+    number = parse_number(rest)
+    if isinstance(number, str):
+        actor.say(usage_text("unblock"))
+        return
+    with actor.deps.db.session() as session:
+        change = resolve_blocker(session, onboarding_id, number, actor.user_id,
+                                 admins=actor.admins, now=actor.deps.now())
+    actor.say(blocker_text(change, added=False))
+    actor.changed()
+
+
+def _channel(actor: Actor, onboarding_id: int, rest: str) -> None:
+    channel_id = parse_channel_ref(rest)
+    if channel_id is None:
+        actor.say(usage_text("channel"))
+        return
+    with actor.deps.db.session() as session:
+        company = link_customer_channel(session, onboarding_id, channel_id, actor.user_id,
+                                        admins=actor.admins, now=actor.deps.now())
+    linked = f"Linked {channel_link(channel_id)} to *{escape(company)}*."
+    try:
+        actor.client.conversations_join(channel=channel_id)
+        actor.say(Mrkdwn(f"{linked} I joined the channel."))
+    except SlackApiError:
+        actor.say(Mrkdwn(f"{linked} I can't join it myself: run `/invite @Onboard` "
+                         f"in {channel_link(channel_id)}."))
+    actor.changed()
+
+
+def handle_list_command(request: CommandRequest) -> None:
+    request.ack()
+    actor = _actor(request.body, request.client, request.context, request.respond)
+    word = (request.args.split() or ["mine"])[0].lower()
+    if word not in set(ListScope):
+        actor.say(Mrkdwn("Usage: `/onboard list [mine|at-risk|overdue|all]`"))
+        return
+    _list_page(actor, ListPage(scope=ListScope(word), offset=0))
+
+
+def _list_page(actor: Actor, page: ListPage, **kwargs: Any) -> None:
+    with actor.deps.db.session() as session:
+        entries = list_onboardings(session, page.scope, actor.user_id, actor.deps.today())
+    blocks = build_list_blocks(entries, page.scope, page.offset, actor.deps.today())
+    actor.say(f"Onboardings: {page.scope}", blocks, **kwargs)
+
+
+def handle_status_pick_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                             client: WebClient, context: BoltContext, respond: Respond) -> None:
+    ack()
+    pick = PickValue.model_validate_json(action["value"])
+    if pick.sub in CUSTOMER_SUBCOMMANDS:
+        _run(_actor(body, client, context, respond), pick.sub, pick.onboarding_id, pick.rest)
+
+
+def handle_status_open_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                             client: WebClient, context: BoltContext, respond: Respond) -> None:
+    ack()
+    _status(_actor(body, client, context, respond), int(action["value"]), "")
+
+
+def handle_status_list_page_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                                  client: WebClient, context: BoltContext,
+                                  respond: Respond) -> None:
+    ack()
+    page = ListPage.model_validate_json(action["value"])
+    _list_page(_actor(body, client, context, respond), page, replace_original=True)
+
+
+def handle_status_done_select(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                              client: WebClient, context: BoltContext, respond: Respond) -> None:
+    ack()
+    actor = _actor(body, client, context, respond)
+    with actor.deps.db.session() as session:
+        change = complete_milestone_by_id(session, int(action["selected_option"]["value"]),
+                                          actor.user_id, admins=actor.admins,
+                                          now=actor.deps.now())
+    actor.say(f"{change.milestone_name} complete", build_done_blocks(change))
+    actor.changed()
+
+
+def handle_status_undo_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                             client: WebClient, context: BoltContext, respond: Respond) -> None:
+    ack()
+    actor = _actor(body, client, context, respond)
+    with actor.deps.db.session() as session:
+        change = reopen_milestone(session, int(action["value"]), actor.user_id,
+                                  admins=actor.admins, now=actor.deps.now())
+    actor.say(f"{change.milestone_name} reopened", build_reopened_blocks(change),
+              replace_original=True)
+    actor.changed()
+
+
+def handle_status_add_blocker_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
+                                    client: WebClient, context: BoltContext,
+                                    respond: Respond) -> None:
+    ack()
+    actor = _actor(body, client, context, respond)
+    with actor.deps.db.session() as session:
+        onboarding = get_onboarding(session, int(action["value"]))
+        ensure_can_change(onboarding, actor.user_id, actor.admins)
+        company = onboarding.company_name
+    metadata = BlockerMetadata(onboarding_id=int(action["value"]),
+                               channel_id=actor.channel_id or None)
+    client.views_open(trigger_id=body["trigger_id"], view=build_blocker_modal(metadata, company))
+
+
+def handle_status_blocker_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
+                                 client: WebClient, context: BoltContext) -> None:
+    reason = (view["state"]["values"].get(StatusId.BLOCKER_REASON, {})
+              .get(StatusId.INPUT, {}).get("value") or "")
+    if not reason.strip():
+        ack(response_action="errors", errors={StatusId.BLOCKER_REASON: "Say what is blocking."})
+        return
+    ack()
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = BlockerMetadata.model_validate_json(view["private_metadata"])
+    with deps.db.session() as session:
+        change = add_blocker(session, metadata.onboarding_id, reason, user_id,
+                             admins=deps.settings.admin_user_ids, now=deps.now())
+    text = blocker_text(change, added=True)
+    if metadata.channel_id:
+        client.chat_postEphemeral(channel=metadata.channel_id, user=user_id, text=text)
+    publish_home(client, context, user_id)
+
+
+def register(app: App, commands: CommandRouter) -> None:
+    commands.add(CUSTOMER_SUBCOMMANDS, handle_status_command)
+    commands.add(("list",), handle_list_command)
+    app.action(re.compile(f"^{StatusId.PICK_CUSTOMER}(-\\d+)?$"))(handle_status_pick_click)
+    app.action(StatusId.OPEN_STATUS)(handle_status_open_click)
+    app.action(StatusId.LIST_PAGE)(handle_status_list_page_click)
+    app.action(StatusId.DONE_SELECT)(handle_status_done_select)
+    app.action(StatusId.UNDO_DONE)(handle_status_undo_click)
+    app.action(StatusId.ADD_BLOCKER)(handle_status_add_blocker_click)
+    app.view(StatusId.BLOCKER_VIEW)(handle_status_blocker_submit)

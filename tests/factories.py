@@ -1,0 +1,75 @@
+"""Test data: a complete, realistic handoff as the AE types it into the modal."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.services.handoff import HandoffForm
+
+# Monday. Tests pass it (or a date near it) as `today` so the start date is always valid.
+ACME_START = date(2026, 11, 2)
+AE = "UAE"
+CSM = "UCSM"
+
+ACME_STAKEHOLDERS = """\
+- Dana Whitfield | VP Operations | Executive sponsor | dana.whitfield@acme-mfg.example
+- Priya Raman | Operations Excellence Manager | Project lead (champion) | <@U0PRIYA>
+- Marcus Lee | IT Director | Technical lead | marcus.lee@acme-mfg.example
+- Tom Becker | Plant Manager, Dayton | End-user champion | tom.becker@acme-mfg.example
+- Rosa Alvarez | Plant Manager, Monterrey | End-user champion | rosa.alvarez@acme-mfg.example
+- Jin Park | Plant Manager, Busan | End-user champion | U0JINPARK
+"""
+
+ACME_CRITERIA = """\
+Cut production-order entry time from 12 to 4 minutes | 2027-01-29
+Reduce inventory mismatches between SAP and the plant floor by 50% (by 2027-02-26)
+3 plants running the new work-order flow daily
+"""
+
+ACME_PROMISES = """\
+1. SAP work-order sync connector delivered | 2026-12-18
+2. Weekly status call with the VP Operations during the pilot
+3. On-site admin training at the Dayton plant | 2027-01-15
+"""
+
+ACME_RISKS = """\
+high: IT team stretched by a parallel SAP S/4HANA upgrade
+Plant managers skeptical after a failed MES rollout in 2024 | medium
+low: Budget owner may change in Q1
+"""
+
+
+def handoff_form(**overrides: Any) -> HandoffForm:
+    """A complete, valid Acme Manufacturing handoff ($95K, mid-market); override any field."""
+    fields: dict[str, Any] = {
+        "company_name": "Acme Manufacturing",
+        "website": "https://acme-mfg.example",
+        "industry": "Manufacturing",
+        "company_size": "1,200 employees",
+        "arr": "$95K",
+        "contract_term": "3 years",
+        "start_date": ACME_START,
+        "csm_user_id": CSM,
+        "customer_channel_id": "C0ACME",
+        "segment": None,
+        "create_internal_channel": False,
+        "stakeholders": ACME_STAKEHOLDERS,
+        "why_bought": "Real-time visibility of work orders across 3 plants; SAP is the bottleneck.",
+        "alternatives": "Spreadsheets and an in-house Access tool; a competitor MES suite.",
+        "success_criteria": ACME_CRITERIA,
+        "systems": "SAP ERP (S/4HANA), Salesforce",
+        "sso": "Okta SSO (SAML)",
+        "data_migration": "5 years of work orders exported from SAP",
+        "constraints": "No changes on the plant floor during shift changes.",
+        "promises": ACME_PROMISES,
+        "out_of_scope": "Plant-floor hardware; the SAP HR module",
+        "risks": ACME_RISKS,
+        "hard_deadlines": "Live before the April plant shutdown (2027-04-01)",
+        "go_live_target": None,
+    }
+    unknown = set(overrides) - set(fields)
+    if unknown:
+        raise TypeError(f"handoff_form() got unknown fields: {sorted(unknown)}")
+    fields.update(overrides)
+    return HandoffForm(**fields)
