@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from concurrent.futures import Executor, ThreadPoolExecutor
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse

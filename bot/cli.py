@@ -26,8 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     playbook_verbs = playbooks.add_subparsers(dest="playbooks_verb", required=True)
     playbook_verbs.add_parser("check", help="validate every playbook file")
     demo = verbs.add_parser("demo", help="show Onboard at work without Slack (SQLite)")
-    demo.add_argument("--database", default="sqlite:///onboard-demo.db",
-                      help="where the demo keeps its data (default: %(default)s)")
+    demo.add_argument(
+        "--database",
+        default="sqlite:///onboard-demo.db",
+        help="where the demo keeps its data (default: %(default)s)",
+    )
     return parser
 
 
@@ -49,8 +52,10 @@ def _run(args: argparse.Namespace) -> int:
         settings = load_settings(require_slack=False)
         library = PlaybookLibrary.load(settings.templates_dir)
         for playbook in library:
-            print(f"ok  {playbook.key:<12} {playbook.segment:<12} "
-                  f"{len(playbook.milestones)} milestones, {len(playbook.checklist)} checklist items")
+            print(
+                f"ok  {playbook.key:<12} {playbook.segment:<12} "
+                f"{len(playbook.milestones)} milestones, {len(playbook.checklist)} checklist items"
+            )
         return 0
     if args.verb == "db":
         from bot.db import Database

@@ -24,12 +24,36 @@ _MONEY = re.compile(
     r"\s*(?:usd|eur|gbp|arr|acv|/\s*y(?:ea)?r|per year)?$",
     re.IGNORECASE,
 )
-_MULTIPLIERS = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "mm": 1_000_000, "million": 1_000_000}
+_MULTIPLIERS = {
+    "k": 1_000,
+    "thousand": 1_000,
+    "m": 1_000_000,
+    "mm": 1_000_000,
+    "million": 1_000_000,
+}
 _EMAIL = re.compile(r"^[^@\s<>|]+@[^@\s<>|]+\.[A-Za-z]{2,}$")
 _SLACK_USER = re.compile(r"^<?@?(?P<id>[UW][A-Z0-9]{2,})(?:\|[^>]*)?>?$")
 _ISO_DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
-_LEGAL_SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co",
-                   "company", "gmbh", "ag", "sa", "plc", "bv", "pty", "srl", "oy", "ab"}
+_LEGAL_SUFFIXES = {
+    "inc",
+    "incorporated",
+    "llc",
+    "ltd",
+    "limited",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "gmbh",
+    "ag",
+    "sa",
+    "plc",
+    "bv",
+    "pty",
+    "srl",
+    "oy",
+    "ab",
+}
 
 _ROLE_ALIASES: dict[str, StakeholderRole] = {
     "executive sponsor": StakeholderRole.EXECUTIVE_SPONSOR,
@@ -51,9 +75,14 @@ _ROLE_ALIASES: dict[str, StakeholderRole] = {
     "skeptic": StakeholderRole.DETRACTOR,
 }
 _SEVERITY_ALIASES = {
-    "critical": Severity.HIGH, "high": Severity.HIGH, "h": Severity.HIGH,
-    "medium": Severity.MEDIUM, "med": Severity.MEDIUM, "m": Severity.MEDIUM,
-    "low": Severity.LOW, "l": Severity.LOW,
+    "critical": Severity.HIGH,
+    "high": Severity.HIGH,
+    "h": Severity.HIGH,
+    "medium": Severity.MEDIUM,
+    "med": Severity.MEDIUM,
+    "m": Severity.MEDIUM,
+    "low": Severity.LOW,
+    "l": Severity.LOW,
 }
 
 
@@ -193,14 +222,31 @@ def is_measurable(criterion: str) -> bool:
 
 # Closed-won posts from a CRM: "Company: Acme", "ARR: $95K", "Industry: Manufacturing"...
 _PREFILL_KEYS = {
-    "company": "company_name", "account": "company_name", "customer": "company_name",
-    "company name": "company_name", "account name": "company_name",
-    "arr": "arr", "acv": "arr", "amount": "arr", "contract value": "arr", "deal size": "arr",
-    "industry": "industry", "website": "website", "url": "website", "domain": "website",
-    "size": "company_size", "employees": "company_size", "company size": "company_size",
-    "term": "contract_term", "contract term": "contract_term",
-    "start date": "start_date", "close date": "start_date", "start": "start_date",
-    "go live": "go_live_target", "go-live": "go_live_target", "go live target": "go_live_target",
+    "company": "company_name",
+    "account": "company_name",
+    "customer": "company_name",
+    "company name": "company_name",
+    "account name": "company_name",
+    "arr": "arr",
+    "acv": "arr",
+    "amount": "arr",
+    "contract value": "arr",
+    "deal size": "arr",
+    "industry": "industry",
+    "website": "website",
+    "url": "website",
+    "domain": "website",
+    "size": "company_size",
+    "employees": "company_size",
+    "company size": "company_size",
+    "term": "contract_term",
+    "contract term": "contract_term",
+    "start date": "start_date",
+    "close date": "start_date",
+    "start": "start_date",
+    "go live": "go_live_target",
+    "go-live": "go_live_target",
+    "go live target": "go_live_target",
 }
 
 
@@ -218,8 +264,10 @@ def prefill_from_message(text: str) -> dict[str, str]:
         if amount:
             found["arr"] = amount.group(0)
     if "company_name" not in found:
-        first = re.sub(r"[*_`:]|closed[- ]won|🎉|!", " ", (text or "").split("\n", 1)[0], flags=re.I)
-        first = re.split(r"\s[-–—|]\s|[$€£]", first)[0].strip()
+        first = re.sub(
+            r"[*_`:]|closed[- ]won|🎉|!", " ", (text or "").split("\n", 1)[0], flags=re.I
+        )
+        first = re.split(r"\s[-\u2013\u2014|]\s|[$€£]", first)[0].strip()
         if first:
             found["company_name"] = first[:200]
     for field in ("start_date", "go_live_target"):

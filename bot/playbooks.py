@@ -5,6 +5,7 @@ Loaded and validated at start-up; an error names the file and the field.
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
@@ -146,14 +147,16 @@ class PlaybookLibrary:
         ordered = sorted(self._by_key.values(), key=lambda p: p.arr_min)
         if ordered[0].arr_min != 0:
             raise PlaybookError(f"{folder}: no playbook covers an ARR of 0 (arr_min)")
-        for lower, upper in zip(ordered, ordered[1:], strict=False):
+        for lower, upper in itertools.pairwise(ordered):
             if lower.arr_max != upper.arr_min:
                 raise PlaybookError(
                     f"{folder}: ARR ranges of {lower.key} and {upper.key} must meet "
                     f"(arr_max {lower.arr_max} vs arr_min {upper.arr_min})"
                 )
         if ordered[-1].arr_max is not None:
-            raise PlaybookError(f"{folder}: the highest playbook ({ordered[-1].key}) needs no arr_max")
+            raise PlaybookError(
+                f"{folder}: the highest playbook ({ordered[-1].key}) needs no arr_max"
+            )
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(sorted(self._by_key.values(), key=lambda p: p.arr_min, reverse=True))

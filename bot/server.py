@@ -18,7 +18,9 @@ HEALTH_PATH = "/healthz"
 StartResponse = Callable[..., Any]
 
 
-def make_wsgi_app(app: App, db: Database) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+def make_wsgi_app(
+    app: App, db: Database
+) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """Route `POST /slack/events` to Bolt and `GET /healthz` to a database check."""
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
 

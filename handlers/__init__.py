@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import command, handoff, home
+from handlers import command, handoff, home, status
 
 
 def register_handlers(app: App) -> None:
     commands = command.CommandRouter()
     handoff.register(app, commands)
     home.register(app, commands)
+    status.register(app, commands)
     command.register(app, commands)

@@ -29,7 +29,11 @@ class CommandRouter:
         return sorted(self._handlers)
 
     def handle_onboard_command(
-        self, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond,
+        self,
+        ack: Ack,
+        body: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
         context: BoltContext,
     ) -> None:
         request = parse_command(body, client=client, respond=respond, context=context, ack=ack)

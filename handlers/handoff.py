@@ -42,18 +42,25 @@ def _open_modal(
 
 def handle_handoff_command(request: CommandRequest) -> None:
     request.ack()
-    _open_modal(request.client, request.deps, request.trigger_id, HandoffForm(),
-                HandoffMetadata(channel_id=request.channel_id))
+    _open_modal(
+        request.client,
+        request.deps,
+        request.trigger_id,
+        HandoffForm(),
+        HandoffMetadata(channel_id=request.channel_id),
+    )
 
 
-def handle_handoff_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient,
-                            context: BoltContext) -> None:
+def handle_handoff_shortcut(
+    ack: Ack, shortcut: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     _open_modal(client, deps_of(context), shortcut["trigger_id"], HandoffForm(), HandoffMetadata())
 
 
-def handle_handoff_message_shortcut(ack: Ack, shortcut: dict[str, Any], client: WebClient,
-                                    context: BoltContext) -> None:
+def handle_handoff_message_shortcut(
+    ack: Ack, shortcut: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     message = shortcut.get("message") or {}
     found = prefill_from_message(message.get("text", ""))
@@ -67,26 +74,32 @@ def handle_handoff_message_shortcut(ack: Ack, shortcut: dict[str, Any], client: 
         start_date=parse_date(found.get("start_date", "")),
         go_live_target=parse_date(found.get("go_live_target", "")),
     )
-    metadata = HandoffMetadata(channel_id=(shortcut.get("channel") or {}).get("id"),
-                               message_ts=message.get("ts"))
+    metadata = HandoffMetadata(
+        channel_id=(shortcut.get("channel") or {}).get("id"), message_ts=message.get("ts")
+    )
     _open_modal(client, deps_of(context), shortcut["trigger_id"], form, metadata)
 
 
-def handle_handoff_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
-                          client: WebClient, context: BoltContext) -> None:
+def handle_handoff_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     deps = deps_of(context)
     form = read_handoff_form(view["state"]["values"])
     actor = body["user"]["id"]
     with deps.db.session() as session:
         try:
             plan = validate_handoff(
-                session, form, today=deps.today(), library=deps.playbooks,
+                session,
+                form,
+                today=deps.today(),
+                library=deps.playbooks,
                 max_future_days=deps.settings.handoff_max_future_days,
                 min_stakeholders=deps.settings.min_stakeholders,
                 user_name=deps.users.display_name,
             )
-            onboarding = create_onboarding(session, plan, actor=actor, now=deps.now(),
-                                           view_id=view.get("id"))
+            onboarding = create_onboarding(
+                session, plan, actor=actor, now=deps.now(), view_id=view.get("id")
+            )
         except HandoffInvalid as invalid:
             ack(response_action="errors", errors={str(k): v for k, v in invalid.errors.items()})
             return
@@ -103,25 +116,41 @@ def _ack_duplicate(ack: Ack, duplicate: DuplicateHandoff, view: dict[str, Any], 
         ack()  # the same modal submitted twice: the first submission did everything
         return
     owner = deps.users.display_name(existing.csm_user_id)
-    ack(response_action="errors", errors={HandoffField.COMPANY_NAME: (
-        f"{existing.company_name} already has an open onboarding (#{existing.id}, owned by {owner})."
-    )})
+    ack(
+        response_action="errors",
+        errors={
+            HandoffField.COMPANY_NAME: (
+                f"{existing.company_name} already has an open onboarding "
+                f"(#{existing.id}, owned by {owner})."
+            )
+        },
+    )
 
 
-def handle_handoff_acknowledge_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                                     client: WebClient, context: BoltContext) -> None:
+def handle_handoff_acknowledge_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     deps = deps_of(context)
     with deps.db.session() as session:
-        onboarding, newly = acknowledge_handoff(session, int(action["value"]), body["user"]["id"],
-                                                now=deps.now())
+        onboarding, newly = acknowledge_handoff(
+            session, int(action["value"]), body["user"]["id"], now=deps.now()
+        )
         blocks = build_csm_handoff_dm(onboarding)
         name, ae = onboarding.company_name, onboarding.ae_user_id
-    client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], blocks=blocks,
-                       text=bk.fallback_text(f"Handoff: {name} (acknowledged)"))
+    client.chat_update(
+        channel=body["channel"]["id"],
+        ts=body["message"]["ts"],
+        blocks=blocks,
+        text=bk.fallback_text(f"Handoff: {name} (acknowledged)"),
+    )
     if newly:
-        client.chat_postMessage(channel=ae, text=Mrkdwn(
-            f"{mention(body['user']['id'])} acknowledged the handoff for *{escape(name)}*."))
+        client.chat_postMessage(
+            channel=ae,
+            text=Mrkdwn(
+                f"{mention(body['user']['id'])} acknowledged the handoff for *{escape(name)}*."
+            ),
+        )
 
 
 def register(app: App, commands: CommandRouter) -> None:

@@ -65,15 +65,20 @@ class Actor:
         return self.deps.settings.admin_user_ids
 
     def say(self, text: str, blocks: list[bk.Block] | None = None, **kwargs: Any) -> None:
-        self.respond(text=bk.fallback_text(text), blocks=blocks or [bk.section(text)],
-                     response_type="ephemeral", **kwargs)
+        self.respond(
+            text=bk.fallback_text(text),
+            blocks=blocks or [bk.section(text)],
+            response_type="ephemeral",
+            **kwargs,
+        )
 
     def changed(self) -> None:
         publish_home(self.client, self.context, self.user_id)
 
 
-def _actor(body: dict[str, Any], client: WebClient, context: BoltContext,
-           respond: Respond) -> Actor:
+def _actor(
+    body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> Actor:
     channel = (body.get("channel") or {}).get("id") or body.get("channel_id", "")
     user = (body.get("user") or {}).get("id") or body.get("user_id", "")
     return Actor(deps_of(context), client, context, respond, user, channel)
@@ -89,19 +94,23 @@ def handle_status_command(request: CommandRequest) -> None:
         return
     with actor.deps.db.session() as session:
         lookup, rest = CustomerIndex.load(session).find_with_rest(
-            customer_words, need_rest=sub in NEEDS_REST)
+            customer_words, need_rest=sub in NEEDS_REST
+        )
     rest = " ".join(part for part in (rest, tail) if part)
     if lookup.one is None:
         refs = lookup.matches or lookup.closest
-        actor.say(f"Which customer did you mean by {lookup.query}?",
-                  build_pick_blocks(lookup.query, refs, sub, rest, found=bool(lookup.matches)))
+        actor.say(
+            f"Which customer did you mean by {lookup.query}?",
+            build_pick_blocks(lookup.query, refs, sub, rest, found=bool(lookup.matches)),
+        )
         return
     _run(actor, sub, lookup.one.onboarding_id, rest)
 
 
 def _run(actor: Actor, sub: str, onboarding_id: int, rest: str) -> None:
-    {"status": _status, "done": _done, "block": _block, "unblock": _unblock,
-     "channel": _channel}[sub](actor, onboarding_id, rest)
+    {"status": _status, "done": _done, "block": _block, "unblock": _unblock, "channel": _channel}[
+        sub
+    ](actor, onboarding_id, rest)
 
 
 def _status(actor: Actor, onboarding_id: int, rest: str) -> None:
@@ -117,11 +126,19 @@ def _share(actor: Actor, card: StatusCard) -> None:
     external = is_shared_externally(actor.client, actor.channel_id)
     blocks = build_status_blocks(card, internal=not external, interactive=False)
     try:
-        post_in_channel(actor.client, actor.channel_id, blocks=blocks,
-                        text=bk.fallback_text(f"Status: {card.company_name}"))
+        post_in_channel(
+            actor.client,
+            actor.channel_id,
+            blocks=blocks,
+            text=bk.fallback_text(f"Status: {card.company_name}"),
+        )
     except SlackApiError as exc:
-        actor.say(Mrkdwn(f"I can't post here ({escape(slack_error(exc))}). "
-                         "Add me with `/invite @Onboard` and try again."))
+        actor.say(
+            Mrkdwn(
+                f"I can't post here ({escape(slack_error(exc))}). "
+                "Add me with `/invite @Onboard` and try again."
+            )
+        )
         return
     note = " Internal fields were left out: this channel is shared externally." if external else ""
     actor.say(Mrkdwn(f"Shared the status of *{escape(card.company_name)}* here.{note}"))
@@ -129,16 +146,18 @@ def _share(actor: Actor, card: StatusCard) -> None:
 
 def _done(actor: Actor, onboarding_id: int, rest: str) -> None:
     with actor.deps.db.session() as session:
-        change = complete_named_milestone(session, onboarding_id, rest, actor.user_id,
-                                          admins=actor.admins, now=actor.deps.now())
+        change = complete_named_milestone(
+            session, onboarding_id, rest, actor.user_id, admins=actor.admins, now=actor.deps.now()
+        )
     actor.say(f"{change.milestone_name} complete", build_done_blocks(change))
     actor.changed()
 
 
 def _block(actor: Actor, onboarding_id: int, rest: str) -> None:
     with actor.deps.db.session() as session:
-        change = add_blocker(session, onboarding_id, rest, actor.user_id,
-                             admins=actor.admins, now=actor.deps.now())
+        change = add_blocker(
+            session, onboarding_id, rest, actor.user_id, admins=actor.admins, now=actor.deps.now()
+        )
     actor.say(blocker_text(change, added=True))
     actor.changed()
 
@@ -149,8 +168,9 @@ def _unblock(actor: Actor, onboarding_id: int, rest: str) -> None:
         actor.say(usage_text("unblock"))
         return
     with actor.deps.db.session() as session:
-        change = resolve_blocker(session, onboarding_id, number, actor.user_id,
-                                 admins=actor.admins, now=actor.deps.now())
+        change = resolve_blocker(
+            session, onboarding_id, number, actor.user_id, admins=actor.admins, now=actor.deps.now()
+        )
     actor.say(blocker_text(change, added=False))
     actor.changed()
 
@@ -161,15 +181,25 @@ def _channel(actor: Actor, onboarding_id: int, rest: str) -> None:
         actor.say(usage_text("channel"))
         return
     with actor.deps.db.session() as session:
-        company = link_customer_channel(session, onboarding_id, channel_id, actor.user_id,
-                                        admins=actor.admins, now=actor.deps.now())
+        company = link_customer_channel(
+            session,
+            onboarding_id,
+            channel_id,
+            actor.user_id,
+            admins=actor.admins,
+            now=actor.deps.now(),
+        )
     linked = f"Linked {channel_link(channel_id)} to *{escape(company)}*."
     try:
         actor.client.conversations_join(channel=channel_id)
         actor.say(Mrkdwn(f"{linked} I joined the channel."))
     except SlackApiError:
-        actor.say(Mrkdwn(f"{linked} I can't join it myself: run `/invite @Onboard` "
-                         f"in {channel_link(channel_id)}."))
+        actor.say(
+            Mrkdwn(
+                f"{linked} I can't join it myself: run `/invite @Onboard` "
+                f"in {channel_link(channel_id)}."
+            )
+        )
     actor.changed()
 
 
@@ -190,70 +220,117 @@ def _list_page(actor: Actor, page: ListPage, **kwargs: Any) -> None:
     actor.say(f"Onboardings: {page.scope}", blocks, **kwargs)
 
 
-def handle_status_pick_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                             client: WebClient, context: BoltContext, respond: Respond) -> None:
+def handle_status_pick_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
     ack()
     pick = PickValue.model_validate_json(action["value"])
     if pick.sub in CUSTOMER_SUBCOMMANDS:
         _run(_actor(body, client, context, respond), pick.sub, pick.onboarding_id, pick.rest)
 
 
-def handle_status_open_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                             client: WebClient, context: BoltContext, respond: Respond) -> None:
+def handle_status_open_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
     ack()
     _status(_actor(body, client, context, respond), int(action["value"]), "")
 
 
-def handle_status_list_page_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                                  client: WebClient, context: BoltContext,
-                                  respond: Respond) -> None:
+def handle_status_list_page_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
     ack()
     page = ListPage.model_validate_json(action["value"])
     _list_page(_actor(body, client, context, respond), page, replace_original=True)
 
 
-def handle_status_done_select(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                              client: WebClient, context: BoltContext, respond: Respond) -> None:
+def handle_status_done_select(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
     ack()
     actor = _actor(body, client, context, respond)
     with actor.deps.db.session() as session:
-        change = complete_milestone_by_id(session, int(action["selected_option"]["value"]),
-                                          actor.user_id, admins=actor.admins,
-                                          now=actor.deps.now())
+        change = complete_milestone_by_id(
+            session,
+            int(action["selected_option"]["value"]),
+            actor.user_id,
+            admins=actor.admins,
+            now=actor.deps.now(),
+        )
     actor.say(f"{change.milestone_name} complete", build_done_blocks(change))
     actor.changed()
 
 
-def handle_status_undo_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                             client: WebClient, context: BoltContext, respond: Respond) -> None:
+def handle_status_undo_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
     ack()
     actor = _actor(body, client, context, respond)
     with actor.deps.db.session() as session:
-        change = reopen_milestone(session, int(action["value"]), actor.user_id,
-                                  admins=actor.admins, now=actor.deps.now())
-    actor.say(f"{change.milestone_name} reopened", build_reopened_blocks(change),
-              replace_original=True)
+        change = reopen_milestone(
+            session, int(action["value"]), actor.user_id, admins=actor.admins, now=actor.deps.now()
+        )
+    actor.say(
+        f"{change.milestone_name} reopened", build_reopened_blocks(change), replace_original=True
+    )
     actor.changed()
 
 
-def handle_status_add_blocker_click(ack: Ack, body: dict[str, Any], action: dict[str, Any],
-                                    client: WebClient, context: BoltContext,
-                                    respond: Respond) -> None:
+def handle_status_add_blocker_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
     ack()
     actor = _actor(body, client, context, respond)
     with actor.deps.db.session() as session:
         onboarding = get_onboarding(session, int(action["value"]))
         ensure_can_change(onboarding, actor.user_id, actor.admins)
         company = onboarding.company_name
-    metadata = BlockerMetadata(onboarding_id=int(action["value"]),
-                               channel_id=actor.channel_id or None)
+    metadata = BlockerMetadata(
+        onboarding_id=int(action["value"]), channel_id=actor.channel_id or None
+    )
     client.views_open(trigger_id=body["trigger_id"], view=build_blocker_modal(metadata, company))
 
 
-def handle_status_blocker_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any],
-                                 client: WebClient, context: BoltContext) -> None:
-    reason = (view["state"]["values"].get(StatusId.BLOCKER_REASON, {})
-              .get(StatusId.INPUT, {}).get("value") or "")
+def handle_status_blocker_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    reason = (
+        view["state"]["values"]
+        .get(StatusId.BLOCKER_REASON, {})
+        .get(StatusId.INPUT, {})
+        .get("value")
+        or ""
+    )
     if not reason.strip():
         ack(response_action="errors", errors={StatusId.BLOCKER_REASON: "Say what is blocking."})
         return
@@ -261,8 +338,14 @@ def handle_status_blocker_submit(ack: Ack, body: dict[str, Any], view: dict[str,
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = BlockerMetadata.model_validate_json(view["private_metadata"])
     with deps.db.session() as session:
-        change = add_blocker(session, metadata.onboarding_id, reason, user_id,
-                             admins=deps.settings.admin_user_ids, now=deps.now())
+        change = add_blocker(
+            session,
+            metadata.onboarding_id,
+            reason,
+            user_id,
+            admins=deps.settings.admin_user_ids,
+            now=deps.now(),
+        )
     text = blocker_text(change, added=True)
     if metadata.channel_id:
         client.chat_postEphemeral(channel=metadata.channel_id, user=user_id, text=text)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -50,7 +50,9 @@ def playbooks() -> PlaybookLibrary:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     """A migrated database per backend for the whole session; tables are emptied per test."""
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("db") / "onboard.db"
@@ -102,8 +104,13 @@ def fake_slack_server() -> Iterator[FakeSlack]:
 @pytest.fixture
 def fake_slack(fake_slack_server: FakeSlack) -> Iterator[FakeSlack]:
     fake_slack_server.reset()
-    for user_id, name in (("UAE", "Alex AE"), ("UCSM", "Casey CSM"), ("UCSM2", "Robin CSM"),
-                          ("UADMIN", "Ada Admin"), ("UOTHER", "Olly Other")):
+    for user_id, name in (
+        ("UAE", "Alex AE"),
+        ("UCSM", "Casey CSM"),
+        ("UCSM2", "Robin CSM"),
+        ("UADMIN", "Ada Admin"),
+        ("UOTHER", "Olly Other"),
+    ):
         fake_slack_server.add_user(user_id, name=name.split()[0].lower(), real_name=name)
     fake_slack_server.add_channel("C0GENERAL", "general")
     yield fake_slack_server
@@ -125,8 +132,9 @@ def settings(db: Database, fake_slack: FakeSlack) -> Settings:
 
 
 @pytest.fixture
-def slack(settings: Settings, db: Database, playbooks: PlaybookLibrary,
-          fake_slack: FakeSlack) -> Iterator[SlackHttp]:
+def slack(
+    settings: Settings, db: Database, playbooks: PlaybookLibrary, fake_slack: FakeSlack
+) -> Iterator[SlackHttp]:
     """The real Bolt app behind the real WSGI server on a free port, driven over signed HTTP."""
     listeners = ThreadPoolExecutor(max_workers=8)
     app = create_app(settings, db=db, playbooks=playbooks, listener_executor=listeners)
@@ -134,8 +142,12 @@ def slack(settings: Settings, db: Database, playbooks: PlaybookLibrary,
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     port = server.effective_port
-    yield SlackHttp(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET,
-                    team_id=fake_slack.team_id, fake=fake_slack)
+    yield SlackHttp(
+        f"http://127.0.0.1:{port}/slack/events",
+        SIGNING_SECRET,
+        team_id=fake_slack.team_id,
+        fake=fake_slack,
+    )
     server.close()
     thread.join(timeout=5)
     listeners.shutdown(wait=True)  # work after ack finishes before the tables are emptied

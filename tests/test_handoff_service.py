@@ -273,8 +273,8 @@ def test_go_live_target_on_a_friday_moves_to_monday(
     assert dates["go_live"] == d("2027-01-11")
     assert onboarding.target_go_live_date == d("2027-01-11")
     # Before go-live nothing moves; after it, hypercare exit (+15) and transition (+22) follow.
-    assert [dates[k].isoformat() for k in MILESTONE_KEYS] == FROM_MONDAY["mid_market"][:6] + [
-        "2027-01-11", "2027-02-01", "2027-02-10"
+    assert [dates[k].isoformat() for k in MILESTONE_KEYS] == [
+        *FROM_MONDAY["mid_market"][:6], "2027-01-11", "2027-02-01", "2027-02-10"
     ]
 
 
@@ -294,8 +294,8 @@ def test_a_later_go_live_target_moves_the_milestones_after_it(
     target = d("2027-01-20")  # a Wednesday, four weeks after the default Thu 2026-12-24
     onboarding = submit(session, playbooks, handoff_form(go_live_target=target))
     dates = due_dates(onboarding)
-    assert [dates[k].isoformat() for k in MILESTONE_KEYS] == FROM_MONDAY["mid_market"][:6] + [
-        "2027-01-20", "2027-02-10", "2027-02-19"
+    assert [dates[k].isoformat() for k in MILESTONE_KEYS] == [
+        *FROM_MONDAY["mid_market"][:6], "2027-01-20", "2027-02-10", "2027-02-19"
     ]
     assert onboarding.target_go_live_date == target
     # A promise without a date is due at go-live: the target, not the playbook default.
@@ -724,7 +724,7 @@ def test_only_the_csm_may_acknowledge(
         assert str(caught.value) == (
             "Only the receiving CSM (<@UCSM>) can acknowledge this handoff."
         )
-    with reloaded(db, onboarding.id) as (fresh, stored):
+    with reloaded(db, onboarding.id) as (_, stored):
         assert stored.acknowledged_at is None
         assert [e.action for e in stored.activity] == ["handoff_submitted"]
         handoff = next(m for m in stored.milestones if m.key == "handoff")
@@ -801,7 +801,7 @@ def test_special_text_survives_a_round_trip(
         risks="high: <!channel> sponsor leaving 😬",
     )
     created = submit(session, playbooks, form)
-    with reloaded(db, created.id) as (fresh, stored):
+    with reloaded(db, created.id) as (_, stored):
         assert stored.company_name == company
         assert stored.industry == "صناعة 🏭"
         assert stored.why_bought == why

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.models import ActivityEntry, Milestone, Onboarding
 from tests.slack_http import channel_value, checkboxes, date_value, plain, user_value
 
-TODAY = date.today()
+TODAY = datetime.now(UTC).date()
 
 
 def handoff_values(**overrides: Any) -> dict[str, Any]:
@@ -77,8 +77,11 @@ def test_message_shortcut_prefills_from_a_closed_won_post(slack, fake_slack) -> 
     text = "*Closed Won* :tada:\nCompany: Acme Manufacturing\nARR: $95,000\nIndustry: Manufacturing"
     slack.message_shortcut("start-handoff-from-message", text, user_id="UAE")
     view = fake_slack.wait_for("views.open")[0].params["view"]
-    initial = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"]
-               if b.get("type") == "input"}
+    initial = {
+        b["block_id"]: b["element"].get("initial_value")
+        for b in view["blocks"]
+        if b.get("type") == "input"
+    }
     assert initial["company-name"] == "Acme Manufacturing"
     assert initial["arr"] == "$95,000"
     assert initial["industry"] == "Manufacturing"
@@ -98,23 +101,34 @@ def test_submission_builds_the_onboarding_and_tells_csm_and_ae(slack, fake_slack
         assert onboarding.target_go_live_date.weekday() not in (4, 5, 6)
     dm_text = json.dumps(dm["blocks"])
     assert "Acme Manufacturing" in dm_text and "$95K" in dm_text
-    assert any(e.get("action_id") == "handoff-acknowledge"
-               for b in dm["blocks"] if b["type"] == "actions" for e in b["elements"])
+    assert any(
+        e.get("action_id") == "handoff-acknowledge"
+        for b in dm["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    )
     assert "Handoff score" in json.dumps(ae["blocks"])
 
 
 def test_csm_acknowledges_from_the_dm(slack, fake_slack, db) -> None:
     submit(slack, handoff_values())
     dm = fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UCSM")[0]
-    onboarding_id = next(e["value"] for b in dm.params["blocks"] if b["type"] == "actions"
-                         for e in b["elements"])
+    onboarding_id = next(
+        e["value"] for b in dm.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+    )
     posted = fake_slack.messages["DUCSM"][0]
-    slack.block_action("handoff-acknowledge", onboarding_id, user_id="UCSM",
-                       channel_id="DUCSM", message_ts=posted["ts"])
+    slack.block_action(
+        "handoff-acknowledge",
+        onboarding_id,
+        user_id="UCSM",
+        channel_id="DUCSM",
+        message_ts=posted["ts"],
+    )
     update = fake_slack.wait_for("chat.update")[0].params
     assert "Acknowledged by" in json.dumps(update["blocks"])
-    fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UAE"
-                        and "acknowledged" in p.get("text", ""))
+    fake_slack.wait_for(
+        "chat.postMessage", lambda p: p["channel"] == "UAE" and "acknowledged" in p.get("text", "")
+    )
     with db.session() as session:
         handoff = session.scalars(select(Milestone).where(Milestone.key == "handoff")).one()
         assert handoff.status == "complete" and handoff.completed_by == "UCSM"
@@ -127,21 +141,29 @@ def test_only_the_receiving_csm_can_acknowledge(slack, fake_slack, db) -> None:
     fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UCSM")
     with db.session() as session:
         onboarding_id = session.scalars(select(Onboarding.id)).one()
-    slack.block_action("handoff-acknowledge", str(onboarding_id), user_id="UOTHER",
-                       channel_id="C0GENERAL", message_ts="1700000000.000100")
+    slack.block_action(
+        "handoff-acknowledge",
+        str(onboarding_id),
+        user_id="UOTHER",
+        channel_id="C0GENERAL",
+        message_ts="1700000000.000100",
+    )
     fake_slack.wait_for_response(lambda p: "Only the receiving CSM" in p["text"])
     with db.session() as session:
         assert session.get(Onboarding, onboarding_id).acknowledged_at is None
 
 
 def test_invalid_input_comes_back_next_to_each_field_and_nothing_is_written(slack, db) -> None:
-    values = handoff_values(**{
-        "company-name": plain(""),
-        "arr": plain("-5"),
-        "start-date": date_value((TODAY + timedelta(days=400)).isoformat()),
-        "stakeholders": plain("Dana Reyes | VP Operations | executive sponsor | dana@acme.example\n"
-                              "just a name"),
-    })
+    values = handoff_values(
+        **{
+            "company-name": plain(""),
+            "arr": plain("-5"),
+            "start-date": date_value((TODAY + timedelta(days=400)).isoformat()),
+            "stakeholders": plain(
+                "Dana Reyes | VP Operations | executive sponsor | dana@acme.example\njust a name"
+            ),
+        }
+    )
     response = submit(slack, values)
     errors = response.json()["errors"]
     assert response.json()["response_action"] == "errors"
@@ -175,17 +197,21 @@ def test_double_submission_creates_one_onboarding(slack, fake_slack, db) -> None
     assert count(db, Onboarding) == 1
     fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UAE")
     assert len(fake_slack.calls_to("views.open")) == 0
-    assert len([c for c in fake_slack.calls_to("chat.postMessage")
-                if c.params["channel"] == "UCSM"]) == 1
+    assert (
+        len([c for c in fake_slack.calls_to("chat.postMessage") if c.params["channel"] == "UCSM"])
+        == 1
+    )
 
 
 def test_user_text_is_escaped_everywhere_it_is_posted(slack, fake_slack) -> None:
     fake_slack.add_channel("CCUST", "acme", is_ext_shared=False)
-    values = handoff_values(**{
-        "company-name": plain("<!channel> & <@U123> Corp"),
-        "why-bought": plain("<!here> because <https://evil.example|click>"),
-        "customer-channel": channel_value("CCUST"),
-    })
+    values = handoff_values(
+        **{
+            "company-name": plain("<!channel> & <@U123> Corp"),
+            "why-bought": plain("<!here> because <https://evil.example|click>"),
+            "customer-channel": channel_value("CCUST"),
+        }
+    )
     submit(slack, values)
     fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UAE")
     fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "CCUST")
@@ -193,8 +219,11 @@ def test_user_text_is_escaped_everywhere_it_is_posted(slack, fake_slack) -> None
         posted = json.dumps([call.params.get("text", ""), call.params.get("blocks", [])])
         assert "<!channel>" not in posted and "<!here>" not in posted and "<@U123>" not in posted
         assert "<https://evil" not in posted
-    welcome = json.dumps(fake_slack.wait_for(
-        "chat.postMessage", lambda p: p["channel"] == "CCUST")[0].params["blocks"])
+    welcome = json.dumps(
+        fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "CCUST")[0].params[
+            "blocks"
+        ]
+    )
     assert "&lt;!channel&gt; &amp; &lt;@U123&gt; Corp" in welcome
 
 
@@ -209,18 +238,28 @@ def test_emoji_and_right_to_left_text_survive(slack, fake_slack, db) -> None:
 
 def test_shared_customer_channel_gets_nothing_internal(slack, fake_slack) -> None:
     fake_slack.add_channel("CSHARED", "acme-shared", is_ext_shared=True)
-    values = handoff_values(**{
-        "customer-channel": channel_value("CSHARED"),
-        "stakeholders": plain(
-            "Dana Reyes | VP Operations | executive sponsor | dana@acme.example\n"
-            "Vic Crane | CFO | detractor | vic@acme.example"),
-    })
+    values = handoff_values(
+        **{
+            "customer-channel": channel_value("CSHARED"),
+            "stakeholders": plain(
+                "Dana Reyes | VP Operations | executive sponsor | dana@acme.example\n"
+                "Vic Crane | CFO | detractor | vic@acme.example"
+            ),
+        }
+    )
     submit(slack, values)
     post = fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "CSHARED")[0]
     text = json.dumps(post.params)
     assert "Welcome" in text
-    for internal in ("$95K", "95,000", "Handoff score", "IT team stretched", "Vic Crane",
-                     "detractor", "Detractor"):
+    for internal in (
+        "$95K",
+        "95,000",
+        "Handoff score",
+        "IT team stretched",
+        "Vic Crane",
+        "detractor",
+        "Detractor",
+    ):
         assert internal not in text
 
 
@@ -236,8 +275,10 @@ def test_internal_channel_is_created_with_csm_and_ae_and_summary_pinned(slack, f
     values = handoff_values(options=checkboxes("create-internal-channel"))
     submit(slack, values)
     creates = fake_slack.wait_for("conversations.create", count=2)
-    assert [c.params["name"] for c in creates] == ["onb-acme-manufacturing",
-                                                    "onb-acme-manufacturing-2"]
+    assert [c.params["name"] for c in creates] == [
+        "onb-acme-manufacturing",
+        "onb-acme-manufacturing-2",
+    ]
     invite = fake_slack.wait_for("conversations.invite")[0].params
     assert set(invite["users"].split(",")) == {"UCSM", "UAE"}
     fake_slack.wait_for("pins.add")
@@ -258,15 +299,21 @@ def test_a_long_company_name_is_refused_in_the_modal(slack, db) -> None:
 
 def test_longest_inputs_stay_within_block_kit_limits(slack, fake_slack) -> None:
     long_line = "x" * 2900
-    values = handoff_values(**{
-        "why-bought": plain(long_line),
-        "stakeholders": plain("\n".join(
-            f"Person {i} | Title {i} | end-user champion | p{i}@acme.example" for i in range(120))),
-        "success-criteria": plain("\n".join(f"Criterion {i} reaches {i}%" for i in range(150))),
-        "promises": plain("\n".join(f"Promise {i}" for i in range(150))),
-        "risks": plain("\n".join(f"high: risk {i} {long_line[:50]}" for i in range(150))),
-        "options": checkboxes("create-internal-channel"),
-    })
+    values = handoff_values(
+        **{
+            "why-bought": plain(long_line),
+            "stakeholders": plain(
+                "\n".join(
+                    f"Person {i} | Title {i} | end-user champion | p{i}@acme.example"
+                    for i in range(120)
+                )
+            ),
+            "success-criteria": plain("\n".join(f"Criterion {i} reaches {i}%" for i in range(150))),
+            "promises": plain("\n".join(f"Promise {i}" for i in range(150))),
+            "risks": plain("\n".join(f"high: risk {i} {long_line[:50]}" for i in range(150))),
+            "options": checkboxes("create-internal-channel"),
+        }
+    )
     submit(slack, values)
     fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UAE")
     assert fake_slack.invalid == []

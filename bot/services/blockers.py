@@ -44,13 +44,25 @@ def open_blockers(onboarding: Onboarding) -> list[Blocker]:
 
 
 def _result(onboarding: Onboarding, blocker: Blocker) -> BlockerChange:
-    return BlockerChange(onboarding.id, onboarding.company_name, blocker.id, blocker.reason,
-                         blocker.owner_user_id, len(open_blockers(onboarding)))
+    return BlockerChange(
+        onboarding.id,
+        onboarding.company_name,
+        blocker.id,
+        blocker.reason,
+        blocker.owner_user_id,
+        len(open_blockers(onboarding)),
+    )
 
 
 def add_blocker(
-    session: Session, onboarding_id: int, reason: str, actor: str, *,
-    admins: Collection[str], now: datetime, owner_user_id: str | None = None,
+    session: Session,
+    onboarding_id: int,
+    reason: str,
+    actor: str,
+    *,
+    admins: Collection[str],
+    now: datetime,
+    owner_user_id: str | None = None,
 ) -> BlockerChange:
     """Open a blocker owned by `owner_user_id` (the actor when not given)."""
     reason = " ".join(reason.split())
@@ -58,18 +70,28 @@ def add_blocker(
         raise Conflict("Say what the blocker is, like `/onboard block acme waiting on SSO`.")
     onboarding = _load(session, onboarding_id)
     ensure_can_change(onboarding, actor, admins)
-    blocker = Blocker(reason=truncate(reason, REASON_MAX), owner_user_id=owner_user_id or actor,
-                      opened_at=now, opened_by=actor)
+    blocker = Blocker(
+        reason=truncate(reason, REASON_MAX),
+        owner_user_id=owner_user_id or actor,
+        opened_at=now,
+        opened_by=actor,
+    )
     onboarding.blockers.append(blocker)
-    record_activity(session, onboarding, actor, "blocker_added", f"Blocked: {blocker.reason}",
-                    now=now)
+    record_activity(
+        session, onboarding, actor, "blocker_added", f"Blocked: {blocker.reason}", now=now
+    )
     session.commit()
     return _result(onboarding, blocker)
 
 
 def resolve_blocker(
-    session: Session, onboarding_id: int, number: int | None, actor: str, *,
-    admins: Collection[str], now: datetime,
+    session: Session,
+    onboarding_id: int,
+    number: int | None,
+    actor: str,
+    *,
+    admins: Collection[str],
+    now: datetime,
 ) -> BlockerChange:
     """Resolve open blocker `number` (1-based, as the status card lists them); the only one
     when `number` is None."""
@@ -81,23 +103,31 @@ def resolve_blocker(
         raise NotFound(f"*{name}* has no open blockers.")
     if number is None and len(current) > 1:
         listed = "\n".join(f"{i}. {escape(b.reason)}" for i, b in enumerate(current, start=1))
-        raise Conflict(f"*{name}* has {len(current)} open blockers; say which by number, "
-                       f"like `/onboard unblock {name} 2`:\n{listed}")
+        raise Conflict(
+            f"*{name}* has {len(current)} open blockers; say which by number, "
+            f"like `/onboard unblock {name} 2`:\n{listed}"
+        )
     index = 1 if number is None else number
     if not 1 <= index <= len(current):
         raise NotFound(f"*{name}* has {len(current)} open blocker(s); there is no number {index}.")
     blocker = current[index - 1]
     blocker.resolved_at = now
     blocker.resolved_by = actor
-    record_activity(session, onboarding, actor, "blocker_resolved",
-                    f"Unblocked: {blocker.reason}", now=now)
+    record_activity(
+        session, onboarding, actor, "blocker_resolved", f"Unblocked: {blocker.reason}", now=now
+    )
     session.commit()
     return _result(onboarding, blocker)
 
 
 def link_customer_channel(
-    session: Session, onboarding_id: int, channel_id: str, actor: str, *,
-    admins: Collection[str], now: datetime,
+    session: Session,
+    onboarding_id: int,
+    channel_id: str,
+    actor: str,
+    *,
+    admins: Collection[str],
+    now: datetime,
 ) -> str:
     """Link the customer channel; returns the company name."""
     onboarding = session.get(Onboarding, onboarding_id)
@@ -105,7 +135,13 @@ def link_customer_channel(
         raise NotFound(f"Onboarding #{onboarding_id} does not exist (it may have been removed).")
     ensure_can_change(onboarding, actor, admins)
     onboarding.customer_channel_id = channel_id
-    record_activity(session, onboarding, actor, "customer_channel_linked",
-                    f"Customer channel <#{channel_id}> linked", now=now)
+    record_activity(
+        session,
+        onboarding,
+        actor,
+        "customer_channel_linked",
+        f"Customer channel <#{channel_id}> linked",
+        now=now,
+    )
     session.commit()
     return onboarding.company_name

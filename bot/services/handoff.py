@@ -1,4 +1,4 @@
-"""The sales-to-CS handoff: validate what the AE typed, then build the onboarding from a playbook."""
+"""The sales-to-CS handoff: validate what the AE typed, then build the onboarding."""
 
 from __future__ import annotations
 
@@ -176,11 +176,7 @@ def validate_handoff(
         playbook = library.get(form.segment)
         if playbook is None:
             errors[HandoffField.SEGMENT] = f"No playbook named {form.segment!r}."
-    if (
-        form.go_live_target
-        and form.start_date
-        and form.go_live_target <= form.start_date
-    ):
+    if form.go_live_target and form.start_date and form.go_live_target <= form.start_date:
         errors[HandoffField.GO_LIVE_TARGET] = "The go-live target must come after the start date."
     parsed = _parse_lines(form, errors)
     if errors:
@@ -290,7 +286,9 @@ def create_onboarding(
         # A concurrent submission of the same view or company won the race.
         session.rollback()
         previous = session.scalar(select(Onboarding).where(Onboarding.handoff_view_id == view_id))
-        raise DuplicateHandoff(previous or find_open_onboarding(session, plan.form.company_name))
+        raise DuplicateHandoff(
+            previous or find_open_onboarding(session, plan.form.company_name)
+        ) from None
     return onboarding
 
 

@@ -95,8 +95,9 @@ class CustomerIndex:
     def fuzzy(self, query: str) -> list[CustomerRef]:
         """Small typos: the names close enough, best first (the best alone when clearly best)."""
         key = company_key(query)
-        scored = sorted(((_fuzzy_score(key, r.key), r) for r in self.refs),
-                        key=lambda pair: -pair[0])
+        scored = sorted(
+            ((_fuzzy_score(key, r.key), r) for r in self.refs), key=lambda pair: -pair[0]
+        )
         good = [(s, r) for s, r in scored if s >= FUZZY_CUTOFF]
         if len(good) > 1 and good[0][0] - good[1][0] >= 0.1:
             good = good[:1]

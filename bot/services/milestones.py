@@ -70,13 +70,24 @@ def _load(session: Session, onboarding_id: int) -> Onboarding:
 
 
 def _change(onboarding: Onboarding, milestone: Milestone, changed: bool) -> MilestoneChange:
-    return MilestoneChange(onboarding.id, onboarding.company_name, milestone.id, milestone.name,
-                           changed, milestone.is_first_value)
+    return MilestoneChange(
+        onboarding.id,
+        onboarding.company_name,
+        milestone.id,
+        milestone.name,
+        changed,
+        milestone.is_first_value,
+    )
 
 
 def complete_named_milestone(
-    session: Session, onboarding_id: int, query: str, actor: str, *,
-    admins: Collection[str], now: datetime,
+    session: Session,
+    onboarding_id: int,
+    query: str,
+    actor: str,
+    *,
+    admins: Collection[str],
+    now: datetime,
 ) -> MilestoneChange:
     """`done <customer> <milestone>`; `changed` is False when it was already complete."""
     onboarding = _load(session, onboarding_id)
@@ -86,7 +97,12 @@ def complete_named_milestone(
 
 
 def complete_milestone_by_id(
-    session: Session, milestone_id: int, actor: str, *, admins: Collection[str], now: datetime,
+    session: Session,
+    milestone_id: int,
+    actor: str,
+    *,
+    admins: Collection[str],
+    now: datetime,
 ) -> MilestoneChange:
     milestone = session.get(Milestone, milestone_id)
     if milestone is None:
@@ -96,8 +112,9 @@ def complete_milestone_by_id(
     return _complete(session, onboarding, milestone, actor, now)
 
 
-def _complete(session: Session, onboarding: Onboarding, milestone: Milestone, actor: str,
-              now: datetime) -> MilestoneChange:
+def _complete(
+    session: Session, onboarding: Onboarding, milestone: Milestone, actor: str, now: datetime
+) -> MilestoneChange:
     changed = complete_milestone(session, milestone, actor, now=now)
     if changed:
         session.commit()
@@ -105,7 +122,12 @@ def _complete(session: Session, onboarding: Onboarding, milestone: Milestone, ac
 
 
 def reopen_milestone(
-    session: Session, milestone_id: int, actor: str, *, admins: Collection[str], now: datetime,
+    session: Session,
+    milestone_id: int,
+    actor: str,
+    *,
+    admins: Collection[str],
+    now: datetime,
 ) -> MilestoneChange:
     """Undo a completion: the milestone is pending again; first value is cleared with it."""
     milestone = session.get(Milestone, milestone_id)
@@ -121,7 +143,14 @@ def reopen_milestone(
         m.is_first_value and m.is_done for m in onboarding.milestones if m is not milestone
     ):
         onboarding.first_value_at = None
-    record_activity(session, onboarding, actor, "milestone_reopened",
-                    f"{milestone.name} reopened", now=now, data={"milestone": milestone.key})
+    record_activity(
+        session,
+        onboarding,
+        actor,
+        "milestone_reopened",
+        f"{milestone.name} reopened",
+        now=now,
+        data={"milestone": milestone.key},
+    )
     session.commit()
     return _change(onboarding, milestone, True)

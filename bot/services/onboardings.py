@@ -35,7 +35,12 @@ def complete_milestone(
     if milestone.is_first_value and onboarding.first_value_at is None:
         onboarding.first_value_at = now
     record_activity(
-        session, onboarding, actor, "milestone_completed", f"{milestone.name} complete", now=now,
+        session,
+        onboarding,
+        actor,
+        "milestone_completed",
+        f"{milestone.name} complete",
+        now=now,
         data={"milestone": milestone.key},
     )
     return True
@@ -55,8 +60,9 @@ def acknowledge_handoff(
         return onboarding, False
     onboarding.acknowledged_at = now
     onboarding.acknowledged_by = actor
-    record_activity(session, onboarding, actor, "handoff_acknowledged", "Handoff acknowledged",
-                    now=now)
+    record_activity(
+        session, onboarding, actor, "handoff_acknowledged", "Handoff acknowledged", now=now
+    )
     handoff = next((m for m in onboarding.milestones if m.key == HANDOFF_MILESTONE), None)
     if handoff is not None:
         complete_milestone(session, handoff, actor, now=now)
@@ -68,8 +74,14 @@ def set_internal_channel(
     session: Session, onboarding: Onboarding, channel_id: str, actor: str, *, now: datetime
 ) -> None:
     onboarding.internal_channel_id = channel_id
-    record_activity(session, onboarding, actor, "internal_channel_created",
-                    f"Internal channel <#{channel_id}> created", now=now)
+    record_activity(
+        session,
+        onboarding,
+        actor,
+        "internal_channel_created",
+        f"Internal channel <#{channel_id}> created",
+        now=now,
+    )
     session.commit()
 
 

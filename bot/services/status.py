@@ -103,8 +103,11 @@ class StatusCard:
 
     @property
     def pending_milestones(self) -> list[MilestoneLine]:
-        return [m for m in self.milestones if m.state not in (MilestoneState.COMPLETE,
-                                                              MilestoneState.WAIVED)]
+        return [
+            m
+            for m in self.milestones
+            if m.state not in (MilestoneState.COMPLETE, MilestoneState.WAIVED)
+        ]
 
 
 def _milestone_state(m: Milestone, today: date, blocked: bool) -> MilestoneState:
@@ -126,8 +129,12 @@ def _next_pending(onboarding: Onboarding) -> Milestone | None:
 
 
 def _target(label: str, due: date | None, reached: datetime | None, today: date) -> Target:
-    return Target(label, due, reached.date() if reached else None,
-                  None if due is None or reached else (due - today).days)
+    return Target(
+        label,
+        due,
+        reached.date() if reached else None,
+        None if due is None or reached else (due - today).days,
+    )
 
 
 def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
@@ -135,9 +142,14 @@ def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
     open_blockers = [b for b in onboarding.blockers if b.resolved_at is None]
     nxt = _next_pending(onboarding)
     lines = [
-        MilestoneLine(m.id, m.name, m.due_date,
-                      _milestone_state(m, today, bool(open_blockers) and m is nxt),
-                      m.completed_on, (m.due_date - today).days)
+        MilestoneLine(
+            m.id,
+            m.name,
+            m.due_date,
+            _milestone_state(m, today, bool(open_blockers) and m is nxt),
+            m.completed_on,
+            (m.due_date - today).days,
+        )
         for m in onboarding.milestones
     ]
     phase_key = nxt.phase_key if nxt else None
@@ -145,8 +157,13 @@ def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
     items = [c for c in onboarding.checklist_items if c.done_at is None]
     next_items = [c.text for c in items if c.phase_key == phase_key] or [c.text for c in items]
     states = {line.state for line in lines}
-    health = ("red" if open_blockers or MilestoneState.OVERDUE in states
-              else "yellow" if MilestoneState.AT_RISK in states else "green")
+    health = (
+        "red"
+        if open_blockers or MilestoneState.OVERDUE in states
+        else "yellow"
+        if MilestoneState.AT_RISK in states
+        else "green"
+    )
     return StatusCard(
         onboarding_id=onboarding.id,
         company_name=onboarding.company_name,
@@ -160,28 +177,39 @@ def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
         total=len(onboarding.milestones),
         day_number=(today - onboarding.start_date).days + 1,
         targets=[
-            _target("First value", onboarding.target_first_value_date,
-                    onboarding.first_value_at, today),
+            _target(
+                "First value", onboarding.target_first_value_date, onboarding.first_value_at, today
+            ),
             _target("Go-live", onboarding.target_go_live_date, onboarding.go_live_at, today),
         ],
         milestones=lines,
         blockers=[
-            BlockerLine(i, b.reason, b.owner_user_id, b.opened_at,
-                        (today - b.opened_at.date()).days)
+            BlockerLine(
+                i, b.reason, b.owner_user_id, b.opened_at, (today - b.opened_at.date()).days
+            )
             for i, b in enumerate(open_blockers, start=1)
         ],
-        commitments=[CommitmentLine(c.text, c.due_date, c.owner_user_id)
-                     for c in onboarding.commitments if c.status == "open"],
+        commitments=[
+            CommitmentLine(c.text, c.due_date, c.owner_user_id)
+            for c in onboarding.commitments
+            if c.status == "open"
+        ],
         next_items=next_items[:NEXT_ITEMS_MAX],
-        activity=[ActivityLine(a.actor_user_id, a.detail, a.created_at)
-                  for a in sorted(onboarding.activity, key=lambda a: (a.created_at, a.id),
-                                  reverse=True)[:ACTIVITY_MAX]],
+        activity=[
+            ActivityLine(a.actor_user_id, a.detail, a.created_at)
+            for a in sorted(onboarding.activity, key=lambda a: (a.created_at, a.id), reverse=True)[
+                :ACTIVITY_MAX
+            ]
+        ],
         arr=onboarding.arr,
         handoff_score=onboarding.handoff_score,
         health=health,
         risks=[(r.severity, r.text) for r in onboarding.risks],
-        detractors=[s.name for s in onboarding.stakeholders
-                    if s.role == StakeholderRole.DETRACTOR and s.departed_at is None],
+        detractors=[
+            s.name
+            for s in onboarding.stakeholders
+            if s.role == StakeholderRole.DETRACTOR and s.departed_at is None
+        ],
     )
 
 
@@ -225,8 +253,9 @@ class ListEntry:
 
     def is_at_risk(self, today: date) -> bool:
         left = self.days_left(today)
-        return bool(self.overdue or self.open_blockers or (left is not None
-                                                           and left <= AT_RISK_DAYS))
+        return bool(
+            self.overdue or self.open_blockers or (left is not None and left <= AT_RISK_DAYS)
+        )
 
 
 def _list_entry(onboarding: Onboarding, today: date) -> ListEntry:
@@ -253,17 +282,27 @@ def list_onboardings(
     """Open onboardings in `scope`, most urgent first: overdue, blocked, then next due."""
     query = select(Onboarding).where(Onboarding.status != OnboardingStatus.CLOSED)
     if scope == ListScope.MINE:
-        query = query.where(or_(Onboarding.csm_user_id == user_id,
-                                Onboarding.ae_user_id == user_id))
-    rows = session.scalars(query.options(
-        selectinload(Onboarding.milestones),
-        selectinload(Onboarding.phases),
-        selectinload(Onboarding.blockers),
-    ))
+        query = query.where(
+            or_(Onboarding.csm_user_id == user_id, Onboarding.ae_user_id == user_id)
+        )
+    rows = session.scalars(
+        query.options(
+            selectinload(Onboarding.milestones),
+            selectinload(Onboarding.phases),
+            selectinload(Onboarding.blockers),
+        )
+    )
     entries = [_list_entry(o, today) for o in rows]
     if scope == ListScope.OVERDUE:
         entries = [e for e in entries if e.overdue]
     elif scope == ListScope.AT_RISK:
         entries = [e for e in entries if e.is_at_risk(today)]
-    return sorted(entries, key=lambda e: (-e.overdue, -e.open_blockers,
-                                          e.next_due or date.max, e.company_name.lower()))
+    return sorted(
+        entries,
+        key=lambda e: (
+            -e.overdue,
+            -e.open_blockers,
+            e.next_due or date.max,
+            e.company_name.lower(),
+        ),
+    )

@@ -40,8 +40,9 @@ def announce_handoff(
         if create_channel:
             internal_id = _open_internal_channel(client, deps, onboarding, problems)
             if internal_id:
-                set_internal_channel(session, onboarding, internal_id, onboarding.ae_user_id,
-                                     now=deps.now())
+                set_internal_channel(
+                    session, onboarding, internal_id, onboarding.ae_user_id, now=deps.now()
+                )
         if onboarding.customer_channel_id:
             _welcome_customer(client, onboarding, problems)
         blocks = build_ae_confirmation(onboarding, internal_id)
@@ -105,9 +106,16 @@ def _welcome_customer(client: WebClient, onboarding: Onboarding, problems: list[
     except SlackApiError as exc:
         error = slack_error(exc)
         log.warning("welcome post failed: %s", error)
-        if error in ("not_in_channel", "method_not_supported_for_channel_type", "channel_not_found"):
-            problems.append(render("channel_invite_needed", company=onboarding.company_name,
-                                   channel_id=channel_id))
+        if error in (
+            "not_in_channel",
+            "method_not_supported_for_channel_type",
+            "channel_not_found",
+        ):
+            problems.append(
+                render(
+                    "channel_invite_needed", company=onboarding.company_name, channel_id=channel_id
+                )
+            )
         else:
             problems.append(
                 f"The welcome post in {channel_link(channel_id)} failed ({escape(error)})."

@@ -37,7 +37,9 @@ def header(text: str) -> Block:
     return {"type": "header", "text": plain(text, HEADER_TEXT_MAX)}
 
 
-def section(text: str, accessory: dict[str, Any] | None = None, block_id: str | None = None) -> Block:
+def section(
+    text: str, accessory: dict[str, Any] | None = None, block_id: str | None = None
+) -> Block:
     block: Block = {"type": "section", "text": md(text)}
     if accessory:
         block["accessory"] = accessory

@@ -14,6 +14,12 @@ from bot.slack.mrkdwn import Mrkdwn, escape
 
 HELP = [
     ("new", "Start a sales-to-CS handoff (also: the “New handoff” shortcut)"),
+    ("status <customer> [share]", "A customer's status card (`share` posts it in the channel)"),
+    ("list [mine|at-risk|overdue|all]", "Your book, most urgent first"),
+    ("done <customer> <milestone>", "Complete a milestone (with Undo)"),
+    ("block <customer> <reason>", "Add a blocker you own"),
+    ("unblock <customer> [n]", "Resolve blocker n (as numbered on the status card)"),
+    ("channel <customer> #channel", "Link the customer channel"),
     ("help", "Show this help"),
 ]
 
@@ -62,5 +68,8 @@ def help_blocks(unknown: str = "") -> list[bk.Block]:
         if unknown and unknown != "help"
         else Mrkdwn("*Onboard* runs customer onboarding from Slack. Commands:")
     )
-    return [bk.section(intro), bk.section(Mrkdwn(lines)),
-            bk.context("Example: `/onboard new` right after a deal closes.")]
+    return [
+        bk.section(intro),
+        bk.section(Mrkdwn(lines)),
+        bk.context("Example: `/onboard new` right after a deal closes."),
+    ]

@@ -50,8 +50,12 @@ def _actor_teams(body: dict[str, Any], context: BoltContext) -> set[str]:
 
 
 def is_internal_user(
-    directory: UserDirectory, own_team_id: str, own_enterprise_id: str | None, user_id: str,
-    claimed_teams: set[str], actor_enterprise_id: str | None,
+    directory: UserDirectory,
+    own_team_id: str,
+    own_enterprise_id: str | None,
+    user_id: str,
+    claimed_teams: set[str],
+    actor_enterprise_id: str | None,
 ) -> bool:
     if any(team != own_team_id for team in claimed_teams):
         return False
@@ -63,8 +67,8 @@ def is_internal_user(
     if user.get("is_restricted") or user.get("is_ultra_restricted") or user.get("is_stranger"):
         return False
     return user.get("team_id") in (own_team_id, None) or (
-        bool(own_enterprise_id) and user.get("enterprise_user", {}).get("enterprise_id")
-        == own_enterprise_id
+        bool(own_enterprise_id)
+        and user.get("enterprise_user", {}).get("enterprise_id") == own_enterprise_id
     )
 
 
@@ -78,7 +82,8 @@ def _refuse(body: dict[str, Any], client: Any) -> BoltResponse:
         try:
             client.chat_postEphemeral(
                 channel=(body.get("channel") or {}).get("id", ""),
-                user=body["user"]["id"], text=REFUSAL,
+                user=body["user"]["id"],
+                text=REFUSAL,
             )
         except SlackApiError as exc:
             log.info("could not tell an external user they are refused: %s", exc)
@@ -111,8 +116,14 @@ def make_actor_guard(
         if not user_id:
             return next()
         team_id, enterprise_id = own_team()
-        if is_internal_user(directory, team_id, enterprise_id, user_id,
-                            _actor_teams(body, context), context.actor_enterprise_id):
+        if is_internal_user(
+            directory,
+            team_id,
+            enterprise_id,
+            user_id,
+            _actor_teams(body, context),
+            context.actor_enterprise_id,
+        ):
             return next()
         log.info("refused a request from a user outside the organisation or a guest")
         return _refuse(body, client)

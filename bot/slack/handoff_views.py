@@ -115,57 +115,110 @@ def build_handoff_modal(
             "Fields marked optional still count towards the handoff score."
         ),
         bk.header("Company and contract"),
-        _text_input(F.COMPANY_NAME, "Company name", initial=form.company_name, optional=False,
-                    max_length=COMPANY_NAME_MAX, placeholder="Acme Manufacturing"),
+        _text_input(
+            F.COMPANY_NAME,
+            "Company name",
+            initial=form.company_name,
+            optional=False,
+            max_length=COMPANY_NAME_MAX,
+            placeholder="Acme Manufacturing",
+        ),
         _text_input(F.WEBSITE, "Website", initial=form.website, placeholder="https://acme.com"),
         _text_input(F.INDUSTRY, "Industry", initial=form.industry),
-        _text_input(F.COMPANY_SIZE, "Company size", initial=form.company_size,
-                    placeholder="1,200 employees"),
-        _text_input(F.ARR, "ARR (contract value)", initial=form.arr, optional=False,
-                    placeholder="$95K", hint="Any of $95K, 95,000, 95000 or 1.2M."),
-        _text_input(F.CONTRACT_TERM, "Contract term", initial=form.contract_term,
-                    placeholder="12 months"),
+        _text_input(
+            F.COMPANY_SIZE, "Company size", initial=form.company_size, placeholder="1,200 employees"
+        ),
+        _text_input(
+            F.ARR,
+            "ARR (contract value)",
+            initial=form.arr,
+            optional=False,
+            placeholder="$95K",
+            hint="Any of $95K, 95,000, 95000 or 1.2M.",
+        ),
+        _text_input(
+            F.CONTRACT_TERM, "Contract term", initial=form.contract_term, placeholder="12 months"
+        ),
         _date_input(F.START_DATE, "Contract start date", form.start_date or today, False),
         _input(F.CSM, "Receiving CSM", csm_element, optional=False),
-        _input(F.CUSTOMER_CHANNEL, "Customer channel", channel_element, optional=True,
-               hint="Where the customer talks with us. A channel shared with the customer "
-               "never gets internal details."),
-        _input(F.SEGMENT, "Segment (playbook)", segment_element, optional=True,
-               hint="Leave empty to pick it from the ARR."),
+        _input(
+            F.CUSTOMER_CHANNEL,
+            "Customer channel",
+            channel_element,
+            optional=True,
+            hint="Where the customer talks with us. A channel shared with the customer "
+            "never gets internal details.",
+        ),
+        _input(
+            F.SEGMENT,
+            "Segment (playbook)",
+            segment_element,
+            optional=True,
+            hint="Leave empty to pick it from the ARR.",
+        ),
         _input(F.OPTIONS, "Internal channel", options_element, optional=True),
         bk.header("People"),
-        _text_input(F.STAKEHOLDERS, "Stakeholders, one per line", initial=form.stakeholders,
-                    multiline=True,
-                    placeholder="Dana Reyes | VP Operations | executive sponsor | dana@acme.com",
-                    hint="Name | Title | Role | email or @user. Roles: executive sponsor, "
-                    "champion, technical lead, end-user champion, detractor."),
+        _text_input(
+            F.STAKEHOLDERS,
+            "Stakeholders, one per line",
+            initial=form.stakeholders,
+            multiline=True,
+            placeholder="Dana Reyes | VP Operations | executive sponsor | dana@acme.com",
+            hint="Name | Title | Role | email or @user. Roles: executive sponsor, "
+            "champion, technical lead, end-user champion, detractor.",
+        ),
         bk.header("Why they bought"),
         _text_input(F.WHY_BOUGHT, "Business drivers", initial=form.why_bought, multiline=True),
-        _text_input(F.ALTERNATIVES, "Alternatives considered", initial=form.alternatives,
-                    multiline=True),
-        _text_input(F.SUCCESS_CRITERIA, "Success criteria, one per line",
-                    initial=form.success_criteria, multiline=True,
-                    placeholder="Real-time visibility across 3 plants | 2027-01-31",
-                    hint="Measurable, as the customer said it. Optional target date after |."),
+        _text_input(
+            F.ALTERNATIVES, "Alternatives considered", initial=form.alternatives, multiline=True
+        ),
+        _text_input(
+            F.SUCCESS_CRITERIA,
+            "Success criteria, one per line",
+            initial=form.success_criteria,
+            multiline=True,
+            placeholder="Real-time visibility across 3 plants | 2027-01-31",
+            hint="Measurable, as the customer said it. Optional target date after |.",
+        ),
         bk.header("Technical context"),
-        _text_input(F.SYSTEMS, "Systems to integrate", initial=form.systems,
-                    placeholder="SAP ERP, Salesforce"),
+        _text_input(
+            F.SYSTEMS,
+            "Systems to integrate",
+            initial=form.systems,
+            placeholder="SAP ERP, Salesforce",
+        ),
         _text_input(F.SSO, "SSO", initial=form.sso, placeholder="Okta"),
-        _text_input(F.DATA_MIGRATION, "Data migration", initial=form.data_migration,
-                    multiline=True),
-        _text_input(F.CONSTRAINTS, "Technical constraints", initial=form.constraints,
-                    multiline=True),
+        _text_input(
+            F.DATA_MIGRATION, "Data migration", initial=form.data_migration, multiline=True
+        ),
+        _text_input(
+            F.CONSTRAINTS, "Technical constraints", initial=form.constraints, multiline=True
+        ),
         bk.header("Promises, scope and risks"),
-        _text_input(F.PROMISES, "Promises made during the sale, one per line",
-                    initial=form.promises, multiline=True,
-                    hint="Each becomes a tracked commitment. Optional due date after |."),
-        _text_input(F.OUT_OF_SCOPE, "Explicitly out of scope", initial=form.out_of_scope,
-                    multiline=True),
-        _text_input(F.RISKS, "Risks and red flags, one per line", initial=form.risks,
-                    multiline=True, placeholder="high: IT team stretched by an ERP upgrade",
-                    hint="Start a line with high:, medium: or low: (medium if not given)."),
-        _text_input(F.HARD_DEADLINES, "Hard deadlines and blackout periods",
-                    initial=form.hard_deadlines, multiline=True),
+        _text_input(
+            F.PROMISES,
+            "Promises made during the sale, one per line",
+            initial=form.promises,
+            multiline=True,
+            hint="Each becomes a tracked commitment. Optional due date after |.",
+        ),
+        _text_input(
+            F.OUT_OF_SCOPE, "Explicitly out of scope", initial=form.out_of_scope, multiline=True
+        ),
+        _text_input(
+            F.RISKS,
+            "Risks and red flags, one per line",
+            initial=form.risks,
+            multiline=True,
+            placeholder="high: IT team stretched by an ERP upgrade",
+            hint="Start a line with high:, medium: or low: (medium if not given).",
+        ),
+        _text_input(
+            F.HARD_DEADLINES,
+            "Hard deadlines and blackout periods",
+            initial=form.hard_deadlines,
+            multiline=True,
+        ),
         _date_input(F.GO_LIVE_TARGET, "Go-live target", form.go_live_target, True),
     ]
     return {
@@ -254,45 +307,84 @@ def build_handoff_summary_blocks(onboarding: Onboarding) -> list[bk.Block]:
     missing = [escape(m) for m in o.handoff_missing]
     tech = [
         f"*{label}:* {escape(truncate(value, 600))}"
-        for label, value in (("Systems", o.systems), ("SSO", o.sso),
-                             ("Data migration", o.data_migration),
-                             ("Constraints", o.constraints))
+        for label, value in (
+            ("Systems", o.systems),
+            ("SSO", o.sso),
+            ("Data migration", o.data_migration),
+            ("Constraints", o.constraints),
+        )
         if value
     ]
     blocks = [
         bk.header(f"Handoff: {o.company_name}"),
-        bk.fields([Mrkdwn(field) for field in (
-            f"*Segment*\n{escape(o.segment)}",
-            f"*ARR*\n{money(o.arr)}",
-            f"*Start*\n{day(o.start_date)}",
-            f"*Term*\n{escape(o.contract_term) or '—'}",
-            f"*CSM*\n{mention(o.csm_user_id)}",
-            f"*AE*\n{mention(o.ae_user_id)}",
-            f"*First value target*\n{day(o.target_first_value_date)}",
-            f"*Go-live target*\n{day(o.target_go_live_date)}",
-        )]),
-        bk.section(Mrkdwn(
-            f"*Handoff score: {o.handoff_score}/100*\n"
-            + (_lines(missing) if missing else "Nothing missing.")
-        )),
-        bk.section(Mrkdwn("*Stakeholders*\n" + _lines([_stakeholder_line(s) for s in o.stakeholders]))),
-        bk.section(Mrkdwn("*Why they bought*\n" + (escape(o.why_bought) or "_not recorded_")
-                          + ("\n*Alternatives:* " + escape(o.alternatives) if o.alternatives else ""))),
-        bk.section(Mrkdwn("*Success criteria*\n" + _lines([
-            escape(c.text) + (f" (by {day(c.target_date)})" if c.target_date else "")
-            for c in o.success_criteria]))),
-        bk.section(Mrkdwn("*Promises made (tracked)*\n" + _lines([
-            escape(c.text) + f" (due {day(c.due_date)})" for c in o.commitments]))),
-        bk.section(Mrkdwn("*Risks and red flags*\n" + _lines([
-            f"{SEVERITY_ICON.get(r.severity, '')} {escape(r.text)}" for r in o.risks]))),
+        bk.fields(
+            [
+                Mrkdwn(field)
+                for field in (
+                    f"*Segment*\n{escape(o.segment)}",
+                    f"*ARR*\n{money(o.arr)}",
+                    f"*Start*\n{day(o.start_date)}",
+                    f"*Term*\n{escape(o.contract_term) or '—'}",
+                    f"*CSM*\n{mention(o.csm_user_id)}",
+                    f"*AE*\n{mention(o.ae_user_id)}",
+                    f"*First value target*\n{day(o.target_first_value_date)}",
+                    f"*Go-live target*\n{day(o.target_go_live_date)}",
+                )
+            ]
+        ),
+        bk.section(
+            Mrkdwn(
+                f"*Handoff score: {o.handoff_score}/100*\n"
+                + (_lines(missing) if missing else "Nothing missing.")
+            )
+        ),
+        bk.section(
+            Mrkdwn("*Stakeholders*\n" + _lines([_stakeholder_line(s) for s in o.stakeholders]))
+        ),
+        bk.section(
+            Mrkdwn(
+                "*Why they bought*\n"
+                + (escape(o.why_bought) or "_not recorded_")
+                + ("\n*Alternatives:* " + escape(o.alternatives) if o.alternatives else "")
+            )
+        ),
+        bk.section(
+            Mrkdwn(
+                "*Success criteria*\n"
+                + _lines(
+                    [
+                        escape(c.text) + (f" (by {day(c.target_date)})" if c.target_date else "")
+                        for c in o.success_criteria
+                    ]
+                )
+            )
+        ),
+        bk.section(
+            Mrkdwn(
+                "*Promises made (tracked)*\n"
+                + _lines([escape(c.text) + f" (due {day(c.due_date)})" for c in o.commitments])
+            )
+        ),
+        bk.section(
+            Mrkdwn(
+                "*Risks and red flags*\n"
+                + _lines([f"{SEVERITY_ICON.get(r.severity, '')} {escape(r.text)}" for r in o.risks])
+            )
+        ),
         bk.section(Mrkdwn("*Technical context*\n" + ("\n".join(tech) or "_not captured_"))),
     ]
     if o.out_of_scope or o.hard_deadlines:
-        blocks.append(bk.section(Mrkdwn(
-            (f"*Out of scope:* {escape(o.out_of_scope)}\n" if o.out_of_scope else "")
-            + (f"*Deadlines:* {escape(o.hard_deadlines)}" if o.hard_deadlines else "")
-        )))
-    blocks.append(bk.section(Mrkdwn(f"*Plan ({escape(o.playbook)} playbook)*\n" + _milestone_lines(o))))
+        blocks.append(
+            bk.section(
+                Mrkdwn(
+                    (f"*Out of scope:* {escape(o.out_of_scope)}\n" if o.out_of_scope else "")
+                    + (f"*Deadlines:* {escape(o.hard_deadlines)}" if o.hard_deadlines else "")
+                )
+            )
+        )
+    blocks.append(
+        bk.section(Mrkdwn(f"*Plan ({escape(o.playbook)} playbook)*\n" + _milestone_lines(o)))
+    )
     return blocks
 
 
@@ -300,24 +392,38 @@ def build_csm_handoff_dm(onboarding: Onboarding) -> list[bk.Block]:
     intro = render("handoff_csm_intro", onboarding=onboarding)
     blocks = [bk.section(intro), *build_handoff_summary_blocks(onboarding)]
     if onboarding.acknowledged_at is None:
-        blocks.append(bk.actions(
-            bk.button("Acknowledge handoff", HandoffId.ACKNOWLEDGE, str(onboarding.id), "primary"),
-        ))
+        blocks.append(
+            bk.actions(
+                bk.button(
+                    "Acknowledge handoff", HandoffId.ACKNOWLEDGE, str(onboarding.id), "primary"
+                ),
+            )
+        )
     else:
-        blocks.append(bk.context(
-            f":white_check_mark: Acknowledged by {mention(onboarding.acknowledged_by)} "
-            f"on {day(onboarding.acknowledged_at.date())}"
-        ))
+        blocks.append(
+            bk.context(
+                f":white_check_mark: Acknowledged by {mention(onboarding.acknowledged_by)} "
+                f"on {day(onboarding.acknowledged_at.date())}"
+            )
+        )
     return bk.fit_message(blocks)
 
 
-def build_ae_confirmation(onboarding: Onboarding, internal_channel_id: str | None) -> list[bk.Block]:
-    text = render("handoff_ae_confirmation", onboarding=onboarding,
-                  internal_channel_id=internal_channel_id)
+def build_ae_confirmation(
+    onboarding: Onboarding, internal_channel_id: str | None
+) -> list[bk.Block]:
+    text = render(
+        "handoff_ae_confirmation", onboarding=onboarding, internal_channel_id=internal_channel_id
+    )
     blocks = [bk.section(text)]
     if onboarding.handoff_missing:
-        blocks.append(bk.section(Mrkdwn("*What is missing*\n" + _lines(
-            [escape(m) for m in onboarding.handoff_missing]))))
+        blocks.append(
+            bk.section(
+                Mrkdwn(
+                    "*What is missing*\n" + _lines([escape(m) for m in onboarding.handoff_missing])
+                )
+            )
+        )
     return blocks
 
 

@@ -37,8 +37,13 @@ def _line(entry: BookEntry, today: date) -> Mrkdwn:
 def build_home_view(entries: list[BookEntry], today: date) -> dict[str, Any]:
     blocks: list[bk.Block] = [bk.header("Your onboardings")]
     if not entries:
-        blocks.append(bk.section(Mrkdwn(
-            "Nothing here yet. Start one with `/onboard new` or the *New handoff* shortcut.")))
+        blocks.append(
+            bk.section(
+                Mrkdwn(
+                    "Nothing here yet. Start one with `/onboard new` or the *New handoff* shortcut."
+                )
+            )
+        )
     for entry in entries[:HOME_ENTRIES_MAX]:
         blocks.append(bk.section(_line(entry, today)))
     if len(entries) > HOME_ENTRIES_MAX:

@@ -83,8 +83,14 @@ def environment(templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Environment:
         keep_trailing_newline=False,
         autoescape=False,
     )
-    env.filters.update(mention=mention, channel=channel_link, money=money, day=day,
-                       escape=escape, truncate_to=truncate)
+    env.filters.update(
+        mention=mention,
+        channel=channel_link,
+        money=money,
+        day=day,
+        escape=escape,
+        truncate_to=truncate,
+    )
     return env
 
 

@@ -31,8 +31,11 @@ STATE_ICON = {
     MilestoneState.OVERDUE: ":red_circle:",
     MilestoneState.BLOCKED: ":no_entry:",
 }
-HEALTH_ICON = {"green": ":large_green_circle:", "yellow": ":large_yellow_circle:",
-               "red": ":red_circle:"}
+HEALTH_ICON = {
+    "green": ":large_green_circle:",
+    "yellow": ":large_yellow_circle:",
+    "red": ":red_circle:",
+}
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_CHANNEL = re.compile(r"^#?([CG][A-Z0-9]{6,})$")
 
@@ -80,8 +83,11 @@ def _days(left: int | None) -> str:
         return ""
     if left == 0:
         return "due today"
-    return f"{left} day{'s' if abs(left) != 1 else ''} left" if left > 0 else (
-        f"{-left} day{'s' if left != -1 else ''} over")
+    return (
+        f"{left} day{'s' if abs(left) != 1 else ''} left"
+        if left > 0
+        else (f"{-left} day{'s' if left != -1 else ''} over")
+    )
 
 
 def _chunks(lines: list[str], title: str) -> list[bk.Block]:
@@ -98,8 +104,11 @@ def _chunks(lines: list[str], title: str) -> list[bk.Block]:
 
 
 def _milestone_line(m: Any) -> str:
-    when = (f"done {day(m.completed_on)}" if m.state == MilestoneState.COMPLETE
-            else f"{day(m.due_date)} · {_days(m.days_left)}")
+    when = (
+        f"done {day(m.completed_on)}"
+        if m.state == MilestoneState.COMPLETE
+        else f"{day(m.due_date)} · {_days(m.days_left)}"
+    )
     return f"{STATE_ICON[m.state]} {escape(truncate(m.name, 120))} · _{m.state}_ · {when}"
 
 
@@ -113,48 +122,83 @@ def build_status_blocks(
         Mrkdwn(f"*Phase*\n{escape(card.phase)}"),
         Mrkdwn(f"*CSM*\n{mention(card.csm_user_id)}"),
         Mrkdwn(f"*AE*\n{mention(card.ae_user_id)}"),
-        Mrkdwn(f"*Day*\n{card.day_number}" if card.day_number > 0
-               else f"*Starts in*\n{1 - card.day_number} days"),
+        Mrkdwn(
+            f"*Day*\n{card.day_number}"
+            if card.day_number > 0
+            else f"*Starts in*\n{1 - card.day_number} days"
+        ),
     ]
     if internal:
-        facts += [Mrkdwn(f"*ARR*\n{money(card.arr)}"),
-                  Mrkdwn(f"*Handoff score*\n{card.handoff_score}/100"),
-                  Mrkdwn(f"*Health*\n{HEALTH_ICON.get(card.health, '')} {card.health}")]
+        facts += [
+            Mrkdwn(f"*ARR*\n{money(card.arr)}"),
+            Mrkdwn(f"*Handoff score*\n{card.handoff_score}/100"),
+            Mrkdwn(f"*Health*\n{HEALTH_ICON.get(card.health, '')} {card.health}"),
+        ]
     blocks: list[bk.Block] = [
         bk.header(card.company_name),
         bk.fields(facts),
-        bk.section(Mrkdwn(f"*Progress* `{progress_bar(card.done, card.total)}` "
-                          f"{card.done}/{card.total} milestones")),
+        bk.section(
+            Mrkdwn(
+                f"*Progress* `{progress_bar(card.done, card.total)}` "
+                f"{card.done}/{card.total} milestones"
+            )
+        ),
     ]
     targets = [
-        f"*{t.label}*: " + (f"reached {day(t.reached_on)}" if t.reached_on
-                            else f"{day(t.due)} · {_days(t.days_left)}")
+        f"*{t.label}*: "
+        + (
+            f"reached {day(t.reached_on)}"
+            if t.reached_on
+            else f"{day(t.due)} · {_days(t.days_left)}"
+        )
         for t in card.targets
     ]
     blocks.append(bk.section(Mrkdwn("\n".join(targets))))
     blocks += _chunks([_milestone_line(m) for m in card.milestones], "Milestones")
     if card.blockers:
-        blocks += _chunks([
-            f"{b.number}. {escape(truncate(b.reason, 300))} · {mention(b.owner_user_id)} · "
-            f"{b.age_days}d open" for b in card.blockers], "Open blockers")
+        blocks += _chunks(
+            [
+                f"{b.number}. {escape(truncate(b.reason, 300))} · {mention(b.owner_user_id)} · "
+                f"{b.age_days}d open"
+                for b in card.blockers
+            ],
+            "Open blockers",
+        )
     if card.commitments:
-        blocks += _chunks([
-            f"• {escape(truncate(c.text, 300))}" + (f" · due {day(c.due_date)}" if c.due_date
-                                                    else "")
-            for c in card.commitments[:20]], "Open commitments")
+        blocks += _chunks(
+            [
+                f"• {escape(truncate(c.text, 300))}"
+                + (f" · due {day(c.due_date)}" if c.due_date else "")
+                for c in card.commitments[:20]
+            ],
+            "Open commitments",
+        )
     if card.next_items:
-        blocks += _chunks([f"☐ {escape(truncate(t, 300))}" for t in card.next_items],
-                          "Next checklist items")
+        blocks += _chunks(
+            [f"☐ {escape(truncate(t, 300))}" for t in card.next_items], "Next checklist items"
+        )
     if internal and card.risks:
-        blocks += _chunks([f"• _{escape(s)}_: {escape(truncate(t, 300))}"
-                           for s, t in card.risks[:15]], "Risks")
+        blocks += _chunks(
+            [f"• _{escape(s)}_: {escape(truncate(t, 300))}" for s, t in card.risks[:15]], "Risks"
+        )
     if internal and card.detractors:
-        blocks.append(bk.section(Mrkdwn("*Detractors*: " + ", ".join(
-            escape(name) for name in card.detractors[:10]))))
+        blocks.append(
+            bk.section(
+                Mrkdwn("*Detractors*: " + ", ".join(escape(name) for name in card.detractors[:10]))
+            )
+        )
     if internal and card.activity:
-        blocks.append(bk.context(*[
-            Mrkdwn(f"{mention(a.actor_user_id)} {escape(truncate(a.detail, 200))} · "
-                   f"{a.at:%b %d %H:%M}") for a in card.activity]))
+        blocks.append(
+            bk.context(
+                *[
+                    Mrkdwn(
+                        f"{mention(a.actor_user_id)} {escape(truncate(a.detail, 200))} · "
+                        f"{a.at:%b %d %H:%M}"
+                    )
+                    for a in card.activity
+                ]
+            )
+        )
     if interactive:
         blocks.append(_status_actions(card))
     return bk.fit_message(blocks)
@@ -164,12 +208,14 @@ def _status_actions(card: StatusCard) -> bk.Block:
     elements: list[dict[str, Any]] = []
     pending = card.pending_milestones[:SELECT_OPTIONS_MAX]
     if pending:
-        elements.append({
-            "type": "static_select",
-            "action_id": StatusId.DONE_SELECT,
-            "placeholder": bk.plain("Mark milestone done", 150),
-            "options": [bk.option(m.name, str(m.milestone_id)) for m in pending],
-        })
+        elements.append(
+            {
+                "type": "static_select",
+                "action_id": StatusId.DONE_SELECT,
+                "placeholder": bk.plain("Mark milestone done", 150),
+                "options": [bk.option(m.name, str(m.milestone_id)) for m in pending],
+            }
+        )
     elements.append(bk.button("Add blocker", StatusId.ADD_BLOCKER, str(card.onboarding_id)))
     return bk.actions(*elements)
 
@@ -179,30 +225,51 @@ def build_pick_blocks(
 ) -> list[bk.Block]:
     """Several customers match (found) or none does (closest names): a button for each."""
     intro = (
-        f"Several customers match `{escape(query)}`. Which one did you mean?" if found
+        f"Several customers match `{escape(query)}`. Which one did you mean?"
+        if found
         else f"I can't find a customer called `{escape(query)}`."
         + (" The closest names:" if refs else " There are no open onboardings yet.")
     )
     blocks: list[bk.Block] = [bk.section(Mrkdwn(intro))]
     if refs:
-        blocks.append(bk.actions(*[
-            bk.button(ref.company_name, f"{StatusId.PICK_CUSTOMER}-{i}",
-                      PickValue(onboarding_id=ref.onboarding_id, sub=sub,
-                                rest=rest[:1500]).model_dump_json())
-            for i, ref in enumerate(refs[:PICK_MAX])
-        ]))
+        blocks.append(
+            bk.actions(
+                *[
+                    bk.button(
+                        ref.company_name,
+                        f"{StatusId.PICK_CUSTOMER}-{i}",
+                        PickValue(
+                            onboarding_id=ref.onboarding_id, sub=sub, rest=rest[:1500]
+                        ).model_dump_json(),
+                    )
+                    for i, ref in enumerate(refs[:PICK_MAX])
+                ]
+            )
+        )
     return blocks
 
 
 def _list_line(entry: ListEntry, today: date) -> Mrkdwn:
     left = entry.days_left(today)
-    icon = (":red_circle:" if entry.overdue or entry.open_blockers
-            else ":large_yellow_circle:" if left is not None and left <= 2
-            else ":large_green_circle:")
-    nxt = (f"\nNext: {escape(truncate(entry.next_milestone, 120))}, {day(entry.next_due)} "
-           f"({_days(left)})" if entry.next_milestone else "")
-    flags = "".join([f" · {entry.overdue} overdue" if entry.overdue else "",
-                     f" · {entry.open_blockers} blocked" if entry.open_blockers else ""])
+    icon = (
+        ":red_circle:"
+        if entry.overdue or entry.open_blockers
+        else ":large_yellow_circle:"
+        if left is not None and left <= 2
+        else ":large_green_circle:"
+    )
+    nxt = (
+        f"\nNext: {escape(truncate(entry.next_milestone, 120))}, {day(entry.next_due)} "
+        f"({_days(left)})"
+        if entry.next_milestone
+        else ""
+    )
+    flags = "".join(
+        [
+            f" · {entry.overdue} overdue" if entry.overdue else "",
+            f" · {entry.open_blockers} blocked" if entry.open_blockers else "",
+        ]
+    )
     return Mrkdwn(
         f"{icon} *{escape(truncate(entry.company_name, 200))}* · {escape(entry.segment)} · "
         f"{escape(entry.phase)} · {entry.done}/{entry.total} · {mention(entry.csm_user_id)}"
@@ -211,26 +278,43 @@ def _list_line(entry: ListEntry, today: date) -> Mrkdwn:
 
 
 def build_list_blocks(
-    entries: list[ListEntry], scope: ListScope, offset: int, today: date,
+    entries: list[ListEntry],
+    scope: ListScope,
+    offset: int,
+    today: date,
     page_size: int = LIST_PAGE_SIZE,
 ) -> list[bk.Block]:
     """One page of the list (never over 50 blocks) with a button for the next page."""
-    page = entries[offset: offset + page_size]
+    page = entries[offset : offset + page_size]
     title = f"Onboardings · {scope} ({len(entries)})"
     blocks: list[bk.Block] = [bk.header(title)]
     if not entries:
         blocks.append(bk.section(Mrkdwn(f"Nothing in `{scope}` right now.")))
     for entry in page:
-        blocks.append(bk.section(_list_line(entry, today), accessory=bk.button(
-            "Status", StatusId.OPEN_STATUS, str(entry.onboarding_id))))
+        blocks.append(
+            bk.section(
+                _list_line(entry, today),
+                accessory=bk.button("Status", StatusId.OPEN_STATUS, str(entry.onboarding_id)),
+            )
+        )
     end = offset + len(page)
     if entries:
-        blocks.append(bk.context(f"Showing {offset + 1} to {end} of {len(entries)} · "
-                                 "`/onboard list mine|at-risk|overdue|all`"))
+        blocks.append(
+            bk.context(
+                f"Showing {offset + 1} to {end} of {len(entries)} · "
+                "`/onboard list mine|at-risk|overdue|all`"
+            )
+        )
     if end < len(entries):
-        blocks.append(bk.actions(bk.button(
-            f"Next {min(page_size, len(entries) - end)}", StatusId.LIST_PAGE,
-            ListPage(scope=scope, offset=end).model_dump_json())))
+        blocks.append(
+            bk.actions(
+                bk.button(
+                    f"Next {min(page_size, len(entries) - end)}",
+                    StatusId.LIST_PAGE,
+                    ListPage(scope=scope, offset=end).model_dump_json(),
+                )
+            )
+        )
     return blocks[: bk.MAX_MESSAGE_BLOCKS]
 
 
@@ -239,26 +323,34 @@ def build_done_blocks(change: MilestoneChange) -> list[bk.Block]:
     if not change.changed:
         return [bk.section(Mrkdwn(f"*{name}* was already complete for *{company}*."))]
     extra = " Time to first value is recorded." if change.first_value else ""
-    return [bk.section(
-        Mrkdwn(f":white_check_mark: *{name}* is complete for *{company}*.{extra}"),
-        accessory=bk.button("Undo", StatusId.UNDO_DONE, str(change.milestone_id)),
-    )]
+    return [
+        bk.section(
+            Mrkdwn(f":white_check_mark: *{name}* is complete for *{company}*.{extra}"),
+            accessory=bk.button("Undo", StatusId.UNDO_DONE, str(change.milestone_id)),
+        )
+    ]
 
 
 def build_reopened_blocks(change: MilestoneChange) -> list[bk.Block]:
     name, company = escape(change.milestone_name), escape(change.company_name)
-    text = (f":leftwards_arrow_with_hook: *{name}* is open again for *{company}*."
-            if change.changed else f"*{name}* was not complete for *{company}*.")
+    text = (
+        f":leftwards_arrow_with_hook: *{name}* is open again for *{company}*."
+        if change.changed
+        else f"*{name}* was not complete for *{company}*."
+    )
     return [bk.section(Mrkdwn(text))]
 
 
 def blocker_text(change: BlockerChange, *, added: bool) -> Mrkdwn:
     company, reason = escape(change.company_name), escape(truncate(change.reason, 500))
     if added:
-        return Mrkdwn(f":no_entry: Blocker added to *{company}*: {reason} "
-                      f"(owner {mention(change.owner_user_id)}; {change.open_count} open).")
-    return Mrkdwn(f":white_check_mark: Resolved for *{company}*: {reason} "
-                  f"({change.open_count} still open).")
+        return Mrkdwn(
+            f":no_entry: Blocker added to *{company}*: {reason} "
+            f"(owner {mention(change.owner_user_id)}; {change.open_count} open)."
+        )
+    return Mrkdwn(
+        f":white_check_mark: Resolved for *{company}*: {reason} ({change.open_count} still open)."
+    )
 
 
 def build_blocker_modal(metadata: BlockerMetadata, company_name: str) -> dict[str, Any]:
@@ -271,10 +363,17 @@ def build_blocker_modal(metadata: BlockerMetadata, company_name: str) -> dict[st
         "private_metadata": metadata.model_dump_json(),
         "blocks": [
             bk.section(Mrkdwn(f"What is blocking *{escape(company_name)}*?")),
-            {"type": "input", "block_id": StatusId.BLOCKER_REASON,
-             "label": bk.plain("Reason"),
-             "element": {"type": "plain_text_input", "action_id": StatusId.INPUT,
-                         "multiline": True, "max_length": 1000}},
+            {
+                "type": "input",
+                "block_id": StatusId.BLOCKER_REASON,
+                "label": bk.plain("Reason"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": StatusId.INPUT,
+                    "multiline": True,
+                    "max_length": 1000,
+                },
+            },
         ],
     }
 
@@ -283,9 +382,11 @@ def split_trailing(sub: str, words: list[str]) -> tuple[list[str], str]:
     """Take the subcommand's trailing argument off: `share`, a blocker number, a channel."""
     if len(words) > 1:
         last = words[-1]
-        if (sub == "status" and last.lower() == "share") or (
-            sub == "unblock" and last.lstrip("#").isdigit()
-        ) or (sub == "channel" and parse_channel_ref(last)):
+        if (
+            (sub == "status" and last.lower() == "share")
+            or (sub == "unblock" and last.lstrip("#").isdigit())
+            or (sub == "channel" and parse_channel_ref(last))
+        ):
             return words[:-1], last
     return words, ""
 

@@ -27,14 +27,21 @@ def blocks_to_text(blocks: list[dict[str, Any]], names: Callable[[str], str]) ->
         elif kind == "section":
             if block.get("text"):
                 lines.append(_readable(block["text"]["text"], names))
-            lines.extend(_readable(f["text"], names).replace("\n", ": ", 1)
-                         for f in block.get("fields", []))
+            lines.extend(
+                _readable(f["text"], names).replace("\n", ": ", 1) for f in block.get("fields", [])
+            )
         elif kind == "context":
-            lines.append("  " + " ".join(_readable(e.get("text", ""), names)
-                                         for e in block.get("elements", [])))
+            lines.append(
+                "  "
+                + " ".join(_readable(e.get("text", ""), names) for e in block.get("elements", []))
+            )
         elif kind == "actions":
-            lines.append("  " + "  ".join(f"[{e['text']['text']}]" for e in block["elements"]
-                                          if e.get("type") == "button"))
+            lines.append(
+                "  "
+                + "  ".join(
+                    f"[{e['text']['text']}]" for e in block["elements"] if e.get("type") == "button"
+                )
+            )
         elif kind == "divider":
             lines.append("  ---")
     return "\n".join(lines)
@@ -62,17 +69,29 @@ class TerminalSlack(WebClient):
     def _name(self, target: str) -> str:
         return self.names.get(target, target)
 
-    def api_call(self, api_method: str, *, http_verb: str = "POST", files: Any = None,
-                 data: Any = None, params: Any = None, json: Any = None, headers: Any = None,
-                 auth: Any = None) -> SlackResponse:
+    def api_call(
+        self,
+        api_method: str,
+        *,
+        http_verb: str = "POST",
+        files: Any = None,
+        data: Any = None,
+        params: Any = None,
+        json: Any = None,
+        headers: Any = None,
+        auth: Any = None,
+    ) -> SlackResponse:
         args = {**(params or {}), **(data or {}), **(json or {})}
         body: dict[str, Any] = {"ok": True}
         if api_method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             body.update(self._print_message(api_method, args))
         elif api_method == "conversations.info":
             channel = args.get("channel", "")
-            body["channel"] = {"id": channel, "name": self._name(channel),
-                               "is_ext_shared": channel.startswith("CEXT")}
+            body["channel"] = {
+                "id": channel,
+                "name": self._name(channel),
+                "is_ext_shared": channel.startswith("CEXT"),
+            }
         elif api_method == "conversations.create":
             channel_id = "CINT" + args["name"].upper().replace("-", "")[:8]
             self.names[channel_id] = args["name"]
@@ -80,15 +99,23 @@ class TerminalSlack(WebClient):
             body["channel"] = {"id": channel_id, "name": args["name"]}
         elif api_method == "auth.test":
             body.update(team_id="TDEMO", user_id="UBOT")
-        return SlackResponse(client=self, http_verb=http_verb, api_url=api_method,
-                             req_args=args, data=body, headers={}, status_code=200)
+        return SlackResponse(
+            client=self,
+            http_verb=http_verb,
+            api_url=api_method,
+            req_args=args,
+            data=body,
+            headers={},
+            status_code=200,
+        )
 
     def _print_message(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
         where = ("DM to @" if channel.startswith(("U", "W")) else "#") + self._name(channel)
         verb = {"chat.update": "edits", "chat.postEphemeral": "shows"}.get(method, "posts")
         text = blocks_to_text(args.get("blocks") or [], self._name) or _readable(
-            args.get("text", ""), self._name)
+            args.get("text", ""), self._name
+        )
         thread = " (in thread)" if args.get("thread_ts") else ""
         self.out(f"{self.clock_label()}  Onboard {verb} in {where}{thread}:")
         self.out("    " + text.replace("\n", "\n    "))
