@@ -91,19 +91,24 @@ def parse_money(text: str) -> Decimal | None:
     match = _MONEY.match(text.strip())
     if not match:
         return None
-    number = match.group("number").replace(",", "")
-    try:
-        value = Decimal(number)
-    except InvalidOperation:
-        return None
+    number = match.group("number")
+    if re.fullmatch(r"\d+,\d{1,2}", number):
+        number = number.replace(",", ".")  # a decimal comma: 49,5K
+    elif not re.fullmatch(r"\d{1,3}(?:,\d{3})*(?:\.\d+)?|[\d.]+", number):
+        return None  # commas that group neither thousands nor decimals: not an amount
     suffix = (match.group("suffix") or "").lower()
-    return (value * _MULTIPLIERS.get(suffix, 1)).quantize(Decimal("0.01"))
+    try:
+        value = Decimal(number.replace(",", "")) * _MULTIPLIERS.get(suffix, 1)
+        return value.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than any contract has
+        return None
 
 
 def company_key(name: str) -> str:
     """A comparison key: case, accents, punctuation and legal suffixes do not matter."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode() or name
-    words = re.findall(r"\w+", folded.lower())
+    decomposed = unicodedata.normalize("NFKD", name.replace(".", ""))
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = re.findall(r"\w+", folded.casefold())
     while len(words) > 1 and words[-1] in _LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)[:200]
@@ -147,7 +152,8 @@ def parse_role(text: str) -> StakeholderRole | None:
 def parse_stakeholders(text: str) -> list[StakeholderLine]:
     people = []
     for number, line in lines_of(text):
-        parts = [part.strip() for part in line.split("|")]
+        # A labelled mention <@U123|jane> has a | of its own: split only outside <...>.
+        parts = [part.strip() for part in re.split(r"\|(?![^<]*>)", line)]
         if len(parts) != 4 or not parts[0]:
             raise LineError(f"Line {number}: expected “{STAKEHOLDER_FORMAT}”, got “{line[:80]}”")
         name, title, role_text, contact = parts
@@ -264,10 +270,9 @@ def prefill_from_message(text: str) -> dict[str, str]:
         if amount:
             found["arr"] = amount.group(0)
     if "company_name" not in found:
-        first = re.sub(
-            r"[*_`:]|closed[- ]won|🎉|!", " ", (text or "").split("\n", 1)[0], flags=re.I
-        )
-        first = re.split(r"\s[-\u2013\u2014|]\s|[$€£]", first)[0].strip()
+        first_line = re.sub(r":[a-z0-9_+-]+:", " ", (text or "").split("\n", 1)[0])
+        first = re.sub(r"[*_`:]|closed[- ]won|🎉|!", " ", first_line, flags=re.I)
+        first = re.split(r"\s[-\u2013\u2014|]\s|[$€£(]", first)[0].strip()
         if first:
             found["company_name"] = first[:200]
     for field in ("start_date", "go_live_target"):

@@ -61,9 +61,10 @@ def test_no_match_suggests_the_closest_names(session, acme) -> None:  # type: ig
 
 def test_customer_and_rest_are_split_on_the_longest_name(session, acme) -> None:  # type: ignore[no-untyped-def]
     index = CustomerIndex.load(session)
-    lookup, rest = index.find_with_rest("acme manufacturing kickoff held".split(), need_rest=True)
+    lookup, rest = index.find_with_rest(["acme", "manufacturing", "kickoff", "held"],
+                                        need_rest=True)
     assert lookup.one.company_name == "Acme Manufacturing" and rest == "kickoff held"
-    lookup, rest = index.find_with_rest("acme waiting on IT".split(), need_rest=True)
+    lookup, rest = index.find_with_rest(["acme", "waiting", "on", "IT"], need_rest=True)
     assert lookup.one.company_name == "Acme Manufacturing" and rest == "waiting on IT"
 
 

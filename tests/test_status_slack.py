@@ -3,34 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 
-import pytest
-from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.app import create_app
 from bot.models import Blocker, Milestone, Onboarding
-from bot.server import create_server, make_wsgi_app
-from tests.conftest import SIGNING_SECRET
-from tests.slack_http import SlackHttp, plain
+from tests.slack_http import plain
 from tests.test_handoff_slack import handoff_values, submit
-
-
-@pytest.fixture
-def slack(settings, db, playbooks, fake_slack) -> Iterator[SlackHttp]:  # type: ignore[no-untyped-def]
-    """The shared fixture, with a plain WebClient: bot/slack/client.make_client passes
-    `max_retry=` to slack_sdk's retry handlers, which this slack_sdk (3.47) refuses."""
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    app = create_app(settings, db=db, playbooks=playbooks, client=client)
-    server = create_server(make_wsgi_app(app, db), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield SlackHttp(f"http://127.0.0.1:{server.effective_port}/slack/events", SIGNING_SECRET,
-                    team_id=fake_slack.team_id, fake=fake_slack)
-    server.close()
-    thread.join(timeout=5)
 
 
 def onboard(slack, fake_slack, name: str = "Acme Manufacturing", n: int = 1) -> None:  # type: ignore[no-untyped-def]

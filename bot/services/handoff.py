@@ -41,6 +41,7 @@ from bot.playbooks import Playbook, PlaybookLibrary
 from bot.services.activity import record_activity
 
 COMPANY_NAME_MAX = 200
+ARR_LIMIT = Decimal(10) ** 12  # onboarding.arr is NUMERIC(14, 2)
 
 
 class HandoffField(enum.StrEnum):
@@ -163,6 +164,8 @@ def validate_handoff(
     arr = parse_money(form.arr)
     if arr is None or arr <= 0:
         errors[HandoffField.ARR] = "Enter a positive amount, like $95K, 95,000 or 1.2M."
+    elif arr >= ARR_LIMIT:
+        errors[HandoffField.ARR] = f"That is more than {ARR_LIMIT:,.0f}: check the amount."
     if form.start_date is None:
         errors[HandoffField.START_DATE] = "Pick the contract start date."
     elif abs((form.start_date - today).days) > max_future_days:
@@ -231,7 +234,7 @@ def handoff_quality(plan: HandoffPlan, min_stakeholders: int) -> tuple[int, list
         ),
         (bool(plan.criteria), "No success criteria documented"),
         (
-            bool(plan.criteria) and all(is_measurable(c.text) for c in plan.criteria),
+            all(is_measurable(c.text) for c in plan.criteria),
             "Some success criteria have no measurable target",
         ),
         (
