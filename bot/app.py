@@ -30,7 +30,7 @@ def create_app(
     client: WebClient | None = None,
     listener_executor: Executor | None = None,
 ) -> App:
-    """Listeners run on `listener_executor` after their ack (default: 16 threads, so a burst of
+    """Listeners run on `listener_executor` after their ack (default: 64 threads, so a burst of
     requests is acknowledged within Slack's 3 seconds while slow work continues)."""
     client = client or make_client(settings)
     deps = Deps(
@@ -45,7 +45,7 @@ def create_app(
         client=client,
         process_before_response=False,
         listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=16, thread_name_prefix="onboard-listener"),
+        or ThreadPoolExecutor(max_workers=64, thread_name_prefix="onboard-listener"),
     )
     app.use(_request_context(deps))
     app.use(make_actor_guard(deps.users, functools.cache(lambda: _own_team(client))))

@@ -136,7 +136,7 @@ def slack(
     settings: Settings, db: Database, playbooks: PlaybookLibrary, fake_slack: FakeSlack
 ) -> Iterator[SlackHttp]:
     """The real Bolt app behind the real WSGI server on a free port, driven over signed HTTP."""
-    listeners = ThreadPoolExecutor(max_workers=8)
+    listeners = ThreadPoolExecutor(max_workers=64)
     app = create_app(settings, db=db, playbooks=playbooks, listener_executor=listeners)
     server = create_server(make_wsgi_app(app, db), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -199,3 +199,20 @@ def submit_as(slack, user_id: str, team: str | None) -> dict:  # type: ignore[no
     return slack.view_submission(
         "handoff-submit", handoff_values(), user_id=user_id, user_team_id=team, view_id="VEXT"
     ).json()
+
+
+def test_a_burst_of_commands_is_acknowledged_within_slacks_three_seconds(slack, fake_slack):
+    from concurrent.futures import ThreadPoolExecutor
+
+    fake_slack.delay("views.open", 1.0, times=40)  # slow Slack after the ack must not matter
+
+    def timed_command(n: int) -> tuple[int, float]:
+        started = time.monotonic()
+        response = slack.command("new", user_id="UAE")
+        return response.status, time.monotonic() - started
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        results = list(pool.map(timed_command, range(40)))
+    assert all(status == 200 for status, _ in results)
+    assert max(elapsed for _, elapsed in results) < 3.0
+    fake_slack.wait_for("views.open", count=40, timeout=20)
