@@ -131,6 +131,13 @@ def settings(db: Database, fake_slack: FakeSlack) -> Settings:
     return replace(base, database_url=db.url)
 
 
+def _run_until_closed(server) -> None:  # type: ignore[no-untyped-def]
+    try:
+        server.run()
+    except OSError:
+        pass  # closing the listening socket from the test thread ends select() with EBADF
+
+
 @pytest.fixture
 def slack(
     settings: Settings, db: Database, playbooks: PlaybookLibrary, fake_slack: FakeSlack
@@ -139,7 +146,7 @@ def slack(
     listeners = ThreadPoolExecutor(max_workers=64)
     app = create_app(settings, db=db, playbooks=playbooks, listener_executor=listeners)
     server = create_server(make_wsgi_app(app, db), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=_run_until_closed, args=(server,), daemon=True)
     thread.start()
     port = server.effective_port
     yield SlackHttp(

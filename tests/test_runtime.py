@@ -20,7 +20,8 @@ from bot.config import SettingsError, load_settings
 from handlers import register_handlers
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_DIR = ROOT.parent / "shared" / "slack-manifest-schema"
+# Slack's own manifest JSON Schema (slackapi/manifest-schema, MIT), kept as test data.
+SCHEMA_DIR = ROOT / "tests" / "data" / "slack-manifest-schema"
 ENV = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
 
 
