@@ -3,6 +3,7 @@ the real Bolt app served over HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import uuid
@@ -132,10 +133,9 @@ def settings(db: Database, fake_slack: FakeSlack) -> Settings:
 
 
 def _run_until_closed(server) -> None:  # type: ignore[no-untyped-def]
-    try:
+    # Closing the listening socket from the test thread ends select() with EBADF.
+    with contextlib.suppress(OSError):
         server.run()
-    except OSError:
-        pass  # closing the listening socket from the test thread ends select() with EBADF
 
 
 @pytest.fixture
