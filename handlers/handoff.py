@@ -30,6 +30,7 @@ from bot.slack.handoff_views import (
 from bot.slack.ids import HandoffId, Shortcut
 from bot.slack.mrkdwn import Mrkdwn, escape, mention
 from handlers.command import CommandRouter
+from handlers.home import publish_home
 
 
 def _open_modal(
@@ -144,6 +145,7 @@ def handle_handoff_acknowledge_click(
         blocks=blocks,
         text=bk.fallback_text(f"Handoff: {name} (acknowledged)"),
     )
+    publish_home(client, context, body["user"]["id"])
     if newly:
         client.chat_postMessage(
             channel=ae,

@@ -126,6 +126,8 @@ def test_csm_acknowledges_from_the_dm(slack, fake_slack, db) -> None:
     )
     update = fake_slack.wait_for("chat.update")[0].params
     assert "Acknowledged by" in json.dumps(update["blocks"])
+    home = fake_slack.wait_for("views.publish", lambda p: p["user_id"] == "UCSM")[0].params
+    assert "1/9 milestones" in json.dumps(home["view"]["blocks"])
     fake_slack.wait_for(
         "chat.postMessage", lambda p: p["channel"] == "UAE" and "acknowledged" in p.get("text", "")
     )
