@@ -104,12 +104,18 @@ def complete_milestone_by_id(
     admins: Collection[str],
     now: datetime,
 ) -> MilestoneChange:
+    milestone = _changeable_milestone(session, milestone_id, actor, admins)
+    return _complete(session, milestone.onboarding, milestone, actor, now)
+
+
+def _changeable_milestone(
+    session: Session, milestone_id: int, actor: str, admins: Collection[str]
+) -> Milestone:
     milestone = session.get(Milestone, milestone_id)
     if milestone is None:
         raise NotFound("That milestone no longer exists.")
-    onboarding = milestone.onboarding
-    ensure_can_change(onboarding, actor, admins)
-    return _complete(session, onboarding, milestone, actor, now)
+    ensure_can_change(milestone.onboarding, actor, admins)
+    return milestone
 
 
 def _complete(
@@ -130,11 +136,8 @@ def reopen_milestone(
     now: datetime,
 ) -> MilestoneChange:
     """Undo a completion: the milestone is pending again; first value is cleared with it."""
-    milestone = session.get(Milestone, milestone_id)
-    if milestone is None:
-        raise NotFound("That milestone no longer exists.")
+    milestone = _changeable_milestone(session, milestone_id, actor, admins)
     onboarding = milestone.onboarding
-    ensure_can_change(onboarding, actor, admins)
     if milestone.status != MilestoneStatus.COMPLETE:
         return _change(onboarding, milestone, False)
     milestone.status = MilestoneStatus.PENDING
