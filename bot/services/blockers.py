@@ -6,12 +6,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.models import Blocker, Onboarding
 from bot.services.activity import record_activity
 from bot.services.errors import Conflict, NotFound
+from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
 from bot.slack.mrkdwn import escape, truncate
 
@@ -26,17 +26,6 @@ class BlockerChange:
     reason: str
     owner_user_id: str
     open_count: int
-
-
-def _load(session: Session, onboarding_id: int) -> Onboarding:
-    onboarding = session.scalar(
-        select(Onboarding)
-        .where(Onboarding.id == onboarding_id)
-        .options(selectinload(Onboarding.blockers))
-    )
-    if onboarding is None:
-        raise NotFound(f"Onboarding #{onboarding_id} does not exist (it may have been removed).")
-    return onboarding
 
 
 def open_blockers(onboarding: Onboarding) -> list[Blocker]:
@@ -68,7 +57,7 @@ def add_blocker(
     reason = " ".join(reason.split())
     if not reason:
         raise Conflict("Say what the blocker is, like `/onboard block acme waiting on SSO`.")
-    onboarding = _load(session, onboarding_id)
+    onboarding = get_onboarding(session, onboarding_id, Onboarding.blockers)
     ensure_can_change(onboarding, actor, admins)
     blocker = Blocker(
         reason=truncate(reason, REASON_MAX),
@@ -95,7 +84,7 @@ def resolve_blocker(
 ) -> BlockerChange:
     """Resolve open blocker `number` (1-based, as the status card lists them); the only one
     when `number` is None."""
-    onboarding = _load(session, onboarding_id)
+    onboarding = get_onboarding(session, onboarding_id, Onboarding.blockers)
     ensure_can_change(onboarding, actor, admins)
     current = open_blockers(onboarding)
     name = escape(onboarding.company_name)
@@ -130,9 +119,7 @@ def link_customer_channel(
     now: datetime,
 ) -> str:
     """Link the customer channel; returns the company name."""
-    onboarding = session.get(Onboarding, onboarding_id)
-    if onboarding is None:
-        raise NotFound(f"Onboarding #{onboarding_id} does not exist (it may have been removed).")
+    onboarding = get_onboarding(session, onboarding_id)
     ensure_can_change(onboarding, actor, admins)
     onboarding.customer_channel_id = channel_id
     record_activity(

@@ -7,13 +7,12 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.models import Milestone, MilestoneStatus, Onboarding
 from bot.services.activity import record_activity
 from bot.services.errors import Conflict, NotFound
-from bot.services.onboardings import complete_milestone
+from bot.services.onboardings import complete_milestone, get_onboarding
 from bot.services.permissions import ensure_can_change
 from bot.slack.mrkdwn import escape
 
@@ -58,17 +57,6 @@ def match_milestone(milestones: list[Milestone], query: str) -> Milestone:
     return found[0]
 
 
-def _load(session: Session, onboarding_id: int) -> Onboarding:
-    onboarding = session.scalar(
-        select(Onboarding)
-        .where(Onboarding.id == onboarding_id)
-        .options(selectinload(Onboarding.milestones))
-    )
-    if onboarding is None:
-        raise NotFound(f"Onboarding #{onboarding_id} does not exist (it may have been removed).")
-    return onboarding
-
-
 def _change(onboarding: Onboarding, milestone: Milestone, changed: bool) -> MilestoneChange:
     return MilestoneChange(
         onboarding.id,
@@ -90,7 +78,7 @@ def complete_named_milestone(
     now: datetime,
 ) -> MilestoneChange:
     """`done <customer> <milestone>`; `changed` is False when it was already complete."""
-    onboarding = _load(session, onboarding_id)
+    onboarding = get_onboarding(session, onboarding_id, Onboarding.milestones)
     ensure_can_change(onboarding, actor, admins)
     milestone = match_milestone(onboarding.milestones, query)
     return _complete(session, onboarding, milestone, actor, now)

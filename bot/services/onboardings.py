@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from bot.models import Milestone, MilestoneStatus, Onboarding
 from bot.services.activity import record_activity
@@ -14,8 +15,18 @@ from bot.services.errors import NotAllowed, NotFound
 HANDOFF_MILESTONE = "handoff"
 
 
-def get_onboarding(session: Session, onboarding_id: int) -> Onboarding:
-    onboarding = session.get(Onboarding, onboarding_id)
+def get_onboarding(
+    session: Session, onboarding_id: int, *eager: QueryableAttribute[Any]
+) -> Onboarding:
+    """The onboarding, with the `eager` relationships loaded in one query each; NotFound if gone."""
+    if eager:
+        onboarding = session.scalar(
+            select(Onboarding)
+            .where(Onboarding.id == onboarding_id)
+            .options(*(selectinload(relationship) for relationship in eager))
+        )
+    else:
+        onboarding = session.get(Onboarding, onboarding_id)
     if onboarding is None:
         raise NotFound(f"Onboarding #{onboarding_id} does not exist (it may have been removed).")
     return onboarding

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.models import Milestone, MilestoneStatus, Onboarding, OnboardingStatus, StakeholderRole
-from bot.services.errors import NotFound
+from bot.services.onboardings import get_onboarding
 
 AT_RISK_DAYS = 2
 NEXT_ITEMS_MAX = 5
@@ -215,22 +215,18 @@ def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
 
 def load_status(session: Session, onboarding_id: int, today: date) -> StatusCard:
     """One query for the onboarding and one per relationship, whatever their sizes."""
-    onboarding = session.scalar(
-        select(Onboarding)
-        .where(Onboarding.id == onboarding_id)
-        .options(
-            selectinload(Onboarding.phases),
-            selectinload(Onboarding.milestones),
-            selectinload(Onboarding.checklist_items),
-            selectinload(Onboarding.stakeholders),
-            selectinload(Onboarding.commitments),
-            selectinload(Onboarding.risks),
-            selectinload(Onboarding.blockers),
-            selectinload(Onboarding.activity),
-        )
+    onboarding = get_onboarding(
+        session,
+        onboarding_id,
+        Onboarding.phases,
+        Onboarding.milestones,
+        Onboarding.checklist_items,
+        Onboarding.stakeholders,
+        Onboarding.commitments,
+        Onboarding.risks,
+        Onboarding.blockers,
+        Onboarding.activity,
     )
-    if onboarding is None:
-        raise NotFound(f"Onboarding #{onboarding_id} does not exist (it may have been removed).")
     return build_status_card(onboarding, today)
 
 
