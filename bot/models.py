@@ -148,6 +148,7 @@ class Onboarding(Base):
     first_value_at: Mapped[datetime | None]
     go_live_at: Mapped[datetime | None]
     hypercare_ends_on: Mapped[date | None] = mapped_column(Date)
+    hypercare_exited_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))
@@ -179,6 +180,12 @@ class Onboarding(Base):
     )
     blockers: Mapped[list[Blocker]] = relationship(
         back_populates="onboarding", cascade="all, delete-orphan", order_by="Blocker.id"
+    )
+    hypercare_issues: Mapped[list[HypercareIssue]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="HypercareIssue.number"
+    )
+    alerts: Mapped[list[AlertState]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="AlertState.id"
     )
     activity: Mapped[list[ActivityEntry]] = relationship(
         back_populates="onboarding", cascade="all, delete-orphan", order_by="ActivityEntry.id"
@@ -325,6 +332,7 @@ class ActivityEntry(Base):
     """Who changed what, when. Every change to an onboarding writes one."""
 
     __tablename__ = "activity_entry"
+    __table_args__ = (Index("ix_activity_entry_message", "message_channel", "message_ts"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     onboarding_id: Mapped[int] = mapped_column(
@@ -334,6 +342,9 @@ class ActivityEntry(Base):
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # A Slack message pinned into the timeline (:pushpin:); unpinning finds the entry by these.
+    message_channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     onboarding: Mapped[Onboarding] = relationship(back_populates="activity")
@@ -372,5 +383,77 @@ class OutboxMessage(Base):
     ts: Mapped[str | None] = mapped_column(String(32))
     thread_of: Mapped[str | None] = mapped_column(String(250))
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Past this moment the post is no longer useful (yesterday's sync): skipped, not sent late.
+    expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+
+
+class HypercareIssue(Base):
+    """An issue raised during hypercare, numbered per onboarding, with SLA clocks by severity."""
+
+    __tablename__ = "hypercare_issue"
+    __table_args__ = (UniqueConstraint("onboarding_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(ForeignKey("onboarding.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    severity: Mapped[str] = mapped_column(String(4))  # P1..P4
+    title: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[datetime]
+    opened_by: Mapped[str] = mapped_column(String(32))
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(32))
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="hypercare_issues")
+
+
+class AlertState(Base):
+    """One stall signal on one subject of one onboarding: what was said, when, and its answer.
+
+    Rows persist across runs so an unchanged signal is not re-posted before the re-notify
+    interval, and acknowledge / snooze from the alert's buttons are remembered.
+    """
+
+    __tablename__ = "alert_state"
+    __table_args__ = (UniqueConstraint("onboarding_id", "signal", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(ForeignKey("onboarding.id", ondelete="CASCADE"))
+    signal: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(120), default="")
+    # What the signal looked like when last notified; a different state notifies again.
+    state: Mapped[str] = mapped_column(String(200), default="")
+    severity: Mapped[str] = mapped_column(String(10))
+    since: Mapped[datetime]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    last_notified_at: Mapped[datetime | None]
+    notify_count: Mapped[int] = mapped_column(default=0)
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32))
+    snoozed_until: Mapped[datetime | None]
+    snoozed_by: Mapped[str | None] = mapped_column(String(32))
+    cleared_at: Mapped[datetime | None]
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="alerts")
+
+
+class JobRun(Base):
+    """One run of a scheduled job for one period, claimed by exactly one process.
+
+    The unique (job, period) row is how several `onboard serve` processes agree on who runs
+    the 09:00 sync: the first insert wins, the others see the conflict and stand down.
+    """
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(60))
+    owner: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -508,6 +508,9 @@ def test_create_onboarding_writes_the_whole_plan(
             "blocker": 0,
             "activity_entry": 1,
             "outbox_message": 0,
+            "hypercare_issue": 0,
+            "alert_state": 0,
+            "job_run": 0,
         }
         assert onboarding.company_name == "Acme Manufacturing"
         assert onboarding.company_key == "acme manufacturing"
