@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +20,16 @@ DEFAULT_DATABASE_URL = "sqlite:///onboard.db"
 SLACK_API_URL = "https://slack.com/api/"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_DURATION = re.compile(r"^(\d+)([mhd])$")
+_DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+# Hypercare SLA per severity: (first response, resolution), domain.md "Hypercare", upper bounds.
+DEFAULT_HYPERCARE_SLA = {
+    "P1": (timedelta(minutes=30), timedelta(hours=4)),
+    "P2": (timedelta(hours=2), timedelta(hours=8)),
+    "P3": (timedelta(hours=4), timedelta(hours=24)),
+    "P4": (timedelta(hours=24), timedelta(hours=72)),
+}
 
 
 class SettingsError(ValueError):
@@ -50,6 +61,9 @@ class Settings:
     multiple_delays: int = 3
     min_stakeholders: int = 2
     handoff_max_future_days: int = 365
+    hypercare_sla: dict[str, tuple[timedelta, timedelta]] = field(
+        default_factory=lambda: dict(DEFAULT_HYPERCARE_SLA)
+    )
 
     @property
     def tz(self) -> ZoneInfo:
@@ -131,6 +145,30 @@ def _admins(env: Mapping[str, str]) -> tuple[frozenset[str], str]:
     return frozenset(users), group
 
 
+def _duration(name: str, raw: str) -> timedelta:
+    match = _DURATION.match(raw.strip())
+    if not match:
+        raise SettingsError(f"{name}: {raw!r} is not a duration such as 30m, 4h or 2d")
+    return timedelta(**{_DURATION_UNITS[match[2]]: int(match[1])})
+
+
+def _hypercare_sla(env: Mapping[str, str]) -> dict[str, tuple[timedelta, timedelta]]:
+    """`ONBOARD_SLA_P1=30m/4h`: response / resolution per severity; defaults from domain.md."""
+    sla = dict(DEFAULT_HYPERCARE_SLA)
+    for severity in sla:
+        name = f"ONBOARD_SLA_{severity}"
+        raw = env.get(name, "").strip()
+        if not raw:
+            continue
+        response, slash, resolution = raw.partition("/")
+        if not slash:
+            raise SettingsError(f"{name} must be response/resolution, e.g. 30m/4h, got {raw!r}")
+        sla[severity] = (_duration(name, response), _duration(name, resolution))
+        if sla[severity][0] > sla[severity][1]:
+            raise SettingsError(f"{name}: the response time cannot exceed the resolution time")
+    return sla
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool = True) -> Settings:
     """Read settings from `env` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -169,4 +207,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         multiple_delays=_int(env, "ONBOARD_MULTIPLE_DELAYS", 3, minimum=2),
         min_stakeholders=_int(env, "ONBOARD_MIN_STAKEHOLDERS", 2, minimum=1),
         handoff_max_future_days=_int(env, "ONBOARD_HANDOFF_MAX_DAYS", 365, minimum=1),
+        hypercare_sla=_hypercare_sla(env),
     )
