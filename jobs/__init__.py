@@ -1,0 +1,12 @@
+"""Scheduled jobs, thin: each detects through bot/ services and queues posts in the outbox.
+
+Every job is a function of `JobContext.now` that queues what is due at that moment and not yet
+queued (the outbox key carries the period), so running it twice, late, or from two processes
+posts nothing twice. Each job module adds itself to `JOBS` under its CLI name.
+"""
+
+from __future__ import annotations
+
+from bot.jobs import Job
+
+JOBS: dict[str, Job] = {}
