@@ -64,6 +64,12 @@ class Settings:
     hypercare_sla: dict[str, tuple[timedelta, timedelta]] = field(
         default_factory=lambda: dict(DEFAULT_HYPERCARE_SLA)
     )
+    # Hypercare exit check: hours without an open P1/P2, and the issue-volume window in days.
+    hypercare_quiet_hours: int = 48
+    hypercare_volume_days: int = 7
+    # The in-process scheduler (bot/scheduler.py): on or off, and how often each job ticks.
+    scheduler_enabled: bool = True
+    job_interval_seconds: int = 300
 
     @property
     def tz(self) -> ZoneInfo:
@@ -208,4 +214,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         min_stakeholders=_int(env, "ONBOARD_MIN_STAKEHOLDERS", 2, minimum=1),
         handoff_max_future_days=_int(env, "ONBOARD_HANDOFF_MAX_DAYS", 365, minimum=1),
         hypercare_sla=_hypercare_sla(env),
+        hypercare_quiet_hours=_int(env, "ONBOARD_HYPERCARE_QUIET_HOURS", 48, minimum=1),
+        hypercare_volume_days=_int(env, "ONBOARD_HYPERCARE_VOLUME_DAYS", 7, minimum=1),
+        scheduler_enabled=_bool(env, "ONBOARD_SCHEDULER", True),
+        job_interval_seconds=_int(env, "ONBOARD_JOB_INTERVAL_SECONDS", 300, minimum=10),
     )
