@@ -35,3 +35,10 @@ class StatusId(enum.StrEnum):
     INPUT = "value"
     LIST_PAGE = "status-list-page"
     OPEN_STATUS = "status-open"
+
+
+class HypercareId(enum.StrEnum):
+    PICK_CUSTOMER = "hypercare-pick-customer"
+    RESPONDED = "hypercare-responded"
+    RESOLVE = "hypercare-resolve"
+    END = "hypercare-end"
