@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import command, handoff, home, status
+from handlers import command, handoff, home, hypercare, status
 
 
 def register_handlers(app: App) -> None:
@@ -12,4 +12,5 @@ def register_handlers(app: App) -> None:
     handoff.register(app, commands)
     home.register(app, commands)
     status.register(app, commands)
+    hypercare.register(app, commands)
     command.register(app, commands)

@@ -1,0 +1,196 @@
+"""`/onboard golive|issue|respond|resolve` and the hypercare buttons (Responded, Resolved,
+End hypercare). Thin: parse, find the customer, call one service, reply ephemerally."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.deps import deps_of
+from bot.services.hypercare import (
+    end_hypercare_by_id,
+    go_live_by_id,
+    open_issue_by_id,
+    resolve_issue_by_id,
+    respond_to_issue_by_id,
+)
+from bot.services.lookup import CustomerIndex
+from bot.slack.commands import CommandRequest
+from bot.slack.hypercare_views import (
+    USAGE,
+    HypercarePick,
+    IssueRef,
+    build_issue_blocks,
+    build_pick_blocks,
+    ended_text,
+    golive_text,
+    resolved_text,
+    responded_blocks,
+    split_issue_words,
+    split_number,
+)
+from bot.slack.ids import HypercareId
+from bot.slack.mrkdwn import Mrkdwn
+from handlers.command import CommandRouter
+from handlers.status import Actor
+
+SUBCOMMANDS = ("golive", "issue", "respond", "resolve")
+
+
+def _actor(
+    body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+) -> Actor:
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id", "")
+    user = (body.get("user") or {}).get("id") or body.get("user_id", "")
+    return Actor(deps_of(context), client, context, respond, user, channel)
+
+
+def _parse(sub: str, words: list[str]) -> tuple[list[str], str] | None:
+    """The customer's words and what the service needs after them; None: show the usage."""
+    if sub == "golive":
+        return (words, "") if words else None
+    if sub == "issue":
+        customer, severity, title = split_issue_words(words)
+        return (customer, f"{severity} {title}") if severity else None
+    customer, number = split_number(words)
+    return (customer, str(number)) if number is not None else None
+
+
+def handle_hypercare_command(request: CommandRequest) -> None:
+    request.ack()
+    actor = _actor(request.body, request.client, request.context, request.respond)
+    parsed = _parse(request.name, request.args.split())
+    if parsed is None:
+        actor.say(Mrkdwn(f"Usage: {USAGE[request.name]}"))
+        return
+    customer_words, rest = parsed
+    with actor.deps.db.session() as session:
+        lookup = CustomerIndex.load(session).find(" ".join(customer_words))
+    if lookup.one is None:
+        refs = [(r.onboarding_id, r.company_name) for r in lookup.matches or lookup.closest]
+        actor.say(
+            f"Which customer did you mean by {lookup.query}?",
+            build_pick_blocks(lookup.query, refs, request.name, rest, found=bool(lookup.matches)),
+        )
+        return
+    _run(actor, request.name, lookup.one.onboarding_id, rest)
+
+
+def _run(actor: Actor, sub: str, onboarding_id: int, rest: str, **reply: Any) -> None:
+    deps, now = actor.deps, actor.deps.now()
+    common: dict[str, Any] = {"admins": actor.admins, "now": now}
+    with deps.db.session() as session:
+        if sub == "golive":
+            result = go_live_by_id(
+                session,
+                onboarding_id,
+                actor.user_id,
+                playbooks=deps.playbooks,
+                tz=deps.settings.tz,
+                **common,
+            )
+            actor.say(golive_text(result), **reply)
+            actor.changed()
+            return
+        if sub == "issue":
+            severity, _, title = rest.partition(" ")
+            change = open_issue_by_id(
+                session,
+                onboarding_id,
+                severity,
+                title,
+                actor.user_id,
+                settings=deps.settings,
+                **common,
+            )
+            actor.say(f"Issue #{change.number} opened", build_issue_blocks(change, now), **reply)
+            return
+        number = int(rest)
+        if sub == "respond":
+            change = respond_to_issue_by_id(
+                session, onboarding_id, number, actor.user_id, settings=deps.settings, **common
+            )
+            actor.say(f"Issue #{number}: responded", responded_blocks(change, now), **reply)
+            return
+        change = resolve_issue_by_id(
+            session, onboarding_id, number, actor.user_id, settings=deps.settings, **common
+        )
+        actor.say(resolved_text(change, now), **reply)
+
+
+def handle_hypercare_pick_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
+    ack()
+    pick = HypercarePick.model_validate_json(action["value"])
+    if pick.sub in SUBCOMMANDS:
+        actor = _actor(body, client, context, respond)
+        _run(actor, pick.sub, pick.onboarding_id, pick.rest, replace_original=True)
+
+
+def handle_hypercare_responded_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
+    ack()
+    ref = IssueRef.model_validate_json(action["value"])
+    actor = _actor(body, client, context, respond)
+    _run(actor, "respond", ref.onboarding_id, str(ref.number), replace_original=True)
+
+
+def handle_hypercare_resolve_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
+    ack()
+    ref = IssueRef.model_validate_json(action["value"])
+    actor = _actor(body, client, context, respond)
+    _run(actor, "resolve", ref.onboarding_id, str(ref.number), replace_original=True)
+
+
+def handle_hypercare_end_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
+    """ "End hypercare" on the daily sync: the exit check is run again at the click."""
+    ack()
+    actor = _actor(body, client, context, respond)
+    with actor.deps.db.session() as session:
+        result = end_hypercare_by_id(
+            session,
+            int(action["value"]),
+            actor.user_id,
+            admins=actor.admins,
+            now=actor.deps.now(),
+            settings=actor.deps.settings,
+        )
+    actor.say(ended_text(result), replace_original=False)
+    actor.changed()
+
+
+def register(app: App, commands: CommandRouter) -> None:
+    commands.add(SUBCOMMANDS, handle_hypercare_command)
+    app.action(re.compile(f"^{HypercareId.PICK_CUSTOMER}(-\\d+)?$"))(handle_hypercare_pick_click)
+    app.action(HypercareId.RESPONDED)(handle_hypercare_responded_click)
+    app.action(HypercareId.RESOLVE)(handle_hypercare_resolve_click)
+    app.action(HypercareId.END)(handle_hypercare_end_click)
