@@ -60,6 +60,8 @@ class Settings:
     silence_days: int = 7
     multiple_delays: int = 3
     min_stakeholders: int = 2
+    # A champion not heard from for this many days counts as gone (domain.md: one week).
+    champion_contact_days: int = 7
     handoff_max_future_days: int = 365
     hypercare_sla: dict[str, tuple[timedelta, timedelta]] = field(
         default_factory=lambda: dict(DEFAULT_HYPERCARE_SLA)
@@ -212,6 +214,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         silence_days=_int(env, "ONBOARD_SILENCE_DAYS", 7, minimum=1),
         multiple_delays=_int(env, "ONBOARD_MULTIPLE_DELAYS", 3, minimum=2),
         min_stakeholders=_int(env, "ONBOARD_MIN_STAKEHOLDERS", 2, minimum=1),
+        champion_contact_days=_int(env, "ONBOARD_CHAMPION_CONTACT_DAYS", 7, minimum=1),
         handoff_max_future_days=_int(env, "ONBOARD_HANDOFF_MAX_DAYS", 365, minimum=1),
         hypercare_sla=_hypercare_sla(env),
         hypercare_quiet_hours=_int(env, "ONBOARD_HYPERCARE_QUIET_HOURS", 48, minimum=1),
