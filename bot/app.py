@@ -17,8 +17,10 @@ from bot.db import Database
 from bot.deps import DEPS_KEY, Deps
 from bot.playbooks import PlaybookLibrary
 from bot.services.errors import DomainError
+from bot.services.permissions import Admins
 from bot.slack.client import UserDirectory, make_client
 from bot.slack.guard import actor_user_id, make_actor_guard
+from bot.slack.usergroups import UserGroupMembers
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,11 @@ def create_app(
         db=db or Database(settings.database_url),
         playbooks=playbooks or PlaybookLibrary.load(settings.templates_dir),
         users=UserDirectory(client),
+        admins=Admins(
+            settings.admin_user_ids,
+            settings.admin_usergroup_id,
+            UserGroupMembers(client).members,
+        ),
     )
     app = App(
         token=settings.slack_bot_token,

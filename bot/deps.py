@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from slack_bolt import BoltContext
@@ -10,6 +10,7 @@ from slack_bolt import BoltContext
 from bot.config import Settings
 from bot.db import Database
 from bot.playbooks import PlaybookLibrary
+from bot.services.permissions import Admins
 from bot.slack.client import UserDirectory
 
 DEPS_KEY = "onboard"
@@ -21,6 +22,8 @@ class Deps:
     db: Database
     playbooks: PlaybookLibrary
     users: UserDirectory
+    # Who may change any onboarding (ONBOARD_ADMINS, with its user group resolved).
+    admins: Admins = field(default_factory=Admins)
 
     def now(self) -> datetime:
         return datetime.now(UTC)

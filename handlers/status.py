@@ -19,7 +19,7 @@ from bot.services.milestones import (
     reopen_milestone,
 )
 from bot.services.onboardings import get_onboarding
-from bot.services.permissions import ensure_can_change
+from bot.services.permissions import Admins, ensure_can_change
 from bot.services.status import ListScope, StatusCard, list_onboardings, load_status
 from bot.slack import blocks as bk
 from bot.slack.client import is_shared_externally, post_in_channel, slack_error
@@ -61,8 +61,8 @@ class Actor:
     channel_id: str
 
     @property
-    def admins(self) -> frozenset[str]:
-        return self.deps.settings.admin_user_ids
+    def admins(self) -> Admins:
+        return self.deps.admins
 
     def say(self, text: str, blocks: list[bk.Block] | None = None, **kwargs: Any) -> None:
         self.respond(
@@ -343,7 +343,7 @@ def handle_status_blocker_submit(
             metadata.onboarding_id,
             reason,
             user_id,
-            admins=deps.settings.admin_user_ids,
+            admins=deps.admins,
             now=deps.now(),
         )
     text = blocker_text(change, added=True)
