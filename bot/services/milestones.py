@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import Milestone, MilestoneStatus, Onboarding
 from bot.services.activity import record_activity
+from bot.services.celebrations import withdraw_celebration
 from bot.services.errors import Conflict, NotFound
 from bot.services.onboardings import complete_milestone, get_onboarding
 from bot.services.permissions import ensure_can_change
@@ -123,11 +124,13 @@ def reopen_milestone(
     admins: Collection[str],
     now: datetime,
 ) -> MilestoneChange:
-    """Undo a completion: the milestone is pending again; first value is cleared with it."""
+    """Undo a completion: the milestone is pending again; first value is cleared with it, and
+    a celebration of it that has not gone out is withdrawn."""
     milestone = _changeable_milestone(session, milestone_id, actor, admins)
     onboarding = milestone.onboarding
     if milestone.status != MilestoneStatus.COMPLETE:
         return _change(onboarding, milestone, False)
+    withdraw_celebration(session, milestone, now=now)  # in this transaction: never half undone
     milestone.status = MilestoneStatus.PENDING
     milestone.completed_at = milestone.completed_on = milestone.completed_by = None
     if milestone.is_first_value and not any(

@@ -123,7 +123,8 @@ def _milestone_state(m: Milestone, today: date, blocked: bool) -> MilestoneState
     return MilestoneState.AT_RISK if left <= AT_RISK_DAYS else MilestoneState.ON_TRACK
 
 
-def _next_pending(onboarding: Onboarding) -> Milestone | None:
+def next_pending(onboarding: Onboarding) -> Milestone | None:
+    """The open milestone due first (ties: plan order); None when all are done."""
     pending = [m for m in onboarding.milestones if not m.is_done]
     return min(pending, key=lambda m: (m.due_date, m.position)) if pending else None
 
@@ -137,21 +138,30 @@ def _target(label: str, due: date | None, reached: datetime | None, today: date)
     )
 
 
-def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
-    """Everything `status` shows, computed from one loaded onboarding (no queries)."""
-    open_blockers = [b for b in onboarding.blockers if b.resolved_at is None]
-    nxt = _next_pending(onboarding)
-    lines = [
+def milestone_lines(onboarding: Onboarding, today: date) -> list[MilestoneLine]:
+    """Each milestone's state on `today`; an open blocker blocks the next pending one.
+
+    Reads `onboarding.milestones` and `onboarding.blockers` only (the living plan uses it too)."""
+    blocked = any(b.resolved_at is None for b in onboarding.blockers)
+    nxt = next_pending(onboarding)
+    return [
         MilestoneLine(
             m.id,
             m.name,
             m.due_date,
-            _milestone_state(m, today, bool(open_blockers) and m is nxt),
+            _milestone_state(m, today, blocked and m is nxt),
             m.completed_on,
             (m.due_date - today).days,
         )
         for m in onboarding.milestones
     ]
+
+
+def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
+    """Everything `status` shows, computed from one loaded onboarding (no queries)."""
+    open_blockers = [b for b in onboarding.blockers if b.resolved_at is None]
+    nxt = next_pending(onboarding)
+    lines = milestone_lines(onboarding, today)
     phase_key = nxt.phase_key if nxt else None
     phases = {p.key: p.name for p in onboarding.phases}
     items = [c for c in onboarding.checklist_items if c.done_at is None]
@@ -255,7 +265,7 @@ class ListEntry:
 
 
 def _list_entry(onboarding: Onboarding, today: date) -> ListEntry:
-    nxt = _next_pending(onboarding)
+    nxt = next_pending(onboarding)
     phases = {p.key: p.name for p in onboarding.phases}
     return ListEntry(
         onboarding_id=onboarding.id,
