@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from bot.config import SettingsError, load_settings
 from bot.logs import configure_logging
@@ -25,6 +27,16 @@ def _parser() -> argparse.ArgumentParser:
     playbooks = verbs.add_parser("playbooks", help="playbook files")
     playbook_verbs = playbooks.add_subparsers(dest="playbooks_verb", required=True)
     playbook_verbs.add_parser("check", help="validate every playbook file")
+    jobs = verbs.add_parser("jobs", help="scheduled jobs")
+    job_verbs = jobs.add_subparsers(dest="jobs_verb", required=True)
+    run = job_verbs.add_parser(
+        "run", help="run a job once as if the clock read --now, queue, deliver, show what it did"
+    )
+    run.add_argument("job", help="stall-alerts, hypercare-sync, celebrations, digest or all")
+    run.add_argument(
+        "--now",
+        help="the moment to run as, ISO-8601 (default: now); without an offset, ONBOARD_TIMEZONE",
+    )
     demo = verbs.add_parser("demo", help="show Onboard at work without Slack (SQLite)")
     demo.add_argument(
         "--database",
@@ -57,6 +69,8 @@ def _run(args: argparse.Namespace) -> int:
                 f"{len(playbook.milestones)} milestones, {len(playbook.checklist)} checklist items"
             )
         return 0
+    if args.verb == "jobs":
+        return _run_jobs(args)
     if args.verb == "db":
         from bot.db import Database
 
@@ -71,26 +85,58 @@ def _run(args: argparse.Namespace) -> int:
     return _serve(settings, socket_mode=args.verb == "socket")
 
 
+def _run_jobs(args: argparse.Namespace) -> int:
+    import jobs
+    from bot.db import Database
+    from bot.jobs_cli import BadNowError, parse_now, run_jobs_command
+    from bot.runner import UnknownJobError, job_names
+
+    configure_logging()
+    settings = load_settings(require_slack=False)
+    jobs.load()
+    try:
+        job_names(args.job)
+        now = parse_now(args.now, settings.tz) if args.now else datetime.now(UTC)
+    except (UnknownJobError, BadNowError) as exc:
+        print(f"onboard: {exc}", file=sys.stderr)
+        return 2
+    library = PlaybookLibrary.load(settings.templates_dir)
+    db = Database(settings.database_url)
+    db.upgrade()
+    try:
+        return run_jobs_command(settings, db, library, args.job, now, sys.stdout)
+    finally:
+        db.engine.dispose()
+
+
 def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-def]
     from bot.app import create_app
     from bot.db import Database
+    from bot.scheduler import outbox_kick, start_scheduler
 
     library = PlaybookLibrary.load(settings.templates_dir)
     db = Database(settings.database_url)
     db.upgrade()
     app = create_app(settings, db=db, playbooks=library)
-    if socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    # SIGTERM (docker stop, systemd) ends the process through the `finally` below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    scheduler = start_scheduler(settings, db, library, deliver=outbox_kick(app))
+    try:
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        log.info("starting in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
+            log.info("starting in Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token).start()
+            return 0
+        from bot.server import create_server, make_wsgi_app
+
+        server = create_server(make_wsgi_app(app, db), host="0.0.0.0", port=settings.port)
+        log.info("listening on port %s", settings.port)
+        server.run()
         return 0
-    from bot.server import create_server, make_wsgi_app
-
-    server = create_server(make_wsgi_app(app, db), host="0.0.0.0", port=settings.port)
-    log.info("listening on port %s", settings.port)
-    server.run()
-    return 0
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown()
 
 
 if __name__ == "__main__":
