@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.models import Onboarding, OnboardingStatus
@@ -54,6 +55,44 @@ def _tokens_match(query_words: list[str], key_words: list[str]) -> bool:
     )
 
 
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _key_prefix(session: Session, key: str) -> ColumnElement[bool]:
+    """`company_key LIKE 'key%'`. SQLite's LIKE ignores case, so it cannot use the (binary)
+    index on its own: a range on the key, which can, goes with it there."""
+    prefix = Onboarding.company_key.like(_like_escape(key) + "%", escape="\\")
+    if session.get_bind().dialect.name != "sqlite":
+        return prefix
+    return and_(Onboarding.company_key >= key, Onboarding.company_key < key + "\U0010ffff", prefix)
+
+
+def _loose_prefilter(key: str, lowered: str) -> ColumnElement[bool]:
+    """A superset of the rows the substring and abbreviation tiers accept for this query."""
+    abbreviation = "% ".join("%".join(_like_escape(ch) for ch in word) for word in key.split())
+    return or_(
+        Onboarding.company_key.like(f"%{_like_escape(key)}%", escape="\\"),
+        func.lower(Onboarding.company_name).like(f"%{_like_escape(lowered)}%", escape="\\"),
+        Onboarding.company_key.like(abbreviation + "%", escape="\\"),
+    )
+
+
+def _loose_matches(candidates: list[CustomerRef], query: str) -> list[CustomerRef]:
+    key, lowered = company_key(query), " ".join(query.lower().split())
+    if not key:
+        return []
+    tiers = (
+        lambda r: key in r.key or lowered in r.company_name.lower(),
+        lambda r: _tokens_match(key.split(), r.key.split()),
+    )
+    for tier in tiers:
+        found = [r for r in candidates if tier(r)]
+        if found:
+            return found[:MAX_MATCHES]
+    return []
+
+
 def _fuzzy_score(query: str, key: str) -> float:
     whole = difflib.SequenceMatcher(None, query, key).ratio()
     head = difflib.SequenceMatcher(None, query, key[: len(query)]).ratio() if len(query) >= 4 else 0
@@ -61,36 +100,61 @@ def _fuzzy_score(query: str, key: str) -> float:
 
 
 class CustomerIndex:
-    """The open onboardings' names, loaded once (one query) and matched in memory."""
+    """The open onboardings' names, asked tier by tier so a usual lookup reads a row or two.
 
-    def __init__(self, refs: list[CustomerRef]) -> None:
-        self.refs = refs
+    Exact key and key prefix go through the index on `company_key`; substring and
+    abbreviation through one `LIKE` prefilter whose rows are checked here; all names are read
+    (one query) only for typos and suggestions, when nothing else matched. The query count
+    depends on the words typed, never on the number of onboardings."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._refs: list[CustomerRef] | None = None
 
     @classmethod
     def load(cls, session: Session) -> CustomerIndex:
-        rows = session.execute(
+        return cls(session)
+
+    @property
+    def refs(self) -> list[CustomerRef]:
+        """Every open customer, read once and only when typo matching needs them all."""
+        if self._refs is None:
+            self._refs = self._select(true())
+        return self._refs
+
+    def _select(
+        self, condition: ColumnElement[bool], *order: Any, limit: int | None = None
+    ) -> list[CustomerRef]:
+        rows = self._session.execute(
             select(Onboarding.id, Onboarding.company_name, Onboarding.company_key)
-            .where(Onboarding.status != OnboardingStatus.CLOSED)
-            .order_by(Onboarding.company_name)
+            .where(Onboarding.status != OnboardingStatus.CLOSED, condition)
+            .order_by(*order, Onboarding.company_name)
+            .limit(limit)
         )
-        return cls([CustomerRef(r.id, r.company_name, r.company_key) for r in rows])
+        return [CustomerRef(r.id, r.company_name, r.company_key) for r in rows]
+
+    def by_key(self, query: str) -> list[CustomerRef]:
+        """The exact key alone, else the keys starting with it (one indexed query)."""
+        key = company_key(query)
+        if not key:
+            return []
+        found = self._select(
+            _key_prefix(self._session, key), Onboarding.company_key != key, limit=MAX_MATCHES
+        )
+        return found[:1] if found and found[0].key == key else found
+
+    def loose(self, queries: list[str]) -> list[list[CustomerRef]]:
+        """For each query: the substring matches, else the abbreviation matches."""
+        parts = [(company_key(q), " ".join(q.lower().split())) for q in queries]
+        parts = [(key, lowered) for key, lowered in parts if key]
+        if not parts:
+            return [[] for _ in queries]
+        candidates = self._select(or_(*(_loose_prefilter(k, low) for k, low in parts)))
+        return [_loose_matches(candidates, q) for q in queries]
 
     def strict(self, query: str) -> list[CustomerRef]:
         """Exact, then prefix, then substring, then word-by-word abbreviation: first tier wins."""
-        key, lowered = company_key(query), " ".join(query.lower().split())
-        if not key:
-            return []
-        tiers = (
-            lambda r: r.key == key or r.company_name.lower() == lowered,
-            lambda r: r.key.startswith(key) or r.company_name.lower().startswith(lowered),
-            lambda r: key in r.key or lowered in r.company_name.lower(),
-            lambda r: _tokens_match(key.split(), r.key.split()),
-        )
-        for tier in tiers:
-            found = [r for r in self.refs if tier(r)]
-            if found:
-                return found[:MAX_MATCHES]
-        return []
+        return self.by_key(query) or self.loose([query])[0]
 
     def fuzzy(self, query: str) -> list[CustomerRef]:
         """Small typos: the names close enough, best first (the best alone when clearly best)."""
@@ -119,13 +183,25 @@ class CustomerIndex:
         The longest leading run of words that names a customer wins; typos are tried only
         when no run matches exactly, by prefix, substring or abbreviation."""
         longest = len(words) - 1 if need_rest else len(words)
-        for matcher in (self.strict, self.fuzzy):
-            for size in range(longest, 0, -1):
-                found = matcher(" ".join(words[:size]))
-                if found:
-                    return Lookup(" ".join(words[:size]), found), " ".join(words[size:])
+        runs = [" ".join(words[:size]) for size in range(longest, 0, -1)]
+        found = self._strict_longest(runs)
+        if found is None:
+            found = next(((run, refs) for run in runs if (refs := self.fuzzy(run))), None)
+        if found is not None:
+            run, refs = found
+            return Lookup(run, refs), " ".join(words[len(run.split()) :])
         query = " ".join(words[:1] if need_rest else words)
         return Lookup(query, [], self.closest(query)), " ".join(words[1:] if need_rest else [])
+
+    def _strict_longest(self, runs: list[str]) -> tuple[str, list[CustomerRef]] | None:
+        """The longest run with a strict match. Runs are tried by key (indexed) longest first;
+        a substring or abbreviation match of a longer run still beats a shorter run's key."""
+        hit = next(((i, refs) for i, run in enumerate(runs) if (refs := self.by_key(run))), None)
+        longer = runs[: hit[0]] if hit else runs
+        for run, loose in zip(longer, self.loose(longer) if longer else [], strict=True):
+            if loose:
+                return run, loose
+        return (runs[hit[0]], hit[1]) if hit else None
 
 
 def find_customer(session: Session, query: str) -> Lookup:
