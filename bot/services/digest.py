@@ -1,0 +1,170 @@
+"""The weekly digest: each CSM's book on Monday morning, one direct message per CSM.
+
+Due on Mondays from 09:00 in ONBOARD_TIMEZONE; keyed by the CSM and the ISO week, so the job
+may run every few minutes (or in several processes) and each CSM gets one digest a week. It
+expires at the end of that Monday: a digest not sent on Monday (downtime) is skipped, not sent
+on Tuesday. It goes to the CSM alone, so it may say what the book looks like internally.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.models import Onboarding, OnboardingStatus, OutboxMessage
+from bot.services.outbox import outbox_key
+
+DIGEST_KIND = "digest"
+DIGEST_TIME = time(9, 0)
+SEVERITIES = ("P1", "P2", "P3", "P4")
+
+
+@dataclass(frozen=True)
+class MilestoneDue:
+    onboarding_id: int
+    company_name: str
+    milestone_name: str
+    due_date: date
+    days: int  # days overdue, or days left this week
+
+
+@dataclass(frozen=True)
+class OpenBlocker:
+    onboarding_id: int
+    company_name: str
+    reason: str
+    owner_user_id: str
+    age_days: int
+
+
+@dataclass(frozen=True)
+class HypercareState:
+    onboarding_id: int
+    company_name: str
+    day: int
+    ends_on: date | None
+    open_issues: dict[str, int]  # by severity, P1..P4, only those with open issues
+
+
+@dataclass(frozen=True)
+class Book:
+    csm_user_id: str
+    week: str
+    today: date
+    onboardings: int
+    overdue: list[MilestoneDue]
+    due_this_week: list[MilestoneDue]
+    blockers: list[OpenBlocker]
+    hypercare: list[HypercareState]
+
+
+def digest_day(now: datetime, zone: tzinfo) -> date | None:
+    """The local Monday when the digest is due at `now` (09:00 or later), else None."""
+    local = now.astimezone(zone)
+    if local.weekday() != 0 or local.time() < DIGEST_TIME:
+        return None
+    return local.date()
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def digest_key(csm_user_id: str, day: date) -> str:
+    return outbox_key(DIGEST_KIND, None, csm_user_id, iso_week(day))
+
+
+def end_of_day(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def _book(csm: str, onboardings: list[Onboarding], today: date) -> Book:
+    sunday = today + timedelta(days=6 - today.weekday())
+    overdue, due, blockers, hypercare = [], [], [], []
+    for o in onboardings:
+        for m in o.milestones:
+            if m.is_done:
+                continue
+            if m.due_date < today:
+                overdue.append(
+                    MilestoneDue(
+                        o.id, o.company_name, m.name, m.due_date, (today - m.due_date).days
+                    )
+                )
+            elif m.due_date <= sunday:
+                due.append(
+                    MilestoneDue(
+                        o.id, o.company_name, m.name, m.due_date, (m.due_date - today).days
+                    )
+                )
+        blockers += [
+            OpenBlocker(
+                o.id, o.company_name, b.reason, b.owner_user_id, (today - b.opened_at.date()).days
+            )
+            for b in o.blockers
+            if b.resolved_at is None
+        ]
+        if o.status == OnboardingStatus.HYPERCARE and o.go_live_at is not None:
+            counts = Counter(i.severity for i in o.hypercare_issues if i.resolved_at is None)
+            hypercare.append(
+                HypercareState(
+                    o.id,
+                    o.company_name,
+                    (today - o.go_live_at.date()).days + 1,
+                    o.hypercare_ends_on,
+                    {s: counts[s] for s in SEVERITIES if counts[s]},
+                )
+            )
+    return Book(
+        csm_user_id=csm,
+        week=iso_week(today),
+        today=today,
+        onboardings=len(onboardings),
+        overdue=sorted(overdue, key=lambda d: (-d.days, d.company_name.lower())),
+        due_this_week=sorted(due, key=lambda d: (d.due_date, d.company_name.lower())),
+        blockers=sorted(blockers, key=lambda b: (-b.age_days, b.company_name.lower())),
+        hypercare=sorted(hypercare, key=lambda h: (-sum(h.open_issues.values()), -h.day)),
+    )
+
+
+def csms_without_digest(session: Session, today: date) -> list[str]:
+    """CSMs with open onboardings whose digest for this week is not queued yet (two queries),
+    so the runs after the first on Monday load no books."""
+    csms = set(
+        session.scalars(
+            select(Onboarding.csm_user_id).where(Onboarding.status != OnboardingStatus.CLOSED)
+        )
+    )
+    queued = set(
+        session.scalars(
+            select(OutboxMessage.idempotency_key).where(
+                OutboxMessage.idempotency_key.in_([digest_key(csm, today) for csm in csms])
+            )
+        )
+    )
+    return sorted(csm for csm in csms if digest_key(csm, today) not in queued)
+
+
+def build_books(session: Session, today: date, csms: list[str]) -> list[Book]:
+    """The books of `csms` on `today` (four queries in all)."""
+    if not csms:
+        return []
+    onboardings = session.scalars(
+        select(Onboarding)
+        .where(Onboarding.status != OnboardingStatus.CLOSED, Onboarding.csm_user_id.in_(csms))
+        .options(
+            selectinload(Onboarding.milestones),
+            selectinload(Onboarding.blockers),
+            selectinload(Onboarding.hypercare_issues),
+        )
+        .order_by(Onboarding.csm_user_id, Onboarding.company_name)
+    )
+    by_csm: dict[str, list[Onboarding]] = {}
+    for onboarding in onboardings:
+        by_csm.setdefault(onboarding.csm_user_id, []).append(onboarding)
+    return [_book(csm, owned, today) for csm, owned in sorted(by_csm.items())]
