@@ -18,6 +18,7 @@ from bot.deps import DEPS_KEY, Deps
 from bot.playbooks import PlaybookLibrary
 from bot.services.errors import DomainError
 from bot.services.permissions import Admins
+from bot.services.signals import load_catalog
 from bot.slack.client import UserDirectory, make_client
 from bot.slack.guard import actor_user_id, make_actor_guard
 from bot.slack.usergroups import UserGroupMembers
@@ -46,6 +47,8 @@ def create_app(
             UserGroupMembers(client).members,
         ),
     )
+    # The stall-signal catalog is data too: a mistake in it stops start-up, naming the field.
+    load_catalog(settings.templates_dir).check_playbooks(p.key for p in deps.playbooks)
     app = App(
         token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import command, handoff, home, hypercare, status
+from handlers import alerts, command, handoff, home, hypercare, status
 
 
 def register_handlers(app: App) -> None:
@@ -13,4 +13,5 @@ def register_handlers(app: App) -> None:
     home.register(app, commands)
     status.register(app, commands)
     hypercare.register(app, commands)
+    alerts.register(app, commands)
     command.register(app, commands)

@@ -42,3 +42,9 @@ class HypercareId(enum.StrEnum):
     RESPONDED = "hypercare-responded"
     RESOLVE = "hypercare-resolve"
     END = "hypercare-end"
+
+
+class AlertId(enum.StrEnum):
+    ACKNOWLEDGE = "alert-acknowledge"
+    SNOOZE_1 = "alert-snooze-1d"
+    SNOOZE_3 = "alert-snooze-3d"

@@ -1,0 +1,162 @@
+"""The grouped stall alert: every signal of one onboarding in one message, with its answers.
+
+Per signal: what is wrong (the `what` template of templates/signals.yml, user values escaped),
+since when, the intervention and who should act. Buttons for the whole group: Acknowledge,
+Snooze 1 day, Snooze 3 days, Open status. Any number of signals fits Slack's 50 blocks.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Template
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.services.signals import AlertSeverity, Signal, SignalDef
+from bot.slack import blocks as bk
+from bot.slack.ids import AlertId, StatusId
+from bot.slack.mrkdwn import Mrkdwn, channel_link, day, environment, escape, mention
+
+SEVERITY_MARK = {
+    AlertSeverity.CRITICAL: ":rotating_light:",
+    AlertSeverity.HIGH: ":red_circle:",
+    AlertSeverity.MEDIUM: ":large_orange_circle:",
+    AlertSeverity.LOW: ":large_yellow_circle:",
+}
+REASON_NOTE = {
+    "worse": " _(worse)_",
+    "reminder": " _(reminder)_",
+    "snooze over": " _(snooze over)_",
+}
+STATUS_BLOCK = "alert-status"
+ACTIONS_BLOCK = "alert-actions"
+FIXED_BLOCKS = 3  # header, actions, status line
+IDS_IN_VALUE_MAX = 150  # keeps a button value under Slack's 2,000 characters
+HINT = "Acknowledge stops reminders until a signal gets worse; snooze pauses them."
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    alert_id: int
+    signal: Signal
+    definition: SignalDef
+    reason: str = "new"
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    onboarding_id: int
+    company_name: str
+    csm_user_id: str
+    ae_user_id: str
+    timezone: ZoneInfo
+    items: list[AlertItem]
+    escalation_channel_id: str = ""
+    escalation: bool = False  # the copy for the owner's DM or the escalation channel
+
+
+class AlertAction(BaseModel):
+    """The value of the alert buttons: which onboarding, which alerts, how long a snooze."""
+
+    model_config = ConfigDict(extra="forbid")
+    o: int
+    a: list[int] = Field(min_length=1)
+    d: int = 0
+
+
+@functools.cache
+def _template(source: str) -> Template:
+    return environment().from_string(source)
+
+
+def what(item: AlertItem) -> Mrkdwn:
+    return Mrkdwn(_template(item.definition.what).render(**item.signal.facts).strip())
+
+
+def who_acts(item: AlertItem, group: AlertGroup) -> str:
+    people: list[str] = []
+    for actor in item.definition.act:
+        if actor == "csm":
+            people.append(mention(group.csm_user_id))
+        elif actor == "ae":
+            people.append(mention(group.ae_user_id))
+        elif actor == "subject_owner" and item.signal.facts.get("subject_owner"):
+            people.append(mention(item.signal.facts["subject_owner"]))
+        elif actor == "leadership":
+            where = (
+                f" in {channel_link(group.escalation_channel_id)}"
+                if group.escalation_channel_id
+                else ""
+            )
+            people.append(f"CS leadership{where}")
+    return ", ".join(dict.fromkeys(people)) or mention(group.csm_user_id)
+
+
+def _since(moment: datetime, tz: ZoneInfo) -> str:
+    return day(moment.astimezone(tz).date())
+
+
+def signal_text(item: AlertItem, group: AlertGroup) -> Mrkdwn:
+    signal, definition = item.signal, item.definition
+    return Mrkdwn(
+        f"{SEVERITY_MARK[signal.severity]} *{escape(definition.name)}* · {signal.severity.value}"
+        f"{REASON_NOTE.get(item.reason, '')}\n"
+        f"{what(item)}\n"
+        f"*Since* {_since(signal.since, group.timezone)} · *Do:* {escape(definition.intervention)}"
+        f" · *Who:* {who_acts(item, group)}"
+    )
+
+
+def alert_text(group: AlertGroup) -> str:
+    count = len(group.items)
+    label = "Escalation" if group.escalation else "Stall alert"
+    return f"{label}: {group.company_name}, {count} signal{'s' if count != 1 else ''}"
+
+
+def build_alert_blocks(group: AlertGroup) -> list[bk.Block]:
+    room = bk.MAX_MESSAGE_BLOCKS - FIXED_BLOCKS
+    shown = group.items if len(group.items) <= room else group.items[: room - 1]
+    body = [bk.section(signal_text(item, group)) for item in shown]
+    if len(shown) < len(group.items):
+        left = len(group.items) - len(shown)
+        body.append(bk.context(f"…and {left} more signals; open the status for all of them."))
+    ids = [item.alert_id for item in group.items][:IDS_IN_VALUE_MAX]
+    label = "Escalation" if group.escalation else "Stall alert"
+    blocks = [
+        bk.header(f"{label}: {group.company_name}"),
+        *body,
+        bk.actions(
+            bk.button("Acknowledge", AlertId.ACKNOWLEDGE, _value(group, ids), style="primary"),
+            bk.button("Snooze 1 day", AlertId.SNOOZE_1, _value(group, ids, 1)),
+            bk.button("Snooze 3 days", AlertId.SNOOZE_3, _value(group, ids, 3)),
+            bk.button("Open status", StatusId.OPEN_STATUS, str(group.onboarding_id)),
+            block_id=ACTIONS_BLOCK,
+        ),
+        {**bk.context(HINT), "block_id": STATUS_BLOCK},
+    ]
+    return bk.fit_message(blocks)
+
+
+def _value(group: AlertGroup, ids: list[int], days: int = 0) -> str:
+    return AlertAction(o=group.onboarding_id, a=ids, d=days).model_dump_json()
+
+
+def with_alert_status(blocks: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The alert message as posted, its status line saying who answered and how."""
+    status = {**bk.context(text), "block_id": STATUS_BLOCK}
+    kept = [b for b in blocks if b.get("block_id") != STATUS_BLOCK]
+    return bk.fit_message([*kept, status])
+
+
+def answered_text(
+    verb: str, actor: str, at: datetime, tz: ZoneInfo, until: datetime | None
+) -> Mrkdwn:
+    local = at.astimezone(tz)
+    text = f":white_check_mark: {verb} by {mention(actor)} on {day(local.date())} {local:%H:%M}"
+    if until is not None:
+        text += f"; reminders resume {day(until.astimezone(tz).date())}"
+    return Mrkdwn(text + ".")

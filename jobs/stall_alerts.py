@@ -1,0 +1,191 @@
+"""`stall-alerts`: once per business day at or after 09:00 local, tell each onboarding's team
+what is stalling, one grouped message per onboarding and destination, through the outbox.
+
+Local means the onboarding's time zone, else ONBOARD_TIMEZONE; the period of a post is that
+local date, and it expires at the end of it (after downtime yesterday's alert is not sent late;
+its signals are still there and are told on the next run). Running the job again the same day
+queues nothing new: notified alerts are not due again, and the outbox key
+`alert:<onboarding>:<channel>:<local date>` is queued once. An alert that appears later the
+same day waits for the next business day's message rather than being lost or doubled.
+
+Clock -> detector (bot/services/signals.py) -> bookkeeping (bot/services/alerts.py) -> builder
+(bot/slack/alert_views.py) -> outbox. The detection reads with a constant number of queries
+and writes in chunks of CHUNK onboardings, each chunk one transaction: alert states and the
+posts that tell them commit together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from bot.calendar import is_business_day
+from bot.jobs import JobContext, JobResult
+from bot.services.alerts import (
+    AlertRow,
+    Change,
+    ChannelPrivacy,
+    Destination,
+    alert_rows_statement,
+    chunked,
+    clear_closed,
+    insert_new,
+    reconcile,
+    route,
+    save_changes,
+)
+from bot.services.outbox import Post, enqueue, outbox_key
+from bot.services.signals import (
+    Aligned,
+    OnboardingRow,
+    SignalCatalog,
+    detect,
+    load_catalog,
+    local_midnight,
+    scan,
+    stream_rows,
+    zone,
+)
+from bot.slack.alert_views import AlertGroup, AlertItem, alert_text, build_alert_blocks
+from bot.slack.channel_privacy import privacy_for
+from jobs import JOBS
+
+NAME = "stall-alerts"
+KIND = "alert"
+DUE_AT = time(9, 0)
+CHUNK = 500
+
+
+@dataclass
+class _Work:
+    onboarding: OnboardingRow
+    period: date
+    changes: list[Change]
+    destinations: list[Destination]
+
+
+def due_period(onboarding: OnboardingRow, ctx: JobContext) -> date | None:
+    """The local date whose alert is due now, or None before 09:00 or off a business day."""
+    local = ctx.now.astimezone(zone(onboarding.timezone, ctx.settings.timezone))
+    if is_business_day(local.date()) and local.time() >= DUE_AT:
+        return local.date()
+    return None
+
+
+def stall_alerts(ctx: JobContext) -> JobResult:
+    return run_stall_alerts(ctx, privacy_for(ctx.settings))
+
+
+def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = CHUNK) -> JobResult:
+    settings = ctx.settings
+    catalog = load_catalog(settings.templates_dir)
+    result = JobResult()
+    not_due = 0
+    with ctx.db.session() as reader:
+        states = Aligned(stream_rows(reader, alert_rows_statement(), chunk * 4), AlertRow._make)
+        for batch in chunked(scan(reader, settings, ctx.now), chunk):
+            work: list[_Work] = []
+            for facts in batch:
+                rows = states.take(facts.onboarding.id)
+                period = due_period(facts.onboarding, ctx)
+                if period is None:
+                    not_due += 1
+                    continue
+                signals = detect(facts, settings, catalog, ctx.now)
+                changes = reconcile(
+                    facts.onboarding,
+                    signals,
+                    rows,
+                    ctx.now,
+                    renotify_days=settings.renotify_days,
+                    default_timezone=settings.timezone,
+                )
+                if changes:
+                    work.append(_Work(facts.onboarding, period, changes, []))
+            if work:
+                _route(work, privacy, settings.escalation_channel_id)
+                _save(ctx, work, catalog, result)
+    with ctx.db.session() as writer:
+        clear_closed(writer, ctx.now)
+        writer.commit()
+    if not_due:
+        result.skipped.append(
+            f"{not_due} onboarding(s) not due: before 09:00 local or not a business day"
+        )
+    return result
+
+
+def _route(work: list[_Work], privacy: ChannelPrivacy, escalation_channel_id: str) -> None:
+    """Ask where each alert goes before the write transaction (it may ask Slack)."""
+    for item in work:
+        notify = [c for c in item.changes if c.notify]
+        if notify:
+            escalate = any(c.signal.severity.escalates for c in notify if c.signal)
+            item.destinations = route(item.onboarding, escalate, privacy, escalation_channel_id)
+
+
+def _save(ctx: JobContext, work: list[_Work], catalog: SignalCatalog, result: JobResult) -> None:
+    with ctx.db.session() as writer:
+        changes = [change for item in work for change in item.changes]
+        insert_new(writer, changes)
+        notified: set[int] = set()
+        for item in work:
+            if _queue(ctx, writer, item, catalog, result):
+                notified.update(c.alert_id for c in item.changes if c.notify and c.alert_id)
+        save_changes(writer, changes, notified=notified)
+        writer.commit()
+
+
+def _queue(ctx, writer, item: _Work, catalog: SignalCatalog, result: JobResult) -> bool:  # type: ignore[no-untyped-def]
+    """Queue the onboarding's grouped alert to each destination; True when any was queued."""
+    onboarding = item.onboarding
+    items = [
+        AlertItem(
+            change.alert_id or 0,
+            change.signal,
+            catalog.definition(change.signal.kind, onboarding.playbook),
+            change.reason.value if change.reason else "",
+        )
+        for change in item.changes
+        if change.notify and change.signal is not None
+    ]
+    tz = zone(onboarding.timezone, ctx.settings.timezone)
+    expires_at = local_midnight(item.period + timedelta(days=1), tz)
+    queued = False
+    for destination in item.destinations:
+        chosen = (
+            [i for i in items if i.signal.severity.escalates]
+            if destination.escalated_only
+            else items
+        )
+        if not chosen:
+            continue
+        group = AlertGroup(
+            onboarding_id=onboarding.id,
+            company_name=onboarding.company_name,
+            csm_user_id=onboarding.csm_user_id,
+            ae_user_id=onboarding.ae_user_id,
+            timezone=tz,
+            items=chosen,
+            escalation_channel_id=ctx.settings.escalation_channel_id,
+            escalation=destination.escalated_only,
+        )
+        key = outbox_key(KIND, onboarding.id, destination.channel, item.period.isoformat())
+        post = Post(
+            key=key,
+            kind=KIND,
+            channel=destination.channel,
+            text=alert_text(group),
+            blocks=build_alert_blocks(group),
+            onboarding_id=onboarding.id,
+            expires_at=expires_at,
+        )
+        if enqueue(writer, post, now=ctx.now):
+            result.queued.append(key)
+            queued = True
+        else:
+            result.skipped.append(f"{key}: already queued today; new signals wait for the next run")
+    return queued
+
+
+JOBS[NAME] = stall_alerts
