@@ -33,6 +33,7 @@ from bot.services.hypercare import (
     end_hypercare,
     exit_check,
     go_live,
+    local_zone,
     open_issue,
     open_issue_by_id,
     previous_sync_moment,
@@ -419,3 +420,10 @@ def test_build_sync_on_the_first_day_counts_from_go_live(session, playbooks) -> 
     onboarding = live(session, playbooks, at=at)
     sync = build_sync(onboarding, datetime(2026, 12, 17, 9, tzinfo=UTC), replace(SETTINGS), UTC)
     assert sync.day_number == 1 and sync.since == at
+
+
+def test_an_unknown_onboarding_time_zone_falls_back_to_the_default(session, playbooks) -> None:
+    onboarding = make_onboarding(session, playbooks, timezone="Mars/Olympus_Mons")
+    assert local_zone(onboarding, ZoneInfo("Asia/Tokyo")) == ZoneInfo("Asia/Tokyo")
+    onboarding.timezone = "America/Los_Angeles"
+    assert local_zone(onboarding, UTC) == ZoneInfo("America/Los_Angeles")
