@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -71,7 +72,12 @@ class JobScheduler:
         self.clock = clock
         self.interval = settings.job_interval_seconds
         self.names = names
-        self.scheduler = scheduler or BackgroundScheduler(timezone=UTC, daemon=True)
+        # One thread: a process runs its jobs one after another. Jobs read then write; on
+        # SQLite two of them writing at once can fail with "database is locked" instead of
+        # waiting, and nothing is gained by running them side by side (none calls Slack).
+        self.scheduler = scheduler or BackgroundScheduler(
+            timezone=UTC, daemon=True, executors={"default": ThreadPoolExecutor(max_workers=1)}
+        )
 
     def install(self) -> list[str]:
         """Add one interval tick per registered job to the (not yet started) scheduler."""

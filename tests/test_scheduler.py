@@ -471,3 +471,94 @@ def _no_leftover_threads() -> Iterator[None]:
     yield
     extra = {t.name for t in threading.enumerate()} - before
     assert not [name for name in extra if name.startswith("APScheduler")]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serve(tmp_path: Path, fake_slack, **extra: str) -> tuple[subprocess.Popen[str], Database, int]:
+    port = _free_port()
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": fake_slack.url,
+        "DATABASE_URL": url,
+        "PORT": str(port),
+        **extra,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return process, Database(url), port
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 30) -> bool:
+    deadline = walltime.monotonic() + timeout
+    while walltime.monotonic() < deadline:
+        try:
+            if condition():
+                return True
+        except Exception:  # the server or its schema is not up yet
+            pass
+        walltime.sleep(0.2)
+    return False
+
+
+def _job_runs(db: Database) -> list[JobRun]:
+    with db.session() as session:
+        return list(session.scalars(select(JobRun)))
+
+
+def _healthy(port: int) -> bool:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+        return response.status == 200
+
+
+def test_onboard_serve_ticks_every_job_at_start_up_and_stops_the_scheduler_on_sigterm(
+    tmp_path: Path, fake_slack
+) -> None:
+    import signal
+
+    process, db, port = _serve(tmp_path, fake_slack)
+    try:
+        assert _wait_until(lambda: _healthy(port))
+        expected = set(jobs.load())
+        assert _wait_until(lambda: {r.job for r in _job_runs(db)} == expected), _job_runs(db)
+        assert _wait_until(lambda: all(r.finished_at for r in _job_runs(db)))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+        db.engine.dispose()
+    assert process.returncode == 0, err
+    assert "scheduler started" in err and "scheduler stopped" in err
+
+
+def test_onboard_scheduler_off_serves_without_running_jobs(tmp_path: Path, fake_slack) -> None:
+    import signal
+
+    process, db, port = _serve(tmp_path, fake_slack, ONBOARD_SCHEDULER="off")
+    try:
+        assert _wait_until(lambda: _healthy(port))
+        walltime.sleep(1)
+        assert _job_runs(db) == []
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+        db.engine.dispose()
+    assert process.returncode == 0, err
+    assert "scheduler disabled" in err
