@@ -21,6 +21,7 @@ from bot.services.permissions import Admins
 from bot.services.signals import load_catalog
 from bot.slack.client import UserDirectory, make_client
 from bot.slack.guard import actor_user_id, make_actor_guard
+from bot.slack.sender import OutboxLoop, OutboxSender
 from bot.slack.usergroups import UserGroupMembers
 
 log = logging.getLogger(__name__)
@@ -32,13 +33,18 @@ def create_app(
     playbooks: PlaybookLibrary | None = None,
     client: WebClient | None = None,
     listener_executor: Executor | None = None,
+    outbox: OutboxLoop | None = None,
 ) -> App:
     """Listeners run on `listener_executor` after their ack (default: 64 threads, so a burst of
-    requests is acknowledged within Slack's 3 seconds while slow work continues)."""
+    requests is acknowledged within Slack's 3 seconds while slow work continues).
+
+    The outbox sender loop (`app.onboard_deps.outbox`) is built here but not started: whoever
+    runs the app starts it and stops it (`onboard serve`/`socket`, the tests' `slack` fixture)."""
     client = client or make_client(settings)
+    db = db or Database(settings.database_url)
     deps = Deps(
         settings=settings,
-        db=db or Database(settings.database_url),
+        db=db,
         playbooks=playbooks or PlaybookLibrary.load(settings.templates_dir),
         users=UserDirectory(client),
         admins=Admins(
@@ -46,6 +52,7 @@ def create_app(
             settings.admin_usergroup_id,
             UserGroupMembers(client).members,
         ),
+        outbox=outbox or OutboxLoop(OutboxSender(db, client, settings)),
     )
     # The stall-signal catalog is data too: a mistake in it stops start-up, naming the field.
     load_catalog(settings.templates_dir).check_playbooks(p.key for p in deps.playbooks)
@@ -63,6 +70,7 @@ def create_app(
     from handlers import register_handlers
 
     register_handlers(app)
+    app.onboard_deps = deps  # type: ignore[attr-defined]  # for the process that runs the app
     return app
 
 

@@ -63,6 +63,8 @@ class Settings:
     # A champion not heard from for this many days counts as gone (domain.md: one week).
     champion_contact_days: int = 7
     handoff_max_future_days: int = 365
+    # The outbox sender: how many tries before a post is marked failed and its owner told.
+    outbox_max_attempts: int = 6
     hypercare_sla: dict[str, tuple[timedelta, timedelta]] = field(
         default_factory=lambda: dict(DEFAULT_HYPERCARE_SLA)
     )
@@ -216,6 +218,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         min_stakeholders=_int(env, "ONBOARD_MIN_STAKEHOLDERS", 2, minimum=1),
         champion_contact_days=_int(env, "ONBOARD_CHAMPION_CONTACT_DAYS", 7, minimum=1),
         handoff_max_future_days=_int(env, "ONBOARD_HANDOFF_MAX_DAYS", 365, minimum=1),
+        outbox_max_attempts=_int(env, "ONBOARD_OUTBOX_MAX_ATTEMPTS", 6, minimum=1),
         hypercare_sla=_hypercare_sla(env),
         hypercare_quiet_hours=_int(env, "ONBOARD_HYPERCARE_QUIET_HOURS", 48, minimum=1),
         hypercare_volume_days=_int(env, "ONBOARD_HYPERCARE_VOLUME_DAYS", 7, minimum=1),

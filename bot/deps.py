@@ -12,6 +12,7 @@ from bot.db import Database
 from bot.playbooks import PlaybookLibrary
 from bot.services.permissions import Admins
 from bot.slack.client import UserDirectory
+from bot.slack.sender import NoOutbox, OutboxLoop
 
 DEPS_KEY = "onboard"
 
@@ -24,6 +25,8 @@ class Deps:
     users: UserDirectory
     # Who may change any onboarding (ONBOARD_ADMINS, with its user group resolved).
     admins: Admins = field(default_factory=Admins)
+    # The outbox sender's loop: handlers call `deps.outbox.kick()` after they enqueue.
+    outbox: OutboxLoop | NoOutbox = field(default_factory=NoOutbox)
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -22,6 +22,7 @@ from bot.db import Database
 from bot.models import Base
 from bot.playbooks import PlaybookLibrary
 from bot.server import create_server, make_wsgi_app
+from bot.slack.sender import OutboxLoop, OutboxSender
 from tests.fakeslack import FakeSlack
 from tests.slack_http import SlackHttp
 
@@ -139,12 +140,29 @@ def _run_until_closed(server) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def outbox_loop(settings: Settings, db: Database, fake_slack: FakeSlack) -> Iterator[OutboxLoop]:
+    """The outbox sender's background loop, running (the `slack` fixture's app uses it):
+    `outbox_loop.kick()` asks for delivery, `outbox_loop.drain()` waits for a full pass."""
+    loop = OutboxLoop(OutboxSender(db, None, settings, owner="test", timeout=5), interval=0.5)
+    loop.start()
+    yield loop
+    loop.stop()
+
+
+@pytest.fixture
 def slack(
-    settings: Settings, db: Database, playbooks: PlaybookLibrary, fake_slack: FakeSlack
+    settings: Settings,
+    db: Database,
+    playbooks: PlaybookLibrary,
+    fake_slack: FakeSlack,
+    outbox_loop: OutboxLoop,
 ) -> Iterator[SlackHttp]:
-    """The real Bolt app behind the real WSGI server on a free port, driven over signed HTTP."""
+    """The real Bolt app behind the real WSGI server on a free port, driven over signed HTTP.
+    Its outbox sender runs, so what handlers and jobs queue reaches the fake Slack."""
     listeners = ThreadPoolExecutor(max_workers=64)
-    app = create_app(settings, db=db, playbooks=playbooks, listener_executor=listeners)
+    app = create_app(
+        settings, db=db, playbooks=playbooks, listener_executor=listeners, outbox=outbox_loop
+    )
     server = create_server(make_wsgi_app(app, db), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=_run_until_closed, args=(server,), daemon=True)
     thread.start()

@@ -82,6 +82,7 @@ class Reply:
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     payload: Params | None = None
+    drop: bool = False  # hang up without answering
 
 
 def json_reply(payload: Params, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -95,7 +96,7 @@ def text_reply(status: int, text: str) -> Reply:
 
 @dataclass
 class _Fault:
-    kind: str  # "fail" | "rate_limit" | "server_error" | "delay"
+    kind: str  # "fail" | "rate_limit" | "server_error" | "delay" | "lost"
     value: Any
     times: int
     status: int = 200
@@ -424,6 +425,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
+        if reply.drop:
+            self.close_connection = True
+            return
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
@@ -642,6 +646,12 @@ class FakeSlack:
     def delay(self, method: str, seconds: float, times: int = 1) -> None:
         self._add_fault(method, _Fault("delay", seconds, times))
 
+    def lose_response(self, method: str, how: int | float | str = 500, times: int = 1) -> None:
+        """The call takes effect (the message is stored), then its answer is lost: a 5xx
+        status (`how` an int), a dropped connection (`how="drop"`), or an answer that comes
+        after `how` seconds (a float), when the client has timed out."""
+        self._add_fault(method, _Fault("lost", how, times))
+
     def _add_fault(self, method: str, fault: _Fault) -> None:
         with self._lock:
             self._faults.setdefault(method, []).append(fault)
@@ -698,6 +708,7 @@ class FakeSlack:
         if fault is not None and fault.kind == "delay":
             time.sleep(fault.value)  # outside the lock; the call then takes effect as usual
             fault = None
+        lost, fault = (fault, None) if fault is not None and fault.kind == "lost" else (None, fault)
         headers = {k.lower(): v for k, v in headers.items()}
         with self._lock:
             try:
@@ -708,6 +719,8 @@ class FakeSlack:
                 token = _bearer(headers.get("authorization", "")) or params.get("token")
                 reply = fault.reply() if fault else self._dispatch(method, params, token)
             self._record(Call(method, params, at, reply.status, reply.payload))
+        if lost is not None:
+            return _lost_reply(lost.value, reply)
         return reply
 
     def _dispatch(self, method: str, params: Params, token: str | None) -> Reply:
@@ -1135,6 +1148,15 @@ class FakeSlack:
         if record is None or not record["uploaded"]:
             raise SlackError("file_not_found")
         return record
+
+
+def _lost_reply(how: int | float | str, reply: Reply) -> Reply:
+    if how == "drop":
+        return Reply(0, b"", drop=True)
+    if isinstance(how, int):
+        return _Fault("server_error", None, 1, how).reply()
+    time.sleep(float(how))  # the client gave up before this answer
+    return reply
 
 
 def _matches(predicate: Callable[[Params], bool] | None, params: Params) -> bool:

@@ -8,10 +8,10 @@ processes running the same job, or one job run twice, queue the post once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -93,7 +93,170 @@ def enqueue_update(session: Session, post: Post, *, now: datetime) -> OutboxMess
         message.payload = post.payload
         message.channel = post.channel
         message.status = OutboxStatus.PENDING
-        message.attempts = 0
+        # A fresh retry budget, but never forget that an earlier post may have reached Slack
+        # (attempts > 0 without a ts): the sender then looks in the channel before posting.
+        message.attempts = 0 if message.ts or not message.attempts else 1
         message.next_attempt_at = now
         message.last_error = ""
     return message
+
+
+# --------------------------------------------------------------------------------------------
+# Delivery bookkeeping, used by the sender (bot/slack/sender.py). A row is claimed with a lease
+# before anything is sent: the conditional UPDATE below succeeds for exactly one process (on
+# PostgreSQL the second updater waits for the first to commit, then re-checks the WHERE clause
+# and matches nothing; SQLite has a single writer). None of these commit: the sender commits
+# each step, before it talks to Slack.
+# --------------------------------------------------------------------------------------------
+
+
+def due_messages(session: Session, *, now: datetime, limit: int = 500) -> list[OutboxMessage]:
+    """Pending rows whose time has come and that no live lease holds, oldest first."""
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.next_attempt_at <= now,
+                or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def claim(
+    session: Session, message_id: int, *, owner: str, now: datetime, lease: timedelta
+) -> OutboxMessage | None:
+    """Take the row for `owner` until `now + lease` and count the attempt; None if taken.
+
+    The attempt is counted before anything is sent, so `attempts > 0` without a `ts` means
+    "a post may have reached Slack": the sender looks in the channel before posting again.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+        )
+        .values(lease_owner=owner, lease_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(OutboxMessage, message_id, populate_existing=True)
+
+
+def _locked(session: Session, message_id: int, owner: str) -> OutboxMessage | None:
+    """The row, write-locked, if `owner` still holds its lease (PostgreSQL row lock; on SQLite
+    the UPDATE takes the database write lock until commit)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.lease_owner == owner)
+        .values(lease_owner=owner)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(OutboxMessage, message_id, populate_existing=True)
+
+
+def renew(
+    session: Session, message_id: int, *, owner: str, now: datetime, lease: timedelta
+) -> bool:
+    """Extend the lease right before a call to Slack; False when the lease was lost."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.lease_owner == owner)
+        .values(lease_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def record_ts(
+    session: Session, message_id: int, *, owner: str, channel: str, ts: str | None
+) -> bool:
+    """Remember the Slack ts of the posted message (None: it is gone, post again).
+
+    Recorded as soon as Slack answers, before pins or the final status, so a retry edits the
+    message instead of posting a second one. Not recorded when the row moved to another
+    channel meanwhile (our message is in the old one).
+    """
+    message = _locked(session, message_id, owner)
+    if message is None or message.channel != channel:
+        return False
+    message.ts = ts
+    return True
+
+
+def finish_sent(
+    session: Session,
+    message_id: int,
+    *,
+    owner: str,
+    channel: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> bool:
+    """Mark the row sent, unless new content arrived while it was in flight (enqueue_update):
+    then it stays pending, due now, and the next pass edits the message in place."""
+    message = _locked(session, message_id, owner)
+    if message is None:
+        return False
+    message.lease_owner = None
+    message.lease_until = None
+    message.last_error = ""
+    if message.channel == channel and message.payload == payload:
+        message.status = OutboxStatus.SENT
+        message.sent_at = now
+        return True
+    message.next_attempt_at = now
+    return False
+
+
+def release(
+    session: Session,
+    message_id: int,
+    *,
+    owner: str,
+    next_attempt_at: datetime,
+    error: str = "",
+    attempts: int | None = None,
+) -> bool:
+    """Give the row back, due again at `next_attempt_at`. `attempts` restores the count when
+    nothing was sent (a 429, a thread parent still pending)."""
+    message = _locked(session, message_id, owner)
+    if message is None:
+        return False
+    message.lease_owner = None
+    message.lease_until = None
+    message.next_attempt_at = next_attempt_at
+    if error:
+        message.last_error = error
+    if attempts is not None:
+        message.attempts = attempts
+    return True
+
+
+def settle(
+    session: Session, message_id: int, *, owner: str, status: OutboxStatus, error: str
+) -> bool:
+    """End the row as failed or skipped, with the reason."""
+    message = _locked(session, message_id, owner)
+    if message is None:
+        return False
+    message.status = status
+    message.last_error = error
+    message.lease_owner = None
+    message.lease_until = None
+    return True
+
+
+def message_by_key(session: Session, key: str) -> OutboxMessage | None:
+    return session.scalars(
+        select(OutboxMessage).where(OutboxMessage.idempotency_key == key)
+    ).one_or_none()
