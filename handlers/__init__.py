@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import alerts, command, handoff, home, hypercare, status
+from handlers import alerts, command, handoff, home, hypercare, status, timeline
 
 
 def register_handlers(app: App) -> None:
@@ -14,4 +14,5 @@ def register_handlers(app: App) -> None:
     status.register(app, commands)
     hypercare.register(app, commands)
     alerts.register(app, commands)
+    timeline.register(app, commands)
     command.register(app, commands)

@@ -10,12 +10,21 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.models import Milestone, MilestoneStatus, Onboarding, OnboardingStatus, StakeholderRole
+from bot.models import (
+    ActivityEntry,
+    Milestone,
+    MilestoneStatus,
+    Onboarding,
+    OnboardingStatus,
+    StakeholderRole,
+)
 from bot.services.onboardings import get_onboarding
+from bot.services.timeline import PINNED_ACTION
 
 AT_RISK_DAYS = 2
 NEXT_ITEMS_MAX = 5
 ACTIVITY_MAX = 5
+TIMELINE_MAX = 5
 
 
 class MilestoneState(enum.StrEnum):
@@ -76,6 +85,16 @@ class ActivityLine:
 
 
 @dataclass(frozen=True)
+class TimelineLine:
+    """A Slack message pinned with :pushpin: (text raw: escape it where it is shown)."""
+
+    author_user_id: str
+    text: str
+    permalink: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class StatusCard:
     onboarding_id: int
     company_name: str
@@ -94,6 +113,7 @@ class StatusCard:
     commitments: list[CommitmentLine]
     next_items: list[str]
     activity: list[ActivityLine]
+    timeline: list[TimelineLine]
     # Internal only: never shown in a channel shared with another organisation.
     arr: Decimal
     handoff_score: int
@@ -157,6 +177,15 @@ def milestone_lines(onboarding: Onboarding, today: date) -> list[MilestoneLine]:
     ]
 
 
+def _latest(onboarding: Onboarding, *, pinned: bool) -> list[ActivityEntry]:
+    """Newest first: the messages pinned from Slack, or every other change."""
+    return sorted(
+        (a for a in onboarding.activity if (a.action == PINNED_ACTION) == pinned),
+        key=lambda a: (a.created_at, a.id),
+        reverse=True,
+    )
+
+
 def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
     """Everything `status` shows, computed from one loaded onboarding (no queries)."""
     open_blockers = [b for b in onboarding.blockers if b.resolved_at is None]
@@ -207,9 +236,13 @@ def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
         next_items=next_items[:NEXT_ITEMS_MAX],
         activity=[
             ActivityLine(a.actor_user_id, a.detail, a.created_at)
-            for a in sorted(onboarding.activity, key=lambda a: (a.created_at, a.id), reverse=True)[
-                :ACTIVITY_MAX
-            ]
+            for a in _latest(onboarding, pinned=False)[:ACTIVITY_MAX]
+        ],
+        timeline=[
+            TimelineLine(
+                a.data.get("author", ""), a.detail, a.data.get("permalink", ""), a.created_at
+            )
+            for a in _latest(onboarding, pinned=True)[:TIMELINE_MAX]
         ],
         arr=onboarding.arr,
         handoff_score=onboarding.handoff_score,

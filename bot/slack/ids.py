@@ -16,6 +16,8 @@ class Shortcut(enum.StrEnum):
 
 class Event(enum.StrEnum):
     APP_HOME_OPENED = "app_home_opened"
+    REACTION_ADDED = "reaction_added"
+    REACTION_REMOVED = "reaction_removed"
 
 
 class HandoffId(enum.StrEnum):

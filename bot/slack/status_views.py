@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from bot.services.blockers import BlockerChange
 from bot.services.lookup import CustomerRef
 from bot.services.milestones import MilestoneChange
-from bot.services.status import ListEntry, ListScope, MilestoneState, StatusCard
+from bot.services.status import ListEntry, ListScope, MilestoneState, StatusCard, TimelineLine
 from bot.slack import blocks as bk
 from bot.slack.ids import StatusId
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, money, truncate
@@ -38,6 +38,8 @@ HEALTH_ICON = {
 }
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_CHANNEL = re.compile(r"^#?([CG][A-Z0-9]{6,})$")
+_PERMALINK = re.compile(r"^https://[^\s<>|]+$")
+TIMELINE_TEXT_MAX = 300
 
 
 class PickValue(BaseModel):
@@ -112,11 +114,20 @@ def _milestone_line(m: Any) -> str:
     return f"{STATE_ICON[m.state]} {escape(truncate(m.name, 120))} · _{m.state}_ · {when}"
 
 
+def _timeline_line(line: TimelineLine) -> str:
+    when = f"{line.at:%b} {line.at.day}"
+    link = f"<{line.permalink}|{when}>" if _PERMALINK.match(line.permalink) else when
+    # Escaped first: truncate() keeps escaped entities whole (it cuts at a bare "&").
+    text = truncate(escape(" ".join(line.text.split())), TIMELINE_TEXT_MAX) or "_(no text)_"
+    return f"• {link} {mention(line.author_user_id)}: {text}"
+
+
 def build_status_blocks(
     card: StatusCard, *, internal: bool = True, interactive: bool = True
 ) -> list[bk.Block]:
     """The status card. `internal=False` leaves out ARR, risks, health, handoff score and
-    detractors (and the activity log, which can quote them): for channels shared externally."""
+    detractors (and the activity log and pinned timeline, which can quote them or come from an
+    internal channel): for channels shared externally."""
     facts = [
         Mrkdwn(f"*Segment*\n{escape(card.segment)}"),
         Mrkdwn(f"*Phase*\n{escape(card.phase)}"),
@@ -187,6 +198,8 @@ def build_status_blocks(
                 Mrkdwn("*Detractors*: " + ", ".join(escape(name) for name in card.detractors[:10]))
             )
         )
+    if internal and card.timeline:
+        blocks += _chunks([_timeline_line(t) for t in card.timeline], "Timeline (:pushpin:)")
     if internal and card.activity:
         blocks.append(
             bk.context(
