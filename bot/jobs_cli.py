@@ -84,13 +84,13 @@ def run_jobs_command(
 
 
 def _print_outcome(outcome: JobRunResult, out: TextIO) -> None:
-    print(f"\n{outcome.job}: {outcome.summary}", file=out)
+    print(f"  {outcome.job}: {outcome.summary}", file=out)
     for key in outcome.queued:
-        print(f"  queued   {key}", file=out)
+        print(f"    queued   {key}", file=out)
     for reason in outcome.skipped:
-        print(f"  skipped  {reason}", file=out)
+        print(f"    skipped  {reason}", file=out)
     if outcome.failed:
-        print(f"  error    {outcome.error.splitlines()[-1]} (traceback in the log)", file=out)
+        print(f"    error    {outcome.error.splitlines()[-1]} (traceback in the log)", file=out)
 
 
 def _print_posts(db: Database, keys: list[str], heading: str, out: TextIO) -> None:
