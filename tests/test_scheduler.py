@@ -230,6 +230,19 @@ def test_a_suspended_process_catches_up_with_one_run_not_one_per_missed_tick(
     ]
 
 
+def test_with_apschedulers_default_grace_the_same_catch_up_would_be_dropped() -> None:
+    """Why misfire_grace_time is set: the default (1 s) drops a late tick with a log line."""
+    calls = Calls()
+    manual = ManualScheduler(timezone=UTC, executors={"default": DebugExecutor()})
+    with freeze_time("2026-10-26T13:02:00Z") as frozen:
+        manual.add_job(calls, "interval", seconds=300, coalesce=True, id="default-grace")
+        manual.start()
+        frozen.tick(timedelta(seconds=301.5))  # the tick is 1.5 s late
+        manual._process_jobs()
+        manual.shutdown(wait=False)
+    assert calls.count == 0
+
+
 def test_after_three_days_down_a_restart_queues_today_once_and_yesterdays_post_has_expired(
     registry, job_settings, db, playbooks
 ) -> None:
