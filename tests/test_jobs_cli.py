@@ -152,3 +152,26 @@ def test_the_cli_over_subprocess(tmp_path: Path) -> None:
     assert unknown.stderr.strip().endswith(", all")
     usage = run_cli("jobs", "run", env=env)
     assert usage.returncode == 2 and "job" in usage.stderr
+
+
+def test_with_slack_it_delivers_and_a_post_whose_day_has_passed_is_skipped_not_sent_late(
+    registry, cli_env, fake_slack, monkeypatch, capsys
+) -> None:
+    fake_slack.add_channel("C0SYNC", "sync")
+    # Monday's post was queued while nothing delivered (Slack settings missing: downtime).
+    assert main(["jobs", "run", "test-daily", "--now", "2026-11-02T09:00"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
+
+    assert main(["jobs", "run", "test-daily", "--now", "2026-11-05T09:30"]) == 0
+
+    out = capsys.readouterr().out
+    assert "Delivery:" in out
+    assert "sent     #C0SYNC" in out and "Daily sync for Thursday 05 November" in out
+    assert "skipped 1" in out  # the sender's pass: Monday's expired post
+    (message,) = fake_slack.messages_in("C0SYNC")
+    assert message["text"].startswith("Daily sync for Thursday 05 November")
+    monday, thursday = rows(cli_env)
+    assert (monday.status, thursday.status) == ("skipped", "sent")
+    assert "expired" in monday.last_error

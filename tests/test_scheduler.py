@@ -575,3 +575,33 @@ def test_onboard_scheduler_off_serves_without_running_jobs(tmp_path: Path, fake_
         db.engine.dispose()
     assert process.returncode == 0, err
     assert "scheduler disabled" in err
+
+
+def test_a_tick_kicks_the_apps_outbox_sender_which_delivers_to_slack(
+    registry, settings, db, playbooks, fake_slack
+) -> None:
+    from bot.app import create_app
+    from bot.scheduler import outbox_kick
+
+    def one_post(ctx: JobContext) -> JobResult:
+        post = Post(key="kick:-:s:p", kind="kick", channel="C0SYNC", text="Queued by a tick")
+        with ctx.db.session() as session:
+            enqueue(session, post, now=ctx.now)
+            session.commit()
+        return JobResult(queued=[post.key])
+
+    registry["kick"] = one_post
+    fake_slack.add_channel("C0SYNC", "sync")
+    app = create_app(settings, db=db, playbooks=playbooks)
+    outbox = app.onboard_deps.outbox
+    kick = outbox_kick(app)
+    assert kick == outbox.kick
+    outbox.interval = 3600  # only a kick makes it deliver within the test
+    outbox.start()
+    try:
+        assert outbox.drain(10)  # its first pass, with nothing queued
+        scheduler = JobScheduler(settings, db, playbooks, deliver=kick, names=["kick"])
+        assert scheduler.tick("kick").ran
+        assert _wait_until(lambda: len(fake_slack.messages_in("C0SYNC")) == 1, timeout=10)
+    finally:
+        outbox.stop()
