@@ -223,6 +223,33 @@ def test_p1_response_then_resolution_breach() -> None:
     assert resolution.facts["clock"] == "resolution" and resolution.level > breach.level
 
 
+def test_every_signal_renders_its_message() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.slack.alert_views import AlertGroup, AlertItem, build_alert_blocks
+
+    now = at(date(2026, 12, 2))
+    f = facts(
+        onboarding=onboarding(last_activity_at=at(START), start_date=date(2026, 11, 20)),
+        milestones=[milestone(date(2026, 11, d), mid=d, name=f"M{d}") for d in (20, 24, 30)]
+        + [MilestoneRow(1, 1, "kickoff", "Kickoff held", date(2026, 11, 25))],
+        blockers=[BlockerRow(1, 7, "SSO", "UIT", at(START))],
+        stakeholders=StakeholderCount(1, 1, None),
+        champions=[ChampionRow(1, 3, "Priya", at(START), None)],
+        commitments=[CommitmentRow(1, 4, "SAP connector", START, "UAE")],
+        issues=[IssueRow(1, 9, 1, "P2", "Sync down", at(date(2026, 12, 1)), None)],
+    )
+    signals = detect(f, SETTINGS, CATALOG, now)
+    assert {s.kind for s in signals} == set(SignalKind)
+    items = [
+        AlertItem(i, s, CATALOG.definition(s.kind, "mid_market")) for i, s in enumerate(signals)
+    ]
+    group = AlertGroup(1, "Acme", "UCSM", "UAE", ZoneInfo("UTC"), items)
+    text = str(build_alert_blocks(group))
+    assert "P2 issue #1 (Sync down) is past its resolution SLA" in text
+    assert "The champion Priya has left" in text
+
+
 def test_sla_severity_follows_the_issue_priority() -> None:
     opened = at(date(2026, 12, 14), 10)
     issue = IssueRow(1, 9, 1, "P3", "Slow report", opened, None)

@@ -90,13 +90,15 @@ class AlertSeverity(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(AlertSeverity).index(self)
+        return _RANK[self]
 
     @property
     def escalates(self) -> bool:
         """High and critical signals also go to the owner's DM and the escalation channel."""
         return self.rank >= AlertSeverity.HIGH.rank
 
+
+_RANK = {severity: rank for rank, severity in enumerate(AlertSeverity)}
 
 # ---- the catalog: templates/signals.yml ----------------------------------------------------
 
@@ -392,10 +394,10 @@ class _Detector:
         since: datetime,
         state: str = "",
         level: int = 1,
-        priority: str | None = None,
+        severity_of: str | None = None,
         **facts: Any,
     ) -> None:
-        severity = self.catalog.severity(kind, self.o.playbook, priority)
+        severity = self.catalog.severity(kind, self.o.playbook, severity_of)
         self.signals.append(Signal(self.o.id, kind, subject, severity, since, state, level, facts))
 
     def run(self) -> list[Signal]:
@@ -554,6 +556,7 @@ class _Detector:
                 due,
                 state=stage,
                 level=level,
+                severity_of=issue.severity,
                 priority=issue.severity,
                 number=issue.number,
                 title=issue.title,

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.services.alerts import NoPrivacyInfo
 from bot.slack.client import make_client, slack_error
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,15 @@ _by_settings: dict[tuple[str, str], SlackChannelPrivacy] = {}
 _lock = threading.Lock()
 
 
-def privacy_for(settings: Settings, client: WebClient | None = None) -> SlackChannelPrivacy:
-    """One cached privacy oracle per workspace token and API URL (or for `client`)."""
+def privacy_for(
+    settings: Settings, client: WebClient | None = None
+) -> SlackChannelPrivacy | NoPrivacyInfo:
+    """One cached privacy oracle per workspace token and API URL (or for `client`); without a
+    bot token nothing can be asked, and every customer channel counts as shared."""
     if client is not None:
         return SlackChannelPrivacy(client)
+    if not settings.slack_bot_token:
+        return NoPrivacyInfo()
     key = (settings.slack_api_url, settings.slack_bot_token)
     with _lock:
         if key not in _by_settings:
