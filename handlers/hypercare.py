@@ -93,7 +93,7 @@ def _run(actor: Actor, sub: str, onboarding_id: int, rest: str, **reply: Any) ->
                 **common,
             )
             actor.say(golive_text(result), **reply)
-            actor.changed()
+            actor.changed(onboarding_id)  # the plan shows that the customer is live
             return
         if sub == "issue":
             severity, _, title = rest.partition(" ")
@@ -185,7 +185,7 @@ def handle_hypercare_end_click(
             settings=actor.deps.settings,
         )
     actor.say(ended_text(result), replace_original=False)
-    actor.changed()
+    actor.changed(int(action["value"]))
 
 
 def register(app: App, commands: CommandRouter) -> None:

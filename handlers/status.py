@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
 from bot.services.blockers import add_blocker, link_customer_channel, resolve_blocker
+from bot.services.celebrations import queue_milestone_celebration
 from bot.services.lookup import CustomerIndex
 from bot.services.milestones import (
     complete_milestone_by_id,
@@ -20,6 +21,7 @@ from bot.services.milestones import (
 )
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import Admins, ensure_can_change
+from bot.services.plan_refresh import refresh_plan
 from bot.services.status import ListScope, StatusCard, list_onboardings, load_status
 from bot.slack import blocks as bk
 from bot.slack.client import is_shared_externally, post_in_channel, slack_error
@@ -72,8 +74,25 @@ class Actor:
             **kwargs,
         )
 
-    def changed(self) -> None:
+    def changed(
+        self, onboarding_id: int | None = None, completed_milestone_id: int | None = None
+    ) -> None:
+        """Redraw the actor's App Home; given the onboarding, refresh its plan (after_change)."""
+        if onboarding_id is not None:
+            after_change(self.deps, onboarding_id, completed_milestone_id)
         publish_home(self.client, self.context, self.user_id)
+
+
+def after_change(deps: Deps, onboarding_id: int, completed_milestone_id: int | None = None) -> None:
+    """The customer channel's plan (and the celebration of a milestone just completed) go to
+    the outbox and the sender is woken; the plan and celebrations jobs catch what this misses."""
+    with deps.db.session() as session:
+        if completed_milestone_id is not None:
+            queue_milestone_celebration(
+                session, completed_milestone_id, deps.playbooks, now=deps.now()
+            )
+        refresh_plan(session, onboarding_id, now=deps.now(), default_tz=deps.settings.tz)
+    deps.outbox.kick()
 
 
 def _actor(
@@ -150,7 +169,7 @@ def _done(actor: Actor, onboarding_id: int, rest: str) -> None:
             session, onboarding_id, rest, actor.user_id, admins=actor.admins, now=actor.deps.now()
         )
     actor.say(f"{change.milestone_name} complete", build_done_blocks(change))
-    actor.changed()
+    actor.changed(change.onboarding_id, change.milestone_id if change.changed else None)
 
 
 def _block(actor: Actor, onboarding_id: int, rest: str) -> None:
@@ -159,7 +178,7 @@ def _block(actor: Actor, onboarding_id: int, rest: str) -> None:
             session, onboarding_id, rest, actor.user_id, admins=actor.admins, now=actor.deps.now()
         )
     actor.say(blocker_text(change, added=True))
-    actor.changed()
+    actor.changed(onboarding_id)
 
 
 def _unblock(actor: Actor, onboarding_id: int, rest: str) -> None:
@@ -172,7 +191,7 @@ def _unblock(actor: Actor, onboarding_id: int, rest: str) -> None:
             session, onboarding_id, number, actor.user_id, admins=actor.admins, now=actor.deps.now()
         )
     actor.say(blocker_text(change, added=False))
-    actor.changed()
+    actor.changed(onboarding_id)
 
 
 def _channel(actor: Actor, onboarding_id: int, rest: str) -> None:
@@ -200,7 +219,7 @@ def _channel(actor: Actor, onboarding_id: int, rest: str) -> None:
                 f"in {channel_link(channel_id)}."
             )
         )
-    actor.changed()
+    actor.changed(onboarding_id)
 
 
 def handle_list_command(request: CommandRequest) -> None:
@@ -278,7 +297,7 @@ def handle_status_done_select(
             now=actor.deps.now(),
         )
     actor.say(f"{change.milestone_name} complete", build_done_blocks(change))
-    actor.changed()
+    actor.changed(change.onboarding_id, change.milestone_id if change.changed else None)
 
 
 def handle_status_undo_click(
@@ -298,7 +317,7 @@ def handle_status_undo_click(
     actor.say(
         f"{change.milestone_name} reopened", build_reopened_blocks(change), replace_original=True
     )
-    actor.changed()
+    actor.changed(change.onboarding_id)
 
 
 def handle_status_add_blocker_click(
@@ -349,6 +368,7 @@ def handle_status_blocker_submit(
     text = blocker_text(change, added=True)
     if metadata.channel_id:
         client.chat_postEphemeral(channel=metadata.channel_id, user=user_id, text=text)
+    after_change(deps, metadata.onboarding_id)
     publish_home(client, context, user_id)
 
 
