@@ -243,7 +243,11 @@ def test_a_crash_between_sent_and_recorded_does_not_double_post_on_restart(
     assert restarted.deliver_due(now=now + timedelta(minutes=1)).sent == []  # lease still held
     later = now + first.lease + timedelta(seconds=1)
     report = restarted.deliver_due(now=later)
-    assert report.sent == ["celebration:1:kickoff:"], (report, row(db).__dict__)
+    state = row(db)
+    assert report.sent == ["celebration:1:kickoff:"], (
+        f"{report} {state.lease_owner} lease={state.lease_until} att={state.attempts} "
+        f"next={state.next_attempt_at} now={now} later={later}"
+    )
     assert posted(fake_slack) == [stored]
     assert row(db).ts == stored["ts"]
 

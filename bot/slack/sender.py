@@ -335,7 +335,7 @@ class OutboxSender:
                 self._record_ts(row, ts)
                 self._call(self.client.chat_update, channel=channel_id, ts=ts, **_content(payload))
         if ts is None:
-            self._renew(row)
+            self._renew(row, now)
             ts = self._post(row, channel_id, thread_ts)
             self._record_ts(row, ts)
         # Every time: an earlier attempt may have posted and then failed before pinning.
@@ -427,9 +427,10 @@ class OutboxSender:
 
     # ---- bookkeeping -------------------------------------------------------------------------
 
-    def _renew(self, row: _Row) -> None:
+    def _renew(self, row: _Row, now: datetime) -> None:
+        # `now` is the pass's clock (fixed by tests and `jobs run --now`); a row takes seconds.
         with self.db.session() as session:
-            ok = outbox.renew(session, row.id, owner=self.owner, now=_utcnow(), lease=self.lease)
+            ok = outbox.renew(session, row.id, owner=self.owner, now=now, lease=self.lease)
             session.commit()
         if not ok:
             raise LeaseLost(row.key)
