@@ -1,20 +1,32 @@
 """`onboard demo`: Onboard at work on the embedded SQLite default, without a Slack workspace.
 
-Seeds the Acme Manufacturing example of the playbooks and a few onboardings in other segments
-through the real services, with the real message builders printing to the terminal.
+Seeds the Acme Manufacturing example of the playbooks and onboardings in other segments through
+the real services, then lives 90 days: each business day the team does what the story says (the
+same service calls the slash commands make) and the real jobs run at 09:00 and 17:00 through the
+real outbox and sender. Only the transport differs: posts are printed, not sent.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from bot.config import load_settings
+from sqlalchemy import func, select
+
+import jobs
+from bot.calendar import add_business_days, is_business_day
+from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.deps import Deps
-from bot.models import Onboarding
+from bot.jobs import JobContext
+from bot.models import AlertState, Onboarding, OutboxMessage, OutboxStatus
 from bot.playbooks import PlaybookLibrary
+from bot.runner import run_jobs
+from bot.services import blockers, hypercare, milestones
+from bot.services.alerts import acknowledge_alerts, snooze_alerts
 from bot.services.handoff import (
     HandoffForm,
     create_onboarding,
@@ -22,10 +34,14 @@ from bot.services.handoff import (
     validate_handoff,
 )
 from bot.services.onboardings import acknowledge_handoff
+from bot.services.signals import load_catalog
 from bot.slack.announce import announce_handoff
 from bot.slack.client import UserDirectory
+from bot.slack.sender import OutboxSender
 from bot.slack.terminal import TerminalSlack
 
+DAYS = 90
+UCSM1 = "UCSM1"
 NAMES = {
     "UAE1": "sam.ae",
     "UCSM1": "casey.csm",
@@ -34,12 +50,18 @@ NAMES = {
     "CEXTNORTH": "northwind-shared",
     "UDANA": "dana.reyes",
 }
+# Shared with the customer's organisation (Slack Connect): nothing internal may go there.
+SHARED_CHANNELS = frozenset({"CEXTNORTH"})
+ACME = "Acme Manufacturing"
+NORTHWIND = "Northwind Traders"
+BLUEBIRD = "Bluebird Dental"
+PICO = "Pico Labs"
 
 
 def demo_handoffs(start: date) -> list[tuple[HandoffForm, str]]:
     """The Acme Manufacturing example of the playbooks, and three others in other segments."""
     acme = HandoffForm(
-        company_name="Acme Manufacturing",
+        company_name=ACME,
         website="https://acme.example",
         industry="Manufacturing",
         company_size="1,200 employees",
@@ -75,7 +97,7 @@ def demo_handoffs(start: date) -> list[tuple[HandoffForm, str]]:
         go_live_target=start + timedelta(days=60),
     )
     northwind = HandoffForm(
-        company_name="Northwind Traders",
+        company_name=NORTHWIND,
         arr="$240K",
         start_date=start,
         csm_user_id="UCSM2",
@@ -85,47 +107,336 @@ def demo_handoffs(start: date) -> list[tuple[HandoffForm, str]]:
         systems="NetSuite",
     )
     bluebird = HandoffForm(
-        company_name="Bluebird Dental", arr="12,000", start_date=start, csm_user_id="UCSM1"
+        company_name=BLUEBIRD, arr="12,000", start_date=start, csm_user_id="UCSM1"
     )
-    pico = HandoffForm(company_name="Pico Labs", arr="3k", start_date=start, csm_user_id="UCSM2")
+    pico = HandoffForm(company_name=PICO, arr="3k", start_date=start, csm_user_id="UCSM2")
     return [(acme, "UAE1"), (northwind, "UAE1"), (bluebird, "UAE1"), (pico, "UAE1")]
 
 
-def run_demo(database_url: str, out=print) -> int:  # type: ignore[no-untyped-def]
+@dataclass
+class Team:
+    """What the people in the story do, through the services the slash commands call."""
+
+    deps: Deps
+    ids: dict[str, int]
+    now: datetime = datetime(2000, 1, 1, tzinfo=UTC)  # set by the story's clock before use
+
+    def _run(self, action: Callable[..., object], *args: object, **kwargs: object) -> None:
+        with self.deps.db.session() as session:
+            action(session, *args, now=self.now, admins=(), **kwargs)
+
+    def done(self, company: str, milestone: str, who: str) -> None:
+        self._run(milestones.complete_named_milestone, self.ids[company], milestone, who)
+
+    def block(self, company: str, reason: str, who: str) -> None:
+        self._run(blockers.add_blocker, self.ids[company], reason, who)
+
+    def unblock(self, company: str, who: str) -> None:
+        self._run(blockers.resolve_blocker, self.ids[company], None, who)
+
+    def go_live(self, company: str, who: str) -> None:
+        self._run(
+            hypercare.go_live_by_id,
+            self.ids[company],
+            who,
+            playbooks=self.deps.playbooks,
+            tz=self.deps.settings.tz,
+        )
+
+    def issue(self, company: str, severity: str, title: str, who: str) -> None:
+        self._run(
+            hypercare.open_issue_by_id,
+            self.ids[company],
+            severity,
+            title,
+            who,
+            settings=self.deps.settings,
+        )
+
+    def respond(self, company: str, number: int, who: str) -> None:
+        self._run(
+            hypercare.respond_to_issue_by_id,
+            self.ids[company],
+            number,
+            who,
+            settings=self.deps.settings,
+        )
+
+    def resolve(self, company: str, number: int, who: str) -> None:
+        self._run(
+            hypercare.resolve_issue_by_id,
+            self.ids[company],
+            number,
+            who,
+            settings=self.deps.settings,
+        )
+
+    def end_hypercare(self, company: str, who: str) -> None:
+        self._run(
+            hypercare.end_hypercare_by_id, self.ids[company], who, settings=self.deps.settings
+        )
+
+    def _open_alerts(self, company: str) -> list[int]:
+        with self.deps.db.session() as session:
+            return list(
+                session.scalars(
+                    select(AlertState.id).where(
+                        AlertState.onboarding_id == self.ids[company],
+                        AlertState.cleared_at.is_(None),
+                    )
+                )
+            )
+
+    def acknowledge(self, company: str, who: str) -> None:
+        self._run(
+            acknowledge_alerts,
+            self.ids[company],
+            self._open_alerts(company),
+            who,
+            catalog=load_catalog(self.deps.settings.templates_dir),
+        )
+
+    def snooze(self, company: str, days: int, who: str) -> None:
+        self._run(
+            snooze_alerts,
+            self.ids[company],
+            self._open_alerts(company),
+            days,
+            who,
+            catalog=load_catalog(self.deps.settings.templates_dir),
+            default_timezone=self.deps.settings.timezone,
+        )
+
+
+@dataclass(frozen=True)
+class Beat:
+    """Something a person does on a business day of the story (counted from the start)."""
+
+    business_day: int
+    says: str
+    act: Callable[[Team], None]
+
+
+def story() -> list[Beat]:
+    """Acme goes live after a blocked SAP connector; Northwind (shared channel) stalls;
+    Bluebird moves fast; Pico never answers. Days count business days from the start."""
+    return [
+        Beat(2, "casey.csm: /onboard done acme kickoff", lambda t: t.done(ACME, "kickoff", UCSM1)),
+        Beat(
+            4,
+            "casey.csm: /onboard block acme waiting on SAP test credentials from IT",
+            lambda t: t.block(ACME, "Waiting on SAP test credentials from IT", "UCSM1"),
+        ),
+        Beat(
+            1,
+            "casey.csm: /onboard done bluebird kickoff",
+            lambda t: t.done(BLUEBIRD, "kickoff", "UCSM1"),
+        ),
+        Beat(
+            3,
+            "casey.csm: /onboard done bluebird first value",
+            lambda t: t.done(BLUEBIRD, "first value", "UCSM1"),
+        ),
+        Beat(
+            6,
+            "robin.csm acknowledges Northwind's alerts",
+            lambda t: t.acknowledge(NORTHWIND, "UCSM2"),
+        ),
+        Beat(8, "casey.csm: /onboard unblock acme", lambda t: t.unblock(ACME, "UCSM1")),
+        Beat(
+            9,
+            "casey.csm: /onboard done acme technical setup",
+            lambda t: t.done(ACME, "technical setup", "UCSM1"),
+        ),
+        Beat(
+            10,
+            "robin.csm snoozes Pico Labs' alerts for 3 days",
+            lambda t: t.snooze(PICO, 3, "UCSM2"),
+        ),
+        Beat(
+            11,
+            "casey.csm: /onboard done acme first value",
+            lambda t: t.done(ACME, "first value", "UCSM1"),
+        ),
+        Beat(
+            12,
+            "casey.csm: /onboard done bluebird training",
+            lambda t: t.done(BLUEBIRD, "training", "UCSM1"),
+        ),
+        Beat(
+            26, "casey.csm: /onboard done acme training", lambda t: t.done(ACME, "training", UCSM1)
+        ),
+        Beat(33, "casey.csm: /onboard done acme pilot", lambda t: t.done(ACME, "pilot", "UCSM1")),
+        Beat(42, "casey.csm: /onboard golive acme", lambda t: t.go_live(ACME, "UCSM1")),
+        Beat(
+            43,
+            "casey.csm: /onboard issue acme P2 Toledo plant data not syncing",
+            lambda t: t.issue(ACME, "P2", "Toledo plant data not syncing", "UCSM1"),
+        ),
+        Beat(43, "casey.csm responds to issue 1", lambda t: t.respond(ACME, 1, "UCSM1")),
+        Beat(44, "casey.csm: /onboard resolve acme 1", lambda t: t.resolve(ACME, 1, "UCSM1")),
+        Beat(
+            45,
+            "casey.csm: /onboard issue acme P4 How do I export a dashboard?",
+            lambda t: t.issue(ACME, "P4", "How do I export a dashboard?", "UCSM1"),
+        ),
+        Beat(46, "casey.csm: /onboard resolve acme 2", lambda t: t.resolve(ACME, 2, "UCSM1")),
+        Beat(57, "casey.csm clicks End hypercare", lambda t: t.end_hypercare(ACME, "UCSM1")),
+        Beat(
+            59,
+            "casey.csm: /onboard done acme transition",
+            lambda t: t.done(ACME, "transition", "UCSM1"),
+        ),
+    ]
+
+
+def run_demo(database_url: str, out=print, days: int = DAYS) -> int:  # type: ignore[no-untyped-def]
     settings = replace(load_settings(require_slack=False), database_url=database_url)
     db = Database(database_url)
     db.upgrade()
     library = PlaybookLibrary.load(settings.templates_dir)
-    slack = TerminalSlack(dict(NAMES), out=out)
+    slack = TerminalSlack(dict(NAMES), out=out, shared_channels=SHARED_CHANNELS)
     deps = Deps(settings=settings, db=db, playbooks=library, users=UserDirectory(slack))
     start = datetime.now(UTC).date()
-    now = datetime.combine(start, time(9), tzinfo=UTC)
-    slack.clock_label = lambda: f"[{start:%a %Y-%m-%d}]"
     out(
         f"Onboard demo on {Path(database_url.removeprefix('sqlite:///')).name}: "
-        "what Onboard would post, when and where.\n"
+        f"{days} days of what Onboard would post, when and where.\n"
     )
-    created: list[Onboarding] = []
-    for form, ae in demo_handoffs(start):
-        with db.session() as session:
+    team = Team(deps, ids={})
+    clock = Clock(start, settings, slack)
+    created = _seed(deps, slack, clock, team, out)
+    if not created:
+        out("The demo database already holds this story; remove it to run the story again.")
+        return 0
+    jobs.load()
+    sender = OutboxSender(db, slack, settings, owner="demo")
+    sender.client = slack  # print, don't send (the sender would build an HTTP client)
+    beats = story()
+    for day in range(1, days + 1):
+        today = start + timedelta(days=day)
+        if not is_business_day(today):
+            continue
+        for_today = [b for b in beats if add_business_days(start, b.business_day) == today]
+        clock.at(today, time(9))
+        _tick(deps, sender, clock.now)
+        clock.at(today, time(11))
+        for beat in for_today:
+            out(f"{clock.label()}  {beat.says}")
+            team.now = clock.now
+            beat.act(team)
+        clock.at(today, time(17))
+        _tick(deps, sender, clock.now)
+    out(_summary(deps, team.ids, start))
+    return 0
+
+
+class Clock:
+    """The story's clock: what every service, job and the sender are told it is."""
+
+    def __init__(self, start: date, settings: Settings, slack: TerminalSlack) -> None:
+        self.start = start
+        self.tz = settings.tz
+        self.now = datetime.combine(start, time(9), tzinfo=self.tz).astimezone(UTC)
+        slack.clock_label = self.label
+
+    def at(self, day: date, moment: time) -> None:
+        self.now = datetime.combine(day, moment, tzinfo=self.tz).astimezone(UTC)
+
+    def label(self) -> str:
+        local = self.now.astimezone(self.tz)
+        day = (local.date() - self.start).days
+        return f"[day {day:>2} {local:%a %d %b %H:%M}]"
+
+
+def _seed(deps: Deps, slack: TerminalSlack, clock: Clock, team: Team, out) -> list[int]:  # type: ignore[no-untyped-def]
+    created: list[int] = []
+    for form, ae in demo_handoffs(clock.start):
+        with deps.db.session() as session:
             if find_open_onboarding(session, form.company_name):
-                out(f"({form.company_name} is already in the demo database; skipping)")
                 continue
             plan = validate_handoff(
-                session, form, today=start, library=library, max_future_days=365, min_stakeholders=2
+                session,
+                form,
+                today=clock.start,
+                library=deps.playbooks,
+                max_future_days=365,
+                min_stakeholders=deps.settings.min_stakeholders,
             )
-            onboarding = create_onboarding(session, plan, actor=ae, now=now, view_id=None)
+            onboarding = create_onboarding(session, plan, actor=ae, now=clock.now, view_id=None)
         out(
-            f"\n--- {ae} submits the handoff for {form.company_name} "
-            f"({plan.playbook.segment}, score {plan.quality_score}/100)"
+            f"\n{clock.label()}  sam.ae submits the handoff for {form.company_name} "
+            f"({plan.playbook.segment}, handoff score {plan.quality_score}/100)"
         )
         announce_handoff(slack, deps, onboarding.id, create_channel=form.create_internal_channel)
-        created.append(onboarding)
-    for onboarding in created:
-        with db.session() as session:
-            acknowledge_handoff(session, onboarding.id, onboarding.csm_user_id, now=now)
-    out(
-        f"\nSummary: {len(created)} onboardings created, {slack.posts} messages posted; "
-        "every CSM acknowledged their handoff."
-    )
-    return 0
+        team.ids[form.company_name] = onboarding.id
+        created.append(onboarding.id)
+    for onboarding_id in created:
+        with deps.db.session() as session:
+            acknowledge_handoff(session, onboarding_id, _csm(deps, onboarding_id), now=clock.now)
+    return created
+
+
+def _csm(deps: Deps, onboarding_id: int) -> str:
+    with deps.db.session() as session:
+        onboarding = session.get(Onboarding, onboarding_id)
+        assert onboarding is not None
+        return onboarding.csm_user_id
+
+
+def _tick(deps: Deps, sender: OutboxSender, now: datetime) -> None:
+    ctx = JobContext(settings=deps.settings, db=deps.db, playbooks=deps.playbooks, now=now)
+    run_jobs("all", ctx, owner="demo")
+    sender.deliver_due(now=now)
+
+
+def _summary(deps: Deps, ids: dict[str, int], start: date) -> str:
+    with deps.db.session() as session:
+        alerts = Counter(
+            dict(
+                session.execute(
+                    select(AlertState.signal, func.sum(AlertState.notify_count)).group_by(
+                        AlertState.signal
+                    )
+                ).all()
+            )
+        )
+        sent = Counter(
+            dict(
+                session.execute(
+                    select(OutboxMessage.kind, func.count())
+                    .where(OutboxMessage.status == OutboxStatus.SENT)
+                    .group_by(OutboxMessage.kind)
+                ).all()
+            )
+        )
+        onboardings = [session.get(Onboarding, i) for i in ids.values()]
+        lines = ["", "=" * 72, "Summary", "=" * 72]
+        lines.append("Alerts told, by signal:")
+        lines += [f"  {signal:<24} {count}" for signal, count in alerts.most_common()] or ["  none"]
+        lines.append(f"Celebrations posted: {sent.get('celebration', 0)}")
+        lines.append("Posts by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(sent.items())))
+        lines.append("Time to first value:")
+        for onboarding in onboardings:
+            assert onboarding is not None
+            if onboarding.first_value_at is None:
+                ttfv = "not reached"
+            else:
+                ttfv = f"{(onboarding.first_value_at.date() - onboarding.start_date).days} days"
+            lines.append(f"  {onboarding.company_name:<24} {ttfv}")
+        lines.append("Hypercare:")
+        for onboarding in onboardings:
+            assert onboarding is not None
+            if onboarding.go_live_at is None:
+                continue
+            issues = onboarding.hypercare_issues
+            exited = (
+                f"exited on day {(onboarding.hypercare_exited_at.date() - start).days}"
+                if onboarding.hypercare_exited_at
+                else "still in hypercare"
+            )
+            lines.append(
+                f"  {onboarding.company_name}: live on day "
+                f"{(onboarding.go_live_at.date() - start).days}, {len(issues)} issues "
+                f"({sum(1 for i in issues if i.resolved_at)} resolved), {exited}"
+            )
+    return "\n".join(lines)

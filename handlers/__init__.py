@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import alerts, command, handoff, home, hypercare, status, timeline
+from handlers import alerts, checklist, command, handoff, home, hypercare, status, timeline
 
 
 def register_handlers(app: App) -> None:
@@ -12,6 +12,7 @@ def register_handlers(app: App) -> None:
     handoff.register(app, commands)
     home.register(app, commands)
     status.register(app, commands)
+    checklist.register(app, commands)
     hypercare.register(app, commands)
     alerts.register(app, commands)
     timeline.register(app, commands)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import deps_of
-from bot.services.book import book_for_user
+from bot.services.book import blockers_owned_by, book_for_user
+from bot.services.status import load_status
 from bot.slack.home_views import build_home_view
-from bot.slack.ids import Event
+from bot.slack.ids import Event, HomeId
+from bot.slack.status_views import build_status_modal
 from handlers.command import CommandRouter
 
 
@@ -18,7 +20,8 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
     deps = deps_of(context)
     with deps.db.session() as session:
         entries = book_for_user(session, user_id)
-    client.views_publish(user_id=user_id, view=build_home_view(entries, deps.today()))
+        blockers = blockers_owned_by(session, user_id)
+    client.views_publish(user_id=user_id, view=build_home_view(entries, deps.today(), blockers))
 
 
 def handle_home_event(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -26,5 +29,17 @@ def handle_home_event(event: dict[str, Any], client: WebClient, context: BoltCon
         publish_home(client, context, event["user"])
 
 
+def handle_home_open_status_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """App Home has no message to reply to: the status card opens in a modal."""
+    ack()
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        card = load_status(session, int(action["value"]), deps.today())
+    client.views_open(trigger_id=body["trigger_id"], view=build_status_modal(card))
+
+
 def register(app: App, commands: CommandRouter) -> None:
     app.event(Event.APP_HOME_OPENED)(handle_home_event)
+    app.action(HomeId.OPEN_STATUS)(handle_home_open_status_click)

@@ -29,7 +29,11 @@ def test_status_card_for_a_forgiving_name(slack, fake_slack) -> None:  # type: i
     assert "Acme Manufacturing" in text and "$95K" in text and "0/9 milestones" in text
     assert "IT team stretched" in text and "SAP connector" in text
     elements = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert {e["action_id"] for e in elements} == {"status-done-select", "status-add-blocker"}
+    assert {e["action_id"] for e in elements} == {
+        "status-done-select",
+        "checklist-open",
+        "status-add-blocker",
+    }
 
 
 def test_unknown_customer_suggests_the_closest_names(slack, fake_slack) -> None:  # type: ignore[no-untyped-def]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.models import Milestone, Onboarding, OnboardingStatus
+from bot.models import Blocker, Milestone, Onboarding, OnboardingStatus
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,30 @@ def book_for_user(session: Session, user_id: str, limit: int = 200) -> list[Book
     )
     entries = [_entry(o) for o in rows]
     return sorted(entries, key=lambda e: (e.next_due or date.max, e.company_name.lower()))
+
+
+@dataclass(frozen=True)
+class OwnedBlocker:
+    onboarding_id: int
+    company_name: str
+    reason: str
+    since: datetime
+
+    def age_days(self, today: date) -> int:
+        return (today - self.since.date()).days
+
+
+def blockers_owned_by(session: Session, user_id: str, limit: int = 200) -> list[OwnedBlocker]:
+    """Open blockers the user owns on open onboardings, oldest first (one query)."""
+    rows = session.execute(
+        select(Blocker.onboarding_id, Onboarding.company_name, Blocker.reason, Blocker.opened_at)
+        .join(Onboarding, Blocker.onboarding_id == Onboarding.id)
+        .where(
+            Blocker.owner_user_id == user_id,
+            Blocker.resolved_at.is_(None),
+            Onboarding.status != OnboardingStatus.CLOSED,
+        )
+        .order_by(Blocker.opened_at, Blocker.id)
+        .limit(limit)
+    )
+    return [OwnedBlocker(*row) for row in rows]

@@ -17,6 +17,7 @@ HELP = [
     ("status <customer> [share]", "A customer's status card (`share` posts it in the channel)"),
     ("list [mine|at-risk|overdue|all]", "Your book, most urgent first"),
     ("done <customer> <milestone>", "Complete a milestone (with Undo)"),
+    ("checklist <customer>", "Tick off the current phase's checklist, or add items"),
     ("block <customer> <reason>", "Add a blocker you own"),
     ("unblock <customer> [n]", "Resolve blocker n (as numbered on the status card)"),
     ("channel <customer> #channel", "Link the customer channel"),

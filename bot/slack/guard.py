@@ -87,7 +87,8 @@ def _refuse(body: dict[str, Any], client: Any) -> BoltResponse:
             )
         except SlackApiError as exc:
             log.info("could not tell an external user they are refused: %s", exc)
-    elif kind in ("shortcut", "message_action") and body.get("trigger_id"):
+    elif kind in ("shortcut", "message_action", "block_actions") and body.get("trigger_id"):
+        # A block action without a response URL comes from App Home or a modal.
         try:
             client.views_open(trigger_id=body["trigger_id"], view=refusal_view())
         except SlackApiError as exc:

@@ -39,6 +39,21 @@ class StatusId(enum.StrEnum):
     OPEN_STATUS = "status-open"
 
 
+class ChecklistId(enum.StrEnum):
+    OPEN = "checklist-open"
+    PICK_CUSTOMER = "checklist-pick-customer"
+    VIEW = "checklist-submit"
+    PHASE = "checklist-phase"
+    PAGE = "checklist-page"
+    ITEMS = "checklist-items"  # block ids checklist-items-0, -1, …: ten checkboxes each
+    ADD_ITEMS = "checklist-add-items"
+    INPUT = "value"
+
+
+class HomeId(enum.StrEnum):
+    OPEN_STATUS = "home-open-status"
+
+
 class HypercareId(enum.StrEnum):
     PICK_CUSTOMER = "hypercare-pick-customer"
     RESPONDED = "hypercare-responded"

@@ -15,7 +15,7 @@ from bot.services.lookup import CustomerRef
 from bot.services.milestones import MilestoneChange
 from bot.services.status import ListEntry, ListScope, MilestoneState, StatusCard, TimelineLine
 from bot.slack import blocks as bk
-from bot.slack.ids import StatusId
+from bot.slack.ids import ChecklistId, StatusId
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, money, truncate
 
 LIST_PAGE_SIZE = 45  # + header, footer and the "more" button stays under 50 blocks
@@ -229,14 +229,36 @@ def _status_actions(card: StatusCard) -> bk.Block:
                 "options": [bk.option(m.name, str(m.milestone_id)) for m in pending],
             }
         )
+    elements.append(bk.button("Open checklist", ChecklistId.OPEN, str(card.onboarding_id)))
     elements.append(bk.button("Add blocker", StatusId.ADD_BLOCKER, str(card.onboarding_id)))
     return bk.actions(*elements)
 
 
+def build_status_modal(card: StatusCard) -> dict[str, Any]:
+    """The status card in a modal, for App Home (where a click has no message to reply to)."""
+    blocks = build_status_blocks(card, interactive=False)
+    blocks.append(
+        bk.actions(bk.button("Open checklist", ChecklistId.OPEN, str(card.onboarding_id)))
+    )
+    return {
+        "type": "modal",
+        "title": bk.plain("Status", bk.MODAL_TITLE_MAX),
+        "close": bk.plain("Close"),
+        "blocks": blocks,
+    }
+
+
 def build_pick_blocks(
-    query: str, refs: list[CustomerRef], sub: str, rest: str, *, found: bool
+    query: str,
+    refs: list[CustomerRef],
+    sub: str,
+    rest: str,
+    *,
+    found: bool,
+    action_id: str = StatusId.PICK_CUSTOMER,
 ) -> list[bk.Block]:
-    """Several customers match (found) or none does (closest names): a button for each."""
+    """Several customers match (found) or none does (closest names): a button for each, with
+    `action_id` and its index as the button's action id."""
     intro = (
         f"Several customers match `{escape(query)}`. Which one did you mean?"
         if found
@@ -250,7 +272,7 @@ def build_pick_blocks(
                 *[
                     bk.button(
                         ref.company_name,
-                        f"{StatusId.PICK_CUSTOMER}-{i}",
+                        f"{action_id}-{i}",
                         PickValue(
                             onboarding_id=ref.onboarding_id, sub=sub, rest=rest[:1500]
                         ).model_dump_json(),

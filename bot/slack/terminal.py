@@ -58,12 +58,22 @@ def _readable(text: str, names: Callable[[str], str]) -> str:
 class TerminalSlack(WebClient):
     """Answers like Slack, prints instead of posting."""
 
-    def __init__(self, names: dict[str, str], out: Callable[[str], None] = print) -> None:
-        super().__init__(token="xoxb-demo", base_url="http://127.0.0.1:9/")
+    def __init__(
+        self,
+        names: dict[str, str],
+        out: Callable[[str], None] = print,
+        shared_channels: frozenset[str] = frozenset(),
+    ) -> None:
+        # No retry handlers: nothing here can fail, and the outbox sender uses such a client
+        # as it is (it must not re-send on its own).
+        super().__init__(token="xoxb-demo", base_url="http://127.0.0.1:9/", retry_handlers=[])
         self.names = names
+        self.shared_channels = shared_channels
         self.out = out
         self.clock_label: Callable[[], str] = lambda: ""
         self._ts = itertools.count(1)
+        self._texts: dict[str, str] = {}
+        self._pins: set[tuple[str, str]] = set()
         self.posts = 0
 
     def _name(self, target: str) -> str:
@@ -90,13 +100,20 @@ class TerminalSlack(WebClient):
             body["channel"] = {
                 "id": channel,
                 "name": self._name(channel),
-                "is_ext_shared": channel.startswith("CEXT"),
+                "is_ext_shared": channel in self.shared_channels,
             }
         elif api_method == "conversations.create":
             channel_id = "CINT" + args["name"].upper().replace("-", "")[:8]
             self.names[channel_id] = args["name"]
             self.out(f"{self.clock_label()}  created private channel #{args['name']}")
             body["channel"] = {"id": channel_id, "name": args["name"]}
+        elif api_method == "conversations.open":
+            body["channel"] = {"id": "D" + str(args.get("users", "")).split(",")[0]}
+        elif api_method in ("conversations.history", "conversations.replies"):
+            body["messages"] = []
+        elif api_method == "pins.add" and (args["channel"], args["timestamp"]) not in self._pins:
+            self._pins.add((args["channel"], args["timestamp"]))
+            self.out(f"{self.clock_label()}  Onboard pins it in #{self._name(args['channel'])}")
         elif api_method == "auth.test":
             body.update(team_id="TDEMO", user_id="UBOT")
         return SlackResponse(
@@ -111,13 +128,27 @@ class TerminalSlack(WebClient):
 
     def _print_message(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
-        where = ("DM to @" if channel.startswith(("U", "W")) else "#") + self._name(channel)
+        if channel.startswith(("U", "W", "D")):
+            where = "DM to @" + self._name(channel.removeprefix("D"))
+        else:
+            where = "#" + self._name(channel)
         verb = {"chat.update": "edits", "chat.postEphemeral": "shows"}.get(method, "posts")
         text = blocks_to_text(args.get("blocks") or [], self._name) or _readable(
             args.get("text", ""), self._name
         )
         thread = " (in thread)" if args.get("thread_ts") else ""
+        ts = args.get("ts") or f"{next(self._ts)}.000100"
+        previous = self._texts.get(ts)
+        self._texts[ts] = text
+        if previous is not None:
+            # An edit shows only the lines that changed: the rest the reader has seen.
+            text = "\n".join(_changed_lines(previous, text)) or "(no visible change)"
         self.out(f"{self.clock_label()}  Onboard {verb} in {where}{thread}:")
         self.out("    " + text.replace("\n", "\n    "))
         self.posts += 1
-        return {"channel": channel, "ts": f"{next(self._ts)}.000100"}
+        return {"channel": channel, "ts": ts}
+
+
+def _changed_lines(before: str, after: str) -> list[str]:
+    seen = set(before.splitlines())
+    return [f"~ {line.strip()}" for line in after.splitlines() if line not in seen]

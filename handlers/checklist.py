@@ -1,0 +1,172 @@
+"""`/onboard checklist <customer>`, the "Open checklist" buttons and the checklist modal."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.deps import deps_of
+from bot.services.checklist import ChecklistInvalid, open_checklist, save_checklist
+from bot.services.errors import DomainError
+from bot.services.lookup import CustomerIndex
+from bot.slack import blocks as bk
+from bot.slack.checklist_views import (
+    ChecklistMetadata,
+    build_checklist_modal,
+    build_notice_view,
+    checklist_edit,
+    read_checklist_form,
+    saved_text,
+)
+from bot.slack.commands import CommandRequest
+from bot.slack.ids import ChecklistId
+from bot.slack.mrkdwn import Mrkdwn
+from bot.slack.status_views import PickValue, build_pick_blocks
+from handlers.command import CommandRouter
+from handlers.home import publish_home
+
+log = logging.getLogger(__name__)
+USAGE = Mrkdwn("Usage: `/onboard checklist <customer>`")
+
+
+def _checklist_view(
+    context: BoltContext,
+    user_id: str,
+    onboarding_id: int,
+    *,
+    phase_key: str | None = None,
+    offset: int = 0,
+    channel_id: str | None = None,
+) -> dict[str, Any]:
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        checklist = open_checklist(
+            session, onboarding_id, user_id, admins=deps.admins, phase_key=phase_key
+        )
+    return build_checklist_modal(checklist, offset, channel_id)
+
+
+def handle_checklist_command(request: CommandRequest) -> None:
+    request.ack()
+    words = request.args.split()
+    if not words:
+        request.respond(text=USAGE, response_type="ephemeral")
+        return
+    with request.deps.db.session() as session:
+        lookup, _ = CustomerIndex.load(session).find_with_rest(words, need_rest=False)
+    if lookup.one is None:
+        refs = lookup.matches or lookup.closest
+        blocks = build_pick_blocks(
+            lookup.query,
+            refs,
+            "checklist",
+            "",
+            found=bool(lookup.matches),
+            action_id=ChecklistId.PICK_CUSTOMER,
+        )
+        request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
+        return
+    view = _checklist_view(
+        request.context, request.user_id, lookup.one.onboarding_id, channel_id=request.channel_id
+    )
+    request.client.views_open(trigger_id=request.trigger_id, view=view)
+
+
+def _open(
+    body: dict[str, Any], client: WebClient, context: BoltContext, onboarding_id: int
+) -> None:
+    """A click on a message (the status card, a pick button) opens the modal; a click in a
+    modal (the status modal of App Home) pushes it on top."""
+    channel_id = (body.get("channel") or {}).get("id")
+    view = _checklist_view(context, body["user"]["id"], onboarding_id, channel_id=channel_id)
+    if (body.get("container") or {}).get("type") == "view":
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_checklist_open_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    _open(body, client, context, int(action["value"]))
+
+
+def handle_checklist_pick_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    _open(body, client, context, PickValue.model_validate_json(action["value"]).onboarding_id)
+
+
+def _switch(body: dict[str, Any], client: WebClient, context: BoltContext, **where: Any) -> None:
+    """Show another phase or page of the checklist in the same modal."""
+    current = body["view"]
+    metadata = ChecklistMetadata.model_validate_json(current["private_metadata"])
+    where.setdefault("phase_key", metadata.phase_key)
+    view = _checklist_view(
+        context, body["user"]["id"], metadata.onboarding_id, channel_id=metadata.channel_id, **where
+    )
+    client.views_update(view_id=current["id"], hash=current.get("hash"), view=view)
+
+
+def handle_checklist_phase_select(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    _switch(body, client, context, phase_key=action["selected_option"]["value"])
+
+
+def handle_checklist_page_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    _switch(body, client, context, offset=int(action["value"]))
+
+
+def handle_checklist_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = ChecklistMetadata.model_validate_json(view["private_metadata"])
+    edit = checklist_edit(metadata, read_checklist_form(view["state"]["values"]))
+    with deps.db.session() as session:
+        try:
+            change = save_checklist(session, edit, user_id, admins=deps.admins, now=deps.now())
+        except ChecklistInvalid as invalid:
+            ack(response_action="errors", errors={ChecklistId.ADD_ITEMS: str(invalid)})
+            return
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view(str(refused)))
+            return
+    ack()
+    if not change.changed:
+        return
+    if metadata.channel_id:
+        _tell(
+            client, metadata.channel_id, user_id, saved_text(change.company_name, change.summary())
+        )
+    publish_home(client, context, user_id)
+
+
+def _tell(client: WebClient, channel_id: str, user_id: str, text: str) -> None:
+    """An ephemeral confirmation where the modal was opened; the saved modal is confirmation
+    enough when the channel does not take it (a DM with someone else, a channel without us)."""
+    try:
+        client.chat_postEphemeral(channel=channel_id, user=user_id, text=bk.fallback_text(text))
+    except SlackApiError as exc:
+        log.info("checklist confirmation not posted: %s", exc.response.get("error"))
+
+
+def register(app: App, commands: CommandRouter) -> None:
+    commands.add(("checklist",), handle_checklist_command)
+    app.action(ChecklistId.OPEN)(handle_checklist_open_click)
+    app.action(re.compile(f"^{ChecklistId.PICK_CUSTOMER}-\\d+$"))(handle_checklist_pick_click)
+    app.action(ChecklistId.PHASE)(handle_checklist_phase_select)
+    app.action(ChecklistId.PAGE)(handle_checklist_page_click)
+    app.view(ChecklistId.VIEW)(handle_checklist_submit)

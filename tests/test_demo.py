@@ -1,0 +1,68 @@
+"""`onboard demo`: the 90-day story on a SQLite file, printed, with no Slack workspace."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.demo import run_demo
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    lines: list[str] = []
+    assert run_demo(url, out=lines.append) == 0
+    return url, "\n".join(lines).splitlines()
+
+
+def posts_in(lines: list[str], where: str) -> list[str]:
+    """The text of every post or edit in `where` (e.g. "#acme-manufacturing")."""
+    posts: list[str] = []
+    for i, line in enumerate(lines):
+        if re.search(rf"Onboard (posts|edits) in {re.escape(where)}\b", line):
+            body = []
+            for follow in lines[i + 1 :]:
+                if follow.startswith("["):
+                    break
+                body.append(follow)
+            posts.append("\n".join(body))
+    return posts
+
+
+def test_the_story_runs_ninety_days_of_jobs(story: tuple[str, list[str]]) -> None:
+    _, lines = story
+    days = {int(m[1]) for line in lines if (m := re.match(r"\[day +(\d+) ", line))}
+    assert max(days) >= 85
+    assert any("Stall alert" in post for post in posts_in(lines, "DM to @robin.csm"))
+
+
+def test_acme_celebrates_first_value_and_goes_through_hypercare(
+    story: tuple[str, list[str]],
+) -> None:
+    _, lines = story
+    customer = posts_in(lines, "#acme-manufacturing")
+    assert any("First value" in post and "day" in post for post in customer)
+    assert any("Onboard posts in #acme-manufacturing (in thread)" in line for line in lines)
+    summary = "\n".join(lines[lines.index("Summary") :])
+    assert re.search(r"Acme Manufacturing: live on day \d+, 2 issues \(2 resolved\), exited", summary)
+    assert re.search(r"Acme Manufacturing +\d+ days", summary)
+
+
+def test_nothing_internal_reaches_the_shared_channel(story: tuple[str, list[str]]) -> None:
+    _, lines = story
+    shared = posts_in(lines, "#northwind-shared")
+    assert shared, "the plan is pinned in the shared channel"
+    for post in shared:
+        assert "Stall alert" not in post
+        assert "240" not in post and "ARR" not in post
+
+
+def test_a_second_run_keeps_the_story(story: tuple[str, list[str]]) -> None:
+    url, _ = story
+    again: list[str] = []
+    assert run_demo(url, out=again.append) == 0
+    assert any("already holds" in line for line in again)
+    assert Path(url.removeprefix("sqlite:///")).exists()
