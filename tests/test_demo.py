@@ -47,7 +47,8 @@ def test_acme_celebrates_first_value_and_goes_through_hypercare(
     assert any("First value" in post and "day" in post for post in customer)
     assert any("Onboard posts in #acme-manufacturing (in thread)" in line for line in lines)
     summary = "\n".join(lines[lines.index("Summary") :])
-    assert re.search(r"Acme Manufacturing: live on day \d+, 2 issues \(2 resolved\), exited", summary)
+    hypercare = r"Acme Manufacturing: live on day \d+, 2 issues \(2 resolved\), exited"
+    assert re.search(hypercare, summary)
     assert re.search(r"Acme Manufacturing +\d+ days", summary)
 
 
