@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, or_, select, text, true
 from sqlalchemy.orm import Session
 
 from bot.models import Onboarding, OnboardingStatus
@@ -59,11 +59,31 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+_BYTEWISE_COLLATIONS = {"C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic"}
+_bytewise_engines: dict[str, bool] = {}
+
+
+def _sorts_bytewise(session: Session) -> bool:
+    """Whether keys sort by code point (SQLite; PostgreSQL with a C collation), so that every
+    key starting with `k` lies between `k` and `k` + U+10FFFF. Asked once per database."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        return True
+    url = str(bind.engine.url)
+    if url not in _bytewise_engines:
+        collation = session.scalar(
+            text("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        )
+        _bytewise_engines[url] = collation in _BYTEWISE_COLLATIONS
+    return _bytewise_engines[url]
+
+
 def _key_prefix(session: Session, key: str) -> ColumnElement[bool]:
-    """`company_key LIKE 'key%'`. SQLite's LIKE ignores case, so it cannot use the (binary)
-    index on its own: a range on the key, which can, goes with it there."""
+    """`company_key LIKE 'key%'`, with the equivalent key range that the btree index on
+    `company_key` can answer (SQLite's case-blind LIKE and PostgreSQL's LIKE under a non-C
+    collation cannot use it) wherever keys sort by code point."""
     prefix = Onboarding.company_key.like(_like_escape(key) + "%", escape="\\")
-    if session.get_bind().dialect.name != "sqlite":
+    if not _sorts_bytewise(session):
         return prefix
     return and_(Onboarding.company_key >= key, Onboarding.company_key < key + "\U0010ffff", prefix)
 
