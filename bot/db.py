@@ -10,6 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -74,3 +75,14 @@ def alembic_config(engine: Engine | None = None, url: str | None = None) -> Conf
 def upgrade_schema(engine: Engine) -> None:
     """Bring the schema up to date (idempotent; what `onboard db upgrade` runs)."""
     command.upgrade(alembic_config(engine), "head")
+
+
+def insert_unless_exists(session: Session, model: Any, values: dict[str, Any]) -> int | None:
+    """INSERT a row unless it collides with a unique key: its id, or None when one existed.
+
+    One statement (INSERT ... ON CONFLICT DO NOTHING) on SQLite and PostgreSQL alike, so two
+    processes racing to insert the same key cannot both win: the database decides.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model).values(**values).on_conflict_do_nothing()
+    return session.execute(statement.returning(model.id)).scalar()

@@ -384,7 +384,9 @@ def _csm(deps: Deps, onboarding_id: int) -> str:
 
 
 def _tick(deps: Deps, sender: OutboxSender, now: datetime) -> None:
-    ctx = JobContext(settings=deps.settings, db=deps.db, playbooks=deps.playbooks, now=now)
+    ctx = JobContext(
+        settings=deps.settings, db=deps.db, playbooks=deps.playbooks, now=now, slack=sender.client
+    )
     run_jobs("all", ctx, owner="demo")
     sender.deliver_due(now=now)
 

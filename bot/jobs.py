@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from slack_sdk import WebClient
+
 from bot.config import Settings
 from bot.db import Database
 from bot.playbooks import PlaybookLibrary
@@ -23,6 +25,9 @@ class JobContext:
     db: Database
     playbooks: PlaybookLibrary
     now: datetime
+    # The Web API client a job may ask questions with (is this channel shared?); None: make
+    # one from the settings when needed.
+    slack: WebClient | None = None
 
     def today(self, timezone: str | None = None) -> date:
         """The calendar date at `now` in `timezone` (default: ONBOARD_TIMEZONE)."""

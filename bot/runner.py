@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot import logs
+from bot.db import insert_unless_exists
 from bot.jobs import JobContext, JobResult
 from bot.models import JobRun
 
@@ -165,13 +165,11 @@ def _first_tick_of_day(period: str) -> bool:
 def _claim(session: Session, name: str, period: str, owner: str, *, prune: bool) -> int | None:
     """Insert the (job, period) row; its id, or None when someone else has it."""
     started = datetime.now(UTC)
-    insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert
-    run_id = session.execute(
-        insert(JobRun)
-        .values(job=name, period=period, owner=owner, started_at=started, detail="running")
-        .on_conflict_do_nothing(index_elements=["job", "period"])
-        .returning(JobRun.id)
-    ).scalar()
+    run_id = insert_unless_exists(
+        session,
+        JobRun,
+        {"job": name, "period": period, "owner": owner, "started_at": started, "detail": "running"},
+    )
     if run_id is not None and prune:
         session.execute(
             delete(JobRun).where(JobRun.job == name, JobRun.started_at < started - RETENTION)

@@ -180,6 +180,20 @@ def test_closed_onboardings_stop(db, session, settings, playbooks) -> None:  # t
     assert states(db)[0].cleared_at == at(day(3))
 
 
+def test_one_scan_per_time_zone_and_local_day(db, session, settings, playbooks) -> None:  # type: ignore[no-untyped-def]
+    bare(session, blockers=1, internal_channel_id="CINT")
+    bare(session, "Tokyo Co", blockers=1, internal_channel_id="CINT2", timezone="Asia/Tokyo")
+    assert len(run(settings, db, playbooks, at(day(0))).queued) == 2  # 09:00 UTC, 18:00 Tokyo
+    later = run(settings, db, playbooks, at(day(0), 15))
+    assert later.queued == [] and later.skipped == ["every time zone due today has had its pass"]
+    # Tuesday 09:05 in Tokyo is 00:05 UTC: Tokyo's pass runs (UTC's is not due before 09:00).
+    tokyo = run(settings, db, playbooks, at(day(1), 0, 5))
+    assert "every time zone due today has had its pass" not in tokyo.skipped
+    assert run(settings, db, playbooks, at(day(1), 0, 10)).skipped == [
+        "every time zone due today has had its pass"
+    ]
+
+
 # ---- routing -----------------------------------------------------------------------------------
 
 

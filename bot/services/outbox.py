@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.db import insert_unless_exists
 from bot.models import OutboxMessage, OutboxStatus
 
 
@@ -61,20 +61,9 @@ def _values(post: Post, now: datetime) -> dict[str, Any]:
     }
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    return (postgresql if dialect == "postgresql" else sqlite).insert(OutboxMessage)
-
-
 def enqueue(session: Session, post: Post, *, now: datetime) -> bool:
     """Queue `post` unless its key was queued before; True when this call queued it."""
-    statement = (
-        _insert(session)
-        .values(**_values(post, now))
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboxMessage.id)
-    )
-    return session.execute(statement).scalar() is not None
+    return insert_unless_exists(session, OutboxMessage, _values(post, now)) is not None
 
 
 def enqueue_update(session: Session, post: Post, *, now: datetime) -> OutboxMessage:
