@@ -115,8 +115,10 @@ def test_a_post_carries_its_key_and_keeps_its_ts(db, fake_slack, channel, sender
 
 
 def test_the_sender_client_never_retries_by_itself(db, settings) -> None:
-    assert make_client(settings).retry_handlers  # the app's client does; the sender's must not
-    assert OutboxSender(db, make_client(settings), settings).client.retry_handlers == []
+    app_client = make_client(settings)
+    assert app_client.retry_handlers  # the app's client retries; the sender's must not
+    assert OutboxSender(db, app_client, settings).client.retry_handlers == []
+    assert app_client.retry_handlers  # and the app's keeps its own
     assert OutboxSender(db, None, settings).client.retry_handlers == []
 
 
@@ -241,7 +243,7 @@ def test_a_crash_between_sent_and_recorded_does_not_double_post_on_restart(
 
     restarted = make_sender(db, settings, owner="process-2")
     assert restarted.deliver_due(now=now + timedelta(minutes=1)).sent == []  # lease still held
-    later = now + first.lease + timedelta(seconds=1)
+    later = now + first.lease + timedelta(seconds=30)
     report = restarted.deliver_due(now=later)
     state = row(db)
     assert report.sent == ["celebration:1:kickoff:"], (
@@ -250,6 +252,21 @@ def test_a_crash_between_sent_and_recorded_does_not_double_post_on_restart(
     )
     assert posted(fake_slack) == [stored]
     assert row(db).ts == stored["ts"]
+
+
+def test_a_pass_as_of_a_past_moment_still_holds_its_lease_in_real_time(
+    db, fake_slack, channel, settings, now, monkeypatch
+) -> None:
+    """`onboard jobs run --now <last week>` beside a live `onboard serve`: the live process must
+    not see the row's lease as long expired while the pass is still sending it."""
+    last_week = now - timedelta(days=7)
+    queue(db, last_week)
+    monkeypatch.setattr(outbox, "record_ts", lambda *a, **k: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        make_sender(db, settings, owner="jobs-run").deliver_due(now=last_week)
+    monkeypatch.undo()
+    assert row(db).lease_until > datetime.now(UTC) + timedelta(minutes=4)
+    assert make_sender(db, settings, owner="serve").deliver_due().sent == []
 
 
 def test_a_crash_before_anything_reached_slack_posts_on_restart(

@@ -23,6 +23,7 @@ timeout is exactly the double post this module exists to prevent.
 
 from __future__ import annotations
 
+import copy
 import enum
 import http.client
 import logging
@@ -130,27 +131,22 @@ NETWORK_ERRORS = (OSError, http.client.HTTPException)
 def no_retry_client(
     settings: Settings, client: WebClient | None = None, timeout: int | None = None
 ) -> WebClient:
-    """A WebClient like `client` (default: for `settings`) with no retry handlers at all.
+    """`client` (default: one for `settings`), copied, with no retry handlers at all.
 
     slack_sdk's ConnectionErrorRetryHandler and ServerErrorRetryHandler re-send a request whose
     answer was lost; for chat.postMessage that is a second message. The sender decides itself.
+    A copy, so the app's own client (shared with handlers) keeps its handlers; a shallow one, so
+    a WebClient subclass (the demo's terminal client) keeps working.
     """
     if client is None:
-        return WebClient(
-            token=settings.slack_bot_token,
-            base_url=settings.slack_api_url,
-            timeout=timeout or 10,
-            retry_handlers=[],
+        client = WebClient(
+            token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10
         )
-    return WebClient(
-        token=client.token,
-        base_url=client.base_url,
-        timeout=timeout or client.timeout,
-        ssl=client.ssl,
-        proxy=client.proxy,
-        headers=dict(client.headers),
-        retry_handlers=[],
-    )
+    quiet = copy.copy(client)
+    quiet.retry_handlers = []
+    if timeout is not None:
+        quiet.timeout = timeout
+    return quiet
 
 
 def default_owner() -> str:
@@ -260,7 +256,9 @@ class OutboxSender:
     def deliver_one(self, message_id: int, *, now: datetime) -> tuple[str, str] | None:
         """(outcome, key) for one row, or None when another process holds it."""
         with self.db.session() as session:
-            claimed = outbox.claim(session, message_id, owner=self.owner, now=now, lease=self.lease)
+            claimed = outbox.claim(
+                session, message_id, owner=self.owner, now=now, lease=self._lease(now)
+            )
             if claimed is None:
                 session.rollback()
                 return None
@@ -427,10 +425,15 @@ class OutboxSender:
 
     # ---- bookkeeping -------------------------------------------------------------------------
 
+    def _lease(self, now: datetime) -> timedelta:
+        """The lease from `now` that also lasts `self.lease` of real time: a pass run as of a past
+        moment (`jobs run --now`) must not hand out leases that a live process sees as expired."""
+        return self.lease + max(timedelta(0), _utcnow() - now)
+
     def _renew(self, row: _Row, now: datetime) -> None:
         # `now` is the pass's clock (fixed by tests and `jobs run --now`); a row takes seconds.
         with self.db.session() as session:
-            ok = outbox.renew(session, row.id, owner=self.owner, now=now, lease=self.lease)
+            ok = outbox.renew(session, row.id, owner=self.owner, now=now, lease=self._lease(now))
             session.commit()
         if not ok:
             raise LeaseLost(row.key)
