@@ -187,6 +187,15 @@ class Onboarding(Base):
     alerts: Mapped[list[AlertState]] = relationship(
         back_populates="onboarding", cascade="all, delete-orphan", order_by="AlertState.id"
     )
+    health_checks: Mapped[list[HealthCheck]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="HealthCheck.id"
+    )
+    gate_reviews: Mapped[list[GateReview]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="GateReview.id"
+    )
+    feedback: Mapped[list[FeedbackResponse]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="FeedbackResponse.id"
+    )
     activity: Mapped[list[ActivityEntry]] = relationship(
         back_populates="onboarding", cascade="all, delete-orphan", order_by="ActivityEntry.id"
     )
@@ -265,6 +274,11 @@ class Stakeholder(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     departed_at: Mapped[datetime | None]
     last_contact_at: Mapped[datetime | None]
+    # The stakeholder map: power and interest (high / low), sentiment (champion .. detractor).
+    power: Mapped[str] = mapped_column(String(10), default="")
+    interest: Mapped[str] = mapped_column(String(10), default="")
+    sentiment: Mapped[str] = mapped_column(String(20), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
 
     onboarding: Mapped[Onboarding] = relationship(back_populates="stakeholders")
 
@@ -279,6 +293,10 @@ class SuccessCriterion(Base):
     text: Mapped[str] = mapped_column(Text)
     target_date: Mapped[date | None] = mapped_column(Date)
     met_at: Mapped[datetime | None]
+    met_by: Mapped[str | None] = mapped_column(String(32))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    # The customer's own definition of first value: first value is reached when this is met.
+    is_first_value: Mapped[bool] = mapped_column(default=False)
 
     onboarding: Mapped[Onboarding] = relationship(back_populates="success_criteria")
 
@@ -293,7 +311,10 @@ class Commitment(Base):
     text: Mapped[str] = mapped_column(Text)
     due_date: Mapped[date | None] = mapped_column(Date)
     owner_user_id: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, done, dropped
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(32))
+    dropped_reason: Mapped[str] = mapped_column(Text, default="")
 
     onboarding: Mapped[Onboarding] = relationship(back_populates="commitments")
 
@@ -457,3 +478,64 @@ class JobRun(Base):
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class HealthCheck(Base):
+    """One weekly health check: the answers, the component ratings and the score they make."""
+
+    __tablename__ = "health_check"
+    __table_args__ = (Index("ix_health_check_latest", "onboarding_id", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(ForeignKey("onboarding.id", ondelete="CASCADE"))
+    checked_at: Mapped[datetime]
+    checked_by: Mapped[str] = mapped_column(String(32))
+    # {"adoption": {"question": true, ...}, ...}: the YES/NO questions by area.
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # {"engagement": 1..5, "progress": 1..5, ...}; progress is computed, not asked.
+    ratings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    no_count: Mapped[int] = mapped_column(default=0)
+    score: Mapped[int]
+    status: Mapped[str] = mapped_column(String(20))  # healthy, monitor, at_risk, critical, ...
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="health_checks")
+
+
+class GateReview(Base):
+    """A go-live readiness decision: every gate item answered, and what was decided."""
+
+    __tablename__ = "gate_review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True
+    )
+    decided_at: Mapped[datetime]
+    decided_by: Mapped[str] = mapped_column(String(32))
+    # [{"item_id": 1, "group": "technical", "text": "...", "yes": false, "note": "..."}]
+    answers: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str] = mapped_column(String(20))  # proceed, refused, override
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="gate_reviews")
+
+
+class FeedbackResponse(Base):
+    """The customer's voice: a pulse (1-5) or the post-onboarding survey."""
+
+    __tablename__ = "feedback_response"
+    __table_args__ = (UniqueConstraint("onboarding_id", "kind", "respondent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(ForeignKey("onboarding.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))  # pulse_kickoff, pulse_go_live, survey
+    respondent: Mapped[str] = mapped_column(String(64))  # Slack user id or stakeholder email
+    pulse: Mapped[int | None]
+    satisfaction: Mapped[int | None]
+    nps: Mapped[int | None]
+    effort: Mapped[int | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="feedback")

@@ -511,6 +511,9 @@ def test_create_onboarding_writes_the_whole_plan(
             "hypercare_issue": 0,
             "alert_state": 0,
             "job_run": 0,
+            "health_check": 0,
+            "gate_review": 0,
+            "feedback_response": 0,
         }
         assert onboarding.company_name == "Acme Manufacturing"
         assert onboarding.company_key == "acme manufacturing"
