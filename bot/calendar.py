@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import functools
+import logging
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+log = logging.getLogger(__name__)
 
 FRIDAY = 4
 SATURDAY = 5
@@ -47,3 +52,24 @@ def not_on_friday(day: date) -> date:
 
 def next_business_day(day: date) -> date:
     return add_business_days(day + timedelta(days=1), 0)
+
+
+@functools.cache
+def time_zone(name: str | None, default: tzinfo | str) -> tzinfo:
+    """The zone called `name` (an onboarding's own), else `default` (ONBOARD_TIMEZONE).
+
+    An unknown name falls back too, with a warning: a typo must not stop the daily jobs.
+    """
+    fallback = ZoneInfo(default) if isinstance(default, str) else default
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r; using %s", name, fallback)
+        return fallback
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The start of `day` in `tz`, in UTC (a DST day is 23 or 25 hours long)."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)

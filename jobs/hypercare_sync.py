@@ -13,15 +13,15 @@ The content is customer-safe wherever it goes (see bot/slack/hypercare_views.py)
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot.calendar import is_business_day
+from bot.calendar import is_business_day, local_midnight, time_zone
 from bot.jobs import JobContext, JobResult
 from bot.models import Onboarding, OnboardingStatus
-from bot.services.hypercare import SYNC_TIME, build_sync, end_of_local_day, local_zone
+from bot.services.hypercare import SYNC_TIME, build_sync
 from bot.services.outbox import Post, enqueue, outbox_key
 from bot.slack import blocks as bk
 from bot.slack.hypercare_views import (
@@ -72,7 +72,7 @@ def hypercare_sync(ctx: JobContext) -> JobResult:
             .order_by(Onboarding.id)
         ).all()
         for onboarding in onboardings:
-            zone = local_zone(onboarding, ctx.settings.tz)
+            zone = time_zone(onboarding.timezone, ctx.settings.tz)
             reason = _not_due(onboarding, ctx.now, zone)
             if reason:
                 result.skipped.append(f"{NAME}:{onboarding.id}: {reason}")
@@ -81,7 +81,7 @@ def hypercare_sync(ctx: JobContext) -> JobResult:
             period = sync.day.isoformat()
             parent_key, detail_key = sync_keys(onboarding.id, period)
             channel = destination(onboarding)
-            expires = end_of_local_day(sync.day, zone)
+            expires = local_midnight(sync.day + timedelta(days=1), zone)
             parent = Post(
                 key=parent_key,
                 kind=NAME,

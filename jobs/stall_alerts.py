@@ -22,7 +22,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.calendar import is_business_day
+from bot.calendar import is_business_day, local_midnight, time_zone
 from bot.db import insert_unless_exists
 from bot.jobs import JobContext, JobResult
 from bot.models import JobRun, Onboarding, OnboardingStatus
@@ -46,10 +46,8 @@ from bot.services.signals import (
     SignalCatalog,
     detect,
     load_catalog,
-    local_midnight,
     scan,
     stream_rows,
-    zone,
 )
 from bot.slack.alert_views import AlertGroup, AlertItem, alert_text, build_alert_blocks
 from bot.slack.channel_privacy import privacy_for
@@ -73,7 +71,7 @@ class _Work:
 
 def due_period(onboarding: OnboardingRow, ctx: JobContext) -> date | None:
     """The local date whose alert is due now, or None before 09:00 or off a business day."""
-    local = ctx.now.astimezone(zone(onboarding.timezone, ctx.settings.timezone))
+    local = ctx.now.astimezone(time_zone(onboarding.timezone, ctx.settings.timezone))
     if is_business_day(local.date()) and local.time() >= DUE_AT:
         return local.date()
     return None
@@ -98,12 +96,12 @@ def _zones_due(session: Session, ctx: JobContext) -> list[str]:
         select(Onboarding.timezone).where(Onboarding.status != OnboardingStatus.CLOSED).distinct()
     )
     # ONBOARD_TIMEZONE always has its pass: it also clears the alerts of closed onboardings.
-    zones = {zone(name, ctx.settings.timezone) for name in names} | {ctx.settings.tz}
+    zones = {time_zone(name, ctx.settings.timezone) for name in names} | {ctx.settings.tz}
     due = []
     for tz in zones:
         local = ctx.now.astimezone(tz)
         if is_business_day(local.date()) and local.time() >= DUE_AT:
-            due.append(f"{tz.key}:{local.date().isoformat()}")
+            due.append(f"{tz}:{local.date().isoformat()}")
     return due
 
 
@@ -210,7 +208,7 @@ def _queue(ctx, writer, item: _Work, catalog: SignalCatalog, result: JobResult) 
         for change in item.changes
         if change.notify and change.signal is not None
     ]
-    tz = zone(onboarding.timezone, ctx.settings.timezone)
+    tz = time_zone(onboarding.timezone, ctx.settings.timezone)
     expires_at = local_midnight(item.period + timedelta(days=1), tz)
     queued = False
     for destination in item.destinations:

@@ -149,3 +149,19 @@ def test_business_days_between_undoes_add_business_days_from_a_weekday() -> None
             continue
         for offset in range(40):
             assert business_days_between(start, add_business_days(start, offset)) == offset
+
+
+def test_time_zone_falls_back_to_the_default_for_none_or_an_unknown_name() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.calendar import local_midnight, time_zone
+
+    assert time_zone("Asia/Tokyo", "UTC") == ZoneInfo("Asia/Tokyo")
+    assert time_zone(None, "Europe/Berlin") == ZoneInfo("Europe/Berlin")
+    assert time_zone("Mars/Olympus_Mons", "America/New_York") == ZoneInfo("America/New_York")
+    # The US autumn change: the local day of 2026-11-01 is 25 hours long.
+    new_york = ZoneInfo("America/New_York")
+    day = date(2026, 11, 1)
+    assert (local_midnight(day + timedelta(days=1), new_york) - local_midnight(day, new_york)) == (
+        timedelta(hours=25)
+    )

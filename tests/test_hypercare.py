@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.calendar import time_zone
 from bot.config import DEFAULT_HYPERCARE_SLA, Settings, load_settings
 from bot.models import ActivityEntry, HypercareIssue, Onboarding, OnboardingStatus
 from bot.playbooks import PlaybookLibrary
@@ -33,7 +34,6 @@ from bot.services.hypercare import (
     end_hypercare,
     exit_check,
     go_live,
-    local_zone,
     open_issue,
     open_issue_by_id,
     previous_sync_moment,
@@ -424,6 +424,6 @@ def test_build_sync_on_the_first_day_counts_from_go_live(session, playbooks) -> 
 
 def test_an_unknown_onboarding_time_zone_falls_back_to_the_default(session, playbooks) -> None:
     onboarding = make_onboarding(session, playbooks, timezone="Mars/Olympus_Mons")
-    assert local_zone(onboarding, ZoneInfo("Asia/Tokyo")) == ZoneInfo("Asia/Tokyo")
+    assert time_zone(onboarding.timezone, ZoneInfo("Asia/Tokyo")) == ZoneInfo("Asia/Tokyo")
     onboarding.timezone = "America/Los_Angeles"
-    assert local_zone(onboarding, UTC) == ZoneInfo("America/Los_Angeles")
+    assert time_zone(onboarding.timezone, UTC) == ZoneInfo("America/Los_Angeles")

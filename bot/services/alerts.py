@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, Protocol
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from bot.calendar import local_midnight, time_zone
 from bot.models import AlertState, Onboarding, OnboardingStatus
 from bot.services.activity import record_activity
 from bot.services.errors import NotFound
@@ -32,9 +33,7 @@ from bot.services.signals import (
     Signal,
     SignalCatalog,
     fingerprint_level,
-    local_midnight,
     signal_kind,
-    zone,
 )
 
 SNOOZE_DAYS = (1, 3)
@@ -108,7 +107,7 @@ class Change:
 
 
 def _local_days(earlier: datetime, later: datetime, tz_name: str | None, default: str) -> int:
-    tz = zone(tz_name, default)
+    tz = time_zone(tz_name, default)
     return (later.astimezone(tz).date() - earlier.astimezone(tz).date()).days
 
 
@@ -429,7 +428,7 @@ def snooze_alerts(
     if days not in SNOOZE_DAYS:
         raise ValueError(f"snooze for {days} days is not offered")
     onboarding, states = _answer_targets(session, onboarding_id, alert_ids, actor, admins)
-    tz = zone(onboarding.timezone, default_timezone)
+    tz = time_zone(onboarding.timezone, default_timezone)
     until = local_midnight(now.astimezone(tz).date() + timedelta(days=days), tz)
     for state in states:
         state.snoozed_until = until

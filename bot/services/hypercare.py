@@ -27,12 +27,11 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.calendar import FRIDAY, add_business_days, business_days_between
+from bot.calendar import FRIDAY, add_business_days, business_days_between, time_zone
 from bot.config import Settings
 from bot.models import HypercareIssue, Onboarding, OnboardingStatus
 from bot.playbooks import Playbook, PlaybookLibrary
@@ -96,29 +95,6 @@ class OnboardingClosed(Conflict):
 
 class ExitCheckFailed(Conflict):
     pass
-
-
-# ---- time zones ---------------------------------------------------------------------------
-
-
-def local_zone(onboarding: Onboarding, default: tzinfo) -> tzinfo:
-    """The onboarding's own time zone when set and known, else `default` (ONBOARD_TIMEZONE)."""
-    if onboarding.timezone:
-        try:
-            return ZoneInfo(onboarding.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            log.warning(
-                "onboarding %s has an unknown time zone %r; using %s",
-                onboarding.id,
-                onboarding.timezone,
-                default,
-            )
-    return default
-
-
-def end_of_local_day(day: date, zone: tzinfo) -> datetime:
-    """Midnight at the end of `day` in `zone` (23 or 25 hours after its start on DST days)."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
 
 # ---- SLA clocks ---------------------------------------------------------------------------
@@ -309,7 +285,7 @@ def go_live(
     onboarding and a second go-live."""
     _ensure_open(onboarding)
     if onboarding.go_live_at is not None:
-        zone = local_zone(onboarding, tz)
+        zone = time_zone(onboarding.timezone, tz)
         raise AlreadyLive(
             f"*{_name(onboarding)}* already went live on "
             f"{onboarding.go_live_at.astimezone(zone):%Y-%m-%d}"
@@ -319,7 +295,7 @@ def go_live(
                 else "."
             )
         )
-    zone = local_zone(onboarding, tz)
+    zone = time_zone(onboarding.timezone, tz)
     live_on = now.astimezone(zone).date()
     onboarding.go_live_at = now
     onboarding.status = OnboardingStatus.HYPERCARE
@@ -564,7 +540,7 @@ def _issue_change(
         changed,
         sla_clock(issue, now, settings),
         sum(1 for i in onboarding.hypercare_issues if i.resolved_at is None),
-        local_zone(onboarding, settings.tz),
+        time_zone(onboarding.timezone, settings.tz),
     )
 
 

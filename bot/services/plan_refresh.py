@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.calendar import time_zone
 from bot.models import Milestone, MilestoneStatus, Onboarding, OnboardingStatus, OutboxMessage
 from bot.services.onboardings import get_onboarding
 from bot.services.outbox import Post, enqueue_update, outbox_key
@@ -53,16 +53,6 @@ def plan_post(onboarding: Onboarding, today: date) -> Post | None:
     )
 
 
-def local_zone(onboarding: Onboarding, default: tzinfo) -> tzinfo:
-    """The onboarding's own time zone when set (and valid), else ONBOARD_TIMEZONE."""
-    if onboarding.timezone:
-        try:
-            return ZoneInfo(onboarding.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return default
-    return default
-
-
 def _queue(
     session: Session,
     onboardings: Iterable[Onboarding],
@@ -73,7 +63,9 @@ def _queue(
 ) -> list[str]:
     queued = []
     for onboarding in onboardings:
-        post = plan_post(onboarding, now.astimezone(local_zone(onboarding, default_tz)).date())
+        post = plan_post(
+            onboarding, now.astimezone(time_zone(onboarding.timezone, default_tz)).date()
+        )
         if post is None:
             continue
         row = current.get(post.key)

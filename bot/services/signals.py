@@ -27,10 +27,9 @@ import enum
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from jinja2 import TemplateError
@@ -38,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sqlalchemy import Select, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from bot.calendar import add_business_days
+from bot.calendar import add_business_days, local_midnight, time_zone
 from bot.config import Settings
 from bot.models import (
     Blocker,
@@ -354,19 +353,6 @@ def signal_kind(fingerprint: str) -> SignalKind | None:
     return SignalKind(parts[1]) if len(parts) > 1 and parts[1] in set(SignalKind) else None
 
 
-@functools.cache
-def zone(name: str | None, default: str) -> ZoneInfo:
-    """The onboarding's time zone; ONBOARD_TIMEZONE when it has none or an unknown one."""
-    try:
-        return ZoneInfo(name) if name else ZoneInfo(default)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(default)
-
-
-def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-
-
 # ---- detection ------------------------------------------------------------------------------
 
 
@@ -377,7 +363,7 @@ class _Detector:
         self.settings = settings
         self.catalog = catalog
         self.now = now
-        self.tz = zone(self.o.timezone, settings.timezone)
+        self.tz = time_zone(self.o.timezone, settings.timezone)
         self.today = now.astimezone(self.tz).date()
         self.signals: list[Signal] = []
 
