@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.config import Settings
@@ -120,6 +121,22 @@ def test_the_sender_client_never_retries_by_itself(db, settings) -> None:
     assert OutboxSender(db, app_client, settings).client.retry_handlers == []
     assert app_client.retry_handlers  # and the app's keeps its own
     assert OutboxSender(db, None, settings).client.retry_handlers == []
+
+
+def test_the_apps_client_does_not_resend_a_post_whose_answer_was_lost(
+    fake_slack, channel, settings
+) -> None:
+    client = make_client(settings)
+    fake_slack.lose_response("chat.postMessage", how=500)
+    with pytest.raises(SlackApiError):
+        client.chat_postMessage(channel=CHANNEL, text="Welcome")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1 == len(posted_any(fake_slack))
+    fake_slack.server_error("conversations.info", status=503)
+    assert client.conversations_info(channel=CHANNEL)["ok"]  # reads are still retried
+
+
+def posted_any(fake: FakeSlack) -> list[dict]:
+    return fake.messages_in(CHANNEL)
 
 
 def test_a_direct_message_opens_the_conversation(db, fake_slack, sender, now) -> None:

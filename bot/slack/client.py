@@ -8,9 +8,11 @@ import threading
 import time
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import HttpRequest
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -23,16 +25,37 @@ log = logging.getLogger(__name__)
 CHANNEL_NAME_MAX = 80
 
 
+# Calls that create something: when the answer to one is lost (a 5xx, a connection reset after
+# the request went out) Slack may have done it, and sending it again makes a second one. These
+# are not retried blindly; the outbox sender (bot/slack/sender.py) reads the channel back instead.
+NOT_RESENT = frozenset({"chat.postMessage", "chat.scheduleMessage", "conversations.create"})
+
+
+def _creates(request: HttpRequest) -> bool:
+    return urlsplit(request.url).path.rsplit("/", 1)[-1] in NOT_RESENT
+
+
+class _ConnectionErrorRetry(ConnectionErrorRetryHandler):
+    def _can_retry(self, *, request: HttpRequest, **kwargs: Any) -> bool:
+        return not _creates(request) and super()._can_retry(request=request, **kwargs)
+
+
+class _ServerErrorRetry(ServerErrorRetryHandler):
+    def _can_retry(self, *, request: HttpRequest, **kwargs: Any) -> bool:
+        return not _creates(request) and super()._can_retry(request=request, **kwargs)
+
+
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A client for `SLACK_API_URL` that waits out 429s and retries 5xx and broken connections."""
+    """A client for `SLACK_API_URL` that waits out 429s and retries 5xx and broken connections,
+    except for calls that create something (`NOT_RESENT`): those could be done twice."""
     return WebClient(
         token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=10,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
+            _ConnectionErrorRetry(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            _ServerErrorRetry(max_retry_count=2),
         ],
     )
 
