@@ -1,0 +1,175 @@
+"""The book as CSV, one row per onboarding, for analysis in a spreadsheet.
+
+One query streams the rows (milestone counts, the latest health check and open blockers come
+from grouped subqueries), written as they arrive: memory stays flat whatever the book's size.
+Nothing is escaped, except that a text cell a spreadsheet would read as a formula (starting
+with = + - @, or a tab or carriage return) gets a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Collection, Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from bot.models import Blocker, Onboarding
+from bot.services.metrics import (
+    BookFilter,
+    completed_at,
+    days_between,
+    is_completed,
+    latest_health,
+    milestone_summary,
+)
+
+COLUMNS = (
+    "company",
+    "segment",
+    "playbook",
+    "csm",
+    "ae",
+    "arr",
+    "start_date",
+    "status",
+    "target_first_value_date",
+    "first_value_date",
+    "ttfv_days",
+    "ttfv_target_days",
+    "target_go_live_date",
+    "go_live_date",
+    "days_to_go_live",
+    "hypercare_exited_date",
+    "completed",
+    "plan_end",
+    "completed_on_time",
+    "milestones_done",
+    "milestones_total",
+    "milestones_completed",
+    "milestones_on_time",
+    "latest_health",
+    "latest_health_score",
+    "latest_health_date",
+    "open_blockers",
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BATCH = 1000
+
+
+def neutralise(cell: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def may_export(session: Session, user_id: str, admins: Collection[str]) -> bool:
+    """Admins, and CSMs (who own at least one onboarding, open or closed), may export."""
+    if user_id in admins:
+        return True
+    return bool(session.scalar(select(exists().where(Onboarding.csm_user_id == user_id))))
+
+
+def _day(moment: datetime | date | None) -> str:
+    if moment is None:
+        return ""
+    return (moment.date() if isinstance(moment, datetime) else moment).isoformat()
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def export_rows(
+    session: Session, ttfv_targets: Mapping[str, int], book_filter: BookFilter | None = None
+) -> Iterator[list[Any]]:
+    """The header, then one row per onboarding, oldest start first (one query, streamed)."""
+    ms = milestone_summary()
+    health = latest_health()
+    blockers = (
+        select(Blocker.onboarding_id, func.count().label("open"))
+        .where(Blocker.resolved_at.is_(None))
+        .group_by(Blocker.onboarding_id)
+        .subquery("open_blockers")
+    )
+    query = (
+        select(
+            Onboarding,
+            days_between(Onboarding.start_date, Onboarding.first_value_at),
+            days_between(Onboarding.start_date, Onboarding.go_live_at),
+            is_completed(),
+            ms.c.plan_end,
+            ms.c.total,
+            ms.c.done,
+            ms.c.completed,
+            ms.c.on_time,
+            health.c.status,
+            health.c.score,
+            health.c.checked_at,
+            blockers.c.open,
+            completed_at(),
+        )
+        .outerjoin(ms, ms.c.onboarding_id == Onboarding.id)
+        .outerjoin(health, health.c.onboarding_id == Onboarding.id)
+        .outerjoin(blockers, blockers.c.onboarding_id == Onboarding.id)
+        .where(*(book_filter or BookFilter()).conditions())
+        .order_by(Onboarding.start_date, Onboarding.id)
+        .execution_options(yield_per=BATCH)
+    )
+    yield list(COLUMNS)
+    for row in session.execute(query):
+        (o, ttfv, to_live, completed, plan_end, total, done, ms_completed, on_time) = row[:9]
+        health_status, health_score, health_at, open_blockers, finished = row[9:]
+        on_schedule = (
+            ""
+            if not completed or finished is None or plan_end is None
+            else finished.date() <= plan_end
+        )
+        yield [
+            o.company_name,
+            o.segment,
+            o.playbook,
+            o.csm_user_id,
+            o.ae_user_id,
+            str(o.arr.quantize(Decimal("0.01"))),
+            o.start_date.isoformat(),
+            o.status,
+            _day(o.target_first_value_date),
+            _day(o.first_value_at),
+            _blank(ttfv),
+            _blank(ttfv_targets.get(o.playbook)),
+            _day(o.target_go_live_date),
+            _day(o.go_live_at),
+            _blank(to_live),
+            _day(o.hypercare_exited_at),
+            "yes" if completed else "no",
+            _day(plan_end),
+            {True: "yes", False: "no", "": ""}[on_schedule],
+            done or 0,
+            total or 0,
+            ms_completed or 0,
+            on_time or 0,
+            health_status or "unknown",
+            _blank(health_score),
+            _day(health_at),
+            open_blockers or 0,
+        ]
+        session.expunge(o)  # keep the identity map (and memory) flat while streaming
+
+
+def write_csv(
+    session: Session,
+    out: IO[str],
+    ttfv_targets: Mapping[str, int],
+    book_filter: BookFilter | None = None,
+) -> int:
+    """Write the book to `out` as CSV; returns how many onboardings were written."""
+    writer = csv.writer(out, lineterminator="\n")
+    count = -1
+    for count, row in enumerate(export_rows(session, ttfv_targets, book_filter)):  # noqa: B007
+        writer.writerow([neutralise(cell) for cell in row])
+    return max(count, 0)

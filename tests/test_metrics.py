@@ -1,0 +1,350 @@
+"""Metrics on a seeded book whose right answers are worked out by hand below, on SQLite and
+PostgreSQL; the CSV export of the same book; a query count that does not grow with the book."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from bot.db import Database
+from bot.models import (
+    FeedbackResponse,
+    HealthCheck,
+    Milestone,
+    MilestoneStatus,
+    Onboarding,
+    OnboardingStatus,
+)
+from bot.services.export import COLUMNS, neutralise, write_csv
+from bot.services.metrics import (
+    BadFilter,
+    BookFilter,
+    BookMetrics,
+    SliceBy,
+    book_metrics,
+    quantile,
+)
+
+TODAY = date(2026, 6, 30)
+TARGETS = {"enterprise": 30, "mid_market": 14, "smb": 7}
+SEGMENTS = {"enterprise": "Enterprise", "mid_market": "Mid-Market", "smb": "SMB"}
+# Milestone key -> due (calendar days from the start), in plan order.
+PLAN = {
+    "kickoff": 3,
+    "technical_setup": 10,
+    "first_value": 14,
+    "training": 27,
+    "pilot": 32,
+    "go_live": 40,
+    "hypercare_exit": 55,
+    "transition": 60,
+}
+WAIVED = "waived"
+
+
+def at(start: date, days: int) -> datetime:
+    return datetime.combine(start + timedelta(days=days), time(15, 0), tzinfo=UTC)
+
+
+@dataclass
+class Seed:
+    """One onboarding: done milestones (key -> days late, or WAIVED) and its key moments."""
+
+    name: str
+    playbook: str
+    csm: str
+    start: date
+    done: dict[str, int | str] = field(default_factory=dict)
+    first_value: int | None = None
+    go_live: int | None = None
+    exited: int | None = None
+    closed: int | None = None
+    health: tuple[str, ...] = ()  # oldest first
+    nps: tuple[int | None, ...] = ()
+
+
+BOOK = [
+    Seed("Alpha", "enterprise", "UCSM", date(2026, 1, 5),
+         {k: 0 for k in PLAN} | {"first_value": -2},
+         first_value=20, go_live=40, exited=55, health=("at_risk", "healthy"), nps=(10, 9, 7)),
+    Seed("Bravo", "enterprise", "UCSM2", date(2026, 1, 12),
+         {"kickoff": 0, "technical_setup": 2, "first_value": 0, "training": 5, "pilot": 0,
+          "go_live": 3, "hypercare_exit": 10},
+         first_value=35, go_live=43, exited=65, nps=(3, None)),
+    Seed("Charlie", "mid_market", "UCSM", date(2026, 2, 2),
+         {"kickoff": 0, "technical_setup": 0, "first_value": 0, "training": -1, "pilot": 0,
+          "go_live": 0},
+         first_value=9, go_live=40, health=("monitor",), nps=(8,)),
+    Seed("Delta", "mid_market", "UCSM", date(2026, 2, 16),
+         {"kickoff": 1, "technical_setup": 4, "first_value": 2},
+         first_value=16, health=("healthy", "critical")),
+    Seed("Echo", "mid_market", "UCSM2", date(2026, 3, 2),
+         {"kickoff": 0, "technical_setup": WAIVED, "first_value": 0, "training": 0},
+         first_value=12),
+    Seed("Foxtrot", "smb", "UCSM2", date(2026, 3, 9), {"kickoff": 2}, first_value=5,
+         health=("at_risk",)),
+    Seed("Golf", "smb", "UCSM", date(2026, 3, 16)),
+    Seed("Hotel", "smb", "UCSM2", date(2026, 7, 15)),  # not started yet
+    Seed("India", "smb", "UCSM", date(2026, 1, 19),
+         {k: 0 for k in PLAN} | {"pilot": 1},
+         first_value=6, go_live=20, closed=30, health=("emergency",), nps=(9,)),
+]  # fmt: skip
+
+
+def seed(session: Session, seeds: list[Seed]) -> None:
+    for s in seeds:
+        onboarding = Onboarding(
+            company_name=s.name,
+            company_key=s.name.lower(),
+            arr=Decimal("50000"),
+            start_date=s.start,
+            segment=SEGMENTS[s.playbook],
+            playbook=s.playbook,
+            status=OnboardingStatus.CLOSED if s.closed is not None else OnboardingStatus.ACTIVE,
+            csm_user_id=s.csm,
+            ae_user_id="UAE",
+            created_by="UAE",
+            first_value_at=at(s.start, s.first_value) if s.first_value is not None else None,
+            go_live_at=at(s.start, s.go_live) if s.go_live is not None else None,
+            hypercare_exited_at=at(s.start, s.exited) if s.exited is not None else None,
+            closed_at=at(s.start, s.closed) if s.closed is not None else None,
+            target_go_live_date=s.start + timedelta(days=PLAN["go_live"]),
+        )
+        for position, (key, offset) in enumerate(PLAN.items()):
+            due = s.start + timedelta(days=offset)
+            late = s.done.get(key)
+            milestone = Milestone(
+                position=position,
+                key=key,
+                name=key,
+                phase_key=key,
+                due_date=due,
+                is_first_value=key == "first_value",
+                is_go_live=key == "go_live",
+            )
+            if late == WAIVED:
+                milestone.status = MilestoneStatus.WAIVED
+            elif late is not None:
+                milestone.status = MilestoneStatus.COMPLETE
+                milestone.completed_on = due + timedelta(days=int(late))
+            onboarding.milestones.append(milestone)
+        for week, status in enumerate(s.health):
+            onboarding.health_checks.append(
+                HealthCheck(
+                    checked_at=at(s.start, 7 * (week + 1)),
+                    checked_by=s.csm,
+                    score=50,
+                    status=status,
+                )
+            )
+        for i, score in enumerate(s.nps):
+            onboarding.feedback.append(
+                FeedbackResponse(
+                    kind="survey", respondent=f"U{i}", nps=score, created_at=at(s.start, 80)
+                )
+            )
+        # A pulse is not the survey: its (impossible) NPS must not count.
+        onboarding.feedback.append(
+            FeedbackResponse(kind="pulse_kickoff", respondent="UX", pulse=2, nps=0,
+                             created_at=at(s.start, 5))
+        )  # fmt: skip
+        session.add(onboarding)
+    session.commit()
+
+
+def metrics(session: Session, **kwargs) -> BookMetrics:  # type: ignore[no-untyped-def]
+    return book_metrics(session, today=TODAY, ttfv_targets=TARGETS, **kwargs)
+
+
+@pytest.fixture
+def book(session: Session) -> Session:
+    seed(session, BOOK)
+    return session
+
+
+def test_quantiles_interpolate_like_percentile_cont() -> None:
+    assert quantile({}, 0.5) is None
+    assert quantile({7: 1}, 0.75) == 7
+    assert quantile({5: 1, 6: 1, 9: 1, 12: 1, 16: 1, 20: 1, 35: 1}, 0.5) == 12
+    assert quantile({5: 1, 6: 1, 9: 1, 12: 1, 16: 1, 20: 1, 35: 1}, 0.75) == 18  # 16 + .5 * 4
+    assert quantile({1: 2, 4: 2}, 0.5) == 2.5
+    assert quantile({1: 3, 4: 1}, 0.75) == 1.75  # rank 2.25: between the third 1 and the 4
+
+
+def test_the_whole_book_by_hand(book: Session) -> None:
+    m = metrics(book).total
+    assert m.onboardings == 9
+    # TTFV: 5 (F) 6 (I) 9 (C) 12 (E) 16 (D) 20 (A) 35 (B); within own target: A C E F I.
+    assert (m.ttfv.n, m.ttfv.median, m.ttfv.p75) == (7, 12, 18)
+    assert (m.ttfv.within_target, m.ttfv.target_days) == (5, None)  # mixed targets
+    # Started: all but Hotel. Completed: Alpha, Bravo (hypercare exited), India (closed).
+    assert (m.completion.count, m.completion.n) == (3, 8)
+    assert m.completion.value == 0.375 and m.completion.meets_target is False
+    # On time against the plan's end (day 60): Alpha (55) and India (30), not Bravo (65).
+    assert (m.on_time_completion.count, m.on_time_completion.n) == (2, 3)
+    # Completed milestones: A 8/8, B 3/7, C 6/6, D 0/3, E 3/3 (waived left out), F 0/1, I 7/8.
+    rate = m.milestone_on_time
+    assert (rate.count, rate.n, rate.onboardings, rate.target) == (27, 36, 7, 0.9)
+    assert rate.value == 0.75 and rate.meets_target is False
+    # Go-live: India 20, Alpha 40, Charlie 40, Bravo 43.
+    assert (m.go_live.n, m.go_live.median, m.go_live.p75) == (4, 40, 40.75)
+    # Furthest stage: A, B, I adopted; C live; E training (a waived setup counts); D
+    # configuring; F kicked off; G and H signed.
+    assert [(s.name, s.reached) for s in m.funnel] == [
+        ("signed", 9), ("kicked off", 7), ("configuring", 6), ("training", 5),
+        ("piloting", 4), ("live", 4), ("adopted", 3),
+    ]  # fmt: skip
+    assert [(s.conversion.count, s.conversion.n) for s in m.funnel[1:]] == [
+        (7, 9), (6, 7), (5, 6), (4, 5), (4, 4), (3, 4),
+    ]  # fmt: skip
+    # Open onboardings (India is closed); latest check wins: Alpha healthy, Delta critical.
+    assert m.health == {"healthy": 1, "monitor": 1, "at_risk": 1, "critical": 1, "unknown": 4}
+    assert list(m.health) == ["healthy", "monitor", "at_risk", "critical", "unknown"]
+    assert m.health_n == 8
+    # Survey NPS 10 9 7 3 8 9: promoters 3, detractors 1; the pulse and the blank do not count.
+    assert (m.nps.responses, m.nps.promoters, m.nps.detractors, m.nps.onboardings) == (6, 3, 1, 4)
+    assert m.nps.score == pytest.approx(100 * 2 / 6)
+
+
+def test_by_segment_with_each_segments_target(book: Session) -> None:
+    result = metrics(book, slice_by=SliceBy.SEGMENT)
+    slices = {s.key: s for s in result.slices}
+    assert [s.key for s in result.slices] == ["SMB", "Mid-Market", "Enterprise"]  # largest first
+    enterprise, mid, smb = slices["Enterprise"], slices["Mid-Market"], slices["SMB"]
+    assert (enterprise.ttfv.median, enterprise.ttfv.p75) == (27.5, 31.25)
+    assert (enterprise.ttfv.target_days, enterprise.ttfv.within_target) == (30, 1)
+    assert (mid.ttfv.median, mid.ttfv.p75, mid.ttfv.target_days, mid.ttfv.within_target) == (
+        12, 14, 14, 2
+    )  # fmt: skip
+    assert (smb.ttfv.median, smb.ttfv.p75, smb.ttfv.within_target) == (5.5, 5.75, 2)
+    assert (enterprise.completion.count, enterprise.completion.n) == (2, 2)
+    assert (enterprise.on_time_completion.count, enterprise.on_time_completion.n) == (1, 2)
+    assert (enterprise.milestone_on_time.count, enterprise.milestone_on_time.n) == (11, 15)
+    assert (smb.onboardings, smb.completion.count, smb.completion.n) == (4, 1, 3)
+    assert [s.reached for s in mid.funnel] == [3, 3, 3, 2, 1, 1, 0]
+    assert smb.health == {"at_risk": 1, "unknown": 2}  # India closed
+    assert (mid.nps.responses, mid.nps.score) == (1, 0)
+    # Time to go-live by segment, and the book total is the sum of its slices.
+    by_segment = {k: (d.n, d.median) for k, d in result.go_live_by_segment.items()}
+    assert by_segment == {"Enterprise": (2, 41.5), "Mid-Market": (1, 40), "SMB": (1, 20)}
+    ttfv = {k: (d.n, d.median, d.target_days) for k, d in result.ttfv_by_segment.items()}
+    assert ttfv == {"Enterprise": (2, 27.5, 30), "Mid-Market": (3, 12, 14), "SMB": (2, 5.5, 7)}
+    assert result.total.onboardings == 9 and result.total.ttfv.median == 12
+
+
+def test_by_csm_and_by_cohort(book: Session) -> None:
+    by_csm = {s.key: s for s in metrics(book, slice_by=SliceBy.CSM).slices}
+    assert {k: s.onboardings for k, s in by_csm.items()} == {"UCSM": 5, "UCSM2": 4}
+    # UCSM: 6 9 16 20; UCSM2: 5 12 35.
+    assert (by_csm["UCSM"].ttfv.median, by_csm["UCSM"].ttfv.p75) == (12.5, 17)
+    assert (by_csm["UCSM2"].ttfv.median, by_csm["UCSM2"].ttfv.p75) == (12, 23.5)
+    cohorts = metrics(book, slice_by=SliceBy.COHORT).slices
+    assert [(s.key, s.onboardings) for s in cohorts] == [
+        ("2026-01", 3), ("2026-03", 3), ("2026-02", 2), ("2026-07", 1),
+    ]  # fmt: skip
+    january = cohorts[0]
+    assert (january.completion.count, january.completion.n) == (3, 3)
+    assert (january.on_time_completion.count, january.on_time_completion.n) == (2, 3)
+    assert cohorts[-1].completion.n == 0 and cohorts[-1].completion.value is None
+
+
+def test_filters(book: Session) -> None:
+    mid = metrics(book, book_filter=BookFilter(segment="mid-market")).total
+    assert (mid.onboardings, mid.ttfv.median, mid.ttfv.target_days) == (3, 12, 14)
+    january = metrics(book, book_filter=BookFilter(cohort="2026-01")).total
+    assert january.onboardings == 3
+    mine = metrics(book, book_filter=BookFilter(csm_user_id="UCSM2"), slice_by=SliceBy.SEGMENT)
+    assert {s.key: s.onboardings for s in mine.slices} == {
+        "Enterprise": 1,
+        "Mid-Market": 1,
+        "SMB": 2,
+    }
+    with pytest.raises(BadFilter):
+        BookFilter(cohort="2026-13").conditions()
+
+
+def test_an_empty_book(session: Session) -> None:
+    m = metrics(session, slice_by=SliceBy.SEGMENT)
+    assert m.slices == [] and m.total.onboardings == 0
+    assert m.total.ttfv.median is None and m.total.completion.value is None
+    assert m.total.nps.score is None and m.total.health == {}
+
+
+def _statements(db: Database, run) -> int:  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def _many(n: int, first: int = 0) -> list[Seed]:
+    shapes = BOOK[:7]
+    return [
+        Seed(f"{s.name} {i}", s.playbook, s.csm, s.start + timedelta(days=i % 60), s.done,
+             s.first_value, s.go_live, s.exited, s.closed, s.health, s.nps)
+        for i, s in ((i, shapes[i % len(shapes)]) for i in range(first, first + n))
+    ]  # fmt: skip
+
+
+def test_the_query_count_does_not_grow_with_the_book(db: Database, session: Session) -> None:
+    counts = {}
+    for size, first, extra in ((10, 0, 10), (100, 10, 90)):
+        seed(session, _many(extra, first))
+        for slice_by in (None, SliceBy.SEGMENT, SliceBy.CSM, SliceBy.COHORT):
+            with db.session() as fresh:
+                counts[size, slice_by] = _statements(
+                    db, lambda s=fresh, by=slice_by: metrics(s, slice_by=by)
+                )
+        with db.session() as fresh:
+            counts[size, "export"] = _statements(
+                db, lambda s=fresh: write_csv(s, io.StringIO(), TARGETS)
+            )
+    assert {v for k, v in counts.items() if k[1] != "export"} == {5}
+    assert counts[10, "export"] == counts[100, "export"] == 1
+    with db.session() as fresh:
+        assert metrics(fresh).total.onboardings == 100
+
+
+def test_the_csv_export(book: Session) -> None:
+    alpha = book.scalars(select(Onboarding).where(Onboarding.company_name == "Alpha")).one()
+    alpha.company_name = '=HYPERLINK("http://evil")'
+    book.commit()
+    out = io.StringIO()
+    assert write_csv(book, out, TARGETS) == 9
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert list(rows[0]) == list(COLUMNS)
+    by_name = {r["company"]: r for r in rows}
+    first = by_name['\'=HYPERLINK("http://evil")']
+    assert first["ttfv_days"] == "20" and first["ttfv_target_days"] == "30"
+    assert first["go_live_date"] == "2026-02-14" and first["days_to_go_live"] == "40"
+    assert (first["completed"], first["completed_on_time"], first["plan_end"]) == (
+        "yes", "yes", "2026-03-06"
+    )  # fmt: skip
+    assert (first["milestones_done"], first["milestones_total"]) == ("8", "8")
+    assert (first["latest_health"], first["arr"]) == ("healthy", "50000.00")
+    bravo = by_name["Bravo"]
+    assert (bravo["milestones_completed"], bravo["milestones_on_time"]) == ("7", "3")
+    assert bravo["completed_on_time"] == "no" and bravo["latest_health"] == "unknown"
+    golf = by_name["Golf"]
+    assert (golf["first_value_date"], golf["ttfv_days"], golf["completed_on_time"]) == ("", "", "")
+    assert [r["company"] for r in rows][-1] == "Hotel"  # oldest start first
+
+
+def test_formula_injection_is_neutralised() -> None:
+    assert [neutralise(c) for c in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "Acme", -3, 7)] == [
+        "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "Acme", -3, 7,
+    ]  # fmt: skip
