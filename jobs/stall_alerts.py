@@ -238,6 +238,7 @@ def _queue(ctx, writer, item: _Work, catalog: SignalCatalog, result: JobResult) 
             blocks=build_alert_blocks(group),
             onboarding_id=onboarding.id,
             expires_at=expires_at,
+            internal=True,
         )
         if enqueue(writer, post, now=ctx.now):
             result.queued.append(key)

@@ -336,6 +336,29 @@ def test_channel_not_found_fails_at_once_and_tells_the_owner(
     assert "celebration:1:kickoff: failed" in caplog.text
 
 
+def test_internal_data_is_not_posted_into_a_channel_that_became_shared(
+    db, fake_slack, sender, onboarding_id, now
+) -> None:
+    # Queued while the channel was internal; Slack Connect shared it before the sender ran.
+    fake_slack.add_channel("C0NOWEXT", "acme-now-shared", is_ext_shared=True)
+    queue(
+        db,
+        now,
+        key="alert:1:C0NOWEXT:",
+        channel="C0NOWEXT",
+        internal=True,
+        onboarding_id=onboarding_id,
+    )
+    queue(db, now, key="celebration:1:pilot:", channel="C0NOWEXT", onboarding_id=onboarding_id)
+    report = sender.deliver_due(now=now)
+    assert report.failed == ["alert:1:C0NOWEXT:"] and report.sent == ["celebration:1:pilot:"]
+    assert [m["text"] for m in fake_slack.messages_in("C0NOWEXT")] == [
+        "Kickoff held (celebration:1:pilot:)"
+    ]
+    [notice] = dms_to(fake_slack, "UCSM")
+    assert "shared with another organisation" in notice["text"]
+
+
 def test_not_in_a_private_channel_fails_after_the_join_fails(
     db, fake_slack, sender, onboarding_id, now
 ) -> None:

@@ -38,10 +38,18 @@ class Post:
     expires_at: datetime | None = None
     # Pin the message once it is posted (the living plan).
     pin: bool = False
+    # Internal data (alerts): the sender re-checks, right before posting, that the channel is
+    # not shared with another organisation; it may have become shared since this was queued.
+    internal: bool = False
 
     @property
     def payload(self) -> dict[str, Any]:
-        return {"text": self.text, "blocks": self.blocks, "pin": self.pin}
+        return {
+            "text": self.text,
+            "blocks": self.blocks,
+            "pin": self.pin,
+            "internal": self.internal,
+        }
 
 
 def _values(post: Post, now: datetime) -> dict[str, Any]:

@@ -12,26 +12,16 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.services.alerts import NoPrivacyInfo
-from bot.slack.client import make_client, slack_error
+from bot.slack.client import channel_is_shared, make_client, slack_error
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 600.0
-
-
-def _is_shared(channel: dict[str, Any]) -> bool:
-    # The same reading as bot/slack/client.is_shared_externally.
-    return bool(
-        channel.get("is_ext_shared")
-        or channel.get("is_pending_ext_shared")
-        or (channel.get("is_org_shared") and channel.get("is_ext_shared") is None)
-    )
 
 
 class SlackChannelPrivacy:
@@ -63,7 +53,7 @@ class SlackChannelPrivacy:
         except OSError as exc:  # network: unreachable, reset, timeout
             log.warning("conversations.info %s failed: %s", channel_id, exc)
             return None
-        return _is_shared(channel)
+        return channel_is_shared(channel)
 
 
 _by_settings: dict[tuple[str, str], SlackChannelPrivacy] = {}

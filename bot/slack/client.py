@@ -71,6 +71,11 @@ def is_shared_externally(client: WebClient, channel_id: str) -> bool:
     except SlackApiError as exc:
         log.warning("conversations.info failed for %s: %s", channel_id, slack_error(exc))
         return True
+    return channel_is_shared(channel)
+
+
+def channel_is_shared(channel: dict[str, Any]) -> bool:
+    """Whether a conversations.info `channel` may be read by another organisation."""
     return bool(
         channel.get("is_ext_shared")
         or channel.get("is_pending_ext_shared")

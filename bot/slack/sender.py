@@ -42,6 +42,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.models import Onboarding, OutboxMessage, OutboxStatus
 from bot.services import outbox
+from bot.slack.client import is_shared_externally
 from bot.slack.mrkdwn import escape
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,9 @@ TRANSIENT_ERRORS = frozenset(
 FIXES = {
     "channel_not_found": "The channel was deleted, or it is private and Onboard is not in it. "
     "Invite Onboard (`/invite @Onboard`) or link another channel with `/onboard channel`.",
+    "channel_shared_externally": "The channel is shared with another organisation, so Onboard "
+    "will not post internal information there. Link an internal channel, or read it with "
+    "`/onboard status`.",
     "not_in_channel": "Onboard is not a member of this channel and cannot join it by itself. "
     "Invite it with `/invite @Onboard` in the channel.",
     "is_archived": "The channel is archived. Unarchive it, or link another channel with "
@@ -316,6 +320,12 @@ class OutboxSender:
     def _send(self, row: _Row, thread_ts: str | None, now: datetime) -> None:
         payload = row.payload
         channel_id = self._conversation(row.channel)
+        if (
+            payload.get("internal")
+            and channel_id[:1] != "D"
+            and is_shared_externally(self.client, channel_id)
+        ):
+            raise SlackFailure("channel_shared_externally", Kind.PERMANENT)
         ts = row.ts
         if ts is not None:
             try:
