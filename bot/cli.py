@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
         "--now",
         help="the moment to run as, ISO-8601 (default: now); without an offset, ONBOARD_TIMEZONE",
     )
+    export = verbs.add_parser("export", help="the book as CSV, one row per onboarding")
+    export.add_argument("--output", help="write to this file (default: standard output)")
+    export.add_argument("--database", help="database URL (default: DATABASE_URL)")
     demo = verbs.add_parser("demo", help="show Onboard at work without Slack (SQLite)")
     demo.add_argument(
         "--database",
@@ -71,6 +74,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.verb == "jobs":
         return _run_jobs(args)
+    if args.verb == "export":
+        return _export(args)
     if args.verb == "db":
         from bot.db import Database
 
@@ -107,6 +112,27 @@ def _run_jobs(args: argparse.Namespace) -> int:
         return run_jobs_command(settings, db, library, args.job, now, sys.stdout)
     finally:
         db.engine.dispose()
+
+
+def _export(args: argparse.Namespace) -> int:
+    from bot.db import Database
+    from bot.services.export import write_csv
+    from bot.services.metrics import ttfv_targets
+
+    settings = load_settings(require_slack=False)
+    library = PlaybookLibrary.load(settings.templates_dir)
+    db = Database(args.database or settings.database_url)
+    try:
+        with db.session() as session:
+            if args.output:
+                with open(args.output, "w", newline="", encoding="utf-8") as out:
+                    count = write_csv(session, out, ttfv_targets(library))
+            else:
+                count = write_csv(session, sys.stdout, ttfv_targets(library))
+    finally:
+        db.engine.dispose()
+    print(f"exported {count} onboardings", file=sys.stderr)
+    return 0
 
 
 def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-def]

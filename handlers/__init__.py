@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import alerts, checklist, command, handoff, home, hypercare, status, timeline
+from handlers import (
+    alerts,
+    checklist,
+    command,
+    handoff,
+    home,
+    hypercare,
+    metrics,
+    status,
+    timeline,
+)
 
 
 def register_handlers(app: App) -> None:
@@ -16,4 +26,5 @@ def register_handlers(app: App) -> None:
     hypercare.register(app, commands)
     alerts.register(app, commands)
     timeline.register(app, commands)
+    metrics.register(app, commands)
     command.register(app, commands)

@@ -9,9 +9,11 @@ from slack_sdk import WebClient
 
 from bot.deps import deps_of
 from bot.services.book import blockers_owned_by, book_for_user
+from bot.services.metrics import book_metrics, ttfv_targets
 from bot.services.status import load_status
 from bot.slack.home_views import build_home_view
 from bot.slack.ids import Event, HomeId
+from bot.slack.metrics_views import build_book_health_blocks
 from bot.slack.status_views import build_status_modal
 from handlers.command import CommandRouter
 
@@ -21,7 +23,17 @@ def publish_home(client: WebClient, context: BoltContext, user_id: str) -> None:
     with deps.db.session() as session:
         entries = book_for_user(session, user_id)
         blockers = blockers_owned_by(session, user_id)
-    client.views_publish(user_id=user_id, view=build_home_view(entries, deps.today(), blockers))
+        # Leaders (the Onboard admins) see the book's health first.
+        leaders = (
+            build_book_health_blocks(
+                book_metrics(session, today=deps.today(), ttfv_targets=ttfv_targets(deps.playbooks))
+            )
+            if user_id in deps.admins
+            else []
+        )
+    client.views_publish(
+        user_id=user_id, view=build_home_view(entries, deps.today(), blockers, leaders=leaders)
+    )
 
 
 def handle_home_event(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

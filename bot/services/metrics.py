@@ -64,6 +64,7 @@ from bot.models import (
     Onboarding,
     OnboardingStatus,
 )
+from bot.playbooks import Playbook
 
 COMPLETION_TARGET = 0.85
 ON_TIME_COMPLETION_TARGET = 0.80
@@ -626,3 +627,8 @@ def _ttfv(acc: _Acc) -> Days:
 def _health_order(health: Iterable[str]) -> list[str]:
     known = [s for s in HEALTH_ORDER if s in health]
     return known + sorted(s for s in health if s not in HEALTH_ORDER)
+
+
+def ttfv_targets(playbooks: Iterable[Playbook]) -> dict[str, int]:
+    """Each playbook's time-to-first-value target in days, by playbook key."""
+    return {playbook.key: playbook.target_first_value_days for playbook in playbooks}

@@ -15,6 +15,8 @@ from bot.slack.mrkdwn import Mrkdwn, day, escape, truncate
 HOME_ENTRIES_MAX = 40
 HOME_BLOCKERS_MAX = 20
 REASON_MAX = 300
+# Leaders' "Book health" section on top: 66 + 6 blocks stay under 100 too.
+LEADERS_MAX = 6
 
 
 def _colour(entry: BookEntry, today: date) -> str:
@@ -67,10 +69,15 @@ def _blocker_blocks(blockers: list[OwnedBlocker], today: date) -> list[bk.Block]
 
 
 def build_home_view(
-    entries: list[BookEntry], today: date, blockers: list[OwnedBlocker] | None = None
+    entries: list[BookEntry],
+    today: date,
+    blockers: list[OwnedBlocker] | None = None,
+    *,
+    leaders: list[bk.Block] | None = None,
 ) -> dict[str, Any]:
-    """The user's onboardings, most urgent first, then the open blockers they own."""
-    blocks: list[bk.Block] = [bk.header("Your onboardings")]
+    """The user's onboardings, most urgent first, then the open blockers they own; `leaders`
+    (App Home's "Book health" for admins, LEADERS_MAX blocks at most) comes first."""
+    blocks: list[bk.Block] = [*(leaders or [])[:LEADERS_MAX], bk.header("Your onboardings")]
     if not entries:
         blocks.append(
             bk.section(

@@ -65,3 +65,7 @@ class AlertId(enum.StrEnum):
     ACKNOWLEDGE = "alert-acknowledge"
     SNOOZE_1 = "alert-snooze-1d"
     SNOOZE_3 = "alert-snooze-3d"
+
+
+class MetricsId(enum.StrEnum):
+    OPEN = "metrics-open"  # App Home's "Open full metrics"
