@@ -6,12 +6,15 @@ Loaded and validated at start-up; an error names the file and the field.
 from __future__ import annotations
 
 import itertools
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
+import jinja2
+import jinja2.meta
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 OwnerRole = Literal["csm", "ae", "se", "customer", "champion", "sponsor", "technical_lead", "admin"]
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
@@ -52,11 +55,42 @@ class GateItemDef(_Strict):
     owner: OwnerRole
 
 
+# What a journey message may name: `{{ company }}` (escaped), `{{ csm }}` (a mention of the
+# owner) and `{{ day }}` (days since the start date). Rendered by bot/services/journey.py.
+JOURNEY_PLACEHOLDERS = frozenset({"company", "csm", "day"})
+_SINGLE_BRACES = re.compile(r"(?<!\{)\{\s*([a-z_]+)\s*\}(?!\})")
+
+
 class JourneyStepDef(_Strict):
+    """One tech-touch message: posted `day` calendar days after the start (from 09:00 local on
+    a business day), when its conditions hold (bot/services/journey.py has the rules)."""
+
     key: Key
     day: int = Field(ge=0, le=365)
     message: str = Field(min_length=1, max_length=2000)
     only_if_not_done: Key | None = None
+    only_if_done: Key | None = None
+
+    @field_validator("message")
+    @classmethod
+    def _placeholders(cls, message: str) -> str:
+        old = _SINGLE_BRACES.search(message)
+        if old:
+            raise ValueError(f"write {{{{ {old[1]} }}}}, not {old[0]}")
+        try:
+            names = jinja2.meta.find_undeclared_variables(jinja2.Environment().parse(message))
+        except jinja2.TemplateSyntaxError as exc:
+            raise ValueError(f"not a valid template: {exc.message}") from None
+        unknown = sorted(names - JOURNEY_PLACEHOLDERS)
+        if unknown:
+            allowed = ", ".join(sorted(JOURNEY_PLACEHOLDERS))
+            raise ValueError(f"unknown placeholder {unknown[0]!r} (use {allowed})")
+        return message
+
+    @property
+    def conditions(self) -> list[str]:
+        """The milestone keys this step looks at."""
+        return [key for key in (self.only_if_not_done, self.only_if_done) if key]
 
 
 class Playbook(_Strict):
@@ -90,6 +124,15 @@ class Playbook(_Strict):
                 raise ValueError(f"milestones: exactly one milestone must have {flag}: true")
         if self.arr_max is not None and self.arr_max <= self.arr_min:
             raise ValueError("arr_max: must be greater than arr_min")
+        _unique("journey", [s.key for s in self.journey])
+        milestone_keys = {m.key for m in self.milestones}
+        for i, step in enumerate(self.journey):
+            if i and step.day <= self.journey[i - 1].day:
+                raise ValueError(f"journey[{i}].day: steps go in day order, one per day")
+            for field in ("only_if_not_done", "only_if_done"):
+                key = getattr(step, field)
+                if key is not None and key not in milestone_keys:
+                    raise ValueError(f"journey[{i}].{field}: unknown milestone {key!r}")
         return self
 
     def covers(self, arr: Decimal) -> bool:

@@ -50,7 +50,15 @@ SEGMENT_NAMES = {
 # domain.md, "Hypercare": 2-4 weeks.
 HYPERCARE_BUSINESS_DAYS = (10, 20)
 
-JOURNEY_PLACEHOLDERS = {"company", "csm"}
+JOURNEY_PLACEHOLDERS = {"company", "csm", "day"}
+JOURNEY_STEPS = [
+    "welcome",
+    "quick_start",
+    "progress_check",
+    "value_checkpoint",
+    "success_check_in",
+    "graduation",
+]
 MARKUP = re.compile(r"[*_`~<>#\[\]|]")
 
 
@@ -218,14 +226,15 @@ def test_tech_touch_journey(library: PlaybookLibrary, key: str) -> None:
     assert days == sorted(set(days)), "one step per day, in day order"
     assert days[-1] <= DURATION_DAYS[key][1]
     assert len({s.key for s in steps}) == len(steps)
+    assert [s.key for s in steps] == JOURNEY_STEPS
     for step in steps:
-        assert step.only_if_not_done is None or step.only_if_not_done in milestone_keys
+        assert step.conditions, f"{key}.{step.key}: every step has a behaviour condition"
+        assert set(step.conditions) <= milestone_keys
         assert len(step.message) < 400, f"{key}.{step.key}: too long"
         assert not MARKUP.search(step.message), f"{key}.{step.key}: markup"
-        placeholders = set(re.findall(r"\{([^{}]*)\}", step.message))
+        placeholders = set(re.findall(r"\{\{\s*(\w+)\s*\}\}", step.message))
         assert placeholders <= JOURNEY_PLACEHOLDERS, f"{key}.{step.key}: {placeholders}"
-        rendered = step.message.format(company="Acme", csm="Jane")
-        assert "{" not in rendered and "}" not in rendered
+        assert not re.sub(r"\{\{\s*\w+\s*\}\}", "", step.message).count("{")
 
 
 def test_journey_days_per_segment(library: PlaybookLibrary) -> None:
@@ -235,8 +244,10 @@ def test_journey_days_per_segment(library: PlaybookLibrary) -> None:
     assert [s.day for s in self_serve] == [0, 1, 2, 4, 7, 14]
     for steps in (smb, self_serve):
         conditions = {s.key: s.only_if_not_done for s in steps}
+        assert conditions["quick_start"] == "technical_setup"
         assert conditions["progress_check"] == "technical_setup"
         assert conditions["value_checkpoint"] == "first_value"
+        assert {s.key: s.only_if_done for s in steps}["graduation"] == "go_live"
 
 
 @pytest.mark.parametrize("key", ["mid_market", "enterprise"])
@@ -375,6 +386,25 @@ def test_journey_step_without_message(templates: Path) -> None:
     message = load_error(templates)
     assert "self_serve.yml" in message
     assert "journey.2.message" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"message": "Hi {company}"}, "write {{ company }}, not {company}"),
+        ({"message": "Hi {{ customer }}"}, "unknown placeholder 'customer'"),
+        ({"message": "Hi {{ company"}, "journey.2.message"),
+        ({"only_if_done": "no_such_milestone"}, "journey[2].only_if_done: unknown milestone"),
+        ({"only_if_not_done": "nope"}, "journey[2].only_if_not_done: unknown milestone"),
+        ({"day": 1}, "journey[2].day: steps go in day order"),
+    ],
+)
+def test_broken_journey_step(templates: Path, change: dict[str, Any], expected: str) -> None:
+    data = read(templates, "smb")
+    data["journey"][2].update(change)
+    write(templates, "smb", data)
+    message = load_error(templates)
+    assert "smb.yml" in message and expected in message, message
 
 
 def test_arr_max_not_above_arr_min(templates: Path) -> None:
