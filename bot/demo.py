@@ -25,7 +25,7 @@ from bot.jobs import JobContext
 from bot.models import AlertState, Onboarding, OutboxMessage, OutboxStatus
 from bot.playbooks import PlaybookLibrary
 from bot.runner import run_jobs
-from bot.services import blockers, hypercare, milestones
+from bot.services import blockers, criteria, hypercare, milestones
 from bot.services.alerts import acknowledge_alerts, snooze_alerts
 from bot.services.handoff import (
     HandoffForm,
@@ -127,6 +127,21 @@ class Team:
 
     def done(self, company: str, milestone: str, who: str) -> None:
         self._run(milestones.complete_named_milestone, self.ids[company], milestone, who)
+
+    def first_value_met(self, company: str, text: str, evidence: str, who: str) -> None:
+        """`/onboard criteria`: the customer's first-value criterion (added and flagged when
+        the handoff did not list it) marked met with its evidence."""
+        with self.deps.db.session() as session:
+            listing = criteria.load_criteria(session, self.ids[company])
+            found = next((c for c in listing.lines if c.text == text), None)
+        if found is None:
+            self._run(criteria.add_criterion, self.ids[company], text, None, True, who)
+        else:
+            self._run(criteria.flag_first_value, found.criterion_id, who)
+        with self.deps.db.session() as session:
+            listing = criteria.load_criteria(session, self.ids[company])
+            criterion_id = next(c.criterion_id for c in listing.lines if c.text == text)
+        self._run(criteria.mark_criterion_met, criterion_id, evidence, who)
 
     def block(self, company: str, reason: str, who: str) -> None:
         self._run(blockers.add_blocker, self.ids[company], reason, who)
@@ -234,6 +249,17 @@ def story() -> list[Beat]:
         ),
         Beat(
             3,
+            "casey.csm: /onboard criteria bluebird: first invoice sent from Bluebird's own"
+            " workflow, met (evidence: invoice #1001)",
+            lambda t: t.first_value_met(
+                BLUEBIRD,
+                "First invoice sent from the customer's own workflow",
+                "Invoice #1001 sent by Bluebird's finance team",
+                "UCSM1",
+            ),
+        ),
+        Beat(
+            3,
             "casey.csm: /onboard done bluebird first value",
             lambda t: t.done(BLUEBIRD, "first value", "UCSM1"),
         ),
@@ -252,6 +278,16 @@ def story() -> list[Beat]:
             10,
             "robin.csm snoozes Pico Labs' alerts for 3 days",
             lambda t: t.snooze(PICO, 3, "UCSM2"),
+        ),
+        Beat(
+            11,
+            "casey.csm: /onboard criteria acme: first value (5+ users, 1 dashboard) met",
+            lambda t: t.first_value_met(
+                ACME,
+                "5+ users active and 1 dashboard built by day 30",
+                "7 users active; the plant dashboard is in daily use",
+                "UCSM1",
+            ),
         ),
         Beat(
             11,

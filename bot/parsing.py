@@ -143,6 +143,11 @@ class StakeholderLine:
 STAKEHOLDER_FORMAT = "Name | Title | Role | email or @user"
 
 
+def is_email(text: str) -> bool:
+    """An address the handoff would accept: something@domain.tld, no spaces or markup."""
+    return bool(_EMAIL.match(text.strip()))
+
+
 def parse_role(text: str) -> StakeholderRole | None:
     key = re.sub(r"[^a-z ]+", " ", text.lower())
     key = re.sub(r"\s+", " ", key).strip()

@@ -61,6 +61,23 @@ JOURNEY_PLACEHOLDERS = frozenset({"company", "csm", "day"})
 _SINGLE_BRACES = re.compile(r"(?<!\{)\{\s*([a-z_]+)\s*\}(?!\})")
 
 
+ChampionLossWhen = Literal["day_1", "week_1", "weeks_2_4", "escalation"]
+CHAMPION_LOSS_WHEN_LABELS: dict[str, str] = {
+    "day_1": "Day 1",
+    "week_1": "Week 1",
+    "weeks_2_4": "Weeks 2-4",
+    "escalation": "Escalate if",
+}
+
+
+class ChampionLossItemDef(_Strict):
+    """One step of the champion-loss protocol, added to the checklist when the champion leaves."""
+
+    when: ChampionLossWhen
+    text: str = Field(min_length=1, max_length=280)
+    owner: OwnerRole
+
+
 class JourneyStepDef(_Strict):
     """One tech-touch message: posted `day` calendar days after the start (from 09:00 local on
     a business day), when its conditions hold (bot/services/journey.py has the rules)."""
@@ -107,6 +124,7 @@ class Playbook(_Strict):
     checklist: list[ChecklistItemDef] = Field(default_factory=list)
     gate: list[GateItemDef] = Field(default_factory=list)
     journey: list[JourneyStepDef] = Field(default_factory=list)
+    champion_loss: list[ChampionLossItemDef] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:

@@ -73,3 +73,20 @@ def handoff_form(**overrides: Any) -> HandoffForm:
         raise TypeError(f"handoff_form() got unknown fields: {sorted(unknown)}")
     fields.update(overrides)
     return HandoffForm(**fields)
+
+
+def meet_first_value_criterion(session: Any, onboarding_id: int, when: Any = None) -> None:
+    """Flag the onboarding's first success criterion as the customer's first-value criterion and
+    mark it met, so the first-value milestone may complete (bot/services/onboardings)."""
+    from datetime import UTC, datetime
+
+    from bot.models import Onboarding, SuccessCriterion
+
+    onboarding = session.get(Onboarding, onboarding_id)
+    if not onboarding.success_criteria:
+        onboarding.success_criteria.append(SuccessCriterion(text="First value reached"))
+    criterion = onboarding.success_criteria[0]
+    criterion.is_first_value = True
+    criterion.met_at = when or datetime(2026, 11, 2, tzinfo=UTC)
+    criterion.met_by, criterion.evidence = CSM, "Seen in the customer's own report"
+    session.commit()

@@ -13,7 +13,7 @@ from bot.models import Milestone, OutboxMessage, OutboxStatus
 from bot.services.celebrations import celebration_key, queue_milestone_celebration
 from bot.services.milestones import complete_named_milestone, reopen_milestone
 from jobs.celebrations import run_celebrations
-from tests.factories import CSM
+from tests.factories import CSM, meet_first_value_criterion
 from tests.test_plan import acme
 
 # Acme starts Monday 2026-11-02 (mid-market: first value due 2026-11-16, target 14 days).
@@ -97,6 +97,7 @@ def test_first_value_gets_its_own_message_with_time_to_value(  # type: ignore[no
 ) -> None:
     onboarding = acme(session, playbooks)
     at = datetime(2026, 11, 11, 16, tzinfo=UTC)  # day 9 after the start; due Mon Nov 16
+    meet_first_value_criterion(session, onboarding.id)
     done(session, onboarding.id, "first value", at)
     run(settings, db, playbooks, at)
     [row] = rows(session)
@@ -115,6 +116,7 @@ def test_first_value_gets_its_own_message_with_time_to_value(  # type: ignore[no
 
 def test_safe_for_a_shared_channel(session, db, settings, playbooks) -> None:  # type: ignore[no-untyped-def]
     onboarding = acme(session, playbooks, company_name="Acme <b> & Co")
+    meet_first_value_criterion(session, onboarding.id)
     for name in ("kickoff", "first value", "go-live"):
         done(session, onboarding.id, name, MON)
     run(settings, db, playbooks, MON)

@@ -14,6 +14,7 @@ from bot.services.handoff import HandoffForm, create_onboarding, validate_handof
 from bot.services.lookup import CustomerIndex, find_customer
 from bot.services.milestones import complete_named_milestone, match_milestone, reopen_milestone
 from bot.services.status import MilestoneState, load_status
+from tests.factories import meet_first_value_criterion
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -77,6 +78,7 @@ def test_milestone_names_match_forgivingly(session, acme) -> None:  # type: igno
 
 
 def test_done_then_undo_records_first_value_and_activity(session, acme) -> None:  # type: ignore[no-untyped-def]
+    meet_first_value_criterion(session, acme.id)
     change = complete_named_milestone(session, acme.id, "first value", "UCSM", admins=ADMINS,
                                       now=NOW)
     assert change.changed and change.first_value

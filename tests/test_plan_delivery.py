@@ -16,7 +16,7 @@ from bot.services.plan_refresh import refresh_plan
 from bot.slack.sender import OutboxSender
 from jobs.celebrations import run_celebrations
 from jobs.digest import run_digest
-from tests.factories import CSM
+from tests.factories import CSM, meet_first_value_criterion
 from tests.test_plan import acme
 
 CHANNEL = "C0ACME"
@@ -94,6 +94,7 @@ def test_celebration_delivered_once_and_not_after_undo(  # type: ignore[no-untyp
     session, db, settings, fake_slack, channel, sender, playbooks, now
 ) -> None:
     onboarding = acme(session, playbooks)
+    meet_first_value_criterion(session, onboarding.id)
     change = complete_named_milestone(session, onboarding.id, "first value", CSM, admins=(),
                                       now=now)
     ctx = JobContext(settings, db, playbooks, now)

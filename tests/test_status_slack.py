@@ -7,6 +7,7 @@ import json
 from sqlalchemy import select
 
 from bot.models import Blocker, Milestone, Onboarding
+from tests.factories import meet_first_value_criterion
 from tests.slack_http import plain
 from tests.test_handoff_slack import handoff_values, submit
 
@@ -63,6 +64,10 @@ def test_unknown_milestone_lists_the_names(slack, fake_slack) -> None:  # type: 
 
 def test_done_then_undo(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
     onboard(slack, fake_slack)
+    slack.command("done acme manufacturing first value", user_id="UCSM")
+    reply(fake_slack, "mark the customer's first-value criterion met first")
+    with db.session() as session:
+        meet_first_value_criterion(session, session.scalars(select(Onboarding.id)).one())
     slack.command("done acme manufacturing first value", user_id="UCSM")
     done = reply(fake_slack, "is complete")
     assert "first value is recorded" in json.dumps(done)

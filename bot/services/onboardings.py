@@ -10,7 +10,8 @@ from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
 from bot.models import Milestone, MilestoneStatus, Onboarding
 from bot.services.activity import record_activity
-from bot.services.errors import NotAllowed, NotFound
+from bot.services.errors import Conflict, NotAllowed, NotFound
+from bot.slack.mrkdwn import escape
 
 HANDOFF_MILESTONE = "handoff"
 
@@ -32,12 +33,40 @@ def get_onboarding(
     return onboarding
 
 
+def first_value_refusal(onboarding: Onboarding) -> str | None:
+    """Why first value cannot be recorded yet, or None: it needs the customer's own
+    first-value criterion (a success criterion flagged is_first_value) met, not "setup done".
+    No criterion flagged counts as not met: someone has to flag one with the customer."""
+    criteria = onboarding.success_criteria
+    how = f"`/onboard criteria {escape(onboarding.company_name)}`"
+    flagged = next((c for c in criteria if c.is_first_value), None)
+    if flagged is None:
+        return (
+            f"First value needs the customer's own first-value criterion, and none of "
+            f"*{escape(onboarding.company_name)}*'s success criteria is flagged as it yet. "
+            f"Flag one (or add it) and mark the customer's first-value criterion met first: "
+            f"{how}"
+        )
+    if flagged.met_at is None:
+        return (
+            "First value is the customer's own value event, not setup done: "
+            f"mark the customer's first-value criterion met first: {how} "
+            f"(“{escape(flagged.text[:200])}”, with its evidence)."
+        )
+    return None
+
+
 def complete_milestone(
     session: Session, milestone: Milestone, actor: str, *, now: datetime, on_date=None
 ) -> bool:
-    """Mark a milestone complete (the caller commits). False when it already was."""
+    """Mark a milestone complete (the caller commits). False when it already was. The
+    first-value milestone is refused (Conflict) until first_value_refusal has nothing to say."""
     if milestone.is_done:
         return False
+    if milestone.is_first_value:
+        refusal = first_value_refusal(milestone.onboarding)
+        if refusal is not None:
+            raise Conflict(refusal)
     milestone.status = MilestoneStatus.COMPLETE
     milestone.completed_at = now
     milestone.completed_on = on_date or now.date()
