@@ -19,13 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-
 from bot.calendar import is_business_day, local_midnight, time_zone
-from bot.db import insert_unless_exists
-from bot.jobs import JobContext, JobResult
-from bot.models import JobRun, Onboarding, OnboardingStatus
+from bot.jobs import JobContext, JobResult, claim_daily_passes, release_daily_passes
 from bot.services.alerts import (
     AlertRow,
     Change,
@@ -55,7 +50,6 @@ from jobs import JOBS
 
 NAME = "stall-alerts"
 PASS_JOB = "stall-alerts:daily-pass"
-PASS_RETENTION = timedelta(days=14)
 KIND = "alert"
 DUE_AT = time(9, 0)
 CHUNK = 500
@@ -80,7 +74,7 @@ def due_period(onboarding: OnboardingRow, ctx: JobContext) -> date | None:
 def stall_alerts(ctx: JobContext) -> JobResult:
     """Scan once per time zone and local day: the scheduler ticks every few minutes, and a
     full scan of the book each tick would find nothing new until tomorrow's 09:00."""
-    passes = claim_daily_passes(ctx)
+    passes = claim_daily_passes(ctx, PASS_JOB, due_at=DUE_AT, owner=NAME)
     if not passes:
         return JobResult(skipped=["every time zone due today has had its pass"])
     try:
@@ -88,51 +82,6 @@ def stall_alerts(ctx: JobContext) -> JobResult:
     except Exception:
         release_daily_passes(ctx, passes)  # the next tick tries again
         raise
-
-
-def _zones_due(session: Session, ctx: JobContext) -> list[str]:
-    """`zone:local date` for each time zone of an open onboarding that is due at `ctx.now`."""
-    names = session.scalars(
-        select(Onboarding.timezone).where(Onboarding.status != OnboardingStatus.CLOSED).distinct()
-    )
-    # ONBOARD_TIMEZONE always has its pass: it also clears the alerts of closed onboardings.
-    zones = {time_zone(name, ctx.settings.timezone) for name in names} | {ctx.settings.tz}
-    due = []
-    for tz in zones:
-        local = ctx.now.astimezone(tz)
-        if is_business_day(local.date()) and local.time() >= DUE_AT:
-            due.append(f"{tz}:{local.date().isoformat()}")
-    return due
-
-
-def claim_daily_passes(ctx: JobContext) -> list[int]:
-    """Claim today's pass for each due time zone not passed yet; the claimed JobRun ids."""
-    with ctx.db.session() as session:
-        claimed = [
-            run_id
-            for period in _zones_due(session, ctx)
-            if (
-                run_id := insert_unless_exists(
-                    session,
-                    JobRun,
-                    {"job": PASS_JOB, "period": period, "owner": NAME, "started_at": ctx.now},
-                )
-            )
-            is not None
-        ]
-        session.execute(
-            delete(JobRun).where(
-                JobRun.job == PASS_JOB, JobRun.started_at < ctx.now - PASS_RETENTION
-            )
-        )
-        session.commit()
-    return claimed
-
-
-def release_daily_passes(ctx: JobContext, passes: list[int]) -> None:
-    with ctx.db.session() as session:
-        session.execute(delete(JobRun).where(JobRun.id.in_(passes)))
-        session.commit()
 
 
 def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = CHUNK) -> JobResult:

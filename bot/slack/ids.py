@@ -69,3 +69,11 @@ class AlertId(enum.StrEnum):
 
 class MetricsId(enum.StrEnum):
     OPEN = "metrics-open"  # App Home's "Open full metrics"
+
+
+class JourneyId(enum.StrEnum):
+    """The tech-touch journey. "Need help?" is open to the customer's users (bot/slack/guard.py:
+    CUSTOMER_ACTIONS): it pages the owner and shows the clicker nothing but thanks."""
+
+    HELP = "journey-help"
+    STEP = "journey-step"  # the block holding the button
