@@ -17,6 +17,7 @@ from bot.db import Database
 from bot.deps import DEPS_KEY, Deps
 from bot.playbooks import PlaybookLibrary
 from bot.services.errors import DomainError
+from bot.services.health import health_rules
 from bot.services.permissions import Admins
 from bot.services.signals import load_catalog
 from bot.slack.client import UserDirectory, make_client
@@ -56,6 +57,7 @@ def create_app(
     )
     # The stall-signal catalog is data too: a mistake in it stops start-up, naming the field.
     load_catalog(settings.templates_dir).check_playbooks(p.key for p in deps.playbooks)
+    health_rules(settings)  # the health check's questions, weights and statuses, likewise
     app = App(
         token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,

@@ -71,6 +71,11 @@ def _run(args: argparse.Namespace) -> int:
                 f"ok  {playbook.key:<12} {playbook.segment:<12} "
                 f"{len(playbook.milestones)} milestones, {len(playbook.checklist)} checklist items"
             )
+        from bot.services.health import health_rules
+
+        rules = health_rules(settings)
+        questions = sum(len(area.questions) for area in rules.areas)
+        print(f"ok  health.yml   {len(rules.areas)} areas, {questions} questions")
         return 0
     if args.verb == "jobs":
         return _run_jobs(args)

@@ -6,6 +6,7 @@ line on stderr and exit code 2.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Mapping
@@ -74,6 +75,12 @@ class Settings:
     # The in-process scheduler (bot/scheduler.py): on or off, and how often each job ticks.
     scheduler_enabled: bool = True
     job_interval_seconds: int = 300
+    # The health score (domain.md "Health score during onboarding"): component weights in
+    # percent and the lower bounds of healthy, monitor, at risk and critical. Empty: the
+    # defaults of templates/health.yml. A check is due every `health_check_days` days.
+    health_weights: dict[str, int] = field(default_factory=dict)
+    health_thresholds: tuple[int, ...] = ()
+    health_check_days: int = 7
 
     @property
     def tz(self) -> ZoneInfo:
@@ -179,6 +186,54 @@ def _hypercare_sla(env: Mapping[str, str]) -> dict[str, tuple[timedelta, timedel
     return sla
 
 
+HEALTH_COMPONENTS = ("engagement", "progress", "adoption", "sentiment", "technical")
+
+
+def _health_weights(env: Mapping[str, str]) -> dict[str, int]:
+    """`ONBOARD_HEALTH_WEIGHTS=engagement:25,progress:25,adoption:20,sentiment:15,technical:15`:
+    every component once, whole percentages summing to 100."""
+    raw = env.get("ONBOARD_HEALTH_WEIGHTS", "").strip()
+    if not raw:
+        return {}
+    weights: dict[str, int] = {}
+    for item in re.split(r"[,\s]+", raw):
+        name, colon, value = item.partition(":")
+        name = name.strip().lower()
+        if not colon or name not in HEALTH_COMPONENTS or not value.strip().isdigit():
+            raise SettingsError(
+                f"ONBOARD_HEALTH_WEIGHTS: {item!r} is not component:percent "
+                f"(components: {', '.join(HEALTH_COMPONENTS)})"
+            )
+        if name in weights:
+            raise SettingsError(f"ONBOARD_HEALTH_WEIGHTS: {name} is given twice")
+        weights[name] = int(value)
+    missing = [c for c in HEALTH_COMPONENTS if c not in weights]
+    if missing:
+        raise SettingsError(f"ONBOARD_HEALTH_WEIGHTS: no weight for {', '.join(missing)}")
+    if sum(weights.values()) != 100:
+        raise SettingsError(f"ONBOARD_HEALTH_WEIGHTS must sum to 100, got {sum(weights.values())}")
+    return weights
+
+
+def _health_thresholds(env: Mapping[str, str]) -> tuple[int, ...]:
+    """`ONBOARD_HEALTH_THRESHOLDS=85,70,50,30`: the lowest score of healthy, monitor, at risk
+    and critical (below the last is emergency), strictly descending, between 1 and 100."""
+    raw = env.get("ONBOARD_HEALTH_THRESHOLDS", "").strip()
+    if not raw:
+        return ()
+    parts = [p for p in re.split(r"[,\s]+", raw) if p]
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        raise SettingsError(
+            f"ONBOARD_HEALTH_THRESHOLDS must be four whole scores such as 85,70,50,30, got {raw!r}"
+        )
+    values = tuple(int(p) for p in parts)
+    if not all(1 <= v <= 100 for v in values):
+        raise SettingsError("ONBOARD_HEALTH_THRESHOLDS: each score must be between 1 and 100")
+    if any(a <= b for a, b in itertools.pairwise(values)):
+        raise SettingsError(f"ONBOARD_HEALTH_THRESHOLDS must be strictly descending, got {raw!r}")
+    return values
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool = True) -> Settings:
     """Read settings from `env` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -224,4 +279,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         hypercare_volume_days=_int(env, "ONBOARD_HYPERCARE_VOLUME_DAYS", 7, minimum=1),
         scheduler_enabled=_bool(env, "ONBOARD_SCHEDULER", True),
         job_interval_seconds=_int(env, "ONBOARD_JOB_INTERVAL_SECONDS", 300, minimum=10),
+        health_weights=_health_weights(env),
+        health_thresholds=_health_thresholds(env),
+        health_check_days=_int(env, "ONBOARD_HEALTH_CHECK_DAYS", 7, minimum=1),
     )

@@ -9,6 +9,7 @@ from handlers import (
     checklist,
     command,
     handoff,
+    health,
     home,
     hypercare,
     metrics,
@@ -23,6 +24,7 @@ def register_handlers(app: App) -> None:
     home.register(app, commands)
     status.register(app, commands)
     checklist.register(app, commands)
+    health.register(app, commands)
     hypercare.register(app, commands)
     alerts.register(app, commands)
     timeline.register(app, commands)

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.deps import deps_of
 from bot.services.book import blockers_owned_by, book_for_user
+from bot.services.health import health_rules
 from bot.services.metrics import book_metrics, ttfv_targets
 from bot.services.status import load_status
 from bot.slack.home_views import build_home_view
@@ -48,7 +49,7 @@ def handle_home_open_status_click(
     ack()
     deps = deps_of(context)
     with deps.db.session() as session:
-        card = load_status(session, int(action["value"]), deps.today())
+        card = load_status(session, int(action["value"]), deps.today(), health_rules(deps.settings))
     client.views_open(trigger_id=body["trigger_id"], view=build_status_modal(card))
 
 

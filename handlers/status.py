@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps, deps_of
 from bot.services.blockers import add_blocker, link_customer_channel, resolve_blocker
 from bot.services.celebrations import queue_milestone_celebration
+from bot.services.health import health_rules
 from bot.services.lookup import CustomerIndex
 from bot.services.milestones import (
     complete_milestone_by_id,
@@ -134,7 +135,9 @@ def _run(actor: Actor, sub: str, onboarding_id: int, rest: str) -> None:
 
 def _status(actor: Actor, onboarding_id: int, rest: str) -> None:
     with actor.deps.db.session() as session:
-        card = load_status(session, onboarding_id, actor.deps.today())
+        card = load_status(
+            session, onboarding_id, actor.deps.today(), health_rules(actor.deps.settings)
+        )
     if rest.lower() == "share":
         _share(actor, card)
         return

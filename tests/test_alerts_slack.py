@@ -17,7 +17,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.jobs import JobContext
-from bot.models import ActivityEntry, AlertState, Blocker, Milestone, Onboarding, OutboxMessage
+from bot.models import (
+    ActivityEntry,
+    AlertState,
+    Blocker,
+    HealthCheck,
+    Milestone,
+    Onboarding,
+    OutboxMessage,
+)
 from bot.models import Stakeholder as StakeholderModel
 from bot.slack.channel_privacy import forget_privacy
 from bot.slack.ids import AlertId, StatusId
@@ -42,7 +50,8 @@ def _fresh_privacy() -> Iterator[None]:
 
 
 def bare(session, name: str = "Bare Co", *, blockers: int = 0, **fields) -> Onboarding:  # type: ignore[no-untyped-def]
-    """An onboarding with two stakeholders and no milestone: no signal unless a test adds one."""
+    """An onboarding with two stakeholders, no milestone and a healthy weekly check dated ahead of
+    every test moment: no signal unless a test adds one."""
     values = {
         "company_name": name, "company_key": name.lower(), "arr": Decimal(95000),
         "start_date": MONDAY, "segment": "Mid-Market", "playbook": "mid_market",
@@ -54,6 +63,10 @@ def bare(session, name: str = "Bare Co", *, blockers: int = 0, **fields) -> Onbo
     onboarding.stakeholders = [
         StakeholderModel(name="Priya", role="champion"),
         StakeholderModel(name="Marcus", role="technical_lead"),
+    ]
+    onboarding.health_checks = [
+        HealthCheck(checked_at=at(date(2027, 12, 31)), checked_by="UCSM", score=90,
+                    status="healthy")
     ]
     onboarding.blockers = [
         Blocker(reason=f"Waiting on <SSO> & IT #{i}", owner_user_id="UIT",

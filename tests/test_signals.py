@@ -20,6 +20,7 @@ from bot.services.signals import (
     ChampionRow,
     CommitmentRow,
     Facts,
+    HealthRow,
     IssueRow,
     MilestoneRow,
     OnboardingRow,
@@ -52,11 +53,16 @@ def onboarding(**fields: object) -> OnboardingRow:
     return base._replace(**fields)
 
 
+# A healthy weekly check dated after every test moment: no health signal unless a test says so.
+HEALTHY_CHECK = HealthRow(1, 1, at(date(2026, 12, 31)), "UCSM", 90, "healthy", 0)
+
+
 def facts(**fields: object) -> Facts:
     """An onboarding with no problem at all, changed by `fields`."""
     values: dict[str, object] = {
         "onboarding": onboarding(),
         "stakeholders": StakeholderCount(1, 3, None),
+        "health": HEALTHY_CHECK,
     }
     values.update(fields)
     return Facts(**values)  # type: ignore[arg-type]
@@ -238,6 +244,7 @@ def test_every_signal_renders_its_message() -> None:
         champions=[ChampionRow(1, 3, "Priya", at(START), None)],
         commitments=[CommitmentRow(1, 4, "SAP connector", START, "UAE")],
         issues=[IssueRow(1, 9, 1, "P2", "Sync down", at(date(2026, 12, 1)), None)],
+        health=HealthRow(1, 2, at(date(2026, 11, 20)), "UCSM", 42, "critical", 3),
     )
     signals = detect(f, SETTINGS, CATALOG, now)
     assert {s.kind for s in signals} == set(SignalKind)
@@ -248,6 +255,8 @@ def test_every_signal_renders_its_message() -> None:
     text = str(build_alert_blocks(group))
     assert "P2 issue #1 (Sync down) is past its resolution SLA" in text
     assert "The champion Priya has left" in text
+    assert "scored 42/100 on Fri Nov 20, 2026: *Critical*. Leadership escalation" in text
+    assert "No weekly health check for 12 days (last on Fri Nov 20, 2026)" in text
 
 
 def test_sla_severity_follows_the_issue_priority() -> None:
@@ -363,7 +372,7 @@ def test_scan_reads_every_open_onboarding_with_a_constant_number_of_queries(
     ids = make_onboardings(session, playbooks, 20, start=date(2026, 11, 19))
     big, big_queries = count_selects(db, lambda: scan_all(db, now))
     assert len(small) == 3 and len(big) == 24
-    assert small_queries == big_queries == 7
+    assert small_queries == big_queries == 8
     # Acme started Nov 2: by Nov 20 kickoff, technical setup and first value are late.
     first = dict(big)[min(dict(big))]
     assert SignalKind.NO_KICKOFF in first and SignalKind.MULTIPLE_DELAYS in first

@@ -19,6 +19,11 @@ Decisions, documented here once:
   who have not departed. Commitment past due: open with a due date before today.
 - Hypercare SLA breach: the clocks of bot/services/hypercare.py; an issue whose resolution is
   overdue, or that is still waiting past its response time; severity by the issue's priority.
+- Health low: the latest weekly health check (bot/services/health.py) is at risk or worse; the
+  severity follows its status (signals.yml `severity_by_status`: at risk high, critical and
+  emergency critical), and a worse status notifies again. Health check missing: no check for
+  ONBOARD_HEALTH_CHECK_DAYS days (local calendar days since the last check, or since the
+  contract start for the first one).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from bot.models import (
     StakeholderRole,
     UTCDateTime,
 )
+from bot.services.health import LOW_STATUSES, HealthStatus, health_rules, ranked_checks
 from bot.services.hypercare import ClockStage, sla_clock
 from bot.slack.mrkdwn import environment
 
@@ -72,6 +78,8 @@ class SignalKind(enum.StrEnum):
     CHAMPION_GONE = "champion_gone"
     COMMITMENT_OVERDUE = "commitment_overdue"
     HYPERCARE_SLA_BREACH = "hypercare_sla_breach"
+    HEALTH_LOW = "health_low"
+    HEALTH_CHECK_MISSING = "health_check_missing"
 
 
 # Kinds that are stages of one alert: delayed -> missed is a change of state, not a new alert.
@@ -128,6 +136,13 @@ SAMPLE_FACTS: dict[SignalKind, dict[str, Any]] = {
         "clock": "response",
         "due": datetime(2026, 1, 5, tzinfo=UTC),
     },
+    SignalKind.HEALTH_LOW: {
+        "score": 42,
+        "status": "Critical",
+        "response": "Leadership escalation within 24 hours.",
+        "checked": date(2026, 1, 5),
+    },
+    SignalKind.HEALTH_CHECK_MISSING: {"days": 9, "last_check": None},
 }
 
 
@@ -143,6 +158,7 @@ class SignalDef(_Strict):
     name: str = Field(min_length=1, max_length=60)
     severity: AlertSeverity
     severity_by_priority: dict[Priority, AlertSeverity] = Field(default_factory=dict)
+    severity_by_status: dict[HealthStatus, AlertSeverity] = Field(default_factory=dict)
     what: str = Field(min_length=1, max_length=500)
     intervention: str = Field(min_length=1, max_length=300)
     act: list[Actor] = Field(min_length=1)
@@ -152,6 +168,7 @@ class SignalOverride(_Strict):
     name: str | None = Field(default=None, min_length=1, max_length=60)
     severity: AlertSeverity | None = None
     severity_by_priority: dict[Priority, AlertSeverity] | None = None
+    severity_by_status: dict[HealthStatus, AlertSeverity] | None = None
     what: str | None = Field(default=None, min_length=1, max_length=500)
     intervention: str | None = Field(default=None, min_length=1, max_length=300)
     act: list[Actor] | None = Field(default=None, min_length=1)
@@ -225,6 +242,8 @@ class SignalCatalog:
         definition = self.definition(kind, playbook)
         if priority is not None and priority in definition.severity_by_priority:
             return definition.severity_by_priority[priority]  # type: ignore[index]
+        if priority is not None and priority in definition.severity_by_status:
+            return definition.severity_by_status[priority]  # type: ignore[index]
         return definition.severity
 
 
@@ -301,6 +320,16 @@ class IssueRow(NamedTuple):
     resolved_at: datetime | None = None  # only open issues are read
 
 
+class HealthRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    checked_at: datetime
+    checked_by: str
+    score: int
+    status: str
+    no_count: int
+
+
 @dataclass
 class Facts:
     """Everything the detector needs about one onboarding (only the rows that can signal)."""
@@ -312,6 +341,7 @@ class Facts:
     champions: list[ChampionRow] = field(default_factory=list)
     commitments: list[CommitmentRow] = field(default_factory=list)
     issues: list[IssueRow] = field(default_factory=list)
+    health: HealthRow | None = None  # the latest weekly health check
 
 
 @dataclass(frozen=True)
@@ -395,6 +425,7 @@ class _Detector:
         self.champions()
         self.commitments()
         self.issues()
+        self.health()
         return self.signals
 
     def milestones(self) -> None:
@@ -551,6 +582,34 @@ class _Detector:
             )
 
 
+    def health(self) -> None:
+        check = self.facts.health
+        if check is not None and check.status in LOW_STATUSES:
+            status = health_rules(self.settings).status(check.status)
+            self.add(
+                SignalKind.HEALTH_LOW,
+                "",
+                check.checked_at,
+                state=check.status,
+                level=HealthStatus(check.status).rank,
+                severity_of=check.status,
+                score=check.score,
+                status=status.name,
+                response=status.response,
+                checked=self.local_date(check.checked_at),
+            )
+        last = self.local_date(check.checked_at) if check is not None else None
+        due = (last or self.o.start_date) + timedelta(days=self.settings.health_check_days)
+        if self.today >= due:
+            self.add(
+                SignalKind.HEALTH_CHECK_MISSING,
+                "",
+                local_midnight(due, self.tz),
+                days=(self.today - (last or self.o.start_date)).days,
+                last_check=last,
+            )
+
+
 def detect(facts: Facts, settings: Settings, catalog: SignalCatalog, now: datetime) -> list[Signal]:
     """Every signal of one onboarding at `now`, worst first."""
     signals = _Detector(facts, settings, catalog, now).run()
@@ -698,13 +757,14 @@ def scan_statements(settings: Settings, now: datetime) -> dict[str, Select]:
             HypercareIssue.opened_at < now - shortest_response,
         )
         .order_by(HypercareIssue.onboarding_id, HypercareIssue.number),
+        "health": ranked_checks(open_ids, 1),
     }
 
 
 def scan(
     session: Session, settings: Settings, now: datetime, *, chunk: int = STREAM_CHUNK
 ) -> Iterator[Facts]:
-    """The facts of every open onboarding in id order: 7 queries whatever their number."""
+    """The facts of every open onboarding in id order: 8 queries whatever their number."""
     statements = scan_statements(settings, now)
     streams = {name: stream_rows(session, s, chunk) for name, s in statements.items()}
     aligned = {
@@ -714,6 +774,7 @@ def scan(
         "champions": Aligned(streams["champions"], lambda r: ChampionRow(*r)),
         "commitments": Aligned(streams["commitments"], lambda r: CommitmentRow(*r)),
         "issues": Aligned(streams["issues"], lambda r: IssueRow(*r)),
+        "health": Aligned(streams["health"], lambda r: HealthRow(*r)),
     }
     for row in streams["onboardings"]:
         onboarding = OnboardingRow(*row)
@@ -726,6 +787,7 @@ def scan(
             champions=aligned["champions"].take(onboarding.id),
             commitments=aligned["commitments"].take(onboarding.id),
             issues=aligned["issues"].take(onboarding.id),
+            health=next(iter(aligned["health"].take(onboarding.id)), None),
         )
 
 

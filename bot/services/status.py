@@ -18,6 +18,7 @@ from bot.models import (
     OnboardingStatus,
     StakeholderRole,
 )
+from bot.services.health import HealthRules, HealthSummary, default_health_rules, latest_health
 from bot.services.onboardings import get_onboarding
 from bot.services.timeline import PINNED_ACTION
 
@@ -120,6 +121,8 @@ class StatusCard:
     health: str
     risks: list[tuple[str, str]]
     detractors: list[str]
+    # The latest weekly health check (score, status, trend), when there is one. Internal.
+    health_check: HealthSummary | None = None
 
     @property
     def pending_milestones(self) -> list[MilestoneLine]:
@@ -186,7 +189,9 @@ def _latest(onboarding: Onboarding, *, pinned: bool) -> list[ActivityEntry]:
     )
 
 
-def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
+def build_status_card(
+    onboarding: Onboarding, today: date, health_check: HealthSummary | None = None
+) -> StatusCard:
     """Everything `status` shows, computed from one loaded onboarding (no queries)."""
     open_blockers = [b for b in onboarding.blockers if b.resolved_at is None]
     nxt = next_pending(onboarding)
@@ -253,11 +258,15 @@ def build_status_card(onboarding: Onboarding, today: date) -> StatusCard:
             for s in onboarding.stakeholders
             if s.role == StakeholderRole.DETRACTOR and s.departed_at is None
         ],
+        health_check=health_check,
     )
 
 
-def load_status(session: Session, onboarding_id: int, today: date) -> StatusCard:
-    """One query for the onboarding and one per relationship, whatever their sizes."""
+def load_status(
+    session: Session, onboarding_id: int, today: date, health_rules: HealthRules | None = None
+) -> StatusCard:
+    """One query for the onboarding, one per relationship whatever their sizes, and one for
+    the latest health check (its status named by `health_rules`, default templates/health.yml)."""
     onboarding = get_onboarding(
         session,
         onboarding_id,
@@ -270,7 +279,9 @@ def load_status(session: Session, onboarding_id: int, today: date) -> StatusCard
         Onboarding.blockers,
         Onboarding.activity,
     )
-    return build_status_card(onboarding, today)
+    rules = health_rules or default_health_rules()
+    health_check = latest_health(session, [onboarding.id], rules).get(onboarding.id)
+    return build_status_card(onboarding, today, health_check)
 
 
 @dataclass(frozen=True)

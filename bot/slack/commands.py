@@ -18,6 +18,7 @@ HELP = [
     ("list [mine|at-risk|overdue|all]", "Your book, most urgent first"),
     ("done <customer> <milestone>", "Complete a milestone (with Undo)"),
     ("checklist <customer>", "Tick off the current phase's checklist, or add items"),
+    ("health <customer>", "The weekly health check: score, status, trend (only you see it)"),
     ("block <customer> <reason>", "Add a blocker you own"),
     ("unblock <customer> [n]", "Resolve blocker n (as numbered on the status card)"),
     ("channel <customer> #channel", "Link the customer channel"),

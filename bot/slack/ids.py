@@ -77,3 +77,12 @@ class JourneyId(enum.StrEnum):
 
     HELP = "journey-help"
     STEP = "journey-step"  # the block holding the button
+
+
+class HealthId(enum.StrEnum):
+    PICK_CUSTOMER = "health-pick-customer"
+    VIEW = "health-submit"
+    AREA = "health-area"  # block ids health-area-<area key>: the area's questions, ticked = YES
+    RATING = "health-rating"  # block ids health-rating-<component>: a 1-5 static select
+    NOTE = "health-note"
+    INPUT = "value"

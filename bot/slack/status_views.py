@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.services.blockers import BlockerChange
+from bot.services.health import HealthStatus, HealthSummary, Trend
 from bot.services.lookup import CustomerRef
 from bot.services.milestones import MilestoneChange
 from bot.services.status import ListEntry, ListScope, MilestoneState, StatusCard, TimelineLine
@@ -36,6 +37,14 @@ HEALTH_ICON = {
     "yellow": ":large_yellow_circle:",
     "red": ":red_circle:",
 }
+HEALTH_STATUS_ICON = {
+    HealthStatus.HEALTHY: ":large_green_circle:",
+    HealthStatus.MONITOR: ":large_yellow_circle:",
+    HealthStatus.AT_RISK: ":large_orange_circle:",
+    HealthStatus.CRITICAL: ":red_circle:",
+    HealthStatus.EMERGENCY: ":rotating_light:",
+}
+TREND_ICON = {"up": "▲", "down": "▼", "flat": "▶", "first": ""}
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_CHANNEL = re.compile(r"^#?([CG][A-Z0-9]{6,})$")
 _PERMALINK = re.compile(r"^https://[^\s<>|]+$")
@@ -125,9 +134,10 @@ def _timeline_line(line: TimelineLine) -> str:
 def build_status_blocks(
     card: StatusCard, *, internal: bool = True, interactive: bool = True
 ) -> list[bk.Block]:
-    """The status card. `internal=False` leaves out ARR, risks, health, handoff score and
-    detractors (and the activity log and pinned timeline, which can quote them or come from an
-    internal channel): for channels shared externally."""
+    """The status card. `internal=False` leaves out ARR, risks, health (and the health check's
+    score, status and trend), handoff score and detractors (and the activity log and pinned
+    timeline, which can quote them or come from an internal channel): for channels shared
+    externally."""
     facts = [
         Mrkdwn(f"*Segment*\n{escape(card.segment)}"),
         Mrkdwn(f"*Phase*\n{escape(card.phase)}"),
@@ -145,6 +155,8 @@ def build_status_blocks(
             Mrkdwn(f"*Handoff score*\n{card.handoff_score}/100"),
             Mrkdwn(f"*Health*\n{HEALTH_ICON.get(card.health, '')} {card.health}"),
         ]
+        if card.health_check is not None:
+            facts.append(health_check_field(card.health_check))
     blocks: list[bk.Block] = [
         bk.header(card.company_name),
         bk.fields(facts),
@@ -215,6 +227,26 @@ def build_status_blocks(
     if interactive:
         blocks.append(_status_actions(card))
     return bk.fit_message(blocks)
+
+
+def trend_text(trend: Trend) -> str:
+    """`▲ +5 since Nov 13`, `▶ no change since Nov 13`, `first check`."""
+    if trend.direction == "first" or trend.previous_at is None:
+        return "first check"
+    since = f"since {trend.previous_at:%b} {trend.previous_at.day}"
+    if trend.direction == "flat":
+        return f"{TREND_ICON['flat']} no change {since}"
+    return f"{TREND_ICON[trend.direction]} {trend.points:+d} {since}"
+
+
+def health_check_field(health: HealthSummary) -> Mrkdwn:
+    """The latest health check on the status card (internal only)."""
+    return Mrkdwn(
+        f"*Health score*\n{HEALTH_STATUS_ICON.get(health.status, '')} {health.score}/100 · "
+        f"{escape(health.status_name)} · {trend_text(health.trend)}\n"
+        f"checked {health.checked_at:%b} {health.checked_at.day} by {mention(health.checked_by)}"
+        f"\n_{escape(health.response)}_"
+    )
 
 
 def _status_actions(card: StatusCard) -> bk.Block:

@@ -1,0 +1,224 @@
+"""The weekly health check modal and its (ephemeral, internal) result.
+
+Pure functions of typed input: no database, no Slack calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.services.health import (
+    ASKED,
+    COMPUTED,
+    NOTE_MAX,
+    RATINGS,
+    Colour,
+    HealthEntry,
+    HealthForm,
+    HealthInvalid,
+    HealthResult,
+    ProgressFacts,
+)
+from bot.slack import blocks as bk
+from bot.slack.ids import HealthId
+from bot.slack.mrkdwn import Mrkdwn, escape, mention
+from bot.slack.status_views import HEALTH_STATUS_ICON, trend_text
+
+COLOUR_ICON = {
+    Colour.GREEN: ":large_green_circle:",
+    Colour.YELLOW: ":large_yellow_circle:",
+    Colour.RED: ":red_circle:",
+}
+INTERNAL_NOTE = "Only you can see this: health is internal and never goes to the customer."
+
+
+class HealthMetadata(BaseModel):
+    """`private_metadata`: the onboarding, and where to answer once the check is saved."""
+
+    onboarding_id: int
+    channel_id: str | None = None
+
+
+def area_block_id(area_key: str) -> str:
+    return f"{HealthId.AREA}-{area_key}"
+
+
+def rating_block_id(component: str) -> str:
+    return f"{HealthId.RATING}-{component}"
+
+
+def read_health_form(values: dict[str, Any]) -> HealthEntry:
+    """The one place that turns the modal's `view.state.values` into typed input."""
+    yes: dict[str, set[int]] = {}
+    ratings: dict[str, int | None] = {c: None for c in ASKED}
+    for block_id, actions in values.items():
+        element = actions.get(HealthId.INPUT) or {}
+        if block_id.startswith(f"{HealthId.AREA}-"):
+            chosen = element.get("selected_options") or []
+            yes[block_id.removeprefix(f"{HealthId.AREA}-")] = {
+                int(o["value"]) for o in chosen if str(o.get("value", "")).isdigit()
+            }
+        elif block_id.startswith(f"{HealthId.RATING}-"):
+            component = block_id.removeprefix(f"{HealthId.RATING}-")
+            value = str((element.get("selected_option") or {}).get("value", ""))
+            if component in ratings and value.isdigit():
+                ratings[component] = int(value)
+    note = (values.get(HealthId.NOTE, {}).get(HealthId.INPUT) or {}).get("value") or ""
+    return HealthEntry(yes=yes, ratings=ratings, note=note)
+
+
+def health_errors(invalid: HealthInvalid) -> dict[str, str]:
+    """The service's errors by component, as Slack wants them: by block id."""
+    return {
+        (HealthId.NOTE.value if key == "note" else rating_block_id(key)): message
+        for key, message in invalid.errors.items()
+    }
+
+
+def progress_text(progress: ProgressFacts) -> str:
+    if progress.due == 0:
+        return "nothing due yet"
+    overdue = f", {progress.overdue} overdue" if progress.overdue else ", none overdue"
+    return f"{progress.on_time} of {progress.due} due milestones done on time{overdue}"
+
+
+def _rating_options(words: dict[int, str] | Any) -> list[dict[str, Any]]:
+    return [bk.option(f"{r} · {words.get(r, '')}", str(r)) for r in RATINGS]
+
+
+def _area_block(area: Any) -> bk.Block:
+    return {
+        "type": "input",
+        "block_id": area_block_id(area.key),
+        "optional": True,
+        "label": bk.plain(f"{area.name}: tick each that is true (YES)"),
+        "element": {
+            "type": "checkboxes",
+            "action_id": HealthId.INPUT,
+            "options": [bk.option(question, str(i)) for i, question in enumerate(area.questions)],
+        },
+    }
+
+
+def _rating_block(form: HealthForm, component: str) -> bk.Block:
+    definition = form.components[component]
+    options = _rating_options(form.rating_words)
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": HealthId.INPUT,
+        "placeholder": bk.plain("Rate 1 to 5"),
+        "options": options,
+    }
+    hint = definition.hint
+    if component == "sentiment" and form.sentiment is not None:
+        element["initial_option"] = options[form.sentiment.rating - 1]
+        count = form.sentiment.responses
+        hint = (
+            f"Prefilled from {count} customer response{'s' if count != 1 else ''} of the last "
+            f"{form.sentiment_window_days} days (pulse 1-5; survey satisfaction 1-10 halved). "
+            "Change it if you know better."
+        )
+    block: bk.Block = {
+        "type": "input",
+        "block_id": rating_block_id(component),
+        "label": bk.plain(f"{definition.name} (weight {form.weights.get(component, 0)}%)"),
+        "element": element,
+    }
+    if hint:
+        block["hint"] = bk.plain(hint, 2000)
+    return block
+
+
+def build_health_modal(form: HealthForm, metadata: HealthMetadata) -> dict[str, Any]:
+    progress = form.components[COMPUTED]
+    blocks: list[bk.Block] = [
+        bk.section(Mrkdwn(f"Weekly health check for *{escape(form.company_name)}*.")),
+    ]
+    if form.previous is not None:
+        previous = form.previous
+        blocks.append(
+            bk.context(
+                Mrkdwn(
+                    f"Last check {previous.checked_at:%b} {previous.checked_at.day} by "
+                    f"{mention(previous.checked_by)}: {previous.score}/100, "
+                    f"{escape(previous.status_name)}."
+                )
+            )
+        )
+    blocks += [_area_block(area) for area in form.areas]
+    blocks.append(bk.divider())
+    blocks.append(
+        bk.section(
+            Mrkdwn(
+                f"*{escape(progress.name)}* (weight {form.weights.get(COMPUTED, 0)}%, computed "
+                f"from the plan, not asked): *{form.progress.rating}/5* · "
+                f"{progress_text(form.progress)}"
+            )
+        )
+    )
+    blocks += [_rating_block(form, component) for component in ASKED]
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": HealthId.NOTE,
+            "optional": True,
+            "label": bk.plain("Note"),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": HealthId.INPUT,
+                "multiline": True,
+                "max_length": NOTE_MAX,
+            },
+        }
+    )
+    blocks.append(bk.context(INTERNAL_NOTE))
+    return {
+        "type": "modal",
+        "callback_id": HealthId.VIEW,
+        "title": bk.plain("Health check", bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Save"),
+        "close": bk.plain("Cancel"),
+        "private_metadata": metadata.model_dump_json(),
+        "blocks": blocks,
+    }
+
+
+def result_text(result: HealthResult) -> str:
+    a = result.assessment
+    return f"Health check for {result.company_name}: {a.score}/100, {a.status.name}"
+
+
+def build_health_result_blocks(result: HealthResult, component_names: dict[str, str]) -> list:
+    """What the CSM sees once the check is saved: score, status, trend and the response."""
+    a = result.assessment
+    icon = HEALTH_STATUS_ICON.get(a.status.key, "")
+    ratings = " · ".join(
+        f"{escape(component_names.get(c, c))} {r}" + (" (computed)" if c == COMPUTED else "")
+        for c, r in a.ratings.items()
+    )
+    answered = sum(len(area) for area in a.answers.values())
+    colour = f"{COLOUR_ICON[a.colour]} {a.no_count} NO of {answered} answers: {a.colour.value}" + (
+        f". {escape(result.red_response)}" if result.red_response else ""
+    )
+    return [
+        bk.section(
+            Mrkdwn(
+                f"{icon} Health check for *{escape(result.company_name)}*: "
+                f"*{a.score}/100 · {escape(a.status.name)}* ({trend_text(result.trend)})\n"
+                f"*Response:* {escape(a.status.response)}"
+            )
+        ),
+        bk.section(Mrkdwn(f"{colour}\n{ratings}")),
+        bk.context(INTERNAL_NOTE),
+    ]
+
+
+def build_notice_view(text: Mrkdwn) -> dict[str, Any]:
+    """The modal replaced by a short notice (the check could not be saved)."""
+    return {
+        "type": "modal",
+        "title": bk.plain("Health check", bk.MODAL_TITLE_MAX),
+        "close": bk.plain("Close"),
+        "blocks": [bk.section(text)],
+    }
