@@ -16,6 +16,7 @@ from bot.models import ActivityEntry, FeedbackResponse, HealthCheck, Onboarding
 from bot.services.health import health_rules
 from bot.slack.guard import REFUSAL
 from bot.slack.health_views import HealthMetadata
+from bot.slack.status_views import PickValue
 from tests.slack_http import checkboxes, plain, select_value
 from tests.test_alerts_slack import at, bare, day, posts, run, text_of
 from tests.test_status_slack import onboard, reply
@@ -210,6 +211,7 @@ OUTSIDERS = {
 
 @pytest.mark.parametrize("who", list(OUTSIDERS))
 def test_guests_and_other_organisations_are_refused(slack, fake_slack, db, who) -> None:  # type: ignore[no-untyped-def]
+    """The command, the "which customer?" button and the submit: each refuses on its own."""
     onboard(slack, fake_slack)
     flags, team = OUTSIDERS[who]
     fake_slack.add_user("UOUT", name="outsider", real_name="Out Sider", **flags)
@@ -234,6 +236,9 @@ def test_guests_and_other_organisations_are_refused(slack, fake_slack, db, who) 
     )
     assert submitted.json()["response_action"] == "update"
     assert REFUSAL in dumps(submitted.json()["view"])
+    pick = PickValue(onboarding_id=onboarding_id, sub="health").model_dump_json()
+    slack.block_action("health-pick-customer-0", pick, user_id="UOUT", user_team_id=team)
+    fake_slack.wait_for("chat.postEphemeral", lambda p: REFUSAL in p["text"])
     assert not [c for c in fake_slack.calls if c.method == "views.open"]
     assert checks(db) == []
     with db.session() as session:
