@@ -17,6 +17,7 @@ from bot.db import Database
 from bot.deps import DEPS_KEY, Deps
 from bot.playbooks import PlaybookLibrary
 from bot.services.errors import DomainError
+from bot.services.feedback import load_feedback_config
 from bot.services.health import health_rules
 from bot.services.permissions import Admins
 from bot.services.signals import load_catalog
@@ -57,6 +58,7 @@ def create_app(
     )
     # The stall-signal catalog is data too: a mistake in it stops start-up, naming the field.
     load_catalog(settings.templates_dir).check_playbooks(p.key for p in deps.playbooks)
+    load_feedback_config(settings.templates_dir)  # the pulse and survey wording, likewise
     health_rules(settings)  # the health check's questions, weights and statuses, likewise
     app = App(
         token=settings.slack_bot_token,

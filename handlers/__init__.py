@@ -6,8 +6,10 @@ from slack_bolt import App
 
 from handlers import (
     alerts,
+    charts,
     checklist,
     command,
+    feedback,
     handoff,
     health,
     home,
@@ -29,4 +31,6 @@ def register_handlers(app: App) -> None:
     alerts.register(app, commands)
     timeline.register(app, commands)
     metrics.register(app, commands)
+    feedback.register(app, commands)
+    charts.register(app, commands)
     command.register(app, commands)

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps, deps_of
 from bot.services.blockers import add_blocker, link_customer_channel, resolve_blocker
 from bot.services.celebrations import queue_milestone_celebration
+from bot.services.feedback import load_feedback_config, queue_due_feedback
 from bot.services.health import health_rules
 from bot.services.lookup import CustomerIndex
 from bot.services.milestones import (
@@ -92,6 +93,13 @@ def after_change(deps: Deps, onboarding_id: int, completed_milestone_id: int | N
             queue_milestone_celebration(
                 session, completed_milestone_id, deps.playbooks, now=deps.now()
             )
+        # The pulse after kickoff or go-live, the survey at transition (queued once each).
+        queue_due_feedback(
+            session,
+            load_feedback_config(deps.settings.templates_dir),
+            now=deps.now(),
+            onboarding_id=onboarding_id,
+        )
         refresh_plan(session, onboarding_id, now=deps.now(), default_tz=deps.settings.tz)
     deps.outbox.kick()
 

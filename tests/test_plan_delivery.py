@@ -142,4 +142,5 @@ def test_done_queues_the_celebration_and_the_plan_at_once(slack, fake_slack, db)
     assert kinds({"plan"}) == {"plan"}  # linking the channel queues the plan
     slack.command("done acme kickoff", user_id=CSM)
     reply(fake_slack, "is complete")
-    assert kinds({"plan", "celebration"}) == {"plan", "celebration"}
+    # ...and the customer's kickoff pulse (bot/services/feedback.py), queued by the same path.
+    assert kinds({"plan", "celebration", "pulse"}) == {"plan", "celebration", "pulse"}

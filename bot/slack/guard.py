@@ -1,4 +1,5 @@
-"""Only members of our own organisation may use Onboard, at every entry point.
+"""Only members of our own organisation may use Onboard, at every entry point, except for
+answering the customer's-voice questions (pulse and survey), which are meant for the customer.
 
 Users of another organisation can click buttons on our messages in a shared channel and open our
 modals, so the check runs as a global middleware on every request, not only on the command.
@@ -15,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks as bk
 from bot.slack.client import UserDirectory
+from bot.slack.ids import PULSE_SCORES, FeedbackId, JourneyId, pulse_action_id
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +107,41 @@ def refusal_view() -> dict[str, Any]:
     }
 
 
+# The one exception: the customer's voice (bot/slack/feedback_views.py) is asked of the
+# customer's own users, in a channel shared with them or by DM; and the journey's "Need help?"
+# button (bot/slack/journey_views.py) is theirs to press. Only these action ids and this
+# view pass the guard for a guest or another organisation's user; their handlers learn who
+# answered from `context[EXTERNAL_ACTOR]` and show nothing but thanks.
+CUSTOMER_ACTIONS = frozenset(
+    {
+        *(pulse_action_id(score) for score in PULSE_SCORES),
+        FeedbackId.SURVEY_OPEN.value,
+        JourneyId.HELP.value,  # the journey's "Need help?" (handlers/journey.py)
+    }
+)
+CUSTOMER_VIEWS = frozenset({FeedbackId.SURVEY_VIEW.value})
+EXTERNAL_ACTOR = "onboard_external_actor"
+
+
+def is_customer_entry_point(body: dict[str, Any]) -> bool:
+    """A click on a pulse or survey button (every action of the request one of them), or the
+    survey's submission: nothing else."""
+    kind = body.get("type")
+    if kind == "block_actions":
+        actions = body.get("actions") or []
+        return bool(actions) and all(
+            isinstance(a, dict) and a.get("action_id") in CUSTOMER_ACTIONS for a in actions
+        )
+    if kind == "view_submission":
+        return (body.get("view") or {}).get("callback_id") in CUSTOMER_VIEWS
+    return False
+
+
 def make_actor_guard(
     directory: UserDirectory, own_team: Callable[[], tuple[str, str | None]]
 ) -> Callable[..., Any]:
-    """A Bolt middleware: anything done by a guest or another organisation's user stops here."""
+    """A Bolt middleware: anything done by a guest or another organisation's user stops here,
+    except answering the customer's-voice questions (CUSTOMER_ACTIONS, CUSTOMER_VIEWS)."""
 
     def guard_actor(body: dict[str, Any], context: BoltContext, client: Any, next: Callable) -> Any:
         if body.get("type") in ("url_verification", "ssl_check"):
@@ -117,14 +150,19 @@ def make_actor_guard(
         if not user_id:
             return next()
         team_id, enterprise_id = own_team()
-        if is_internal_user(
+        internal = is_internal_user(
             directory,
             team_id,
             enterprise_id,
             user_id,
             _actor_teams(body, context),
             context.actor_enterprise_id,
-        ):
+        )
+        if internal:
+            context[EXTERNAL_ACTOR] = False
+            return next()
+        if is_customer_entry_point(body):
+            context[EXTERNAL_ACTOR] = True
             return next()
         log.info("refused a request from a user outside the organisation or a guest")
         return _refuse(body, client)

@@ -86,3 +86,29 @@ class HealthId(enum.StrEnum):
     RATING = "health-rating"  # block ids health-rating-<component>: a 1-5 static select
     NOTE = "health-note"
     INPUT = "value"
+
+
+class FeedbackId(enum.StrEnum):
+    """The customer's voice. The pulse buttons and the survey are the only entry points open
+    to users of another organisation (bot/slack/guard.py: CUSTOMER_ACTIONS, CUSTOMER_VIEWS)."""
+
+    PULSE = "feedback-pulse"  # the block; its buttons are feedback-pulse-1 … feedback-pulse-5
+    SURVEY_OPEN = "feedback-survey-open"
+    SURVEY_VIEW = "feedback-survey-submit"
+    SATISFACTION = "feedback-satisfaction"
+    NPS = "feedback-nps"
+    EFFORT = "feedback-effort"
+    COMMENT = "feedback-comment"
+    INPUT = "value"
+    PICK_CUSTOMER = "feedback-pick-customer"
+
+
+PULSE_SCORES = range(1, 6)
+
+
+def pulse_action_id(score: int) -> str:
+    return f"{FeedbackId.PULSE}-{score}"
+
+
+class ChartId(enum.StrEnum):
+    PICK_CUSTOMER = "chart-pick-customer"

@@ -1,0 +1,266 @@
+"""The customer's voice in Slack: the pulse message, the survey invitation and the survey modal.
+
+Pure builders (no database, no Slack calls). Everything here is read by the customer: it counts
+answers and thanks people, and never shows a score or anything internal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from bot.slack import blocks as bk
+from bot.slack.ids import PULSE_SCORES, FeedbackId, pulse_action_id
+from bot.slack.mrkdwn import Mrkdwn, channel_link, escape
+
+if TYPE_CHECKING:
+    from bot.services.feedback import (
+        FeedbackKind,
+        PulseWording,
+        Question,
+        SurveyAnswers,
+        SurveySent,
+        SurveyWording,
+    )
+
+COMMENT_INPUT_MAX = 3000
+
+
+class PulseValue(BaseModel):
+    """A pulse button: which onboarding, which pulse, which score."""
+
+    onboarding_id: int
+    kind: str
+    score: int
+
+
+class SurveyValue(BaseModel):
+    """The "Give feedback" button."""
+
+    onboarding_id: int
+
+
+class SurveyMetadata(BaseModel):
+    """The survey modal's `private_metadata`: whose survey, and where it was opened."""
+
+    onboarding_id: int
+    channel_id: str | None = None
+
+
+def answers_phrase(count: int) -> str:
+    return "1 answer" if count == 1 else f"{count} answers"
+
+
+def pulse_text(wording: PulseWording) -> str:
+    return wording.question
+
+
+def build_pulse_blocks(
+    onboarding_id: int, kind: FeedbackKind, wording: PulseWording, answers: int
+) -> list[bk.Block]:
+    buttons = [
+        bk.button(
+            str(score),
+            pulse_action_id(score),
+            PulseValue(onboarding_id=onboarding_id, kind=kind.value, score=score).model_dump_json(),
+        )
+        for score in PULSE_SCORES
+    ]
+    blocks = [
+        bk.section(Mrkdwn(f"*{escape(wording.question)}*")),
+        bk.actions(*buttons, block_id=FeedbackId.PULSE),
+        bk.context(f"{wording.low_label} · {wording.high_label}"),
+    ]
+    if answers:
+        blocks.append(bk.context(wording.thanks.format(count=answers_phrase(answers))))
+    return blocks
+
+
+def survey_invite_text(company_name: str, wording: SurveyWording) -> str:
+    return f"{wording.title}: {company_name}"
+
+
+def build_survey_invite_blocks(
+    onboarding_id: int, company_name: str, wording: SurveyWording, answers: int
+) -> list[bk.Block]:
+    blocks = [
+        bk.header(f"{wording.title}: {company_name}"),
+        bk.section(wording.intro),
+        bk.actions(
+            bk.button(
+                wording.button,
+                FeedbackId.SURVEY_OPEN,
+                SurveyValue(onboarding_id=onboarding_id).model_dump_json(),
+                style="primary",
+            )
+        ),
+    ]
+    if answers:
+        blocks.append(bk.context(wording.answered.format(count=answers_phrase(answers))))
+    return blocks
+
+
+def _scale_select(block_id: str, question: Question, scale: range, initial: int | None) -> bk.Block:
+    options = [bk.option(str(n), str(n)) for n in scale]
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": FeedbackId.INPUT,
+        "placeholder": bk.plain(f"{scale[0]} to {scale[-1]}"),
+        "options": options,
+    }
+    if initial is not None and initial in scale:
+        element["initial_option"] = options[scale.index(initial)]
+    block: bk.Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": bk.plain(question.label, 2000),
+        "element": element,
+    }
+    if question.hint:
+        block["hint"] = bk.plain(question.hint, 2000)
+    return block
+
+
+def build_survey_modal(
+    metadata: SurveyMetadata, wording: SurveyWording, previous: SurveyAnswers | None = None
+) -> dict[str, Any]:
+    """The four questions; `previous` fills in the respondent's earlier answers (their own)."""
+    from bot.services.feedback import EFFORT_RANGE, NPS_RANGE, SATISFACTION_RANGE
+
+    questions = wording.questions
+    comment: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": FeedbackId.INPUT,
+        "multiline": True,
+        "max_length": COMMENT_INPUT_MAX,
+    }
+    if previous is not None and previous.comment:
+        comment["initial_value"] = previous.comment[:COMMENT_INPUT_MAX]
+    comment_block: bk.Block = {
+        "type": "input",
+        "block_id": FeedbackId.COMMENT,
+        "optional": True,
+        "label": bk.plain(questions.comment.label, 2000),
+        "element": comment,
+    }
+    if questions.comment.hint:
+        comment_block["hint"] = bk.plain(questions.comment.hint, 2000)
+    return {
+        "type": "modal",
+        "callback_id": FeedbackId.SURVEY_VIEW,
+        "private_metadata": metadata.model_dump_json(),
+        "title": bk.plain(wording.title, bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Send"),
+        "close": bk.plain("Cancel"),
+        "blocks": [
+            bk.section(wording.intro),
+            _scale_select(
+                FeedbackId.SATISFACTION,
+                questions.satisfaction,
+                SATISFACTION_RANGE,
+                previous.satisfaction if previous else None,
+            ),
+            _scale_select(
+                FeedbackId.NPS, questions.nps, NPS_RANGE, previous.nps if previous else None
+            ),
+            _scale_select(
+                FeedbackId.EFFORT,
+                questions.effort,
+                EFFORT_RANGE,
+                previous.effort if previous else None,
+            ),
+            comment_block,
+        ],
+    }
+
+
+# Which block shows the error for which answer (bot/services/feedback.InvalidAnswer.field).
+ERROR_BLOCKS = {
+    "satisfaction": FeedbackId.SATISFACTION,
+    "nps": FeedbackId.NPS,
+    "effort": FeedbackId.EFFORT,
+    "comment": FeedbackId.COMMENT,
+}
+
+
+@dataclass(frozen=True)
+class SurveyForm:
+    """What the modal sent: numbers where a choice was made, errors by block id otherwise."""
+
+    satisfaction: int | None
+    nps: int | None
+    effort: int | None
+    comment: str
+    errors: dict[str, str]
+
+
+def _chosen(values: dict[str, Any], block_id: str) -> int | None:
+    selected = (values.get(block_id, {}).get(FeedbackId.INPUT) or {}).get("selected_option")
+    value = str((selected or {}).get("value", ""))
+    return int(value) if value.isdigit() else None
+
+
+def read_survey_form(values: dict[str, Any]) -> SurveyForm:
+    """The one place that turns the survey's `view.state.values` into typed input."""
+    numbers = {
+        name: _chosen(values, ERROR_BLOCKS[name]) for name in ("satisfaction", "nps", "effort")
+    }
+    errors = {
+        ERROR_BLOCKS[name]: "Please choose a number." for name, v in numbers.items() if v is None
+    }
+    comment = (values.get(FeedbackId.COMMENT, {}).get(FeedbackId.INPUT) or {}).get("value") or ""
+    return SurveyForm(comment=comment, errors=errors, **numbers)
+
+
+def parse_metadata(raw: str) -> SurveyMetadata | None:
+    try:
+        return SurveyMetadata.model_validate_json(raw or "{}")
+    except ValidationError:
+        return None
+
+
+def build_notice_view(title: str, text: str) -> dict[str, Any]:
+    """A modal that only says something (the thanks, or why the answer was not taken)."""
+    return {
+        "type": "modal",
+        "title": bk.plain(title, bk.MODAL_TITLE_MAX),
+        "close": bk.plain("Close"),
+        "blocks": [bk.section(text)],
+    }
+
+
+def internal_respondent_text() -> str:
+    return (
+        "This question is for the customer: answers from our own team are not counted. "
+        "Nothing was recorded."
+    )
+
+
+def pulse_thanks_text() -> str:
+    return "Thanks! Your answer is recorded. Click another number to change it."
+
+
+def survey_sent_text(sent: SurveySent) -> Mrkdwn:
+    """The CSM's ephemeral answer to `/onboard survey`."""
+    company = escape(sent.company_name)
+    target = sent.target
+    where = (
+        channel_link(target.channel_id)
+        if target.channel_id
+        else f"{len(target.user_ids)} customer stakeholder(s) by DM"
+    )
+    if not target.destinations:
+        return Mrkdwn(
+            f"*{company}* has no customer channel and no stakeholder with a Slack user, so "
+            "there is nobody to ask. Link the channel with `/onboard channel` first."
+        )
+    if sent.already_sent:
+        return Mrkdwn(f"The survey of *{company}* was already sent to {where}.")
+    if target.channel_id:
+        return Mrkdwn(f"The post-onboarding survey of *{company}* is on its way to {where}.")
+    return Mrkdwn(
+        f"*{company}* has no customer channel: the survey is on its way to {where} "
+        f"({len(sent.queued)} new)."
+    )

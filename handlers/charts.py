@@ -1,0 +1,120 @@
+"""`/onboard timeline <customer>`: the plan as a Gantt-style picture, uploaded to Slack.
+
+It goes to the channel the command came from when that channel is internal; in a channel shared
+with another organisation (or one the bot cannot post in) it goes to the asker by DM instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.charts import render_timeline_png
+from bot.deps import Deps, deps_of
+from bot.services.charts import load_timeline
+from bot.services.lookup import CustomerIndex
+from bot.slack.charts import timeline_comment, timeline_filename, timeline_sent_text
+from bot.slack.client import is_shared_externally, slack_error
+from bot.slack.commands import CommandRequest
+from bot.slack.ids import ChartId
+from bot.slack.mrkdwn import Mrkdwn
+from bot.slack.status_views import PickValue, build_pick_blocks
+from handlers.command import CommandRouter
+
+log = logging.getLogger(__name__)
+USAGE = Mrkdwn("Usage: `/onboard timeline <customer>`")
+
+
+def _upload(client: WebClient, channel_id: str, png: bytes, **file: Any) -> None:
+    client.files_upload_v2(channel=channel_id, content=png, **file)
+
+
+def _dm_channel(client: WebClient, user_id: str) -> str:
+    return client.conversations_open(users=user_id)["channel"]["id"]
+
+
+def send_timeline(
+    deps: Deps,
+    client: WebClient,
+    respond: Respond,
+    user_id: str,
+    channel_id: str,
+    onboarding_id: int,
+) -> None:
+    with deps.db.session() as session:
+        chart = load_timeline(session, onboarding_id, deps.today())
+    png = render_timeline_png(chart)
+    file = {
+        "filename": timeline_filename(chart),
+        "title": f"{chart.company_name}: onboarding plan",
+        "initial_comment": timeline_comment(chart),
+    }
+    shared = is_shared_externally(client, channel_id)
+    if not shared:
+        try:
+            _upload(client, channel_id, png, **file)
+        except SlackApiError as exc:
+            log.info("timeline not uploaded to %s: %s", channel_id, slack_error(exc))
+        else:
+            respond(
+                text=timeline_sent_text(chart, dm=False, shared=False), response_type="ephemeral"
+            )
+            return
+    _upload(client, _dm_channel(client, user_id), png, **file)
+    respond(text=timeline_sent_text(chart, dm=True, shared=shared), response_type="ephemeral")
+
+
+def handle_timeline_command(request: CommandRequest) -> None:
+    request.ack()
+    words = request.args.split()
+    if not words:
+        request.respond(text=USAGE, response_type="ephemeral")
+        return
+    with request.deps.db.session() as session:
+        lookup, _ = CustomerIndex.load(session).find_with_rest(words, need_rest=False)
+    if lookup.one is None:
+        refs = lookup.matches or lookup.closest
+        blocks = build_pick_blocks(
+            lookup.query,
+            refs,
+            "timeline",
+            "",
+            found=bool(lookup.matches),
+            action_id=ChartId.PICK_CUSTOMER,
+        )
+        request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
+        return
+    send_timeline(
+        request.deps,
+        request.client,
+        request.respond,
+        request.user_id,
+        request.channel_id,
+        lookup.one.onboarding_id,
+    )
+
+
+def handle_chart_pick_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
+    ack()
+    pick = PickValue.model_validate_json(action["value"])
+    channel_id = (body.get("channel") or {}).get("id") or ""
+    send_timeline(
+        deps_of(context), client, respond, body["user"]["id"], channel_id, pick.onboarding_id
+    )
+
+
+def register(app: App, commands: CommandRouter) -> None:
+    commands.add(("timeline",), handle_timeline_command)
+    app.action(re.compile(f"^{ChartId.PICK_CUSTOMER}-\\d+$"))(handle_chart_pick_click)

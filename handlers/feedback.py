@@ -1,0 +1,198 @@
+"""The customer's voice: pulse buttons, the survey button and modal, `/onboard survey`.
+
+The pulse and survey entry points are the only ones a guest or another organisation's user gets
+through the guard (bot/slack/guard.py: CUSTOMER_ACTIONS, CUSTOMER_VIEWS); replies to them only
+thank. Answers from our own team are not counted: the question is the customer's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from bot.services.errors import DomainError
+from bot.services.feedback import (
+    FeedbackKind,
+    InvalidAnswer,
+    SurveyAnswers,
+    SurveySent,
+    load_feedback_config,
+    open_survey,
+    record_pulse,
+    record_survey,
+    send_survey,
+)
+from bot.services.lookup import CustomerIndex
+from bot.slack.commands import CommandRequest
+from bot.slack.feedback_views import (
+    ERROR_BLOCKS,
+    PulseValue,
+    SurveyMetadata,
+    SurveyValue,
+    build_notice_view,
+    build_survey_modal,
+    internal_respondent_text,
+    parse_metadata,
+    pulse_thanks_text,
+    read_survey_form,
+    survey_sent_text,
+)
+from bot.slack.guard import EXTERNAL_ACTOR
+from bot.slack.ids import FeedbackId
+from bot.slack.mrkdwn import Mrkdwn
+from bot.slack.status_views import PickValue, build_pick_blocks
+from handlers.command import CommandRouter
+
+USAGE = Mrkdwn("Usage: `/onboard survey <customer>`")
+
+
+def _external(context: BoltContext) -> bool:
+    """Set by the guard on the customer's-voice entry points: True for the customer's users."""
+    return bool(context.get(EXTERNAL_ACTOR))
+
+
+def _tell(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def handle_feedback_pulse_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    if not _external(context):
+        _tell(respond, internal_respondent_text())
+        return
+    deps = deps_of(context)
+    value = PulseValue.model_validate_json(action["value"])
+    with deps.db.session() as session:
+        record_pulse(
+            session,
+            value.onboarding_id,
+            FeedbackKind(value.kind),
+            body["user"]["id"],
+            value.score,
+            load_feedback_config(deps.settings.templates_dir),
+            channel_id=(body.get("channel") or {}).get("id"),
+            now=deps.now(),
+        )
+    deps.outbox.kick()  # the message now counts one more answer
+    _tell(respond, pulse_thanks_text())
+
+
+def handle_feedback_survey_open_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+) -> None:
+    ack()
+    if not _external(context):
+        _tell(respond, internal_respondent_text())
+        return
+    deps = deps_of(context)
+    value = SurveyValue.model_validate_json(action["value"])
+    channel_id = (body.get("channel") or {}).get("id")
+    with deps.db.session() as session:
+        previous = open_survey(session, value.onboarding_id, body["user"]["id"], channel_id)
+    metadata = SurveyMetadata(onboarding_id=value.onboarding_id, channel_id=channel_id)
+    wording = load_feedback_config(deps.settings.templates_dir).survey
+    client.views_open(
+        trigger_id=body["trigger_id"], view=build_survey_modal(metadata, wording, previous)
+    )
+
+
+def handle_feedback_survey_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    deps = deps_of(context)
+    wording = load_feedback_config(deps.settings.templates_dir).survey
+    metadata = parse_metadata(view.get("private_metadata", ""))
+    if not _external(context) or metadata is None:
+        ack(
+            response_action="update",
+            view=build_notice_view(wording.title, internal_respondent_text()),
+        )
+        return
+    form = read_survey_form(view["state"]["values"])
+    if form.errors:
+        ack(response_action="errors", errors=form.errors)
+        return
+    answers = SurveyAnswers(form.satisfaction, form.nps, form.effort, form.comment)  # type: ignore[arg-type]
+    with deps.db.session() as session:
+        try:
+            record_survey(
+                session,
+                metadata.onboarding_id,
+                body["user"]["id"],
+                answers,
+                load_feedback_config(deps.settings.templates_dir),
+                channel_id=metadata.channel_id,
+                now=deps.now(),
+            )
+        except InvalidAnswer as bad:
+            ack(response_action="errors", errors={ERROR_BLOCKS[bad.field]: str(bad)})
+            return
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view(wording.title, str(refused)))
+            return
+    ack(response_action="update", view=build_notice_view(wording.title, wording.thanks))
+    deps.outbox.kick()
+
+
+def _send_survey(request_deps: Deps, respond: Respond, user_id: str, onboarding_id: int) -> None:
+    with request_deps.db.session() as session:
+        sent: SurveySent = send_survey(
+            session,
+            onboarding_id,
+            user_id,
+            load_feedback_config(request_deps.settings.templates_dir),
+            admins=request_deps.admins,
+            now=request_deps.now(),
+        )
+    request_deps.outbox.kick()
+    respond(text=survey_sent_text(sent), response_type="ephemeral")
+
+
+def handle_survey_command(request: CommandRequest) -> None:
+    request.ack()
+    words = request.args.split()
+    if not words:
+        request.respond(text=USAGE, response_type="ephemeral")
+        return
+    with request.deps.db.session() as session:
+        lookup, _ = CustomerIndex.load(session).find_with_rest(words, need_rest=False)
+    if lookup.one is None:
+        refs = lookup.matches or lookup.closest
+        blocks = build_pick_blocks(
+            lookup.query,
+            refs,
+            "survey",
+            "",
+            found=bool(lookup.matches),
+            action_id=FeedbackId.PICK_CUSTOMER,
+        )
+        request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
+        return
+    _send_survey(request.deps, request.respond, request.user_id, lookup.one.onboarding_id)
+
+
+def handle_feedback_pick_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    pick = PickValue.model_validate_json(action["value"])
+    _send_survey(deps_of(context), respond, body["user"]["id"], pick.onboarding_id)
+
+
+def register(app: App, commands: CommandRouter) -> None:
+    commands.add(("survey",), handle_survey_command)
+    app.action(re.compile(f"^{FeedbackId.PULSE}-[1-5]$"))(handle_feedback_pulse_click)
+    app.action(FeedbackId.SURVEY_OPEN)(handle_feedback_survey_open_click)
+    app.action(re.compile(f"^{FeedbackId.PICK_CUSTOMER}-\\d+$"))(handle_feedback_pick_click)
+    app.view(FeedbackId.SURVEY_VIEW)(handle_feedback_survey_submit)
