@@ -135,6 +135,9 @@ ENTRY_POINTS: dict[str, Entry] = {
     "checklist-page": _click("checklist-page", lambda ids: "0", view=_checklist_modal),
     "checklist-submit": _submit_checklist,
     "home-open-status": _click("home-open-status", _onboarding, view=_home),
+    # The customer's voice is open to them (tests/test_feedback_slack.py); these are not.
+    "feedback-pick-customer": _click("feedback-pick-customer-0", _pick("survey")),
+    "chart-pick-customer": _click("chart-pick-customer-0", _pick("timeline")),
 }
 OUTSIDERS = {
     "other organisation": ({"team_id": "T0THEIRS"}, "T0THEIRS"),

@@ -26,6 +26,8 @@ HELP = [
     ("issue <customer> P1|P2|P3|P4 <title>", "Log a hypercare issue; its SLA clocks start"),
     ("respond <customer> <n>", "Record the first response on hypercare issue n"),
     ("resolve <customer> <n>", "Resolve hypercare issue n"),
+    ("timeline <customer>", "The plan as a picture: planned vs actual, today, overdue in red"),
+    ("survey <customer>", "Send the customer the post-onboarding survey now"),
     ("metrics [segment|csm|cohort] [value]", "Book metrics: time to value, completion, funnel"),
     ("export", "The book as CSV, sent to you by DM (admins and CSMs)"),
     ("help", "Show this help"),
