@@ -15,6 +15,7 @@ from bot.services.export import COLUMNS
 from bot.slack.guard import REFUSAL
 from tests.test_metrics import BOOK, Seed, seed
 
+
 def dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 

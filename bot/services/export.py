@@ -96,59 +96,74 @@ def export_rows(
         .group_by(Blocker.onboarding_id)
         .subquery("open_blockers")
     )
+    o = Onboarding
     query = (
         select(
-            Onboarding,
-            days_between(Onboarding.start_date, Onboarding.first_value_at),
-            days_between(Onboarding.start_date, Onboarding.go_live_at),
+            o.company_name,
+            o.segment,
+            o.playbook,
+            o.csm_user_id,
+            o.ae_user_id,
+            o.arr,
+            o.start_date,
+            o.status,
+            o.target_first_value_date,
+            o.first_value_at,
+            days_between(o.start_date, o.first_value_at),
+            o.target_go_live_date,
+            o.go_live_at,
+            days_between(o.start_date, o.go_live_at),
+            o.hypercare_exited_at,
             is_completed(),
             ms.c.plan_end,
-            ms.c.total,
+            completed_at(),
             ms.c.done,
+            ms.c.total,
             ms.c.completed,
             ms.c.on_time,
             health.c.status,
             health.c.score,
             health.c.checked_at,
             blockers.c.open,
-            completed_at(),
         )
-        .outerjoin(ms, ms.c.onboarding_id == Onboarding.id)
-        .outerjoin(health, health.c.onboarding_id == Onboarding.id)
-        .outerjoin(blockers, blockers.c.onboarding_id == Onboarding.id)
+        .outerjoin(ms, ms.c.onboarding_id == o.id)
+        .outerjoin(health, health.c.onboarding_id == o.id)
+        .outerjoin(blockers, blockers.c.onboarding_id == o.id)
         .where(*(book_filter or BookFilter()).conditions())
-        .order_by(Onboarding.start_date, Onboarding.id)
+        .order_by(o.start_date, o.id)
         .execution_options(yield_per=BATCH)
     )
     yield list(COLUMNS)
-    for row in session.execute(query):
-        (o, ttfv, to_live, completed, plan_end, total, done, ms_completed, on_time) = row[:9]
-        health_status, health_score, health_at, open_blockers, finished = row[9:]
+    for (
+        company, segment, playbook, csm, ae, arr, start, status, target_fv, first_value, ttfv,
+        target_live, go_live, to_live, exited, completed, plan_end, finished, done, total,
+        ms_completed, on_time, health_status, health_score, health_at, open_blockers,
+    ) in session.execute(query):  # fmt: skip
         on_schedule = (
             ""
             if not completed or finished is None or plan_end is None
-            else finished.date() <= plan_end
+            else ("yes" if finished.date() <= plan_end else "no")
         )
         yield [
-            o.company_name,
-            o.segment,
-            o.playbook,
-            o.csm_user_id,
-            o.ae_user_id,
-            str(o.arr.quantize(Decimal("0.01"))),
-            o.start_date.isoformat(),
-            o.status,
-            _day(o.target_first_value_date),
-            _day(o.first_value_at),
+            company,
+            segment,
+            playbook,
+            csm,
+            ae,
+            str(Decimal(arr).quantize(Decimal("0.01"))),
+            start.isoformat(),
+            status,
+            _day(target_fv),
+            _day(first_value),
             _blank(ttfv),
-            _blank(ttfv_targets.get(o.playbook)),
-            _day(o.target_go_live_date),
-            _day(o.go_live_at),
+            _blank(ttfv_targets.get(playbook)),
+            _day(target_live),
+            _day(go_live),
             _blank(to_live),
-            _day(o.hypercare_exited_at),
+            _day(exited),
             "yes" if completed else "no",
             _day(plan_end),
-            {True: "yes", False: "no", "": ""}[on_schedule],
+            on_schedule,
             done or 0,
             total or 0,
             ms_completed or 0,
@@ -158,7 +173,6 @@ def export_rows(
             _day(health_at),
             open_blockers or 0,
         ]
-        session.expunge(o)  # keep the identity map (and memory) flat while streaming
 
 
 def write_csv(

@@ -361,9 +361,10 @@ def _merge(into: dict[Any, int], other: Mapping[Any, int]) -> None:
         into[key] = into.get(key, 0) + count
 
 
-def milestone_summary() -> Any:
-    """Per onboarding: plan end, milestones done / total / completed / completed on time, and
-    the furthest funnel stage its done milestones reach (a subquery, one row per onboarding)."""
+def milestone_summary(*, counts: bool = True) -> Any:
+    """Per onboarding: plan end, milestones completed / completed on time, the furthest funnel
+    stage its done milestones reach and, with `counts`, milestones done and in all (a subquery,
+    one row per onboarding)."""
     done = Milestone.status.in_((MilestoneStatus.COMPLETE, MilestoneStatus.WAIVED))
     completed = and_(
         Milestone.status == MilestoneStatus.COMPLETE, Milestone.completed_on.is_not(None)
@@ -376,8 +377,7 @@ def milestone_summary() -> Any:
         select(
             Milestone.onboarding_id.label("onboarding_id"),
             func.max(Milestone.due_date).label("plan_end"),
-            func.count().label("total"),
-            _count_if(done).label("done"),
+            *((func.count().label("total"), _count_if(done).label("done")) if counts else ()),
             _count_if(completed).label("completed"),
             _count_if(and_(completed, Milestone.completed_on <= Milestone.due_date)).label(
                 "on_time"
@@ -402,7 +402,7 @@ def completed_at() -> ColumnElement[Any]:
 def _book_query(
     key: ColumnElement[Any] | None, conditions: list[ColumnElement[bool]], today: date
 ) -> Select[Any]:
-    ms = milestone_summary()
+    ms = milestone_summary(counts=False)
     done_on_time = and_(
         is_completed(),
         completed_at().is_not(None),
