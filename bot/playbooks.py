@@ -18,6 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 OwnerRole = Literal["csm", "ae", "se", "customer", "champion", "sponsor", "technical_lead", "admin"]
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+# domain.md "Go-live readiness gate": shown on the go-live post when a playbook names none.
+DEFAULT_ROLLBACK_TRIGGERS = (
+    "Availability below 95% for more than 2 hours",
+    "Data loss",
+    "Security breach",
+)
+# The readiness gate is one Slack modal (100 blocks): one YES/NO and one note per item fit up
+# to 45 items; a longer gate falls back to one note per group, which fits up to this many.
+GATE_ITEMS_MAX = 80
 
 
 class PlaybookError(ValueError):
@@ -122,7 +131,10 @@ class Playbook(_Strict):
     phases: list[PhaseDef] = Field(min_length=1)
     milestones: list[MilestoneDef] = Field(min_length=1)
     checklist: list[ChecklistItemDef] = Field(default_factory=list)
-    gate: list[GateItemDef] = Field(default_factory=list)
+    gate: list[GateItemDef] = Field(default_factory=list, max_length=GATE_ITEMS_MAX)
+    rollback_triggers: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
+        default_factory=lambda: list(DEFAULT_ROLLBACK_TRIGGERS), min_length=1, max_length=10
+    )
     journey: list[JourneyStepDef] = Field(default_factory=list)
     champion_loss: list[ChampionLossItemDef] = Field(default_factory=list)
 

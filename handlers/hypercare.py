@@ -1,5 +1,6 @@
 """`/onboard golive|issue|respond|resolve` and the hypercare buttons (Responded, Resolved,
-End hypercare). Thin: parse, find the customer, call one service, reply ephemerally."""
+End hypercare). Thin: parse, find the customer, call one service, reply ephemerally. `golive`
+opens the readiness gate (handlers/gate.py), which goes live when it passes."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from slack_sdk import WebClient
 from bot.deps import deps_of
 from bot.services.hypercare import (
     end_hypercare_by_id,
-    go_live_by_id,
     open_issue_by_id,
     resolve_issue_by_id,
     respond_to_issue_by_id,
@@ -26,7 +26,6 @@ from bot.slack.hypercare_views import (
     build_issue_blocks,
     build_pick_blocks,
     ended_text,
-    golive_text,
     resolved_text,
     responded_blocks,
     split_issue_words,
@@ -35,6 +34,7 @@ from bot.slack.hypercare_views import (
 from bot.slack.ids import HypercareId
 from bot.slack.mrkdwn import Mrkdwn
 from handlers.command import CommandRouter
+from handlers.gate import open_gate_modal
 from handlers.status import Actor
 
 SUBCOMMANDS = ("golive", "issue", "respond", "resolve")
@@ -76,25 +76,23 @@ def handle_hypercare_command(request: CommandRequest) -> None:
             build_pick_blocks(lookup.query, refs, request.name, rest, found=bool(lookup.matches)),
         )
         return
+    if request.name == "golive":
+        _gate(actor, request.trigger_id, lookup.one.onboarding_id)
+        return
     _run(actor, request.name, lookup.one.onboarding_id, rest)
+
+
+def _gate(actor: Actor, trigger_id: str, onboarding_id: int) -> None:
+    """Go-live passes the readiness gate first: open its modal."""
+    open_gate_modal(
+        actor.deps, actor.client, trigger_id, actor.user_id, onboarding_id, actor.channel_id
+    )
 
 
 def _run(actor: Actor, sub: str, onboarding_id: int, rest: str, **reply: Any) -> None:
     deps, now = actor.deps, actor.deps.now()
     common: dict[str, Any] = {"admins": actor.admins, "now": now}
     with deps.db.session() as session:
-        if sub == "golive":
-            result = go_live_by_id(
-                session,
-                onboarding_id,
-                actor.user_id,
-                playbooks=deps.playbooks,
-                tz=deps.settings.tz,
-                **common,
-            )
-            actor.say(golive_text(result), **reply)
-            actor.changed(onboarding_id)  # the plan shows that the customer is live
-            return
         if sub == "issue":
             severity, _, title = rest.partition(" ")
             change = open_issue_by_id(
@@ -131,7 +129,9 @@ def handle_hypercare_pick_click(
 ) -> None:
     ack()
     pick = HypercarePick.model_validate_json(action["value"])
-    if pick.sub in SUBCOMMANDS:
+    if pick.sub == "golive":
+        _gate(_actor(body, client, context, respond), body["trigger_id"], pick.onboarding_id)
+    elif pick.sub in SUBCOMMANDS:
         actor = _actor(body, client, context, respond)
         _run(actor, pick.sub, pick.onboarding_id, pick.rest, replace_original=True)
 

@@ -18,6 +18,7 @@ from bot.services.hypercare import go_live, open_issue, resolve_issue
 from jobs import JOBS
 from jobs.hypercare_sync import hypercare_sync, sync_keys
 from tests.fakeslack import message_problems
+from tests.test_gate_slack import pass_gate
 from tests.test_hypercare import make_onboarding
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -57,7 +58,7 @@ def seed_live(db, playbooks, at: datetime, name: str = "Acme Manufacturing", **f
 def test_golive_starts_hypercare(slack, fake_slack, db, playbooks) -> None:  # type: ignore[no-untyped-def]
     seed(db, playbooks)
     slack.command("golive acme mfg", user_id="UCSM")
-    text = json.dumps(reply(fake_slack, "is live"))
+    text = json.dumps(pass_gate(slack, fake_slack))  # the readiness gate, all YES
     ends = add_business_days(datetime.now(UTC).date(), 15)
     assert "15 business days" in text and f"{ends:%b} {ends.day}, {ends:%Y}" in text
     with db.session() as session:
@@ -146,7 +147,7 @@ def test_ambiguous_customer_asks_with_buttons_that_work(slack, fake_slack, db, p
     ask = reply(fake_slack, "Which one did you mean")
     labs = next(b for b in buttons(ask).values() if b["text"]["text"] == "Acme Labs")
     slack.block_action(labs["action_id"], labs["value"], user_id="UCSM")
-    reply(fake_slack, "*Acme Labs* is live")
+    assert "*Acme Labs* is live" in json.dumps(pass_gate(slack, fake_slack))
     with db.session() as session:
         live = session.scalars(
             select(Onboarding.company_name).where(Onboarding.go_live_at.is_not(None))

@@ -270,6 +270,23 @@ def ensure_in_hypercare(onboarding: Onboarding) -> None:
     )
 
 
+def ensure_can_go_live(onboarding: Onboarding, *, tz: tzinfo = UTC) -> None:
+    """Refuse a closed onboarding and one that already went live (the readiness gate asks
+    before it opens, so nobody answers thirty questions for nothing)."""
+    _ensure_open(onboarding)
+    if onboarding.go_live_at is not None:
+        zone = time_zone(onboarding.timezone, tz)
+        raise AlreadyLive(
+            f"*{_name(onboarding)}* already went live on "
+            f"{onboarding.go_live_at.astimezone(zone):%Y-%m-%d}"
+            + (
+                f"; hypercare ends {onboarding.hypercare_ends_on:%Y-%m-%d}."
+                if onboarding.status == OnboardingStatus.HYPERCARE and onboarding.hypercare_ends_on
+                else "."
+            )
+        )
+
+
 def go_live(
     session: Session,
     onboarding: Onboarding,
@@ -283,18 +300,7 @@ def go_live(
 
     `tz` is ONBOARD_TIMEZONE; the onboarding's own time zone wins when set. Refuses a closed
     onboarding and a second go-live."""
-    _ensure_open(onboarding)
-    if onboarding.go_live_at is not None:
-        zone = time_zone(onboarding.timezone, tz)
-        raise AlreadyLive(
-            f"*{_name(onboarding)}* already went live on "
-            f"{onboarding.go_live_at.astimezone(zone):%Y-%m-%d}"
-            + (
-                f"; hypercare ends {onboarding.hypercare_ends_on:%Y-%m-%d}."
-                if onboarding.status == OnboardingStatus.HYPERCARE and onboarding.hypercare_ends_on
-                else "."
-            )
-        )
+    ensure_can_go_live(onboarding, tz=tz)
     zone = time_zone(onboarding.timezone, tz)
     live_on = now.astimezone(zone).date()
     onboarding.go_live_at = now

@@ -23,6 +23,7 @@ from bot.services.onboardings import get_onboarding
 from bot.services.timeline import PINNED_ACTION
 
 AT_RISK_DAYS = 2
+GATE_OVERRIDDEN_ACTION = "gate_overridden"  # bot/services/gate.py
 NEXT_ITEMS_MAX = 5
 ACTIVITY_MAX = 5
 TIMELINE_MAX = 5
@@ -96,6 +97,15 @@ class TimelineLine:
 
 
 @dataclass(frozen=True)
+class GateOverride:
+    """An admin took the onboarding live despite NO answers on the readiness gate."""
+
+    by_user_id: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class StatusCard:
     onboarding_id: int
     company_name: str
@@ -121,6 +131,7 @@ class StatusCard:
     health: str
     risks: list[tuple[str, str]]
     detractors: list[str]
+    gate_override: GateOverride | None = None  # internal too: the reason may name problems
     # The latest weekly health check (score, status, trend), when there is one. Internal.
     health_check: HealthSummary | None = None
 
@@ -258,8 +269,23 @@ def build_status_card(
             for s in onboarding.stakeholders
             if s.role == StakeholderRole.DETRACTOR and s.departed_at is None
         ],
+        gate_override=_gate_override(onboarding),
         health_check=health_check,
     )
+
+
+def _gate_override(onboarding: Onboarding) -> GateOverride | None:
+    """The latest override of the readiness gate (None when the gate was passed, or never),
+    from the activity log that is loaded anyway (bot/services/gate.py writes the reason there
+    as well as on its GateReview), so the card costs no extra query."""
+    entry = max(
+        (a for a in onboarding.activity if a.action == GATE_OVERRIDDEN_ACTION),
+        key=lambda a: (a.created_at, a.id),
+        default=None,
+    )
+    if entry is None:
+        return None
+    return GateOverride(entry.actor_user_id, str(entry.data.get("reason", "")), entry.created_at)
 
 
 def load_status(

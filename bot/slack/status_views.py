@@ -204,6 +204,16 @@ def build_status_blocks(
         blocks += _chunks(
             [f"• _{escape(s)}_: {escape(truncate(t, 300))}" for s, t in card.risks[:15]], "Risks"
         )
+    if internal and card.gate_override:
+        override = card.gate_override
+        blocks.append(
+            bk.section(
+                Mrkdwn(
+                    f":warning: Go-live gate overridden by {mention(override.by_user_id)}: "
+                    f"{escape(truncate(override.reason, 1000))}"
+                )
+            )
+        )
     if internal and card.detractors:
         blocks.append(
             bk.section(
