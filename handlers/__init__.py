@@ -10,6 +10,7 @@ from handlers import (
     checklist,
     command,
     feedback,
+    gate,
     handoff,
     health,
     home,
@@ -28,6 +29,7 @@ def register_handlers(app: App) -> None:
     checklist.register(app, commands)
     health.register(app, commands)
     hypercare.register(app, commands)
+    gate.register(app, commands)
     alerts.register(app, commands)
     timeline.register(app, commands)
     metrics.register(app, commands)

@@ -22,7 +22,7 @@ HELP = [
     ("block <customer> <reason>", "Add a blocker you own"),
     ("unblock <customer> [n]", "Resolve blocker n (as numbered on the status card)"),
     ("channel <customer> #channel", "Link the customer channel"),
-    ("golive <customer>", "Mark go-live and start hypercare"),
+    ("golive <customer>", "Readiness gate, then go-live and hypercare"),
     ("issue <customer> P1|P2|P3|P4 <title>", "Log a hypercare issue; its SLA clocks start"),
     ("respond <customer> <n>", "Record the first response on hypercare issue n"),
     ("resolve <customer> <n>", "Resolve hypercare issue n"),

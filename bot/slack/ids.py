@@ -112,3 +112,12 @@ def pulse_action_id(score: int) -> str:
 
 class ChartId(enum.StrEnum):
     PICK_CUSTOMER = "chart-pick-customer"
+
+
+class GateId(enum.StrEnum):
+    VIEW = "gate-submit"
+    ITEM = "gate-item"  # block ids gate-item-<checklist item id>: YES/NO radio buttons
+    NOTE = "gate-note"  # block ids gate-note-<item id>: the item's note
+    GROUP_NOTE = "gate-group-note"  # block ids gate-group-note-<group>: long gates only
+    OVERRIDE = "gate-override"  # admins only: the written reason to go live despite NO
+    INPUT = "value"
