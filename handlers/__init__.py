@@ -16,6 +16,7 @@ from handlers import (
     home,
     hypercare,
     metrics,
+    stakeholders,
     status,
     timeline,
 )
@@ -27,6 +28,7 @@ def register_handlers(app: App) -> None:
     home.register(app, commands)
     status.register(app, commands)
     checklist.register(app, commands)
+    stakeholders.register(app, commands)
     health.register(app, commands)
     hypercare.register(app, commands)
     gate.register(app, commands)

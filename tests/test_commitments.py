@@ -64,7 +64,7 @@ def overdue_subjects(session, now: datetime) -> set[str]:  # type: ignore[no-unt
 def test_the_list_puts_open_ones_first_by_due_date(session, playbooks) -> None:  # type: ignore[no-untyped-def]
     onboarding = acme(session, playbooks)
     listing = load_commitments(session, onboarding.id)
-    assert [c.text for c in listing.open][0] == "SAP work-order sync connector delivered"
+    assert listing.open[0].text == "SAP work-order sync connector delivered"
     assert all(c.owner_user_id == CSM and c.due_date for c in listing.lines)
     sap = listing.open[0]
     assert not sap.overdue(date(2026, 12, 18)) and sap.overdue(date(2026, 12, 19))
@@ -74,9 +74,7 @@ def test_done_and_dropped_commitments_no_longer_signal(session, playbooks) -> No
     onboarding = acme(session, playbooks)
     sap, call, training = commitments(session, onboarding.id)
     late = datetime(2027, 6, 1, 12, tzinfo=UTC)  # every promise is past due by then
-    assert overdue_subjects(session, late) == {
-        f"commitment:{c.id}" for c in (sap, call, training)
-    }
+    assert overdue_subjects(session, late) == {f"commitment:{c.id}" for c in (sap, call, training)}
     change = complete_commitment(session, sap.id, CSM, admins=ADMINS, now=NOW)
     assert change.changed and change.status == "done"
     with pytest.raises(CommitmentInvalid) as invalid:
@@ -182,8 +180,14 @@ def test_an_onboarding_without_criteria_adds_its_first_value_criterion(session, 
     with pytest.raises(CriterionInvalid):
         add_criterion(session, onboarding.id, " ", None, True, CSM, admins=ADMINS, now=NOW)
     change = add_criterion(
-        session, onboarding.id, "First report used in the Monday meeting", date(2026, 11, 20),
-        True, CSM, admins=ADMINS, now=NOW,
+        session,
+        onboarding.id,
+        "First report used in the Monday meeting",
+        date(2026, 11, 20),
+        True,
+        CSM,
+        admins=ADMINS,
+        now=NOW,
     )
     assert change.is_first_value
     [criterion] = session.scalars(select(SuccessCriterion)).all()

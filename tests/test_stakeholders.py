@@ -78,8 +78,14 @@ def test_add_and_edit_with_every_error_at_once(session, playbooks) -> None:  # t
     assert set(invalid.value.errors) == {StakeholderField.EMAIL}
 
     form = StakeholderForm(
-        name="  Ola  Nordmann ", title="CFO", role="detractor", power="high", interest="low",
-        sentiment="skeptic", email="ola@acme-mfg.example", notes="Worried about cost",
+        name="  Ola  Nordmann ",
+        title="CFO",
+        role="detractor",
+        power="high",
+        interest="low",
+        sentiment="skeptic",
+        email="ola@acme-mfg.example",
+        notes="Worried about cost",
     )
     change = save_stakeholder(session, onboarding.id, None, form, CSM, admins=ADMINS, now=NOW)
     assert change.added and change.name == "Ola Nordmann"
@@ -143,7 +149,10 @@ def test_the_champion_leaving_adds_the_protocol_once(session, playbooks) -> None
     assert len(items) == 16 and len(onboarding.checklist_items) == before + 16
     assert items[0].text == "[Day 1] Acknowledge the departure with the champion"
     assert {i.text.split("]")[0] + "]" for i in items} == {
-        "[Day 1]", "[Week 1]", "[Weeks 2-4]", "[Escalate if]",
+        "[Day 1]",
+        "[Week 1]",
+        "[Weeks 2-4]",
+        "[Escalate if]",
     }
     assert person(session, onboarding.id, "Priya Raman").departed_at == NOW
     assert actions(session, onboarding.id).count("stakeholder_departed") == 1

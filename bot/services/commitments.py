@@ -87,7 +87,13 @@ class CommitmentChange:
 
 def _line(c: Commitment) -> CommitmentLine:
     return CommitmentLine(
-        c.id, c.text, c.owner_user_id, c.due_date, c.status, c.closed_at, c.closed_by,
+        c.id,
+        c.text,
+        c.owner_user_id,
+        c.due_date,
+        c.status,
+        c.closed_at,
+        c.closed_by,
         c.dropped_reason,
     )
 
@@ -114,10 +120,11 @@ def _changeable(
 
 def open_commitment(
     session: Session, commitment_id: int, actor: str, *, admins: Collection[str]
-) -> tuple[str, CommitmentLine]:
-    """The company and the commitment, for a modal; NotAllowed names who can change it."""
+) -> tuple[int, str, CommitmentLine]:
+    """The onboarding, its company and the commitment, for a modal; NotAllowed names who can
+    change it."""
     commitment = _changeable(session, commitment_id, actor, admins)
-    return commitment.onboarding.company_name, _line(commitment)
+    return commitment.onboarding_id, commitment.onboarding.company_name, _line(commitment)
 
 
 def _change(commitment: Commitment, changed: bool = True) -> CommitmentChange:

@@ -114,10 +114,11 @@ def _change(criterion: SuccessCriterion, changed: bool = True) -> CriterionChang
 
 def open_criterion(
     session: Session, criterion_id: int, actor: str, *, admins: Collection[str]
-) -> tuple[str, CriterionLine]:
-    """The company and the criterion, for the evidence modal; NotAllowed names who can."""
+) -> tuple[int, str, CriterionLine]:
+    """The onboarding, its company and the criterion, for the evidence modal; NotAllowed names
+    who can change it."""
     criterion = _changeable(session, criterion_id, actor, admins)
-    return criterion.onboarding.company_name, _line(criterion)
+    return criterion.onboarding_id, criterion.onboarding.company_name, _line(criterion)
 
 
 def ensure_can_add(

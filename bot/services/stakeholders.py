@@ -193,6 +193,10 @@ def _stakeholder(session: Session, stakeholder_id: int) -> Stakeholder:
     return stakeholder
 
 
+def onboarding_of_stakeholder(session: Session, stakeholder_id: int) -> int:
+    return _stakeholder(session, stakeholder_id).onboarding_id
+
+
 def form_of(stakeholder: Stakeholder) -> StakeholderForm:
     return StakeholderForm(
         name=stakeholder.name,
@@ -397,8 +401,7 @@ def add_champion_loss_checklist(
 ) -> list[ChecklistItem]:
     """Add the protocol unless some of it is still open (the caller commits)."""
     if any(
-        c.phase_key == CHAMPION_LOSS_PHASE and c.done_at is None
-        for c in onboarding.checklist_items
+        c.phase_key == CHAMPION_LOSS_PHASE and c.done_at is None for c in onboarding.checklist_items
     ):
         return []
     items = champion_loss_items(onboarding, playbooks)

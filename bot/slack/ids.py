@@ -121,3 +121,32 @@ class GateId(enum.StrEnum):
     GROUP_NOTE = "gate-group-note"  # block ids gate-group-note-<group>: long gates only
     OVERRIDE = "gate-override"  # admins only: the written reason to go live despite NO
     INPUT = "value"
+
+
+class StakeholderId(enum.StrEnum):
+    # The "which customer?" buttons of stakeholders, commitments and criteria: -0, -1, …
+    PICK_CUSTOMER = "stakeholders-pick-customer"
+    ADD = "stakeholder-add"
+    EDIT = "stakeholder-edit"
+    LOG_CONTACT = "stakeholder-log-contact"
+    DEPART = "stakeholder-depart"
+    VIEW = "stakeholder-submit"
+    INPUT = "value"
+
+
+class CommitmentId(enum.StrEnum):
+    DONE = "commitment-done"
+    DROP = "commitment-drop"
+    EDIT = "commitment-edit"
+    DROP_VIEW = "commitment-drop-submit"
+    EDIT_VIEW = "commitment-edit-submit"
+    INPUT = "value"
+
+
+class CriterionId(enum.StrEnum):
+    MET = "criterion-met"
+    FLAG_FIRST_VALUE = "criterion-flag-first-value"
+    ADD = "criterion-add"
+    MET_VIEW = "criterion-met-submit"
+    ADD_VIEW = "criterion-add-submit"
+    INPUT = "value"

@@ -1,0 +1,312 @@
+"""Commitments (`/onboard commitments <customer>`) and success criteria (`/onboard criteria
+<customer>`): the ephemeral cards with their buttons, and the modals they open.
+
+Pure functions of typed input: no database, no Slack calls."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.services.commitments import CommitmentField, CommitmentLine, CommitmentList
+from bot.services.criteria import CriteriaList, CriterionField, CriterionLine
+from bot.slack import blocks as bk
+from bot.slack.ids import CommitmentId, CriterionId
+from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
+
+WITH_BUTTONS_MAX = 22
+CLOSED_LISTED_MAX = 15
+
+
+class CardMetadata(BaseModel):
+    """`private_metadata` of these modals: the row, and the card to redraw after saving."""
+
+    onboarding_id: int
+    item_id: int | None = None
+    channel_id: str | None = None
+    response_url: str | None = None
+
+
+# ---- commitments -----------------------------------------------------------------------------
+
+
+def _commitment_text(c: CommitmentLine, today: date) -> Mrkdwn:
+    due = f"due {day(c.due_date)}" if c.due_date else "no due date"
+    if c.overdue(today):
+        late = (today - c.due_date).days if c.due_date else 0
+        due = f":red_circle: *overdue* {late}d ({due})"
+    return Mrkdwn(f"*{escape(truncate(c.text, 300))}*\nOwner {mention(c.owner_user_id)} · {due}")
+
+
+def _commitment_buttons(c: CommitmentLine) -> bk.Block:
+    value = str(c.commitment_id)
+    return bk.actions(
+        bk.button("Done", CommitmentId.DONE, value, "primary"),
+        bk.button("Drop", CommitmentId.DROP, value),
+        bk.button("Edit owner/due date", CommitmentId.EDIT, value),
+    )
+
+
+def _closed_line(c: CommitmentLine) -> str:
+    when = f" {day(c.closed_at.date())}" if c.closed_at else ""
+    by = f" by {mention(c.closed_by)}" if c.closed_by else ""
+    text = escape(truncate(c.text, 150))
+    if c.status == "done":
+        return f":white_check_mark: {text} · done{when}{by}"
+    reason = escape(truncate(c.dropped_reason, 200))
+    return f":heavy_minus_sign: ~{text}~ · dropped{when}{by}: _{reason}_"
+
+
+def build_commitment_blocks(
+    listing: CommitmentList, today: date, notice: str = ""
+) -> list[bk.Block]:
+    """The promises made during the sale: open ones with Done / Drop / Edit, then the closed."""
+    opened = listing.open
+    overdue = sum(1 for c in opened if c.overdue(today))
+    blocks: list[bk.Block] = [bk.section(notice)] if notice else []
+    blocks += [
+        bk.header(f"Commitments · {listing.company_name}"),
+        bk.context(
+            f"{len(opened)} open"
+            + (f" · {overdue} overdue" if overdue else "")
+            + f" · {len(listing.closed)} closed · promises made during the sale"
+        ),
+    ]
+    if not listing.lines:
+        blocks.append(bk.section("No commitments were recorded at handoff."))
+    for c in opened[:WITH_BUTTONS_MAX]:
+        blocks += [bk.section(_commitment_text(c, today)), _commitment_buttons(c)]
+    if len(opened) > WITH_BUTTONS_MAX:
+        blocks.append(bk.context(f"…and {len(opened) - WITH_BUTTONS_MAX} more open."))
+    if listing.closed:
+        lines = [_closed_line(c) for c in listing.closed[:CLOSED_LISTED_MAX]]
+        blocks.append(bk.section(Mrkdwn(truncate("*Closed*\n" + "\n".join(lines), 2900))))
+    return bk.fit_message(blocks)
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], *, hint: str = "") -> bk.Block:
+    block: bk.Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": bk.plain(label),
+        "element": element,
+    }
+    if hint:
+        block["hint"] = bk.plain(hint, 2000)
+    return block
+
+
+def _intro(company_name: str, text: str) -> bk.Block:
+    return bk.section(Mrkdwn(f"*{escape(company_name)}* · {escape(truncate(text, 2500))}"))
+
+
+def build_drop_modal(metadata: CardMetadata, company_name: str, c: CommitmentLine) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": CommitmentId.DROP_VIEW,
+        "title": bk.plain("Drop commitment", bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Drop"),
+        "close": bk.plain("Cancel"),
+        "private_metadata": metadata.model_dump_json(),
+        "blocks": [
+            _intro(company_name, c.text),
+            _input(
+                CommitmentField.REASON,
+                "Why is it dropped?",
+                {
+                    "type": "plain_text_input",
+                    "action_id": CommitmentId.INPUT,
+                    "multiline": True,
+                    "max_length": 1000,
+                },
+                hint="Recorded on the onboarding's activity log.",
+            ),
+        ],
+    }
+
+
+def build_commitment_edit_modal(
+    metadata: CardMetadata, company_name: str, c: CommitmentLine
+) -> dict[str, Any]:
+    owner: dict[str, Any] = {"type": "users_select", "action_id": CommitmentId.INPUT}
+    if c.owner_user_id:
+        owner["initial_user"] = c.owner_user_id
+    due: dict[str, Any] = {"type": "datepicker", "action_id": CommitmentId.INPUT}
+    if c.due_date:
+        due["initial_date"] = c.due_date.isoformat()
+    return {
+        "type": "modal",
+        "callback_id": CommitmentId.EDIT_VIEW,
+        "title": bk.plain("Edit commitment", bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Save"),
+        "close": bk.plain("Cancel"),
+        "private_metadata": metadata.model_dump_json(),
+        "blocks": [
+            _intro(company_name, c.text),
+            _input(CommitmentField.OWNER, "Owner", owner),
+            _input(CommitmentField.DUE_DATE, "Due date", due),
+        ],
+    }
+
+
+def _state(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
+    return (values.get(block_id) or {}).get(action_id) or {}
+
+
+def read_reason(values: dict[str, Any]) -> str:
+    return _state(values, CommitmentField.REASON, CommitmentId.INPUT).get("value") or ""
+
+
+def read_owner_and_due(values: dict[str, Any]) -> tuple[str | None, date | None]:
+    owner = _state(values, CommitmentField.OWNER, CommitmentId.INPUT).get("selected_user")
+    due = _state(values, CommitmentField.DUE_DATE, CommitmentId.INPUT).get("selected_date")
+    return owner or None, date.fromisoformat(due) if due else None
+
+
+# ---- success criteria ------------------------------------------------------------------------
+
+
+def _criterion_text(c: CriterionLine) -> Mrkdwn:
+    star = ":star: *first value* · " if c.is_first_value else ""
+    target = f" · target {day(c.target_date)}" if c.target_date else ""
+    if c.met:
+        state = (
+            f":white_check_mark: met {day(c.met_at.date()) if c.met_at else ''} by "
+            f"{mention(c.met_by)}\n_Evidence_: {escape(truncate(c.evidence, 500))}"
+        )
+    else:
+        state = ":white_circle: not met yet"
+    return Mrkdwn(f"{star}*{escape(truncate(c.text, 500))}*{target}\n{state}")
+
+
+def _criterion_buttons(c: CriterionLine) -> bk.Block | None:
+    buttons = []
+    if not c.met:
+        buttons.append(bk.button("Mark met", CriterionId.MET, str(c.criterion_id), "primary"))
+    if not c.is_first_value:
+        buttons.append(
+            bk.button("Flag as first value", CriterionId.FLAG_FIRST_VALUE, str(c.criterion_id))
+        )
+    return bk.actions(*buttons) if buttons else None
+
+
+def first_value_note(listing: CriteriaList) -> str:
+    flagged = listing.first_value
+    if listing.first_value_reached:
+        return ":tada: First value is reached."
+    if flagged is None:
+        return (
+            ":star: No criterion is flagged as the customer's first value yet: flag the one the "
+            "customer chose (or add it). First value can be recorded only when it is met."
+        )
+    if not flagged.met:
+        return (
+            ":star: First value is recorded when the flagged criterion is met (Mark met, with "
+            "the evidence), then `/onboard done <customer> first value`."
+        )
+    return ":star: The first-value criterion is met: complete the *First value* milestone."
+
+
+def build_criteria_blocks(listing: CriteriaList, notice: str = "") -> list[bk.Block]:
+    blocks: list[bk.Block] = [bk.section(notice)] if notice else []
+    met = sum(1 for c in listing.lines if c.met)
+    blocks += [
+        bk.header(f"Success criteria · {listing.company_name}"),
+        bk.context(f"{met}/{len(listing.lines)} met · as the customer said them"),
+        bk.section(first_value_note(listing)),
+    ]
+    if not listing.lines:
+        blocks.append(bk.section("No success criteria were recorded at handoff: add them."))
+    for c in listing.lines[:WITH_BUTTONS_MAX]:
+        blocks.append(bk.section(_criterion_text(c)))
+        buttons = _criterion_buttons(c)
+        if buttons:
+            blocks.append(buttons)
+    if len(listing.lines) > WITH_BUTTONS_MAX:
+        blocks.append(bk.context(f"…and {len(listing.lines) - WITH_BUTTONS_MAX} more."))
+    blocks.append(
+        bk.actions(bk.button("Add criterion", CriterionId.ADD, str(listing.onboarding_id)))
+    )
+    return bk.fit_message(blocks)
+
+
+def build_met_modal(metadata: CardMetadata, company_name: str, c: CriterionLine) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": CriterionId.MET_VIEW,
+        "title": bk.plain("Criterion met", bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Mark met"),
+        "close": bk.plain("Cancel"),
+        "private_metadata": metadata.model_dump_json(),
+        "blocks": [
+            _intro(company_name, c.text),
+            _input(
+                CriterionField.EVIDENCE,
+                "Evidence",
+                {
+                    "type": "plain_text_input",
+                    "action_id": CriterionId.INPUT,
+                    "multiline": True,
+                    "max_length": 2000,
+                    "placeholder": bk.plain("What shows it is met: a figure, a report, a quote"),
+                },
+            ),
+        ],
+    }
+
+
+def build_add_criterion_modal(metadata: CardMetadata, company_name: str) -> dict[str, Any]:
+    first_value = {
+        "type": "checkboxes",
+        "action_id": CriterionId.INPUT,
+        "options": [
+            {
+                "text": bk.plain("This is the customer's first-value criterion"),
+                "value": "first-value",
+            }
+        ],
+    }
+    return {
+        "type": "modal",
+        "callback_id": CriterionId.ADD_VIEW,
+        "title": bk.plain("Add criterion", bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Add"),
+        "close": bk.plain("Cancel"),
+        "private_metadata": metadata.model_dump_json(),
+        "blocks": [
+            bk.section(Mrkdwn(f"A success criterion for *{escape(company_name)}*.")),
+            _input(
+                CriterionField.TEXT,
+                "Success looks like",
+                {
+                    "type": "plain_text_input",
+                    "action_id": CriterionId.INPUT,
+                    "multiline": True,
+                    "max_length": 1000,
+                    "placeholder": bk.plain("Measurable, as the customer said it"),
+                },
+            ),
+            {
+                **_input(
+                    CriterionField.TARGET_DATE,
+                    "Target date",
+                    {"type": "datepicker", "action_id": CriterionId.INPUT},
+                ),
+                "optional": True,
+            },
+            {**_input(CriterionField.FIRST_VALUE, "First value", first_value), "optional": True},
+        ],
+    }
+
+
+def read_evidence(values: dict[str, Any]) -> str:
+    return _state(values, CriterionField.EVIDENCE, CriterionId.INPUT).get("value") or ""
+
+
+def read_new_criterion(values: dict[str, Any]) -> tuple[str, date | None, bool]:
+    text = _state(values, CriterionField.TEXT, CriterionId.INPUT).get("value") or ""
+    target = _state(values, CriterionField.TARGET_DATE, CriterionId.INPUT).get("selected_date")
+    chosen = _state(values, CriterionField.FIRST_VALUE, CriterionId.INPUT).get("selected_options")
+    return text, date.fromisoformat(target) if target else None, bool(chosen)

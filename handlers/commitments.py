@@ -1,0 +1,340 @@
+"""The commitments and success-criteria cards' buttons and modals. The `/onboard commitments`
+and `/onboard criteria` subcommands are routed by handlers/stakeholders.py, which shares the
+customer lookup with the stakeholder map."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.deps import Deps, deps_of
+from bot.services.commitments import (
+    CommitmentInvalid,
+    complete_commitment,
+    drop_commitment,
+    edit_commitment,
+    load_commitments,
+    open_commitment,
+)
+from bot.services.criteria import (
+    CriterionInvalid,
+    add_criterion,
+    ensure_can_add,
+    flag_first_value,
+    load_criteria,
+    mark_criterion_met,
+    open_criterion,
+)
+from bot.services.errors import DomainError
+from bot.slack import blocks as bk
+from bot.slack.commitment_views import (
+    CardMetadata,
+    build_add_criterion_modal,
+    build_commitment_blocks,
+    build_commitment_edit_modal,
+    build_criteria_blocks,
+    build_drop_modal,
+    build_met_modal,
+    read_evidence,
+    read_new_criterion,
+    read_owner_and_due,
+    read_reason,
+)
+from bot.slack.ids import CommitmentId, CriterionId
+from bot.slack.mrkdwn import Mrkdwn, escape, truncate
+from bot.slack.stakeholder_views import build_notice_view
+
+log = logging.getLogger(__name__)
+Card = tuple[str, list[bk.Block]]
+
+
+def commitment_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
+    with deps.db.session() as session:
+        listing = load_commitments(session, onboarding_id)
+    return f"Commitments: {listing.company_name}", build_commitment_blocks(
+        listing, deps.today(), notice
+    )
+
+
+def criteria_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
+    with deps.db.session() as session:
+        listing = load_criteria(session, onboarding_id)
+    return f"Success criteria: {listing.company_name}", build_criteria_blocks(listing, notice)
+
+
+def _replace(respond: Respond, card: Card) -> None:
+    text, blocks = card
+    respond(
+        text=bk.fallback_text(text), blocks=blocks, response_type="ephemeral", replace_original=True
+    )
+
+
+def _metadata(body: dict[str, Any], onboarding_id: int, item_id: int | None) -> CardMetadata:
+    return CardMetadata(
+        onboarding_id=onboarding_id,
+        item_id=item_id,
+        channel_id=(body.get("channel") or {}).get("id"),
+        response_url=body.get("response_url"),
+    )
+
+
+def redraw(
+    client: WebClient, response_url: str | None, channel_id: str | None, user_id: str, card: Card
+) -> None:
+    """After a modal: replace the card it was opened from (through the response URL of the
+    click that opened it); a fresh ephemeral card when that cannot be done."""
+    text, blocks = card
+    if response_url:
+        response = WebhookClient(response_url).send(
+            text=bk.fallback_text(text),
+            blocks=blocks,
+            replace_original=True,
+            response_type="ephemeral",
+        )
+        if response.status_code == 200:
+            return
+        log.info("card not redrawn through its response URL: %s", response.status_code)
+    if channel_id:
+        try:
+            client.chat_postEphemeral(
+                channel=channel_id, user=user_id, text=bk.fallback_text(text), blocks=blocks
+            )
+        except SlackApiError as exc:
+            log.info("card not posted: %s", exc.response.get("error"))
+
+
+def _redraw(client: WebClient, metadata: CardMetadata, user_id: str, card: Card) -> None:
+    redraw(client, metadata.response_url, metadata.channel_id, user_id, card)
+
+
+def _said(text: str) -> str:
+    return f"“{escape(truncate(' '.join(text.split()), 120))}”"
+
+
+# ---- commitments -----------------------------------------------------------------------------
+
+
+def handle_commitment_done_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        change = complete_commitment(
+            session, int(action["value"]), body["user"]["id"], admins=deps.admins, now=deps.now()
+        )
+    notice = Mrkdwn(
+        f":white_check_mark: Done: {_said(change.text)}."
+        if change.changed
+        else f"Already {change.status}: {_said(change.text)}."
+    )
+    _replace(respond, commitment_card(deps, change.onboarding_id, notice))
+
+
+def handle_commitment_drop_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        onboarding_id, company, line = open_commitment(
+            session, int(action["value"]), body["user"]["id"], admins=deps.admins
+        )
+    metadata = _metadata(body, onboarding_id, line.commitment_id)
+    client.views_open(trigger_id=body["trigger_id"], view=build_drop_modal(metadata, company, line))
+
+
+def handle_commitment_edit_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        onboarding_id, company, line = open_commitment(
+            session, int(action["value"]), body["user"]["id"], admins=deps.admins
+        )
+    metadata = _metadata(body, onboarding_id, line.commitment_id)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=build_commitment_edit_modal(metadata, company, line)
+    )
+
+
+def handle_commitment_drop_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = CardMetadata.model_validate_json(view["private_metadata"])
+    reason = read_reason(view["state"]["values"])
+    with deps.db.session() as session:
+        try:
+            change = drop_commitment(
+                session,
+                metadata.item_id or 0,
+                reason,
+                user_id,
+                admins=deps.admins,
+                now=deps.now(),
+            )
+        except CommitmentInvalid as invalid:
+            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
+            return
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view("Commitments", str(refused)))
+            return
+    ack()
+    notice = Mrkdwn(
+        f":heavy_minus_sign: Dropped: {_said(change.text)}."
+        if change.changed
+        else f"Already {change.status}: {_said(change.text)}."
+    )
+    _redraw(client, metadata, user_id, commitment_card(deps, metadata.onboarding_id, notice))
+
+
+def handle_commitment_edit_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = CardMetadata.model_validate_json(view["private_metadata"])
+    owner, due = read_owner_and_due(view["state"]["values"])
+    with deps.db.session() as session:
+        try:
+            change = edit_commitment(
+                session,
+                metadata.item_id or 0,
+                owner,
+                due,
+                user_id,
+                admins=deps.admins,
+                now=deps.now(),
+            )
+        except CommitmentInvalid as invalid:
+            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
+            return
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view("Commitments", str(refused)))
+            return
+    ack()
+    notice = Mrkdwn(f":pencil2: Saved: {_said(change.text)}.")
+    _redraw(client, metadata, user_id, commitment_card(deps, metadata.onboarding_id, notice))
+
+
+# ---- success criteria ------------------------------------------------------------------------
+
+
+def handle_criterion_met_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        onboarding_id, company, line = open_criterion(
+            session, int(action["value"]), body["user"]["id"], admins=deps.admins
+        )
+    metadata = _metadata(body, onboarding_id, line.criterion_id)
+    client.views_open(trigger_id=body["trigger_id"], view=build_met_modal(metadata, company, line))
+
+
+def handle_criterion_flag_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        change = flag_first_value(
+            session, int(action["value"]), body["user"]["id"], admins=deps.admins, now=deps.now()
+        )
+    notice = Mrkdwn(f":star: The customer's first-value criterion: {_said(change.text)}.")
+    _replace(respond, criteria_card(deps, change.onboarding_id, notice))
+
+
+def handle_criterion_add_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    deps, onboarding_id = deps_of(context), int(action["value"])
+    with deps.db.session() as session:
+        company = ensure_can_add(session, onboarding_id, body["user"]["id"], admins=deps.admins)
+    metadata = _metadata(body, onboarding_id, None)
+    client.views_open(
+        trigger_id=body["trigger_id"], view=build_add_criterion_modal(metadata, company)
+    )
+
+
+def handle_criterion_met_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = CardMetadata.model_validate_json(view["private_metadata"])
+    evidence = read_evidence(view["state"]["values"])
+    with deps.db.session() as session:
+        try:
+            change = mark_criterion_met(
+                session,
+                metadata.item_id or 0,
+                evidence,
+                user_id,
+                admins=deps.admins,
+                now=deps.now(),
+            )
+        except CriterionInvalid as invalid:
+            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
+            return
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view("Success criteria", str(refused)))
+            return
+    ack()
+    then = (
+        f" First value can now be recorded: `/onboard done {escape(change.company_name)} "
+        "first value`."
+        if change.is_first_value and change.changed
+        else ""
+    )
+    notice = Mrkdwn(f":white_check_mark: Met: {_said(change.text)}.{then}")
+    _redraw(client, metadata, user_id, criteria_card(deps, metadata.onboarding_id, notice))
+
+
+def handle_criterion_add_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = CardMetadata.model_validate_json(view["private_metadata"])
+    text, target, first_value = read_new_criterion(view["state"]["values"])
+    with deps.db.session() as session:
+        try:
+            change = add_criterion(
+                session,
+                metadata.onboarding_id,
+                text,
+                target,
+                first_value,
+                user_id,
+                admins=deps.admins,
+                now=deps.now(),
+            )
+        except CriterionInvalid as invalid:
+            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
+            return
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view("Success criteria", str(refused)))
+            return
+    ack()
+    notice = Mrkdwn(f":heavy_plus_sign: Added: {_said(change.text)}.")
+    _redraw(client, metadata, user_id, criteria_card(deps, metadata.onboarding_id, notice))
+
+
+def register(app: App) -> None:
+    app.action(CommitmentId.DONE)(handle_commitment_done_click)
+    app.action(CommitmentId.DROP)(handle_commitment_drop_click)
+    app.action(CommitmentId.EDIT)(handle_commitment_edit_click)
+    app.view(CommitmentId.DROP_VIEW)(handle_commitment_drop_submit)
+    app.view(CommitmentId.EDIT_VIEW)(handle_commitment_edit_submit)
+    app.action(CriterionId.MET)(handle_criterion_met_click)
+    app.action(CriterionId.FLAG_FIRST_VALUE)(handle_criterion_flag_click)
+    app.action(CriterionId.ADD)(handle_criterion_add_click)
+    app.view(CriterionId.MET_VIEW)(handle_criterion_met_submit)
+    app.view(CriterionId.ADD_VIEW)(handle_criterion_add_submit)

@@ -1,0 +1,244 @@
+"""`/onboard stakeholders|commitments|criteria <customer>`, the stakeholder map's buttons and
+its modal. The three cards share the customer lookup and the "which customer?" buttons.
+
+Every card is an ephemeral reply to a member of our organisation (sentiment and detractors are
+internal); a button redraws the card in place, a modal redraws it through the response URL of
+the click that opened it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from bot.services.errors import DomainError
+from bot.services.lookup import CustomerIndex
+from bot.services.stakeholders import (
+    StakeholderChange,
+    StakeholderInvalid,
+    load_stakeholder_map,
+    log_contact,
+    mark_departed,
+    onboarding_of_stakeholder,
+    open_stakeholder_form,
+    save_stakeholder,
+)
+from bot.slack import blocks as bk
+from bot.slack.commands import CommandRequest
+from bot.slack.ids import StakeholderId
+from bot.slack.mrkdwn import Mrkdwn, escape
+from bot.slack.stakeholder_views import (
+    StakeholderMetadata,
+    build_notice_view,
+    build_stakeholder_blocks,
+    build_stakeholder_modal,
+    read_stakeholder_form,
+)
+from bot.slack.status_views import PickValue, build_pick_blocks
+from handlers import commitments
+from handlers.command import CommandRouter
+from handlers.commitments import redraw
+
+Card = tuple[str, list[bk.Block]]
+
+
+def stakeholder_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
+    with deps.db.session() as session:
+        stakeholders = load_stakeholder_map(
+            session, onboarding_id, minimum=deps.settings.min_stakeholders
+        )
+    blocks = build_stakeholder_blocks(stakeholders, deps.today(), notice)
+    return f"Stakeholders: {stakeholders.company_name}", blocks
+
+
+CARDS: dict[str, Callable[..., Card]] = {
+    "stakeholders": stakeholder_card,
+    "commitments": commitments.commitment_card,
+    "criteria": commitments.criteria_card,
+}
+
+
+def handle_stakeholders_command(request: CommandRequest) -> None:
+    """`stakeholders`, `commitments` and `criteria`: find the customer, reply with its card."""
+    request.ack()
+    words = request.args.split()
+    if not words:
+        usage = Mrkdwn(f"Usage: `/onboard {request.name} <customer>`")
+        request.respond(text=usage, response_type="ephemeral")
+        return
+    with request.deps.db.session() as session:
+        lookup, _ = CustomerIndex.load(session).find_with_rest(words, need_rest=False)
+    if lookup.one is None:
+        refs = lookup.matches or lookup.closest
+        blocks = build_pick_blocks(
+            lookup.query,
+            refs,
+            request.name,
+            "",
+            found=bool(lookup.matches),
+            action_id=StakeholderId.PICK_CUSTOMER,
+        )
+        request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
+        return
+    text, blocks = CARDS[request.name](request.deps, lookup.one.onboarding_id)
+    request.respond(text=bk.fallback_text(text), blocks=blocks, response_type="ephemeral")
+
+
+def handle_stakeholders_pick_click(
+    ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    pick = PickValue.model_validate_json(action["value"])
+    if pick.sub in CARDS:
+        text, blocks = CARDS[pick.sub](deps_of(context), pick.onboarding_id)
+        respond(
+            text=bk.fallback_text(text),
+            blocks=blocks,
+            response_type="ephemeral",
+            replace_original=True,
+        )
+
+
+def _open_modal(
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    onboarding_id: int,
+    stakeholder_id: int | None,
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    with deps.db.session() as session:
+        company, form = open_stakeholder_form(
+            session, onboarding_id, stakeholder_id, user_id, admins=deps.admins
+        )
+    metadata = StakeholderMetadata(
+        onboarding_id=onboarding_id,
+        stakeholder_id=stakeholder_id,
+        channel_id=(body.get("channel") or {}).get("id"),
+        response_url=body.get("response_url"),
+    )
+    client.views_open(
+        trigger_id=body["trigger_id"], view=build_stakeholder_modal(metadata, company, form)
+    )
+
+
+def handle_stakeholder_add_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    _open_modal(body, client, context, int(action["value"]), None)
+
+
+def handle_stakeholder_edit_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        onboarding_id = onboarding_of_stakeholder(session, int(action["value"]))
+    _open_modal(body, client, context, onboarding_id, int(action["value"]))
+
+
+def _after_click(
+    change: StakeholderChange, notice: str, context: BoltContext, respond: Respond
+) -> None:
+    text, blocks = stakeholder_card(deps_of(context), change.onboarding_id, notice)
+    respond(
+        text=bk.fallback_text(text),
+        blocks=blocks,
+        response_type="ephemeral",
+        replace_original=True,
+    )
+
+
+def handle_stakeholder_contact_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        change = log_contact(
+            session, int(action["value"]), body["user"]["id"], admins=deps.admins, now=deps.now()
+        )
+    notice = Mrkdwn(f":telephone_receiver: Contact with *{escape(change.name)}* logged.")
+    _after_click(change, notice, context, respond)
+
+
+def departed_notice(change: StakeholderChange) -> Mrkdwn:
+    name = escape(change.name)
+    if not change.changed:
+        return Mrkdwn(f"*{name}* was already marked departed.")
+    if not change.was_champion:
+        return Mrkdwn(f":wave: *{name}* marked departed.")
+    added = (
+        f" The champion-loss checklist ({len(change.checklist_added)} items) is on the "
+        f"onboarding: `/onboard checklist {escape(change.company_name)}`."
+        if change.checklist_added
+        else " The champion-loss checklist is already open on the onboarding."
+    )
+    return Mrkdwn(
+        f":rotating_light: The champion *{name}* marked departed.{added} The critical "
+        "“champion gone” alert goes to the internal channel on the next stall-alert pass."
+    )
+
+
+def handle_stakeholder_depart_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        change = mark_departed(
+            session,
+            int(action["value"]),
+            body["user"]["id"],
+            admins=deps.admins,
+            playbooks=deps.playbooks,
+            now=deps.now(),
+        )
+    _after_click(change, departed_notice(change), context, respond)
+
+
+def handle_stakeholder_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = StakeholderMetadata.model_validate_json(view["private_metadata"])
+    form = read_stakeholder_form(view["state"]["values"])
+    with deps.db.session() as session:
+        try:
+            change = save_stakeholder(
+                session,
+                metadata.onboarding_id,
+                metadata.stakeholder_id,
+                form,
+                user_id,
+                admins=deps.admins,
+                now=deps.now(),
+            )
+        except StakeholderInvalid as invalid:
+            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
+            return
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view("Stakeholders", str(refused)))
+            return
+    ack()
+    verb = "added" if change.added else "saved" if change.changed else "unchanged"
+    notice = Mrkdwn(f":bust_in_silhouette: *{escape(change.name)}* {verb}.")
+    card = stakeholder_card(deps, metadata.onboarding_id, notice)
+    redraw(client, metadata.response_url, metadata.channel_id, user_id, card)
+
+
+def register(app: App, commands: CommandRouter) -> None:
+    commands.add(CARDS, handle_stakeholders_command)
+    app.action(re.compile(f"^{StakeholderId.PICK_CUSTOMER}-\\d+$"))(handle_stakeholders_pick_click)
+    app.action(StakeholderId.ADD)(handle_stakeholder_add_click)
+    app.action(StakeholderId.EDIT)(handle_stakeholder_edit_click)
+    app.action(StakeholderId.LOG_CONTACT)(handle_stakeholder_contact_click)
+    app.action(StakeholderId.DEPART)(handle_stakeholder_depart_click)
+    app.view(StakeholderId.VIEW)(handle_stakeholder_submit)
+    commitments.register(app)
