@@ -486,3 +486,22 @@ def test_two_files_share_a_key(templates: Path) -> None:
 def test_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "playbooks").mkdir()
     assert "no playbook files" in load_error(tmp_path)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_shipped_playbooks_carry_the_champion_loss_protocol(key: str) -> None:
+    playbook = load_playbook(SHIPPED / f"{key}.yml")
+    steps = {when: 0 for when in ("day_1", "week_1", "weeks_2_4", "escalation")}
+    for step in playbook.champion_loss:
+        steps[step.when] += 1
+    assert all(count >= 1 for count in steps.values()), steps
+    assert any("executive sponsor" in s.text.lower() for s in playbook.champion_loss)
+
+
+def test_champion_loss_is_optional_and_checked() -> None:
+    data = yaml.safe_load((SHIPPED / "mid_market.yml").read_text(encoding="utf-8"))
+    data.pop("champion_loss")
+    assert Playbook.model_validate(data).champion_loss == []
+    data["champion_loss"] = [{"when": "day_2", "owner": "csm", "text": "x"}]
+    with pytest.raises(ValueError, match="when"):
+        Playbook.model_validate(data)
