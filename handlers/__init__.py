@@ -15,6 +15,7 @@ from handlers import (
     health,
     home,
     hypercare,
+    journey,
     metrics,
     stakeholders,
     status,
@@ -31,6 +32,7 @@ def register_handlers(app: App) -> None:
     stakeholders.register(app, commands)
     health.register(app, commands)
     hypercare.register(app, commands)
+    journey.register(app, commands)
     gate.register(app, commands)
     alerts.register(app, commands)
     timeline.register(app, commands)
