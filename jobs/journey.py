@@ -37,7 +37,7 @@ from bot.services.journey import (
     open_rows,
     queued_keys,
 )
-from bot.services.outbox import Post, enqueue
+from bot.services.outbox import Post, enqueue_many
 from bot.slack import blocks as bk
 from bot.slack.journey_views import build_step_blocks, build_step_dm_blocks, render_step
 from jobs import JOBS
@@ -46,6 +46,7 @@ NAME = "journey"
 PASS_JOB = "journey:daily-pass"
 # Onboardings this recent are looked at on every tick, not only at their zone's daily pass.
 CATCH_UP = timedelta(days=1)
+CHUNK = 500  # posts per INSERT
 
 
 def run_journey(ctx: JobContext) -> JobResult:
@@ -86,12 +87,18 @@ def queue_due_steps(ctx: JobContext, books: dict[str, Playbook], zones: set[str]
         pending = [step for step in due if step.key not in queued]
         conditions = {key for step in pending for key in step.step.conditions}
         done = done_milestones(session, [step.row.id for step in pending], conditions)
+        posts = []
         for step in pending:
             reason = condition_failure(step.step, done.get(step.row.id, set()))
             if reason:
                 result.skipped.append(f"{step.key}: {reason}")
-            elif enqueue(session, _post(step), now=ctx.now):
-                result.queued.append(step.key)
+            else:
+                posts.append(_post(step))
+        for chunk in range(0, len(posts), CHUNK):
+            queued = enqueue_many(session, posts[chunk : chunk + CHUNK], now=ctx.now)
+            result.queued.extend(
+                post.key for post in posts[chunk : chunk + CHUNK] if post.key in queued
+            )
         session.commit()
     if len(due) > len(pending):
         result.skipped.append(f"{len(due) - len(pending)} current step(s) already queued")

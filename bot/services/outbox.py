@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.db import insert_unless_exists
@@ -72,6 +73,21 @@ def _values(post: Post, now: datetime) -> dict[str, Any]:
 def enqueue(session: Session, post: Post, *, now: datetime) -> bool:
     """Queue `post` unless its key was queued before; True when this call queued it."""
     return insert_unless_exists(session, OutboxMessage, _values(post, now)) is not None
+
+
+def enqueue_many(session: Session, posts: list[Post], *, now: datetime) -> set[str]:
+    """Queue each post unless its key was queued before, in one multi-row INSERT ... ON
+    CONFLICT DO NOTHING (a job with thousands of posts due at once); the keys this call
+    queued."""
+    if not posts:
+        return set()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(OutboxMessage)
+        .on_conflict_do_nothing()
+        .returning(OutboxMessage.idempotency_key)
+    )
+    return set(session.scalars(statement, [_values(post, now) for post in posts]))
 
 
 def enqueue_update(session: Session, post: Post, *, now: datetime) -> OutboxMessage:
