@@ -25,7 +25,7 @@ from bot.jobs import JobContext
 from bot.models import AlertState, Onboarding, OutboxMessage, OutboxStatus
 from bot.playbooks import PlaybookLibrary
 from bot.runner import run_jobs
-from bot.services import blockers, criteria, hypercare, milestones
+from bot.services import blockers, criteria, gate, health, hypercare, milestones
 from bot.services.alerts import acknowledge_alerts, snooze_alerts
 from bot.services.handoff import (
     HandoffForm,
@@ -150,13 +150,11 @@ class Team:
         self._run(blockers.resolve_blocker, self.ids[company], None, who)
 
     def go_live(self, company: str, who: str) -> None:
-        self._run(
-            hypercare.go_live_by_id,
-            self.ids[company],
-            who,
-            playbooks=self.deps.playbooks,
-            tz=self.deps.settings.tz,
-        )
+        """`/onboard golive`: the readiness gate, every item YES, then go-live (and its post)."""
+        where = {"playbooks": self.deps.playbooks, "tz": self.deps.settings.tz}
+        with self.deps.db.session() as session:
+            form = gate.open_gate(session, self.ids[company], who, admins=(), **where)
+        self._run(gate.decide_gate_by_id, self.ids[company], gate.all_yes(form), who, **where)
 
     def issue(self, company: str, severity: str, title: str, who: str) -> None:
         self._run(
@@ -211,6 +209,23 @@ class Team:
             catalog=load_catalog(self.deps.settings.templates_dir),
         )
 
+    def health(self, company: str, rating: int, no_answers: int, who: str) -> None:
+        """`/onboard health`: the same rating for every asked component, `no_answers` NOs."""
+        rules = health.health_rules(self.deps.settings)
+        questions = [(area.key, i) for area in rules.areas for i in range(len(area.questions))]
+        yes: dict[str, list[int]] = {}
+        for area, i in questions[no_answers:]:
+            yes.setdefault(area, []).append(i)
+        entry = health.HealthEntry(yes=yes, ratings=dict.fromkeys(health.ASKED, rating))
+        self._run(
+            health.record_health_check,
+            self.ids[company],
+            who,
+            health.HealthEntry(yes=entry.yes, ratings=entry.ratings),
+            rules=rules,
+            today=self.now.astimezone(self.deps.settings.tz).date(),
+        )
+
     def snooze(self, company: str, days: int, who: str) -> None:
         self._run(
             snooze_alerts,
@@ -232,10 +247,41 @@ class Beat:
     act: Callable[[Team], None]
 
 
+def weekly_health_checks() -> list[Beat]:
+    """Casey checks Acme and Bluebird every week; Robin checks Northwind, which slides to at
+    risk; nobody checks Pico (the missing check is itself a signal)."""
+    beats = []
+    for week, business_day in enumerate(range(4, 60, 5)):
+        beats.append(
+            Beat(
+                business_day,
+                "casey.csm: /onboard health acme (4/5 across the board)",
+                lambda t: t.health(ACME, 4, 1, UCSM1),
+            )
+        )
+        beats.append(
+            Beat(
+                business_day,
+                "casey.csm: /onboard health bluebird (5/5)",
+                lambda t: t.health(BLUEBIRD, 5, 0, UCSM1),
+            )
+        )
+        rating, nos = (3, 2) if week < 2 else (2, 5)
+        beats.append(
+            Beat(
+                business_day,
+                f"robin.csm: /onboard health northwind ({rating}/5, {nos} NO)",
+                lambda t, r=rating, n=nos: t.health(NORTHWIND, r, n, "UCSM2"),
+            )
+        )
+    return beats
+
+
 def story() -> list[Beat]:
     """Acme goes live after a blocked SAP connector; Northwind (shared channel) stalls;
     Bluebird moves fast; Pico never answers. Days count business days from the start."""
     return [
+        *weekly_health_checks(),
         Beat(2, "casey.csm: /onboard done acme kickoff", lambda t: t.done(ACME, "kickoff", UCSM1)),
         Beat(
             4,
