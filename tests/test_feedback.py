@@ -264,7 +264,23 @@ def test_survey_answers_are_validated_recorded_and_changed(session, playbooks, c
         now=LATER,
     )
     assert answered.changed_answer and answered.answers == 1
-    [row] = session.scalars(select(FeedbackResponse))
+    [invite] = outbox(session, "survey")  # not posted yet: nothing to count on it
+    assert "Thanks" not in json.dumps(invite.payload, ensure_ascii=False)
+    delivered(session, survey_key(onboarding.id, "C0ACME"))
+    record_survey(
+        session,
+        onboarding.id,
+        "UEXT2",
+        SurveyAnswers(7, 7, 3),
+        config,
+        channel_id="C0ACME",
+        now=LATER,
+    )
+    [invite] = outbox(session, "survey")
+    assert "Thanks — 2 answers so far." in json.dumps(invite.payload, ensure_ascii=False)
+    row = session.scalars(
+        select(FeedbackResponse).where(FeedbackResponse.respondent == CUSTOMER)
+    ).one()
     assert (row.kind, row.satisfaction, row.nps, row.effort, row.comment) == (
         "survey",
         9,
