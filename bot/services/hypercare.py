@@ -3,6 +3,8 @@
 Domain rules only (no Slack). The domain functions (`go_live`, `open_issue`, `respond_to_issue`,
 `resolve_issue`, `end_hypercare`) change a loaded onboarding and leave the commit to the caller;
 the `*_by_id` use cases below them load, check the permission, call one of them and commit once.
+Go-live itself has no use case here: it happens through the readiness gate
+(bot/services/gate.py `decide_gate_by_id`).
 
 Definitions (domain.md "Hypercare"):
 
@@ -31,10 +33,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.calendar import FRIDAY, add_business_days, business_days_between, time_zone
+from bot.calendar import add_business_days, business_days_between, time_zone
 from bot.config import Settings
 from bot.models import HypercareIssue, Onboarding, OnboardingStatus
-from bot.playbooks import Playbook, PlaybookLibrary
+from bot.playbooks import Playbook
 from bot.services.activity import record_activity
 from bot.services.errors import Conflict, DomainError, NotFound
 from bot.services.onboardings import complete_milestone, get_onboarding
@@ -464,6 +466,9 @@ def end_hypercare(
 
 @dataclass(frozen=True)
 class GoLiveResult:
+    """What going live set; built by the readiness gate (bot/services/gate.py), which is the
+    only way to go live from Slack."""
+
     onboarding_id: int
     company_name: str
     go_live_on: date
@@ -501,33 +506,6 @@ def _load(session: Session, onboarding_id: int, actor: str, admins: Collection[s
     )
     ensure_can_change(onboarding, actor, admins)
     return onboarding
-
-
-def go_live_by_id(
-    session: Session,
-    onboarding_id: int,
-    actor: str,
-    *,
-    admins: Collection[str],
-    now: datetime,
-    playbooks: PlaybookLibrary,
-    tz: tzinfo,
-) -> GoLiveResult:
-    onboarding = _load(session, onboarding_id, actor, admins)
-    playbook = playbooks.get(onboarding.playbook) or playbooks.for_arr(onboarding.arr)
-    live_on = go_live(session, onboarding, actor, now, playbook, tz=tz)
-    assert onboarding.hypercare_ends_on is not None
-    result = GoLiveResult(
-        onboarding.id,
-        onboarding.company_name,
-        live_on,
-        onboarding.hypercare_ends_on,
-        playbook.hypercare_business_days,
-        live_on.weekday() == FRIDAY,
-        onboarding.customer_channel_id,
-    )
-    session.commit()
-    return result
 
 
 def _issue_change(

@@ -15,7 +15,6 @@ from pydantic import BaseModel
 
 from bot.services.hypercare import (
     ClockStage,
-    GoLiveResult,
     HypercareEnded,
     HypercareSync,
     IssueChange,
@@ -154,21 +153,6 @@ def issue_line(line: IssueLine, zone: tzinfo, now: datetime) -> Mrkdwn:
 
 
 # ---- command replies ----------------------------------------------------------------------
-
-
-def golive_text(result: GoLiveResult) -> Mrkdwn:
-    friday = (
-        " Note: today is a Friday; make sure someone covers the weekend."
-        if result.on_friday
-        else ""
-    )
-    return Mrkdwn(
-        f":rocket: *{escape(result.company_name)}* is live ({day(result.go_live_on)}). "
-        f"Hypercare runs {result.business_days} business days, until "
-        f"{day(result.hypercare_ends_on)}; the daily sync posts at 09:00 on business days. "
-        f"Log issues with `/onboard issue {escape(result.company_name)} P1|P2|P3|P4 <title>`."
-        f"{friday}"
-    )
 
 
 def _issue_buttons(change: IssueChange) -> bk.Block:
