@@ -356,7 +356,8 @@ def test_recent_sentiment_on_a_one_to_five_scale(session, playbooks, config) -> 
         now=LATER,
     )
     # The go-live pulse (2) and the survey's satisfaction 10 -> 5: (2 + 5) / 2.
-    assert recent_sentiment(session, onboarding.id, LATER + timedelta(hours=1)) == 3.5
+    sentiment = recent_sentiment(session, onboarding.id, LATER + timedelta(hours=1))
+    assert sentiment is not None and (sentiment.average, sentiment.rating) == (3.5, 4)
     assert recent_sentiment(session, onboarding.id, LATER - timedelta(hours=1)) is None
 
 

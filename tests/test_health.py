@@ -32,7 +32,6 @@ from bot.services.health import (
     progress_rating,
     rating_points,
     record_health_check,
-    sentiment_from_feedback,
     status_for,
     trend,
 )
@@ -233,21 +232,6 @@ def test_trend_against_the_previous_check() -> None:
     assert (up.direction, up.points, up.previous_at) == ("up", 7, before)
     assert (trend(60, 70).direction, trend(60, 70).points) == ("down", -10)
     assert (trend(70, 70).direction, trend(70, 70).points) == ("flat", 0)
-
-
-class F(NamedTuple):
-    pulse: int | None = None
-    satisfaction: int | None = None
-
-
-def test_sentiment_from_pulses_and_surveys() -> None:
-    assert sentiment_from_feedback([]) is None
-    assert sentiment_from_feedback([F()]) is None  # an answer with neither
-    assert sentiment_from_feedback([F(pulse=4)]).rating == 4  # type: ignore[union-attr]
-    assert sentiment_from_feedback([F(satisfaction=7)]).rating == 4  # type: ignore[union-attr]  # 3.5
-    assert sentiment_from_feedback([F(satisfaction=1)]).rating == 1  # type: ignore[union-attr]  # 0.5
-    mixed = sentiment_from_feedback([F(pulse=5), F(satisfaction=6), F(pulse=2)])
-    assert mixed is not None and (mixed.rating, mixed.responses) == (3, 3)  # (5 + 3 + 2) / 3
 
 
 # ---- assessing a submitted check ---------------------------------------------------------------

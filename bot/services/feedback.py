@@ -655,9 +655,22 @@ def satisfaction_on_five(satisfaction: int) -> float:
     return 1 + (satisfaction - 1) * 4 / 9
 
 
+@dataclass(frozen=True)
+class RecentSentiment:
+    """The mean of recent answers on a 1-5 scale, and how many answers it rests on."""
+
+    average: float
+    responses: int
+
+    @property
+    def rating(self) -> int:
+        """The nearest whole rating (halves round up), as the health check asks it."""
+        return min(5, max(1, int(self.average + 0.5)))
+
+
 def recent_sentiment(
     session: Session, onboarding_id: int, now: datetime, *, window: timedelta = SENTIMENT_WINDOW
-) -> float | None:
+) -> RecentSentiment | None:
     """The customer's expressed satisfaction, 1-5, for the health score's sentiment: the mean
     of the pulses and of the surveys' satisfaction (put on 1-5) answered within `window` before
     `now`. None when nobody answered lately (the health check then asks the CSM)."""
@@ -670,4 +683,6 @@ def recent_sentiment(
     ).all()
     values = [float(pulse) for pulse, _ in rows if pulse is not None]
     values += [satisfaction_on_five(s) for _, s in rows if s is not None]
-    return round(sum(values) / len(values), 2) if values else None
+    if not values:
+        return None
+    return RecentSentiment(round(sum(values) / len(values), 2), len(values))

@@ -22,9 +22,9 @@ status thresholds. Decisions, documented here once:
   shown beside the score; it does not change it.
 - Trend: the score against the previous check of the same onboarding (up, down or flat, with
   the points), "first" when there is none.
-- Sentiment is prefilled from the customer's own answers of the last SENTIMENT_WINDOW_DAYS
-  days: a pulse (1-5) counts as it is, a survey's satisfaction (1-10) halved; their mean,
-  rounded half up, clamped to 1..5. The CSM can change it.
+- Sentiment is prefilled from the customer's recent answers (bot/services/feedback.py
+  recent_sentiment: pulses as they are, survey satisfaction put on 1-5, the mean rounded half
+  up). The CSM can change it.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import functools
 import itertools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Literal, Protocol
@@ -45,10 +45,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import DEFAULT_TEMPLATES_DIR, HEALTH_COMPONENTS, Settings
-from bot.models import FeedbackResponse, HealthCheck, Milestone, MilestoneStatus, Onboarding
+from bot.models import HealthCheck, Milestone, MilestoneStatus, Onboarding
 from bot.playbooks import PlaybookError
 from bot.services.activity import record_activity
 from bot.services.errors import DomainError
+from bot.services.feedback import SENTIMENT_WINDOW, RecentSentiment, recent_sentiment
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
 
@@ -59,7 +60,6 @@ QUESTIONS_MAX = 10  # a checkboxes element holds ten options
 QUESTION_TEXT_MAX = 75  # an option's text
 AREAS_MAX = 10
 NOTE_MAX = 2000
-SENTIMENT_WINDOW_DAYS = 30
 ACTIVITY_ACTION = "health_check"
 
 ComponentKey = Literal["engagement", "progress", "adoption", "sentiment", "technical"]
@@ -329,30 +329,6 @@ def progress_rating(milestones: Iterable[MilestoneLike], today: date) -> Progres
 
 
 @dataclass(frozen=True)
-class SentimentHint:
-    rating: int
-    responses: int
-
-
-class FeedbackLike(Protocol):
-    pulse: int | None
-    satisfaction: int | None
-
-
-def sentiment_from_feedback(responses: Iterable[FeedbackLike]) -> SentimentHint | None:
-    """A pulse (1-5) as it is, a satisfaction (1-10) halved; the mean, rounded half up."""
-    values = [
-        Fraction(r.pulse) if r.pulse is not None else Fraction(r.satisfaction, 2)
-        for r in responses
-        if r.pulse is not None or r.satisfaction is not None
-    ]
-    if not values:
-        return None
-    mean = sum(values) / len(values)
-    return SentimentHint(min(5, max(1, _round_half_up(mean))), len(values))
-
-
-@dataclass(frozen=True)
 class HealthEntry:
     """What the CSM submitted: the ticked (YES) question numbers by area, the asked ratings
     (None when not chosen) and a note."""
@@ -514,10 +490,10 @@ class HealthForm:
     components: Mapping[str, ComponentDef]
     rating_words: Mapping[int, str]
     progress: ProgressFacts
-    sentiment: SentimentHint | None
+    sentiment: RecentSentiment | None
     previous: HealthSummary | None
     weights: Mapping[str, int]
-    sentiment_window_days: int = SENTIMENT_WINDOW_DAYS
+    sentiment_window_days: int = SENTIMENT_WINDOW.days
 
 
 @dataclass(frozen=True)
@@ -529,17 +505,6 @@ class HealthResult:
     trend: Trend
     checked_at: datetime
     red_response: str = ""
-
-
-def _recent_feedback(session: Session, onboarding_id: int, now: datetime) -> list[FeedbackResponse]:
-    return list(
-        session.scalars(
-            select(FeedbackResponse).where(
-                FeedbackResponse.onboarding_id == onboarding_id,
-                FeedbackResponse.created_at >= now - timedelta(days=SENTIMENT_WINDOW_DAYS),
-            )
-        )
-    )
 
 
 def open_health_check(
@@ -562,7 +527,7 @@ def open_health_check(
         components=rules.components,
         rating_words=rules.rating_words,
         progress=progress_rating(onboarding.milestones, today),
-        sentiment=sentiment_from_feedback(_recent_feedback(session, onboarding.id, now)),
+        sentiment=recent_sentiment(session, onboarding.id, now),
         previous=latest_health(session, [onboarding.id], rules).get(onboarding.id),
         weights=rules.weights,
     )

@@ -116,7 +116,7 @@ def _rating_block(form: HealthForm, component: str) -> bk.Block:
         count = form.sentiment.responses
         hint = (
             f"Prefilled from {count} customer response{'s' if count != 1 else ''} of the last "
-            f"{form.sentiment_window_days} days (pulse 1-5; survey satisfaction 1-10 halved). "
+            f"{form.sentiment_window_days} days (pulse 1-5; survey satisfaction 1-10 put on 1-5). "
             "Change it if you know better."
         )
     block: bk.Block = {
