@@ -149,6 +149,13 @@ class Onboarding(Base):
     go_live_at: Mapped[datetime | None]
     hypercare_ends_on: Mapped[date | None] = mapped_column(Date)
     hypercare_exited_at: Mapped[datetime | None]
+    # Agreed at the kickoff (`done <customer> kickoff` asks for them); first value needs the first.
+    first_value_definition: Mapped[str] = mapped_column(Text, default="")
+    meeting_cadence: Mapped[str] = mapped_column(Text, default="")
+    escalation_path: Mapped[str] = mapped_column(Text, default="")
+    # The transition (`/onboard close`): lessons learned and who carries the account on.
+    lessons_learned: Mapped[str] = mapped_column(Text, default="")
+    ongoing_csm_user_id: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(32))
@@ -195,6 +202,12 @@ class Onboarding(Base):
     )
     feedback: Mapped[list[FeedbackResponse]] = relationship(
         back_populates="onboarding", cascade="all, delete-orphan", order_by="FeedbackResponse.id"
+    )
+    integrations: Mapped[list[Integration]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="Integration.id"
+    )
+    training_sessions: Mapped[list[TrainingSession]] = relationship(
+        back_populates="onboarding", cascade="all, delete-orphan", order_by="TrainingSession.id"
     )
     activity: Mapped[list[ActivityEntry]] = relationship(
         back_populates="onboarding", cascade="all, delete-orphan", order_by="ActivityEntry.id"
@@ -539,3 +552,55 @@ class FeedbackResponse(Base):
     created_at: Mapped[datetime]
 
     onboarding: Mapped[Onboarding] = relationship(back_populates="feedback")
+
+
+class IntegrationStatus(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    CONFIGURING = "configuring"
+    VERIFIED = "verified"  # verified end to end
+    FAILING = "failing"
+    WAIVED = "waived"
+
+
+class Integration(Base):
+    """A system named in the handoff's technical context (SAP ERP, Okta SSO...), set up and
+    verified end to end before the technical-setup milestone can complete."""
+
+    __tablename__ = "integration"
+    __table_args__ = (UniqueConstraint("onboarding_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(ForeignKey("onboarding.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(120))
+    owner_user_id: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default=IntegrationStatus.NOT_STARTED)
+    config_notes: Mapped[str] = mapped_column(Text, default="")
+    migration_result: Mapped[str] = mapped_column(Text, default="")
+    known_limitations: Mapped[str] = mapped_column(Text, default="")
+    waived_reason: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime | None]
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="integrations")
+
+
+class TrainingSession(Base):
+    """One training session of the plan: a track (admins, power users...), when, by whom, and
+    once delivered who came."""
+
+    __tablename__ = "training_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    onboarding_id: Mapped[int] = mapped_column(
+        ForeignKey("onboarding.id", ondelete="CASCADE"), index=True
+    )
+    track: Mapped[str] = mapped_column(String(60))  # the playbook's track key
+    scheduled_on: Mapped[date | None] = mapped_column(Date)
+    trainer_user_id: Mapped[str | None] = mapped_column(String(32))
+    invited: Mapped[int] = mapped_column(default=0)
+    attended: Mapped[int | None]
+    competency_passed: Mapped[bool | None]
+    delivered_at: Mapped[datetime | None]
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    onboarding: Mapped[Onboarding] = relationship(back_populates="training_sessions")

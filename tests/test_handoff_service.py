@@ -514,6 +514,8 @@ def test_create_onboarding_writes_the_whole_plan(
             "health_check": 0,
             "gate_review": 0,
             "feedback_response": 0,
+            "integration": 0,
+            "training_session": 0,
         }
         assert onboarding.company_name == "Acme Manufacturing"
         assert onboarding.company_key == "acme manufacturing"
