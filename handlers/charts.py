@@ -21,6 +21,7 @@ from bot.services.lookup import CustomerIndex
 from bot.slack.charts import timeline_comment, timeline_filename, timeline_sent_text
 from bot.slack.client import is_shared_externally, slack_error
 from bot.slack.commands import CommandRequest
+from bot.slack.files import upload_file, upload_to_dm
 from bot.slack.ids import ChartId
 from bot.slack.mrkdwn import Mrkdwn
 from bot.slack.status_views import PickValue, build_pick_blocks
@@ -28,14 +29,6 @@ from handlers.command import CommandRouter
 
 log = logging.getLogger(__name__)
 USAGE = Mrkdwn("Usage: `/onboard timeline <customer>`")
-
-
-def _upload(client: WebClient, channel_id: str, png: bytes, **file: Any) -> None:
-    client.files_upload_v2(channel=channel_id, content=png, **file)
-
-
-def _dm_channel(client: WebClient, user_id: str) -> str:
-    return client.conversations_open(users=user_id)["channel"]["id"]
 
 
 def send_timeline(
@@ -52,12 +45,12 @@ def send_timeline(
     file = {
         "filename": timeline_filename(chart),
         "title": f"{chart.company_name}: onboarding plan",
-        "initial_comment": timeline_comment(chart),
+        "comment": timeline_comment(chart),
     }
     shared = is_shared_externally(client, channel_id)
     if not shared:
         try:
-            _upload(client, channel_id, png, **file)
+            upload_file(client, channel_id, png, **file)
         except SlackApiError as exc:
             log.info("timeline not uploaded to %s: %s", channel_id, slack_error(exc))
         else:
@@ -65,7 +58,7 @@ def send_timeline(
                 text=timeline_sent_text(chart, dm=False, shared=False), response_type="ephemeral"
             )
             return
-    _upload(client, _dm_channel(client, user_id), png, **file)
+    upload_to_dm(client, user_id, png, **file)
     respond(text=timeline_sent_text(chart, dm=True, shared=shared), response_type="ephemeral")
 
 

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
+from bot.services.charts import metrics_chart_data
 from bot.services.export import may_export, write_csv
 from bot.services.metrics import BookFilter, BookMetrics, SliceBy, book_metrics, ttfv_targets
 from bot.slack import blocks as bk
@@ -57,6 +58,25 @@ def handle_metrics_command(request: CommandRequest) -> None:
         return
     metrics = load_metrics(request.deps, parsed.slice_by, parsed.book_filter)
     _say(request, "Onboarding metrics", build_metrics_blocks(metrics))
+    if parsed.chart:
+        _send_chart(request, metrics)
+
+
+def _send_chart(request: CommandRequest, metrics: BookMetrics) -> None:
+    """The chart goes by DM: the figures are internal, wherever the command was typed."""
+    from bot.charts import render_metrics_chart  # matplotlib loads on first use only
+
+    png = render_metrics_chart(metrics_chart_data(metrics))
+    try:
+        upload_to_dm(
+            request.client,
+            request.user_id,
+            png,
+            filename=f"onboard-metrics-{request.deps.today():%Y-%m-%d}.png",
+            title="Time to first value by segment, and the funnel",
+        )
+    except SlackApiError as exc:
+        _say(request, Mrkdwn(f"I couldn't send you the chart ({escape(slack_error(exc))})."))
 
 
 def handle_export_command(request: CommandRequest) -> None:

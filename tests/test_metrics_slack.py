@@ -100,6 +100,15 @@ def test_export_uploads_the_csv_to_the_requesters_dm(slack, fake_slack, book) ->
     )  # fmt: skip
 
 
+def test_metrics_chart_goes_to_the_requesters_dm_as_a_png(slack, fake_slack, book) -> None:  # type: ignore[no-untyped-def]
+    slack.command("metrics segment chart", user_id="UCSM2", channel_id="C0GENERAL")
+    reply(fake_slack, "Onboarding metrics")
+    fake_slack.wait_for("files.completeUploadExternal")
+    [record] = fake_slack.files.values()
+    assert record["shared"] and record["channel_id"] == "DUCSM2"
+    assert record["name"].endswith(".png") and record["content"].startswith(b"\x89PNG")
+
+
 def test_export_is_for_admins_and_csms_only(slack, fake_slack, book) -> None:  # type: ignore[no-untyped-def]
     slack.command("export", user_id="UOTHER")
     reply(fake_slack, "Only Onboard admins and CSMs can export the book")

@@ -8,22 +8,42 @@ from pathlib import Path
 from slack_sdk import WebClient
 
 
-def upload_to_dm(
+def upload_file(
     client: WebClient,
-    user_id: str,
-    path: Path,
+    channel_id: str,
+    content: Path | bytes,
     *,
     filename: str,
     title: str,
-    comment: str,
+    comment: str = "",
 ) -> str:
-    """Share the file at `path` in the user's DM with the app; returns the file id."""
-    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    """Share a file (on disk, or bytes such as a rendered PNG) in a channel; its file id."""
+    source = {"file": str(content)} if isinstance(content, Path) else {"content": content}
     result = client.files_upload_v2(
-        channel=channel,
-        file=str(path),
-        filename=filename,
-        title=title,
-        initial_comment=comment,
+        channel=channel_id, filename=filename, title=title, initial_comment=comment, **source
     )
     return str(result["file"]["id"])
+
+
+def dm_channel(client: WebClient, user_id: str) -> str:
+    return client.conversations_open(users=user_id)["channel"]["id"]
+
+
+def upload_to_dm(
+    client: WebClient,
+    user_id: str,
+    content: Path | bytes,
+    *,
+    filename: str,
+    title: str,
+    comment: str = "",
+) -> str:
+    """Share a file in the user's DM with the app; returns the file id."""
+    return upload_file(
+        client,
+        dm_channel(client, user_id),
+        content,
+        filename=filename,
+        title=title,
+        comment=comment,
+    )

@@ -6,6 +6,7 @@ Every figure carries the number of onboardings it rests on.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +30,9 @@ from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
 # The card's fixed blocks take 9; the slices get the rest of a message's 50, one block each.
 SLICES_MAX = 40
 USAGE = Mrkdwn(
-    "Usage: `/onboard metrics [segment|csm|cohort] [value]`, e.g. `/onboard metrics segment`, "
-    "`/onboard metrics cohort 2026-03`, `/onboard metrics csm me`"
+    "Usage: `/onboard metrics [segment|csm|cohort] [value] [chart]`, e.g. "
+    "`/onboard metrics segment`, `/onboard metrics cohort 2026-03`, `/onboard metrics csm me`, "
+    "`/onboard metrics chart` (adds a chart of time to first value and the funnel, by DM)"
 )
 HEALTH_LABELS = {
     "healthy": ":large_green_circle: healthy",
@@ -47,12 +49,20 @@ _USER_REF = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{2,})$")
 class MetricsRequest:
     slice_by: SliceBy | None
     book_filter: BookFilter
+    chart: bool = False
 
 
 def parse_metrics_args(args: str, user_id: str) -> MetricsRequest | Mrkdwn:
     """`[segment|csm|cohort] [value]`: a dimension slices the book; with a value, the card is
     that part of the book only. Returns the usage text when the words make no sense."""
     words = args.split()
+    if words and words[-1].lower() == "chart":
+        parsed = parse_metrics_args(" ".join(words[:-1]), user_id)
+        return (
+            dataclasses.replace(parsed, chart=True)
+            if isinstance(parsed, MetricsRequest)
+            else parsed
+        )
     if not words:
         return MetricsRequest(None, BookFilter())
     try:
