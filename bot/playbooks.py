@@ -64,12 +64,6 @@ class GateItemDef(_Strict):
     owner: OwnerRole
 
 
-# What a journey message may name: `{{ company }}` (escaped), `{{ csm }}` (a mention of the
-# owner) and `{{ day }}` (days since the start date). Rendered by bot/services/journey.py.
-JOURNEY_PLACEHOLDERS = frozenset({"company", "csm", "day"})
-_SINGLE_BRACES = re.compile(r"(?<!\{)\{\s*([a-z_]+)\s*\}(?!\})")
-
-
 ChampionLossWhen = Literal["day_1", "week_1", "weeks_2_4", "escalation"]
 CHAMPION_LOSS_WHEN_LABELS: dict[str, str] = {
     "day_1": "Day 1",
@@ -85,6 +79,12 @@ class ChampionLossItemDef(_Strict):
     when: ChampionLossWhen
     text: str = Field(min_length=1, max_length=280)
     owner: OwnerRole
+
+
+# What a journey message may name: `{{ company }}` (escaped), `{{ csm }}` (a mention of the
+# owner) and `{{ day }}` (days since the start date). Rendered by bot/services/journey.py.
+JOURNEY_PLACEHOLDERS = frozenset({"company", "csm", "day"})
+_SINGLE_BRACES = re.compile(r"(?<!\{)\{\s*([a-z_]+)\s*\}(?!\})")
 
 
 class JourneyStepDef(_Strict):
@@ -119,6 +119,60 @@ class JourneyStepDef(_Strict):
         return [key for key in (self.only_if_not_done, self.only_if_done) if key]
 
 
+# The training plan (bot/services/training.py): one track per audience. "Training delivered"
+# (the milestone keyed TRAINING_MILESTONE) completes when every required track has a delivered
+# session whose attendance (attended / invited) reaches the track's threshold.
+TRAINING_MILESTONE = "training"
+TrainingAudience = Literal["admins", "power_users", "end_users", "executives"]
+TRAINING_AUDIENCE_LABELS: dict[str, str] = {
+    "admins": "Admins",
+    "power_users": "Power users",
+    "end_users": "End users",
+    "executives": "Executives",
+}
+TrainingFormat = Literal["live_virtual", "live_onsite", "workshop", "recorded", "self_paced"]
+TRAINING_FORMAT_LABELS: dict[str, str] = {
+    "live_virtual": "Live virtual",
+    "live_onsite": "Live on site",
+    "workshop": "Workshop",
+    "recorded": "Recorded",
+    "self_paced": "Self-paced course",
+}
+DEFAULT_ATTENDANCE_THRESHOLD = Decimal("0.8")
+Threshold = Annotated[Decimal, Field(gt=0, le=1, max_digits=4, decimal_places=3)]
+
+
+class TrainingTrackDef(_Strict):
+    audience: TrainingAudience
+    name: str = Field(min_length=1, max_length=80)
+    format: TrainingFormat
+    duration_minutes: int = Field(ge=5, le=960)
+    required: bool = True
+    attendance_threshold: Threshold | None = None  # the section's when not given
+
+
+class TrainingDef(_Strict):
+    attendance_threshold: Threshold = DEFAULT_ATTENDANCE_THRESHOLD
+    tracks: list[TrainingTrackDef] = Field(min_length=1, max_length=4)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrainingDef:
+        seen: set[str] = set()
+        for i, track in enumerate(self.tracks):
+            if track.audience in seen:
+                raise ValueError(f"tracks[{i}].audience: one track per audience ({track.audience})")
+            seen.add(track.audience)
+        if not any(track.required for track in self.tracks):
+            raise ValueError("tracks: at least one track must be required")
+        return self
+
+    def threshold(self, track: TrainingTrackDef) -> Decimal:
+        return track.attendance_threshold or self.attendance_threshold
+
+    def track(self, audience: str) -> TrainingTrackDef | None:
+        return next((t for t in self.tracks if t.audience == audience), None)
+
+
 class Playbook(_Strict):
     key: Key
     segment: str = Field(min_length=1, max_length=40)
@@ -137,6 +191,7 @@ class Playbook(_Strict):
     )
     journey: list[JourneyStepDef] = Field(default_factory=list)
     champion_loss: list[ChampionLossItemDef] = Field(default_factory=list)
+    training: TrainingDef | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:
@@ -163,6 +218,8 @@ class Playbook(_Strict):
                 key = getattr(step, field)
                 if key is not None and key not in milestone_keys:
                     raise ValueError(f"journey[{i}].{field}: unknown milestone {key!r}")
+        if self.training is not None and TRAINING_MILESTONE not in milestone_keys:
+            raise ValueError(f"training: needs a milestone keyed {TRAINING_MILESTONE!r}")
         return self
 
     def covers(self, arr: Decimal) -> bool:
