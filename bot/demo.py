@@ -22,10 +22,10 @@ from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.deps import Deps
 from bot.jobs import JobContext
-from bot.models import AlertState, Onboarding, OutboxMessage, OutboxStatus
+from bot.models import AlertState, IntegrationStatus, Onboarding, OutboxMessage, OutboxStatus
 from bot.playbooks import PlaybookLibrary
 from bot.runner import run_jobs
-from bot.services import blockers, criteria, gate, health, hypercare, milestones
+from bot.services import blockers, criteria, gate, health, hypercare, integrations, milestones
 from bot.services.alerts import acknowledge_alerts, snooze_alerts
 from bot.services.handoff import (
     HandoffForm,
@@ -127,6 +127,26 @@ class Team:
 
     def done(self, company: str, milestone: str, who: str) -> None:
         self._run(milestones.complete_named_milestone, self.ids[company], milestone, who)
+
+    def integrations_verified(self, company: str, who: str, result: str) -> None:
+        """`/onboard setup`: each integration still open edited to verified end to end, with
+        the data-migration validation result."""
+        with self.deps.db.session() as session:
+            setup = integrations.load_setup(session, self.ids[company])
+            forms = [
+                (
+                    line.integration_id,
+                    integrations.open_integration_form(
+                        session, self.ids[company], line.integration_id, who, admins=()
+                    )[1],
+                )
+                for line in setup.lines
+                if not line.settled
+            ]
+        for integration_id, form in forms:
+            form.status, form.owner_user_id = IntegrationStatus.VERIFIED, form.owner_user_id or who
+            form.migration_result = form.migration_result or result
+            self._run(integrations.save_integration, self.ids[company], integration_id, form, who)
 
     def first_value_met(self, company: str, text: str, evidence: str, who: str) -> None:
         """`/onboard criteria`: the customer's first-value criterion (added and flagged when
@@ -315,6 +335,13 @@ def story() -> list[Beat]:
             lambda t: t.acknowledge(NORTHWIND, "UCSM2"),
         ),
         Beat(8, "casey.csm: /onboard unblock acme", lambda t: t.unblock(ACME, "UCSM1")),
+        Beat(
+            9,
+            "casey.csm: /onboard setup acme: SAP ERP, Salesforce and Okta SSO verified end to end",
+            lambda t: t.integrations_verified(
+                ACME, "UCSM1", "Supplier master data reconciled: 4,812 of 4,812 records"
+            ),
+        ),
         Beat(
             9,
             "casey.csm: /onboard done acme technical setup",

@@ -21,6 +21,7 @@ from bot.services.signals import (
     CommitmentRow,
     Facts,
     HealthRow,
+    IntegrationRow,
     IssueRow,
     MilestoneRow,
     OnboardingRow,
@@ -245,6 +246,7 @@ def test_every_signal_renders_its_message() -> None:
         commitments=[CommitmentRow(1, 4, "SAP connector", START, "UAE")],
         issues=[IssueRow(1, 9, 1, "P2", "Sync down", at(date(2026, 12, 1)), None)],
         health=HealthRow(1, 2, at(date(2026, 11, 20)), "UCSM", 42, "critical", 3),
+        integrations=[IntegrationRow(1, 5, "SAP ERP", "UIT", "IDoc <timeout>", at(START))],
     )
     signals = detect(f, SETTINGS, CATALOG, now)
     assert {s.kind for s in signals} == set(SignalKind)
@@ -257,6 +259,7 @@ def test_every_signal_renders_its_message() -> None:
     assert "The champion Priya has left" in text
     assert "scored 42/100 on Fri Nov 20, 2026: *Critical*. Leadership escalation" in text
     assert "No weekly health check for 12 days (last on Fri Nov 20, 2026)" in text
+    assert "The *SAP ERP* integration is failing (for 30 days, since Mon Nov 2, 2026): IDoc &lt;timeout&gt;." in text
 
 
 def test_sla_severity_follows_the_issue_priority() -> None:
@@ -372,7 +375,7 @@ def test_scan_reads_every_open_onboarding_with_a_constant_number_of_queries(
     ids = make_onboardings(session, playbooks, 20, start=date(2026, 11, 19))
     big, big_queries = count_selects(db, lambda: scan_all(db, now))
     assert len(small) == 3 and len(big) == 24
-    assert small_queries == big_queries == 8
+    assert small_queries == big_queries == 9
     # Acme started Nov 2: by Nov 20 kickoff, technical setup and first value are late.
     first = dict(big)[min(dict(big))]
     assert SignalKind.NO_KICKOFF in first and SignalKind.MULTIPLE_DELAYS in first

@@ -39,6 +39,7 @@ from bot.parsing import (
 )
 from bot.playbooks import Playbook, PlaybookLibrary
 from bot.services.activity import record_activity
+from bot.services.integrations import integrations_from_handoff
 
 COMPANY_NAME_MAX = 200
 ARR_LIMIT = Decimal(10) ** 12  # onboarding.arr is NUMERIC(14, 2)
@@ -274,6 +275,7 @@ def create_onboarding(
     onboarding = _new_onboarding(plan, actor=actor, now=now, view_id=view_id)
     instantiate_playbook(onboarding, plan.playbook, plan.form.go_live_target)
     _add_handoff_details(onboarding, plan)
+    onboarding.integrations = integrations_from_handoff(onboarding)
     session.add(onboarding)
     record_activity(
         session,

@@ -56,6 +56,34 @@ def first_value_refusal(onboarding: Onboarding) -> str | None:
     return None
 
 
+TECHNICAL_SETUP_MILESTONE = "technical_setup"
+OPEN_NAMED_MAX = 10
+
+
+def technical_setup_refusal(session: Session, onboarding: Onboarding) -> str | None:
+    """Why technical setup cannot complete yet, or None: every integration (the systems of the
+    handoff's technical context, bot/services/integrations.py) must be verified end to end or
+    waived with a reason. An onboarding created before integrations existed gets its rows here
+    first (the caller commits; a refusal rolls them back and the setup card makes them again)."""
+    from bot.models import IntegrationStatus
+    from bot.services.integrations import ensure_integrations
+
+    ensure_integrations(session, onboarding)
+    settled = (IntegrationStatus.VERIFIED, IntegrationStatus.WAIVED)
+    open_ = [
+        i for i in sorted(onboarding.integrations, key=lambda i: i.id) if i.status not in settled
+    ]
+    if not open_:
+        return None
+    names = ", ".join(f"*{escape(i.name)}*" for i in open_[:OPEN_NAMED_MAX])
+    more = f" and {len(open_) - OPEN_NAMED_MAX} more" if len(open_) > OPEN_NAMED_MAX else ""
+    return (
+        f"Technical setup cannot complete until every integration is verified end to end or "
+        f"waived with a reason. Still open: {names}{more}. Update them with "
+        f"`/onboard setup {escape(onboarding.company_name)}`."
+    )
+
+
 def complete_milestone(
     session: Session, milestone: Milestone, actor: str, *, now: datetime, on_date=None
 ) -> bool:
@@ -65,6 +93,10 @@ def complete_milestone(
         return False
     if milestone.is_first_value:
         refusal = first_value_refusal(milestone.onboarding)
+        if refusal is not None:
+            raise Conflict(refusal)
+    if milestone.key == TECHNICAL_SETUP_MILESTONE:
+        refusal = technical_setup_refusal(session, milestone.onboarding)
         if refusal is not None:
             raise Conflict(refusal)
     milestone.status = MilestoneStatus.COMPLETE

@@ -24,6 +24,9 @@ Decisions, documented here once:
   emergency critical), and a worse status notifies again. Health check missing: no check for
   ONBOARD_HEALTH_CHECK_DAYS days (local calendar days since the last check, or since the
   contract start for the first one).
+- Integration failing: an integration (bot/services/integrations.py) whose status is failing;
+  one alert per integration, since its last update (when it was marked failing, or edited
+  while failing).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ from bot.models import (
     Blocker,
     Commitment,
     HypercareIssue,
+    Integration,
+    IntegrationStatus,
     Milestone,
     MilestoneStatus,
     Onboarding,
@@ -80,6 +85,7 @@ class SignalKind(enum.StrEnum):
     HYPERCARE_SLA_BREACH = "hypercare_sla_breach"
     HEALTH_LOW = "health_low"
     HEALTH_CHECK_MISSING = "health_check_missing"
+    INTEGRATION_FAILING = "integration_failing"
 
 
 # Kinds that are stages of one alert: delayed -> missed is a change of state, not a new alert.
@@ -143,6 +149,13 @@ SAMPLE_FACTS: dict[SignalKind, dict[str, Any]] = {
         "checked": date(2026, 1, 5),
     },
     SignalKind.HEALTH_CHECK_MISSING: {"days": 9, "last_check": None},
+    SignalKind.INTEGRATION_FAILING: {
+        "name": "SAP ERP",
+        "owner": "U1",
+        "failing_since": date(2026, 1, 5),
+        "days": 2,
+        "notes": "IDoc sync times out",
+    },
 }
 
 
@@ -330,6 +343,15 @@ class HealthRow(NamedTuple):
     no_count: int
 
 
+class IntegrationRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    name: str
+    owner_user_id: str | None
+    config_notes: str
+    updated_at: datetime | None
+
+
 @dataclass
 class Facts:
     """Everything the detector needs about one onboarding (only the rows that can signal)."""
@@ -342,6 +364,7 @@ class Facts:
     commitments: list[CommitmentRow] = field(default_factory=list)
     issues: list[IssueRow] = field(default_factory=list)
     health: HealthRow | None = None  # the latest weekly health check
+    integrations: list[IntegrationRow] = field(default_factory=list)  # failing ones only
 
 
 @dataclass(frozen=True)
@@ -426,6 +449,7 @@ class _Detector:
         self.commitments()
         self.issues()
         self.health()
+        self.integrations()
         return self.signals
 
     def milestones(self) -> None:
@@ -581,7 +605,6 @@ class _Detector:
                 due=due,
             )
 
-
     def health(self) -> None:
         check = self.facts.health
         if check is not None and check.status in LOW_STATUSES:
@@ -607,6 +630,21 @@ class _Detector:
                 local_midnight(due, self.tz),
                 days=(self.today - (last or self.o.start_date)).days,
                 last_check=last,
+            )
+
+    def integrations(self) -> None:
+        for i in self.facts.integrations:
+            since = i.updated_at or self.now
+            self.add(
+                SignalKind.INTEGRATION_FAILING,
+                f"integration:{i.id}",
+                since,
+                name=i.name,
+                owner=i.owner_user_id,
+                failing_since=self.local_date(since),
+                days=self.days_since(since),
+                notes=" ".join(i.config_notes.split())[:200],
+                subject_owner=i.owner_user_id,
             )
 
 
@@ -758,13 +796,26 @@ def scan_statements(settings: Settings, now: datetime) -> dict[str, Select]:
         )
         .order_by(HypercareIssue.onboarding_id, HypercareIssue.number),
         "health": ranked_checks(open_ids, 1),
+        "integrations": select(
+            Integration.onboarding_id,
+            Integration.id,
+            Integration.name,
+            Integration.owner_user_id,
+            Integration.config_notes,
+            Integration.updated_at,
+        )
+        .where(
+            Integration.onboarding_id.in_(open_ids),
+            Integration.status == IntegrationStatus.FAILING,
+        )
+        .order_by(Integration.onboarding_id, Integration.id),
     }
 
 
 def scan(
     session: Session, settings: Settings, now: datetime, *, chunk: int = STREAM_CHUNK
 ) -> Iterator[Facts]:
-    """The facts of every open onboarding in id order: 8 queries whatever their number."""
+    """The facts of every open onboarding in id order: 9 queries whatever their number."""
     statements = scan_statements(settings, now)
     streams = {name: stream_rows(session, s, chunk) for name, s in statements.items()}
     aligned = {
@@ -775,6 +826,7 @@ def scan(
         "commitments": Aligned(streams["commitments"], lambda r: CommitmentRow(*r)),
         "issues": Aligned(streams["issues"], lambda r: IssueRow(*r)),
         "health": Aligned(streams["health"], lambda r: HealthRow(*r)),
+        "integrations": Aligned(streams["integrations"], lambda r: IntegrationRow(*r)),
     }
     for row in streams["onboardings"]:
         onboarding = OnboardingRow(*row)
@@ -788,6 +840,7 @@ def scan(
             commitments=aligned["commitments"].take(onboarding.id),
             issues=aligned["issues"].take(onboarding.id),
             health=next(iter(aligned["health"].take(onboarding.id)), None),
+            integrations=aligned["integrations"].take(onboarding.id),
         )
 
 
