@@ -17,18 +17,16 @@ from slack_sdk.errors import SlackApiError
 from bot.charts import render_timeline_png
 from bot.deps import Deps, deps_of
 from bot.services.charts import load_timeline
-from bot.services.lookup import CustomerIndex
 from bot.slack.charts import timeline_comment, timeline_filename, timeline_sent_text
 from bot.slack.client import is_shared_externally, slack_error
 from bot.slack.commands import CommandRequest
 from bot.slack.files import upload_file, upload_to_dm
 from bot.slack.ids import ChartId
-from bot.slack.mrkdwn import Mrkdwn
-from bot.slack.status_views import PickValue, build_pick_blocks
+from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
+from handlers.customer import customer_of
 
 log = logging.getLogger(__name__)
-USAGE = Mrkdwn("Usage: `/onboard timeline <customer>`")
 
 
 def send_timeline(
@@ -64,23 +62,8 @@ def send_timeline(
 
 def handle_timeline_command(request: CommandRequest) -> None:
     request.ack()
-    words = request.args.split()
-    if not words:
-        request.respond(text=USAGE, response_type="ephemeral")
-        return
-    with request.deps.db.session() as session:
-        lookup, _ = CustomerIndex.load(session).find_with_rest(words, need_rest=False)
-    if lookup.one is None:
-        refs = lookup.matches or lookup.closest
-        blocks = build_pick_blocks(
-            lookup.query,
-            refs,
-            "timeline",
-            "",
-            found=bool(lookup.matches),
-            action_id=ChartId.PICK_CUSTOMER,
-        )
-        request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
+    onboarding_id = customer_of(request, ChartId.PICK_CUSTOMER)
+    if onboarding_id is None:
         return
     send_timeline(
         request.deps,
@@ -88,7 +71,7 @@ def handle_timeline_command(request: CommandRequest) -> None:
         request.respond,
         request.user_id,
         request.channel_id,
-        lookup.one.onboarding_id,
+        onboarding_id,
     )
 
 

@@ -13,7 +13,6 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import deps_of
 from bot.services.checklist import ChecklistInvalid, open_checklist, save_checklist
 from bot.services.errors import DomainError
-from bot.services.lookup import CustomerIndex
 from bot.slack import blocks as bk
 from bot.slack.checklist_views import (
     ChecklistMetadata,
@@ -25,13 +24,12 @@ from bot.slack.checklist_views import (
 )
 from bot.slack.commands import CommandRequest
 from bot.slack.ids import ChecklistId
-from bot.slack.mrkdwn import Mrkdwn
-from bot.slack.status_views import PickValue, build_pick_blocks
+from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
+from handlers.customer import customer_of
 from handlers.home import publish_home
 
 log = logging.getLogger(__name__)
-USAGE = Mrkdwn("Usage: `/onboard checklist <customer>`")
 
 
 def _checklist_view(
@@ -53,26 +51,11 @@ def _checklist_view(
 
 def handle_checklist_command(request: CommandRequest) -> None:
     request.ack()
-    words = request.args.split()
-    if not words:
-        request.respond(text=USAGE, response_type="ephemeral")
-        return
-    with request.deps.db.session() as session:
-        lookup, _ = CustomerIndex.load(session).find_with_rest(words, need_rest=False)
-    if lookup.one is None:
-        refs = lookup.matches or lookup.closest
-        blocks = build_pick_blocks(
-            lookup.query,
-            refs,
-            "checklist",
-            "",
-            found=bool(lookup.matches),
-            action_id=ChecklistId.PICK_CUSTOMER,
-        )
-        request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
+    onboarding_id = customer_of(request, ChecklistId.PICK_CUSTOMER)
+    if onboarding_id is None:
         return
     view = _checklist_view(
-        request.context, request.user_id, lookup.one.onboarding_id, channel_id=request.channel_id
+        request.context, request.user_id, onboarding_id, channel_id=request.channel_id
     )
     request.client.views_open(trigger_id=request.trigger_id, view=view)
 

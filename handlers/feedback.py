@@ -26,7 +26,6 @@ from bot.services.feedback import (
     record_survey,
     send_survey,
 )
-from bot.services.lookup import CustomerIndex
 from bot.slack.commands import CommandRequest
 from bot.slack.feedback_views import (
     ERROR_BLOCKS,
@@ -43,11 +42,9 @@ from bot.slack.feedback_views import (
 )
 from bot.slack.guard import EXTERNAL_ACTOR
 from bot.slack.ids import FeedbackId
-from bot.slack.mrkdwn import Mrkdwn
-from bot.slack.status_views import PickValue, build_pick_blocks
+from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
-
-USAGE = Mrkdwn("Usage: `/onboard survey <customer>`")
+from handlers.customer import customer_of
 
 
 def _external(context: BoltContext) -> bool:
@@ -161,25 +158,10 @@ def _send_survey(request_deps: Deps, respond: Respond, user_id: str, onboarding_
 
 def handle_survey_command(request: CommandRequest) -> None:
     request.ack()
-    words = request.args.split()
-    if not words:
-        request.respond(text=USAGE, response_type="ephemeral")
+    onboarding_id = customer_of(request, FeedbackId.PICK_CUSTOMER)
+    if onboarding_id is None:
         return
-    with request.deps.db.session() as session:
-        lookup, _ = CustomerIndex.load(session).find_with_rest(words, need_rest=False)
-    if lookup.one is None:
-        refs = lookup.matches or lookup.closest
-        blocks = build_pick_blocks(
-            lookup.query,
-            refs,
-            "survey",
-            "",
-            found=bool(lookup.matches),
-            action_id=FeedbackId.PICK_CUSTOMER,
-        )
-        request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
-        return
-    _send_survey(request.deps, request.respond, request.user_id, lookup.one.onboarding_id)
+    _send_survey(request.deps, request.respond, request.user_id, onboarding_id)
 
 
 def handle_feedback_pick_click(

@@ -22,7 +22,6 @@ from bot.services.health import (
     open_health_check,
     record_health_check,
 )
-from bot.services.lookup import CustomerIndex
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
 from bot.slack.health_views import (
@@ -36,12 +35,12 @@ from bot.slack.health_views import (
 )
 from bot.slack.ids import HealthId
 from bot.slack.mrkdwn import Mrkdwn
-from bot.slack.status_views import PickValue, build_pick_blocks
+from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
+from handlers.customer import customer_of
 from handlers.home import publish_home
 
 log = logging.getLogger(__name__)
-USAGE = Mrkdwn("Usage: `/onboard health <customer>`")
 
 
 def _health_modal(
@@ -65,26 +64,11 @@ def _health_modal(
 
 def handle_health_command(request: CommandRequest) -> None:
     request.ack()
-    words = request.args.split()
-    if not words:
-        request.respond(text=USAGE, response_type="ephemeral")
-        return
-    with request.deps.db.session() as session:
-        lookup, _ = CustomerIndex.load(session).find_with_rest(words, need_rest=False)
-    if lookup.one is None:
-        refs = lookup.matches or lookup.closest
-        blocks = build_pick_blocks(
-            lookup.query,
-            refs,
-            "health",
-            "",
-            found=bool(lookup.matches),
-            action_id=HealthId.PICK_CUSTOMER,
-        )
-        request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
+    onboarding_id = customer_of(request, HealthId.PICK_CUSTOMER)
+    if onboarding_id is None:
         return
     view = _health_modal(
-        request.context, request.user_id, lookup.one.onboarding_id, request.channel_id or None
+        request.context, request.user_id, onboarding_id, request.channel_id or None
     )
     request.client.views_open(trigger_id=request.trigger_id, view=view)
 

@@ -16,7 +16,6 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
-from bot.services.lookup import CustomerIndex
 from bot.services.stakeholders import (
     StakeholderChange,
     StakeholderInvalid,
@@ -38,10 +37,11 @@ from bot.slack.stakeholder_views import (
     build_stakeholder_modal,
     read_stakeholder_form,
 )
-from bot.slack.status_views import PickValue, build_pick_blocks
+from bot.slack.status_views import PickValue
 from handlers import commitments
 from handlers.command import CommandRouter
 from handlers.commitments import redraw
+from handlers.customer import customer_of
 
 Card = tuple[str, list[bk.Block]]
 
@@ -65,26 +65,10 @@ CARDS: dict[str, Callable[..., Card]] = {
 def handle_stakeholders_command(request: CommandRequest) -> None:
     """`stakeholders`, `commitments` and `criteria`: find the customer, reply with its card."""
     request.ack()
-    words = request.args.split()
-    if not words:
-        usage = Mrkdwn(f"Usage: `/onboard {request.name} <customer>`")
-        request.respond(text=usage, response_type="ephemeral")
+    onboarding_id = customer_of(request, StakeholderId.PICK_CUSTOMER)
+    if onboarding_id is None:
         return
-    with request.deps.db.session() as session:
-        lookup, _ = CustomerIndex.load(session).find_with_rest(words, need_rest=False)
-    if lookup.one is None:
-        refs = lookup.matches or lookup.closest
-        blocks = build_pick_blocks(
-            lookup.query,
-            refs,
-            request.name,
-            "",
-            found=bool(lookup.matches),
-            action_id=StakeholderId.PICK_CUSTOMER,
-        )
-        request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
-        return
-    text, blocks = CARDS[request.name](request.deps, lookup.one.onboarding_id)
+    text, blocks = CARDS[request.name](request.deps, onboarding_id)
     request.respond(text=bk.fallback_text(text), blocks=blocks, response_type="ephemeral")
 
 
