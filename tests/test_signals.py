@@ -25,6 +25,7 @@ from bot.services.signals import (
     IssueRow,
     MilestoneRow,
     OnboardingRow,
+    TrainingRow,
     SignalCatalog,
     SignalCatalogError,
     SignalKind,
@@ -247,6 +248,7 @@ def test_every_signal_renders_its_message() -> None:
         issues=[IssueRow(1, 9, 1, "P2", "Sync down", at(date(2026, 12, 1)), None)],
         health=HealthRow(1, 2, at(date(2026, 11, 20)), "UCSM", 42, "critical", 3),
         integrations=[IntegrationRow(1, 5, "SAP ERP", "UIT", "IDoc <timeout>", at(START))],
+        training=[TrainingRow(1, 6, "admins", 10, 5, at(date(2026, 11, 20)))],
     )
     signals = detect(f, SETTINGS, CATALOG, now)
     assert {s.kind for s in signals} == set(SignalKind)
@@ -260,6 +262,7 @@ def test_every_signal_renders_its_message() -> None:
     assert "scored 42/100 on Fri Nov 20, 2026: *Critical*. Leadership escalation" in text
     assert "No weekly health check for 12 days (last on Fri Nov 20, 2026)" in text
     assert "The *SAP ERP* integration is failing (for 30 days, since Mon Nov 2, 2026): IDoc &lt;timeout&gt;." in text
+    assert "*Admins* training on Fri Nov 20, 2026: 5 of 10 attended (50%, below the 80%" in text
 
 
 def test_sla_severity_follows_the_issue_priority() -> None:
@@ -375,7 +378,7 @@ def test_scan_reads_every_open_onboarding_with_a_constant_number_of_queries(
     ids = make_onboardings(session, playbooks, 20, start=date(2026, 11, 19))
     big, big_queries = count_selects(db, lambda: scan_all(db, now))
     assert len(small) == 3 and len(big) == 24
-    assert small_queries == big_queries == 9
+    assert small_queries == big_queries == 10
     # Acme started Nov 2: by Nov 20 kickoff, technical setup and first value are late.
     first = dict(big)[min(dict(big))]
     assert SignalKind.NO_KICKOFF in first and SignalKind.MULTIPLE_DELAYS in first

@@ -27,6 +27,11 @@ Decisions, documented here once:
 - Integration failing: an integration (bot/services/integrations.py) whose status is failing;
   one alert per integration, since its last update (when it was marked failing, or edited
   while failing).
+- Training low attendance: a delivered training session whose attendance (attended / invited)
+  is below its track's threshold (the playbook's `training`, bot/services/training.py), while
+  the track has no delivered session at or above it; one alert per track. The query reads only
+  sessions below the highest threshold of any playbook whose track has none above it; the
+  detector applies the exact per-playbook, per-track threshold.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -43,7 +49,7 @@ import yaml
 from jinja2 import TemplateError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import Select, case, func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.calendar import add_business_days, local_midnight, time_zone
 from bot.config import Settings
@@ -59,10 +65,13 @@ from bot.models import (
     OnboardingStatus,
     Stakeholder,
     StakeholderRole,
+    TrainingSession,
     UTCDateTime,
 )
+from bot.playbooks import TRAINING_AUDIENCE_LABELS
 from bot.services.health import LOW_STATUSES, HealthStatus, health_rules, ranked_checks
 from bot.services.hypercare import ClockStage, sla_clock
+from bot.services.training import attendance_thresholds, meets
 from bot.slack.mrkdwn import environment
 
 KICKOFF_MILESTONE = "kickoff"
@@ -86,6 +95,7 @@ class SignalKind(enum.StrEnum):
     HEALTH_LOW = "health_low"
     HEALTH_CHECK_MISSING = "health_check_missing"
     INTEGRATION_FAILING = "integration_failing"
+    TRAINING_LOW_ATTENDANCE = "training_low_attendance"
 
 
 # Kinds that are stages of one alert: delayed -> missed is a change of state, not a new alert.
@@ -155,6 +165,14 @@ SAMPLE_FACTS: dict[SignalKind, dict[str, Any]] = {
         "failing_since": date(2026, 1, 5),
         "days": 2,
         "notes": "IDoc sync times out",
+    },
+    SignalKind.TRAINING_LOW_ATTENDANCE: {
+        "track": "Admins",
+        "attended": 5,
+        "invited": 10,
+        "percent": 50,
+        "threshold": 80,
+        "delivered": date(2026, 1, 5),
     },
 }
 
@@ -352,6 +370,15 @@ class IntegrationRow(NamedTuple):
     updated_at: datetime | None
 
 
+class TrainingRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    track: str
+    invited: int
+    attended: int
+    delivered_at: datetime
+
+
 @dataclass
 class Facts:
     """Everything the detector needs about one onboarding (only the rows that can signal)."""
@@ -365,6 +392,7 @@ class Facts:
     issues: list[IssueRow] = field(default_factory=list)
     health: HealthRow | None = None  # the latest weekly health check
     integrations: list[IntegrationRow] = field(default_factory=list)  # failing ones only
+    training: list[TrainingRow] = field(default_factory=list)  # delivered, possibly below
 
 
 @dataclass(frozen=True)
@@ -450,6 +478,7 @@ class _Detector:
         self.issues()
         self.health()
         self.integrations()
+        self.training()
         return self.signals
 
     def milestones(self) -> None:
@@ -647,6 +676,28 @@ class _Detector:
                 subject_owner=i.owner_user_id,
             )
 
+    def training(self) -> None:
+        thresholds = attendance_thresholds(self.settings.templates_dir)
+        by_track: dict[str, list[TrainingRow]] = {}
+        for row in self.facts.training:
+            by_track.setdefault(row.track, []).append(row)
+        for track, rows in by_track.items():
+            threshold = thresholds.get((self.o.playbook, track))
+            if threshold is None or any(meets(r.attended, r.invited, threshold) for r in rows):
+                continue
+            last = max(rows, key=lambda r: (r.delivered_at, r.id))
+            self.add(
+                SignalKind.TRAINING_LOW_ATTENDANCE,
+                f"training:{track}",
+                last.delivered_at,
+                track=TRAINING_AUDIENCE_LABELS.get(track, track),
+                attended=last.attended,
+                invited=last.invited,
+                percent=round(Decimal(last.attended) * 100 / last.invited),
+                threshold=round(threshold * 100),
+                delivered=self.local_date(last.delivered_at),
+            )
+
 
 def detect(facts: Facts, settings: Settings, catalog: SignalCatalog, now: datetime) -> list[Signal]:
     """Every signal of one onboarding at `now`, worst first."""
@@ -809,13 +860,48 @@ def scan_statements(settings: Settings, now: datetime) -> dict[str, Select]:
             Integration.status == IntegrationStatus.FAILING,
         )
         .order_by(Integration.onboarding_id, Integration.id),
+        "training": _low_training(open_ids, settings),
     }
+
+
+def _low_training(open_ids: Select[tuple[int]], settings: Settings) -> Select:
+    """Delivered sessions below the highest threshold of any track, of tracks with no delivered
+    session at or above it (the detector applies each track's own threshold)."""
+    highest = max(attendance_thresholds(settings.templates_dir).values(), default=Decimal(1))
+    other = aliased(TrainingSession)
+    delivered = TrainingSession.delivered_at.is_not(None) & TrainingSession.attended.is_not(None)
+    return (
+        select(
+            TrainingSession.onboarding_id,
+            TrainingSession.id,
+            TrainingSession.track,
+            TrainingSession.invited,
+            TrainingSession.attended,
+            TrainingSession.delivered_at,
+        )
+        .where(
+            TrainingSession.onboarding_id.in_(open_ids),
+            delivered,
+            TrainingSession.invited > 0,
+            TrainingSession.attended < TrainingSession.invited * float(highest),
+            ~select(other.id)
+            .where(
+                other.onboarding_id == TrainingSession.onboarding_id,
+                other.track == TrainingSession.track,
+                other.delivered_at.is_not(None),
+                other.invited > 0,
+                other.attended >= other.invited * float(highest),
+            )
+            .exists(),
+        )
+        .order_by(TrainingSession.onboarding_id, TrainingSession.id)
+    )
 
 
 def scan(
     session: Session, settings: Settings, now: datetime, *, chunk: int = STREAM_CHUNK
 ) -> Iterator[Facts]:
-    """The facts of every open onboarding in id order: 9 queries whatever their number."""
+    """The facts of every open onboarding in id order: 10 queries whatever their number."""
     statements = scan_statements(settings, now)
     streams = {name: stream_rows(session, s, chunk) for name, s in statements.items()}
     aligned = {
@@ -827,6 +913,7 @@ def scan(
         "issues": Aligned(streams["issues"], lambda r: IssueRow(*r)),
         "health": Aligned(streams["health"], lambda r: HealthRow(*r)),
         "integrations": Aligned(streams["integrations"], lambda r: IntegrationRow(*r)),
+        "training": Aligned(streams["training"], lambda r: TrainingRow(*r)),
     }
     for row in streams["onboardings"]:
         onboarding = OnboardingRow(*row)
@@ -841,6 +928,7 @@ def scan(
             issues=aligned["issues"].take(onboarding.id),
             health=next(iter(aligned["health"].take(onboarding.id)), None),
             integrations=aligned["integrations"].take(onboarding.id),
+            training=aligned["training"].take(onboarding.id),
         )
 
 
