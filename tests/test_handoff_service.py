@@ -514,7 +514,7 @@ def test_create_onboarding_writes_the_whole_plan(
             "health_check": 0,
             "gate_review": 0,
             "feedback_response": 0,
-            "integration": 0,
+            "integration": 3,  # SAP ERP (S/4HANA), Salesforce, Okta SSO (SAML)
             "training_session": 0,
         }
         assert onboarding.company_name == "Acme Manufacturing"
