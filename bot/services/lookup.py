@@ -127,13 +127,15 @@ class CustomerIndex:
     (one query) only for typos and suggestions, when nothing else matched. The query count
     depends on the words typed, never on the number of onboardings."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, closed: bool = False) -> None:
         self._session = session
         self._refs: list[CustomerRef] | None = None
+        # `closed=True` looks among the closed onboardings instead (`/onboard reopen`).
+        self._closed = closed
 
     @classmethod
-    def load(cls, session: Session) -> CustomerIndex:
-        return cls(session)
+    def load(cls, session: Session, *, closed: bool = False) -> CustomerIndex:
+        return cls(session, closed=closed)
 
     @property
     def refs(self) -> list[CustomerRef]:
@@ -147,11 +149,21 @@ class CustomerIndex:
     ) -> list[CustomerRef]:
         rows = self._session.execute(
             select(Onboarding.id, Onboarding.company_name, Onboarding.company_key)
-            .where(Onboarding.status != OnboardingStatus.CLOSED, condition)
-            .order_by(*order, Onboarding.company_name)
+            .where(
+                (Onboarding.status == OnboardingStatus.CLOSED)
+                if self._closed
+                else (Onboarding.status != OnboardingStatus.CLOSED),
+                condition,
+            )
+            .order_by(*order, Onboarding.company_name, *self._latest_first)
             .limit(limit)
         )
         return [CustomerRef(r.id, r.company_name, r.company_key) for r in rows]
+
+    @property
+    def _latest_first(self) -> tuple[Any, ...]:
+        # A company closed twice (a renewal re-onboarded): its latest onboarding first.
+        return (Onboarding.id.desc(),) if self._closed else ()
 
     def by_key(self, query: str) -> list[CustomerRef]:
         """The exact key alone, else the keys starting with it (one indexed query)."""

@@ -150,3 +150,18 @@ class CriterionId(enum.StrEnum):
     MET_VIEW = "criterion-met-submit"
     ADD_VIEW = "criterion-add-submit"
     INPUT = "value"
+
+
+class TransitionId(enum.StrEnum):
+    """`/onboard close` and `reopen`: the "which customer?" buttons (-0, -1, …), the refusal's
+    "Waive milestones" button and its modal, and the close modal (lessons, ongoing CSM)."""
+
+    PICK_CUSTOMER = "transition-pick-customer"
+    WAIVE_OPEN = "transition-waive-open"
+    WAIVE_VIEW = "transition-waive-submit"
+    CLOSE_VIEW = "transition-close-submit"
+    MILESTONES = "transition-milestones"
+    REASON = "transition-reason"
+    LESSONS = "transition-lessons"
+    ONGOING_CSM = "transition-ongoing-csm"
+    INPUT = "value"

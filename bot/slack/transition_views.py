@@ -1,0 +1,359 @@
+"""Block Kit for the transition: the refusal with its reasons, the waive and close modals, the
+onboarding report (internal: the internal channel or a DM, never a shared channel) and the
+handover DM to the ongoing CSM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.services.transition import (
+    CloseInvalid,
+    CompletionCheck,
+    OnboardingReport,
+    OpenItem,
+    Reopened,
+)
+from bot.slack import blocks as bk
+from bot.slack.ids import TransitionId
+from bot.slack.mrkdwn import Mrkdwn, channel_link, day, escape, mention, truncate
+
+OPTIONS_MAX = 100
+LINES_MAX = 25
+FIELD_MAX = 2900
+
+
+class TransitionMetadata(BaseModel):
+    """`private_metadata` of the modals and the waive button's value."""
+
+    onboarding_id: int
+    channel_id: str | None = None
+
+
+# ---- the refusal and the waive modal ---------------------------------------------------------
+
+
+def build_refusal_blocks(check: CompletionCheck, channel_id: str | None) -> list[bk.Block]:
+    """Every reason the check failed; a "Waive milestones…" button when milestones are open."""
+    lines = "\n".join(f"• {r}" for r in check.reasons)
+    text = f"*{escape(check.company_name)}* cannot be closed yet:\n{lines}"
+    blocks: list[bk.Block] = [bk.section(Mrkdwn(truncate(text, FIELD_MAX)))]
+    if check.open_milestones:
+        value = TransitionMetadata(onboarding_id=check.onboarding_id, channel_id=channel_id)
+        blocks.append(
+            bk.actions(
+                bk.button("Waive milestones…", TransitionId.WAIVE_OPEN, value.model_dump_json())
+            )
+        )
+    blocks.append(bk.context("Nothing was changed. Fix these, then `/onboard close` again."))
+    return blocks
+
+
+def refusal_text(check: CompletionCheck) -> str:
+    return f"{check.company_name} cannot be closed yet ({len(check.reasons)} reason(s))."
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], hint: str = "") -> bk.Block:
+    block: bk.Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": bk.plain(label),
+        "element": element,
+    }
+    if hint:
+        block["hint"] = bk.plain(hint, 2000)
+    return block
+
+
+def build_waive_modal(check: CompletionCheck, metadata: TransitionMetadata) -> dict[str, Any]:
+    options = [bk.option(name, str(mid)) for mid, name in check.open_milestones[:OPTIONS_MAX]]
+    return {
+        "type": "modal",
+        "callback_id": TransitionId.WAIVE_VIEW,
+        "title": bk.plain("Waive milestones", bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Waive"),
+        "close": bk.plain("Cancel"),
+        "private_metadata": metadata.model_dump_json(),
+        "blocks": [
+            bk.section(
+                Mrkdwn(
+                    f"*{escape(check.company_name)}*: milestones not done. A waived milestone "
+                    "counts as done for closing; the reason goes in the activity log and the "
+                    "onboarding report."
+                )
+            ),
+            _input(
+                TransitionId.MILESTONES,
+                "Waive these milestones",
+                {
+                    "type": "multi_static_select",
+                    "action_id": TransitionId.INPUT,
+                    "options": options,
+                },
+            ),
+            _input(
+                TransitionId.REASON,
+                "Why?",
+                {
+                    "type": "plain_text_input",
+                    "action_id": TransitionId.INPUT,
+                    "multiline": True,
+                    "max_length": 500,
+                },
+            ),
+        ],
+    }
+
+
+def read_waive_form(values: dict[str, Any]) -> tuple[list[int], str]:
+    """The milestone ids chosen and the reason."""
+    chosen = (values.get(TransitionId.MILESTONES, {}).get(TransitionId.INPUT) or {}).get(
+        "selected_options"
+    ) or []
+    ids = [int(o["value"]) for o in chosen if str(o.get("value", "")).isdigit()]
+    reason = (values.get(TransitionId.REASON, {}).get(TransitionId.INPUT) or {}).get("value") or ""
+    return ids, reason
+
+
+def close_errors(invalid: CloseInvalid) -> dict[str, str]:
+    block = {
+        "milestones": TransitionId.MILESTONES,
+        "reason": TransitionId.REASON,
+        "lessons": TransitionId.LESSONS,
+        "ongoing_csm": TransitionId.ONGOING_CSM,
+    }.get(invalid.field, TransitionId.LESSONS)
+    return {str(block): str(invalid)}
+
+
+def build_waived_text(company_name: str, names: list[str]) -> Mrkdwn:
+    listed = ", ".join(f"*{escape(n)}*" for n in names) or "nothing (already done)"
+    return Mrkdwn(
+        f"Waived for *{escape(company_name)}*: {listed}. `/onboard close "
+        f"{escape(company_name)}` when the rest is ready."
+    )
+
+
+# ---- the close modal -------------------------------------------------------------------------
+
+
+def build_close_modal(company_name: str, metadata: TransitionMetadata) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": TransitionId.CLOSE_VIEW,
+        "title": bk.plain("Close onboarding", bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Close and hand over"),
+        "close": bk.plain("Cancel"),
+        "private_metadata": metadata.model_dump_json(),
+        "blocks": [
+            bk.section(
+                Mrkdwn(
+                    f"*{escape(company_name)}* passed the completion check. Closing posts the "
+                    "onboarding report to the internal channel and hands the account to the "
+                    "ongoing CSM by DM."
+                )
+            ),
+            _input(
+                TransitionId.LESSONS,
+                "Lessons learned",
+                {
+                    "type": "plain_text_input",
+                    "action_id": TransitionId.INPUT,
+                    "multiline": True,
+                    "max_length": 2900,
+                },
+                hint="What went well, what to do differently next time. Goes in the report.",
+            ),
+            _input(
+                TransitionId.ONGOING_CSM,
+                "Ongoing CSM",
+                {"type": "users_select", "action_id": TransitionId.INPUT},
+                hint="Who carries the account on after onboarding.",
+            ),
+        ],
+    }
+
+
+def read_close_form(values: dict[str, Any]) -> tuple[str, str | None]:
+    lessons = (values.get(TransitionId.LESSONS, {}).get(TransitionId.INPUT) or {}).get("value")
+    user = (values.get(TransitionId.ONGOING_CSM, {}).get(TransitionId.INPUT) or {}).get(
+        "selected_user"
+    )
+    return lessons or "", user or None
+
+
+def build_notice_view(text: str, title: str = "Close onboarding") -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": bk.plain(title, bk.MODAL_TITLE_MAX),
+        "close": bk.plain("Close"),
+        "blocks": [bk.section(Mrkdwn(truncate(text, FIELD_MAX)))],
+    }
+
+
+def build_closed_view(report: OnboardingReport, report_channel: str) -> dict[str, Any]:
+    where = channel_link(report_channel) if report_channel.startswith(("C", "G")) else "your DMs"
+    return build_notice_view(
+        Mrkdwn(
+            f"*{escape(report.company_name)}* is closed. The onboarding report goes to {where}; "
+            f"{mention(report.ongoing_csm_user_id)} gets the handover by DM."
+        )
+    )
+
+
+# ---- the report ------------------------------------------------------------------------------
+
+
+def _lines(items: list[str], empty: str) -> str:
+    if not items:
+        return f"_{empty}_"
+    shown = items[:LINES_MAX]
+    more = f"\n…and {len(items) - LINES_MAX} more" if len(items) > LINES_MAX else ""
+    return "\n".join(f"• {line}" for line in shown) + more
+
+
+def _section(title: str, body: str) -> bk.Block:
+    return bk.section(Mrkdwn(truncate(f"*{title}*\n{body}", FIELD_MAX)))
+
+
+def _open_item(item: OpenItem) -> str:
+    due = f" · due {item.due_date:%b %-d}" if item.due_date else ""
+    owner = f" · {mention(item.owner_user_id)}" if item.owner_user_id else ""
+    return f"{escape(truncate(item.text, 300))}{due}{owner}"
+
+
+def _setup(report: OnboardingReport) -> str:
+    if report.setup:
+        lines = []
+        for s in report.setup:
+            note = f": {escape(truncate(s.note, 300))}" if s.note else ""
+            lines.append(f"{escape(s.name)} · {escape(s.status.replace('_', ' '))}{note}")
+        return _lines(lines, "")
+    systems = escape(truncate(report.systems, 1000)) if report.systems else "none named"
+    return f"_No integration tracked._ Systems from the handoff: {systems}"
+
+
+def _training(report: OnboardingReport) -> str:
+    lines = []
+    for t in report.training:
+        if t.delivered_on is None:
+            lines.append(f"{escape(t.track)} · not delivered")
+            continue
+        attended = "?" if t.attended is None else str(t.attended)
+        competency = {True: " · competency passed", False: " · competency not passed"}.get(
+            t.competency_passed, ""
+        )
+        lines.append(
+            f"{escape(t.track)} · delivered {t.delivered_on:%b %-d} · "
+            f"{attended}/{t.invited} attended{competency}"
+        )
+    return _lines(lines, "No training session recorded.")
+
+
+def _value(report: OnboardingReport) -> str:
+    parts = []
+    if report.first_value_definition:
+        parts.append(f"Definition: {escape(truncate(report.first_value_definition, 500))}")
+    if report.time_to_value_days is not None:
+        target = (
+            f" (target {report.target_days} days: "
+            + ("within target" if report.within_target else "over target")
+            + ")"
+            if report.target_days is not None
+            else ""
+        )
+        parts.append(
+            f"First value on {day(report.first_value_on)}: *{report.time_to_value_days} days* "
+            f"from the start{target}"
+        )
+    met = [escape(truncate(c, 300)) for c in report.first_value_criteria]
+    parts.append("Criteria met:\n" + _lines(met, "none"))
+    if report.criteria_open:
+        parts.append(
+            "Not met:\n" + _lines([escape(truncate(c, 300)) for c in report.criteria_open], "")
+        )
+    return "\n".join(parts)
+
+
+def _milestones(report: OnboardingReport) -> str:
+    on_time, judged = report.on_time
+    head = f"{on_time}/{judged} completed on time"
+    lines = []
+    for m in report.milestones:
+        if m.waived_reason is not None:
+            lines.append(f"{escape(m.name)} · waived: {escape(truncate(m.waived_reason, 300))}")
+        elif m.on_time is False and m.completed_on is not None:
+            late = (m.completed_on - m.due_date).days
+            lines.append(f"{escape(m.name)} · {late} day(s) late (due {m.due_date:%b %-d})")
+    return head + ("\n" + _lines(lines, "") if lines else "")
+
+
+def build_report_blocks(report: OnboardingReport) -> list[bk.Block]:
+    """The onboarding report: internal (it names blockers, stakeholders and lessons)."""
+    blocks: list[bk.Block] = [
+        bk.header(f"Onboarding report: {report.company_name}"),
+        bk.context(
+            Mrkdwn(
+                f"{escape(report.segment)} · started {day(report.start_date)} · closed "
+                f"{day(report.closed_on)} by {mention(report.closed_by)} · CSM "
+                f"{mention(report.csm_user_id)} · AE {mention(report.ae_user_id)} · ongoing CSM "
+                f"{mention(report.ongoing_csm_user_id)}"
+            )
+        ),
+        _section(":gear: Setup completed", _setup(report)),
+    ]
+    if report.known_limitations:
+        limits = [escape(truncate(line, 300)) for line in report.known_limitations]
+        blocks.append(_section(":warning: Known limitations", _lines(limits, "")))
+    blocks += [
+        _section(":mortar_board: Training delivered", _training(report)),
+        _section(":dart: First value and time to value", _value(report)),
+        _section(":calendar: Milestones", _milestones(report)),
+        _section(
+            ":construction: Open items",
+            "Blockers:\n"
+            + _lines([_open_item(b) for b in report.open_blockers], "none open")
+            + "\nCommitments:\n"
+            + _lines([_open_item(c) for c in report.open_commitments], "none open"),
+        ),
+        _section(
+            ":busts_in_silhouette: Stakeholders",
+            _lines([escape(truncate(s, 300)) for s in report.stakeholders], "none recorded"),
+        ),
+        _section(":bulb: Lessons learned", escape(report.lessons_learned)),
+    ]
+    return bk.fit_message(blocks)
+
+
+def report_text(report: OnboardingReport) -> str:
+    return f"Onboarding report: {report.company_name} (closed {report.closed_on:%b %-d, %Y})"
+
+
+def build_handover_blocks(report: OnboardingReport) -> list[bk.Block]:
+    where = (
+        f"The internal channel is {channel_link(report.internal_channel_id)}."
+        if report.internal_channel_id
+        else "It has no internal channel."
+    )
+    intro = bk.section(
+        Mrkdwn(
+            f":handshake: {mention(report.closed_by)} handed *{escape(report.company_name)}* "
+            f"over to you: onboarding is closed and you are the ongoing CSM. {where} "
+            "The onboarding report follows."
+        )
+    )
+    return bk.fit_message([intro, bk.divider(), *build_report_blocks(report)])
+
+
+def handover_text(report: OnboardingReport) -> str:
+    return f"You are now the ongoing CSM for {report.company_name}: the onboarding report"
+
+
+# ---- reopening -------------------------------------------------------------------------------
+
+
+def reopened_text(reopened: Reopened) -> Mrkdwn:
+    return Mrkdwn(
+        f"*{escape(reopened.company_name)}* is open again ({escape(reopened.status)}), "
+        f"logged with the reason: {escape(truncate(reopened.reason, 500))}"
+    )
