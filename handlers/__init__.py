@@ -20,6 +20,7 @@ from handlers import (
     stakeholders,
     status,
     timeline,
+    training,
 )
 
 
@@ -36,6 +37,7 @@ def register_handlers(app: App) -> None:
     gate.register(app, commands)
     alerts.register(app, commands)
     timeline.register(app, commands)
+    training.register(app, commands)
     metrics.register(app, commands)
     feedback.register(app, commands)
     charts.register(app, commands)

@@ -165,3 +165,15 @@ class TransitionId(enum.StrEnum):
     LESSONS = "transition-lessons"
     ONGOING_CSM = "transition-ongoing-csm"
     INPUT = "value"
+
+
+class TrainingId(enum.StrEnum):
+    """`/onboard training`: the "which customer?" buttons (-0, -1, …), the card's Schedule
+    session and Mark delivered buttons, and their modals."""
+
+    PICK_CUSTOMER = "training-pick-customer"
+    SCHEDULE = "training-schedule"
+    DELIVER = "training-deliver"  # buttons training-deliver-0, -1, … (unique in a block)
+    SCHEDULE_VIEW = "training-schedule-submit"
+    DELIVER_VIEW = "training-deliver-submit"
+    INPUT = "value"

@@ -1,0 +1,277 @@
+"""The training plan (`/onboard training <customer>`): the ephemeral card with its buttons, the
+schedule and mark-delivered modals, and reading them back.
+
+Pure functions of typed input: no database, no Slack calls."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.playbooks import TRAINING_FORMAT_LABELS
+from bot.services.training import (
+    DeliveryEntry,
+    ScheduleEntry,
+    SessionLine,
+    TrackPlan,
+    TrackStatus,
+    TrainingField,
+    TrainingInvalid,
+    TrainingPlan,
+)
+from bot.slack import blocks as bk
+from bot.slack.ids import TrainingId
+from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
+
+STATUS_LABELS = {
+    TrackStatus.NOT_SCHEDULED: ":white_circle: not scheduled",
+    TrackStatus.SCHEDULED: ":calendar: scheduled",
+    TrackStatus.DELIVERED: ":white_check_mark: delivered",
+    TrackStatus.BELOW_THRESHOLD: ":warning: below threshold",
+}
+SESSIONS_LISTED_MAX = 6
+DELIVER_BUTTONS_MAX = 20
+COMPETENCY_YES, COMPETENCY_NO, COMPETENCY_NONE = "yes", "no", "none"
+
+
+class TrainingMetadata(BaseModel):
+    """`private_metadata` of the modals: the onboarding (or session), and the card to redraw."""
+
+    onboarding_id: int
+    session_id: int | None = None
+    channel_id: str | None = None
+    response_url: str | None = None
+
+
+def percent(value: Decimal) -> str:
+    return f"{(value * 100).normalize():f}%"
+
+
+def _attendance(s: SessionLine) -> str:
+    if s.attended is None or not s.invited:
+        return f"{s.invited} invited"
+    share = round(Decimal(s.attended) * 100 / s.invited)
+    return f"{s.attended}/{s.invited} attended ({share}%)"
+
+
+def _competency(s: SessionLine) -> str:
+    if s.competency_passed is None:
+        return ""
+    return " · competency check passed" if s.competency_passed else " · competency check failed"
+
+
+def _session_line(track: TrackPlan, s: SessionLine) -> str:
+    when = day(s.scheduled_on) if s.scheduled_on else "no date"
+    by = f" · {mention(s.trainer_user_id)}" if s.trainer_user_id else ""
+    if s.delivered:
+        mark = ":white_check_mark:" if track.counts(s) else ":warning:"
+        return f"{mark} {when}{by} · delivered · {_attendance(s)}{_competency(s)}"
+    return f":calendar: {when}{by} · {s.invited} invited · not delivered yet"
+
+
+def _track_text(track: TrackPlan) -> Mrkdwn:
+    required = "required" if track.required else "optional"
+    head = (
+        f"*{escape(track.name)}* · {track.audience_label}\n"
+        f"{TRAINING_FORMAT_LABELS.get(track.format, track.format)} · "
+        f"{track.duration_minutes} min · {required} · {STATUS_LABELS[track.status]}"
+        f" (threshold {percent(track.threshold)})"
+    )
+    lines = [_session_line(track, s) for s in track.sessions[-SESSIONS_LISTED_MAX:]]
+    if len(track.sessions) > SESSIONS_LISTED_MAX:
+        lines.insert(0, f"…{len(track.sessions) - SESSIONS_LISTED_MAX} earlier sessions")
+    return Mrkdwn(truncate("\n".join([head, *lines]), 2900))
+
+
+def _summary(plan: TrainingPlan) -> str:
+    name = plan.milestone_name or "Training delivered"
+    if plan.complete:
+        rule = "every required track is delivered above its threshold"
+    else:
+        gap = ", ".join(t.audience_label for t in plan.gap)
+        rule = f"not delivered above threshold yet: {gap}"
+    if plan.milestone_name is None:
+        return f"Required tracks: {rule}."
+    if plan.milestone_done and not plan.complete:
+        return f":white_check_mark: *{name}* was marked done, but the plan has a gap: {rule}."
+    state = ":white_check_mark: done" if plan.milestone_done else ":hourglass: open"
+    return f"*{name}*: {state} · {rule}."
+
+
+def build_training_blocks(plan: TrainingPlan, notice: str = "") -> list[bk.Block]:
+    """The plan: each track with its sessions and status, Mark delivered on every session not
+    delivered yet, and Schedule session."""
+    blocks: list[bk.Block] = [bk.section(notice)] if notice else []
+    blocks.append(bk.header(f"Training plan · {plan.company_name}"))
+    if not plan.has_plan:
+        blocks.append(bk.section("This customer's playbook has no training plan."))
+        return blocks
+    blocks.append(bk.context(Mrkdwn(_summary(plan))))
+    buttons = 0
+    for track in plan.tracks:
+        blocks.append(bk.section(_track_text(track)))
+        pending = [s for s in track.sessions if not s.delivered]
+        deliver = []
+        for s in pending:
+            if buttons >= DELIVER_BUTTONS_MAX:
+                break
+            label = f"Mark delivered: {day(s.scheduled_on)}" if s.scheduled_on else "Mark delivered"
+            # Action ids are unique within a block: training-deliver-0, -1, …
+            action_id = f"{TrainingId.DELIVER}-{len(deliver)}"
+            deliver.append(bk.button(truncate(label, 75), action_id, str(s.session_id)))
+            buttons += 1
+        if deliver:
+            blocks.append(bk.actions(*deliver))
+    blocks.append(
+        bk.actions(
+            bk.button("Schedule session", TrainingId.SCHEDULE, str(plan.onboarding_id), "primary")
+        )
+    )
+    return bk.fit_message(blocks)
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> bk.Block:
+    block: bk.Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": bk.plain(label),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = bk.plain(hint, 2000)
+    return block
+
+
+def _option(value: str, text: str) -> dict[str, Any]:
+    return {"text": bk.plain(text, 75), "value": value}
+
+
+def build_schedule_modal(metadata: TrainingMetadata, plan: TrainingPlan) -> dict[str, Any]:
+    tracks = [_option(t.audience, f"{t.audience_label}: {t.name}"[:75]) for t in plan.tracks]
+    return {
+        "type": "modal",
+        "callback_id": TrainingId.SCHEDULE_VIEW,
+        "title": bk.plain("Schedule training", bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Schedule"),
+        "close": bk.plain("Cancel"),
+        "private_metadata": metadata.model_dump_json(),
+        "blocks": [
+            bk.section(Mrkdwn(f"*{escape(plan.company_name)}* · a training session")),
+            _input(
+                TrainingField.TRACK,
+                "Track",
+                {"type": "static_select", "action_id": TrainingId.INPUT, "options": tracks},
+            ),
+            _input(
+                TrainingField.DATE, "Date", {"type": "datepicker", "action_id": TrainingId.INPUT}
+            ),
+            _input(
+                TrainingField.TRAINER,
+                "Trainer",
+                {"type": "users_select", "action_id": TrainingId.INPUT},
+            ),
+            _input(
+                TrainingField.INVITED,
+                "Invited",
+                {"type": "plain_text_input", "action_id": TrainingId.INPUT, "max_length": 6},
+                hint="How many people are invited (attendance is measured against it).",
+            ),
+        ],
+    }
+
+
+def build_deliver_modal(
+    metadata: TrainingMetadata, company_name: str, track_name: str, s: SessionLine
+) -> dict[str, Any]:
+    attended: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": TrainingId.INPUT,
+        "max_length": 6,
+    }
+    if s.attended is not None:
+        attended["initial_value"] = str(s.attended)
+    when = day(s.scheduled_on) if s.scheduled_on else "no date"
+    return {
+        "type": "modal",
+        "callback_id": TrainingId.DELIVER_VIEW,
+        "title": bk.plain("Mark delivered", bk.MODAL_TITLE_MAX),
+        "submit": bk.plain("Save"),
+        "close": bk.plain("Cancel"),
+        "private_metadata": metadata.model_dump_json(),
+        "blocks": [
+            bk.section(
+                Mrkdwn(
+                    f"*{escape(company_name)}* · {escape(track_name)} · {when} · "
+                    f"{s.invited} invited"
+                )
+            ),
+            _input(
+                TrainingField.ATTENDED,
+                "Attended",
+                attended,
+                hint=f"How many of the {s.invited} invited attended.",
+            ),
+            _input(
+                TrainingField.COMPETENCY,
+                "Competency check",
+                {
+                    "type": "radio_buttons",
+                    "action_id": TrainingId.INPUT,
+                    "options": [
+                        _option(COMPETENCY_YES, "Passed"),
+                        _option(COMPETENCY_NO, "Not passed"),
+                        _option(COMPETENCY_NONE, "Not checked"),
+                    ],
+                },
+                optional=True,
+            ),
+            _input(
+                TrainingField.NOTES,
+                "Notes",
+                {
+                    "type": "plain_text_input",
+                    "action_id": TrainingId.INPUT,
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+                optional=True,
+            ),
+        ],
+    }
+
+
+def _state(values: dict[str, Any], field: TrainingField) -> dict[str, Any]:
+    return (values.get(field) or {}).get(TrainingId.INPUT) or {}
+
+
+def _selected(values: dict[str, Any], field: TrainingField) -> str | None:
+    return (_state(values, field).get("selected_option") or {}).get("value")
+
+
+def read_schedule_form(values: dict[str, Any]) -> ScheduleEntry:
+    raw_date = _state(values, TrainingField.DATE).get("selected_date")
+    return ScheduleEntry(
+        track=_selected(values, TrainingField.TRACK),
+        scheduled_on=date.fromisoformat(raw_date) if raw_date else None,
+        trainer_user_id=_state(values, TrainingField.TRAINER).get("selected_user") or None,
+        invited=_state(values, TrainingField.INVITED).get("value") or "",
+    )
+
+
+def read_delivery_form(values: dict[str, Any]) -> DeliveryEntry:
+    competency = _selected(values, TrainingField.COMPETENCY)
+    return DeliveryEntry(
+        attended=_state(values, TrainingField.ATTENDED).get("value") or "",
+        competency_passed={COMPETENCY_YES: True, COMPETENCY_NO: False}.get(competency or ""),
+        notes=_state(values, TrainingField.NOTES).get("value") or "",
+    )
+
+
+def training_errors(invalid: TrainingInvalid) -> dict[str, str]:
+    return {field.value: message for field, message in invalid.errors.items()}
