@@ -8,6 +8,7 @@ from handlers import (
     alerts,
     charts,
     checklist,
+    close,
     command,
     feedback,
     gate,
@@ -41,4 +42,5 @@ def register_handlers(app: App) -> None:
     metrics.register(app, commands)
     feedback.register(app, commands)
     charts.register(app, commands)
+    close.register(app, commands)
     command.register(app, commands)

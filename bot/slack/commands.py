@@ -32,6 +32,8 @@ HELP = [
     ("resolve <customer> <n>", "Resolve hypercare issue n"),
     ("timeline <customer>", "The plan as a picture: planned vs actual, today, overdue in red"),
     ("survey <customer>", "Send the customer the post-onboarding survey now"),
+    ("close <customer>", "Completion check, then the onboarding report and the handover"),
+    ("reopen <customer> <why>", "Reopen a closed onboarding (logged with the reason)"),
     ("metrics [segment|csm|cohort] [value]", "Book metrics: time to value, completion, funnel"),
     ("export", "The book as CSV, sent to you by DM (admins and CSMs)"),
     ("help", "Show this help"),

@@ -1,0 +1,231 @@
+"""`/onboard close <customer>` and `/onboard reopen <customer> <why>`: the completion check
+(refused with every reason, a "Waive milestones…" button when milestones are open), the close
+modal (lessons learned, ongoing CSM) and the report it queues; reopening, logged."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from bot.services.errors import DomainError
+from bot.services.lookup import CustomerIndex
+from bot.services.transition import (
+    CloseInvalid,
+    check_close,
+    close_onboarding,
+    reopen_onboarding,
+    waive_milestones,
+)
+from bot.slack.commands import CommandRequest
+from bot.slack.ids import TransitionId
+from bot.slack.mrkdwn import Mrkdwn, escape
+from bot.slack.status_views import PickValue, build_pick_blocks
+from bot.slack.transition_views import (
+    TransitionMetadata,
+    build_close_modal,
+    build_closed_view,
+    build_notice_view,
+    build_refusal_blocks,
+    build_waive_modal,
+    build_waived_text,
+    close_errors,
+    read_close_form,
+    read_waive_form,
+    refusal_text,
+    reopened_text,
+)
+from handlers.command import CommandRouter
+from handlers.customer import customer_of
+from handlers.home import publish_home
+from handlers.status import after_change
+
+REOPEN_USAGE = Mrkdwn("Usage: `/onboard reopen <customer> <why it is reopened>`")
+
+
+def start_close(
+    deps: Deps,
+    client: WebClient,
+    respond: Respond,
+    trigger_id: str,
+    user_id: str,
+    onboarding_id: int,
+    channel_id: str | None,
+) -> None:
+    """The check: refused with its reasons (ephemeral, nothing changes), else the modal."""
+    with deps.db.session() as session:
+        check = check_close(session, onboarding_id, user_id, admins=deps.admins)
+    metadata = TransitionMetadata(onboarding_id=onboarding_id, channel_id=channel_id)
+    if not check.passed:
+        respond(
+            text=refusal_text(check),
+            blocks=build_refusal_blocks(check, channel_id),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    client.views_open(trigger_id=trigger_id, view=build_close_modal(check.company_name, metadata))
+
+
+def reopen(deps: Deps, respond: Respond, user_id: str, onboarding_id: int, reason: str) -> None:
+    if not reason.strip():
+        respond(text=REOPEN_USAGE, response_type="ephemeral", replace_original=False)
+        return
+    with deps.db.session() as session:
+        reopened = reopen_onboarding(
+            session, onboarding_id, user_id, reason, admins=deps.admins, now=deps.now()
+        )
+    respond(text=reopened_text(reopened), response_type="ephemeral", replace_original=False)
+    after_change(deps, onboarding_id)
+
+
+def handle_close_command(request: CommandRequest) -> None:
+    request.ack()
+    onboarding_id = customer_of(request, TransitionId.PICK_CUSTOMER)
+    if onboarding_id is None:
+        return
+    start_close(
+        request.deps,
+        request.client,
+        request.respond,
+        request.trigger_id,
+        request.user_id,
+        onboarding_id,
+        request.channel_id or None,
+    )
+
+
+def handle_reopen_command(request: CommandRequest) -> None:
+    request.ack()
+    words = request.args.split()
+    if not words:
+        request.respond(text=REOPEN_USAGE, response_type="ephemeral")
+        return
+    with request.deps.db.session() as session:
+        index = CustomerIndex.load(session, closed=True)
+        lookup, reason = index.find_with_rest(words, need_rest=len(words) > 1)
+    if lookup.one is None:
+        refs = lookup.matches or lookup.closest
+        blocks = build_pick_blocks(
+            lookup.query,
+            refs,
+            "reopen",
+            reason,
+            found=bool(lookup.matches),
+            action_id=TransitionId.PICK_CUSTOMER,
+        )
+        if not refs:
+            blocks[0]["text"]["text"] = f"No closed onboarding is called `{escape(lookup.query)}`."
+        request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
+        return
+    reopen(request.deps, request.respond, request.user_id, lookup.one.onboarding_id, reason)
+
+
+def handle_transition_pick_click(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    ack()
+    picked = PickValue.model_validate_json(action["value"])
+    deps, user_id = deps_of(context), body["user"]["id"]
+    if picked.sub == "reopen":
+        reopen(deps, respond, user_id, picked.onboarding_id, picked.rest)
+        return
+    channel_id = (body.get("channel") or {}).get("id")
+    start_close(
+        deps, client, respond, body["trigger_id"], user_id, picked.onboarding_id, channel_id
+    )
+
+
+def handle_waive_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = TransitionMetadata.model_validate_json(action["value"])
+    with deps.db.session() as session:
+        check = check_close(session, metadata.onboarding_id, user_id, admins=deps.admins)
+    if not check.open_milestones:
+        view = build_notice_view(Mrkdwn("Every milestone is done or waived already."))
+    else:
+        view = build_waive_modal(check, metadata)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def handle_waive_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = TransitionMetadata.model_validate_json(view["private_metadata"])
+    ids, reason = read_waive_form(view["state"]["values"])
+    with deps.db.session() as session:
+        try:
+            names = waive_milestones(
+                session,
+                metadata.onboarding_id,
+                ids,
+                reason,
+                user_id,
+                admins=deps.admins,
+                now=deps.now(),
+            )
+            company = check_close(
+                session, metadata.onboarding_id, user_id, admins=deps.admins
+            ).company_name
+        except CloseInvalid as invalid:
+            ack(response_action="errors", errors=close_errors(invalid))
+            return
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
+            return
+    ack(
+        response_action="update",
+        view=build_notice_view(build_waived_text(company, names), "Waive milestones"),
+    )
+    after_change(deps, metadata.onboarding_id)
+
+
+def handle_close_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = TransitionMetadata.model_validate_json(view["private_metadata"])
+    lessons, ongoing = read_close_form(view["state"]["values"])
+    with deps.db.session() as session:
+        try:
+            closed = close_onboarding(
+                session,
+                metadata.onboarding_id,
+                user_id,
+                lessons=lessons,
+                ongoing_csm=ongoing,
+                admins=deps.admins,
+                playbooks=deps.playbooks,
+                now=deps.now(),
+                today=deps.today(),
+            )
+        except CloseInvalid as invalid:
+            ack(response_action="errors", errors=close_errors(invalid))
+            return
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
+            return
+    ack(response_action="update", view=build_closed_view(closed.report, closed.report_channel))
+    after_change(deps, metadata.onboarding_id)  # the report, the handover, the survey go out
+    publish_home(client, context, user_id)
+
+
+def register(app: App, commands: CommandRouter) -> None:
+    commands.add(("close",), handle_close_command)
+    commands.add(("reopen",), handle_reopen_command)
+    app.action(re.compile(f"^{TransitionId.PICK_CUSTOMER}-\\d+$"))(handle_transition_pick_click)
+    app.action(TransitionId.WAIVE_OPEN)(handle_waive_click)
+    app.view(TransitionId.WAIVE_VIEW)(handle_waive_submit)
+    app.view(TransitionId.CLOSE_VIEW)(handle_close_submit)
