@@ -18,6 +18,7 @@ from handlers import (
     hypercare,
     journey,
     metrics,
+    setup,
     stakeholders,
     status,
     timeline,
@@ -33,6 +34,7 @@ def register_handlers(app: App) -> None:
     checklist.register(app, commands)
     stakeholders.register(app, commands)
     health.register(app, commands)
+    setup.register(app, commands)
     hypercare.register(app, commands)
     journey.register(app, commands)
     gate.register(app, commands)

@@ -22,6 +22,7 @@ HELP = [
     ("stakeholders <customer>", "The stakeholder map: edit, log a contact, mark departed"),
     ("commitments <customer>", "Promises from the handoff: done, dropped (why), owner, due"),
     ("criteria <customer>", "Success criteria: mark met with evidence, flag first value"),
+    ("setup <customer>", "Integrations: owner, status, notes, migration result, limitations"),
     ("training <customer>", "The training plan: schedule sessions, mark them delivered"),
     ("block <customer> <reason>", "Add a blocker you own"),
     ("unblock <customer> [n]", "Resolve blocker n (as numbered on the status card)"),

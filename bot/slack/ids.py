@@ -177,3 +177,15 @@ class TrainingId(enum.StrEnum):
     SCHEDULE_VIEW = "training-schedule-submit"
     DELIVER_VIEW = "training-deliver-submit"
     INPUT = "value"
+
+
+class SetupId(enum.StrEnum):
+    """`/onboard setup`: the "which customer?" buttons (-0, -1, …), the integration card's
+    Edit / Add and the select for integrations past the card's buttons, and the modal."""
+
+    PICK_CUSTOMER = "setup-pick-customer"
+    EDIT = "setup-edit"
+    EDIT_PICK = "setup-edit-pick"
+    ADD = "setup-add"
+    VIEW = "setup-integration-submit"
+    INPUT = "value"

@@ -1,0 +1,150 @@
+"""`/onboard setup <customer>`: the integrations card (Edit, Add integration) and its modal.
+
+The card is an ephemeral reply to a member of our organisation; the modal redraws it through
+the response URL of the click that opened it. Anyone of ours may read the card; editing needs
+the onboarding's CSM, its AE or an admin (checked when the modal opens and when it is saved)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.deps import Deps, deps_of
+from bot.services.errors import DomainError
+from bot.services.integrations import (
+    IntegrationInvalid,
+    load_setup,
+    onboarding_of_integration,
+    open_integration_form,
+    save_integration,
+)
+from bot.slack import blocks as bk
+from bot.slack.commands import CommandRequest
+from bot.slack.ids import SetupId
+from bot.slack.mrkdwn import Mrkdwn, escape
+from bot.slack.setup_views import (
+    SetupMetadata,
+    build_integration_modal,
+    build_setup_blocks,
+    read_integration_form,
+)
+from bot.slack.stakeholder_views import build_notice_view
+from bot.slack.status_views import PickValue
+from handlers.command import CommandRouter
+from handlers.commitments import redraw
+from handlers.customer import customer_of
+
+Card = tuple[str, list[bk.Block]]
+
+
+def setup_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
+    with deps.db.session() as session:
+        card = load_setup(session, onboarding_id)
+    return f"Technical setup: {card.company_name}", build_setup_blocks(card, notice)
+
+
+def handle_setup_command(request: CommandRequest) -> None:
+    request.ack()
+    onboarding_id = customer_of(request, SetupId.PICK_CUSTOMER)
+    if onboarding_id is None:
+        return
+    text, blocks = setup_card(request.deps, onboarding_id)
+    request.respond(text=bk.fallback_text(text), blocks=blocks, response_type="ephemeral")
+
+
+def handle_setup_pick_click(
+    ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond
+) -> None:
+    ack()
+    pick = PickValue.model_validate_json(action["value"])
+    text, blocks = setup_card(deps_of(context), pick.onboarding_id)
+    respond(
+        text=bk.fallback_text(text),
+        blocks=blocks,
+        response_type="ephemeral",
+        replace_original=True,
+    )
+
+
+def _open_modal(
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    onboarding_id: int,
+    integration_id: int | None,
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    with deps.db.session() as session:
+        company, form = open_integration_form(
+            session, onboarding_id, integration_id, user_id, admins=deps.admins
+        )
+    metadata = SetupMetadata(
+        onboarding_id=onboarding_id,
+        integration_id=integration_id,
+        channel_id=(body.get("channel") or {}).get("id"),
+        response_url=body.get("response_url"),
+    )
+    client.views_open(
+        trigger_id=body["trigger_id"], view=build_integration_modal(metadata, company, form)
+    )
+
+
+def handle_setup_add_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    _open_modal(body, client, context, int(action["value"]), None)
+
+
+def handle_setup_edit_click(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    chosen = action.get("selected_option") or {}
+    integration_id = int(chosen.get("value") or action["value"])
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        onboarding_id = onboarding_of_integration(session, integration_id)
+    _open_modal(body, client, context, onboarding_id, integration_id)
+
+
+def handle_setup_submit(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    deps, user_id = deps_of(context), body["user"]["id"]
+    metadata = SetupMetadata.model_validate_json(view["private_metadata"])
+    form = read_integration_form(view["state"]["values"])
+    with deps.db.session() as session:
+        try:
+            change = save_integration(
+                session,
+                metadata.onboarding_id,
+                metadata.integration_id,
+                form,
+                user_id,
+                admins=deps.admins,
+                now=deps.now(),
+            )
+        except IntegrationInvalid as invalid:
+            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
+            return
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view("Technical setup", str(refused)))
+            return
+    ack()
+    verb = "added" if change.added else "saved" if change.changed else "unchanged"
+    notice = Mrkdwn(f":electric_plug: *{escape(change.name)}* {verb}.")
+    card = setup_card(deps, metadata.onboarding_id, notice)
+    redraw(client, metadata.response_url, metadata.channel_id, user_id, card)
+
+
+def register(app: App, commands: CommandRouter) -> None:
+    commands.add(("setup",), handle_setup_command)
+    app.action(re.compile(f"^{SetupId.PICK_CUSTOMER}-\\d+$"))(handle_setup_pick_click)
+    app.action(SetupId.ADD)(handle_setup_add_click)
+    app.action(SetupId.EDIT)(handle_setup_edit_click)
+    app.action(SetupId.EDIT_PICK)(handle_setup_edit_click)
+    app.view(SetupId.VIEW)(handle_setup_submit)
