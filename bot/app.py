@@ -19,6 +19,7 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.errors import DomainError
 from bot.services.feedback import load_feedback_config
 from bot.services.health import health_rules
+from bot.services.kickoff import load_kickoff_config
 from bot.services.permissions import Admins
 from bot.services.signals import load_catalog
 from bot.slack.client import UserDirectory, make_client
@@ -60,6 +61,7 @@ def create_app(
     load_catalog(settings.templates_dir).check_playbooks(p.key for p in deps.playbooks)
     load_feedback_config(settings.templates_dir)  # the pulse and survey wording, likewise
     health_rules(settings)  # the health check's questions, weights and statuses, likewise
+    load_kickoff_config(settings.templates_dir)  # the kickoff agenda and questionnaire, likewise
     app = App(
         token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,

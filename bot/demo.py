@@ -33,6 +33,7 @@ from bot.services.handoff import (
     find_open_onboarding,
     validate_handoff,
 )
+from bot.services.kickoff import KickoffAgreements, record_kickoff
 from bot.services.onboardings import acknowledge_handoff
 from bot.services.signals import load_catalog
 from bot.slack.announce import announce_handoff
@@ -147,6 +148,11 @@ class Team:
             form.status, form.owner_user_id = IntegrationStatus.VERIFIED, form.owner_user_id or who
             form.migration_result = form.migration_result or result
             self._run(integrations.save_integration, self.ids[company], integration_id, form, who)
+
+    def kickoff(self, company: str, first_value: str, cadence: str, who: str) -> None:
+        """`/onboard done <customer> kickoff`: the modal's agreements, then the milestone."""
+        agreed = KickoffAgreements(first_value, cadence, "Project lead, then sponsor")
+        self._run(record_kickoff, self.ids[company], who, agreed)
 
     def first_value_met(self, company: str, text: str, evidence: str, who: str) -> None:
         """`/onboard criteria`: the customer's first-value criterion (added and flagged when
@@ -302,7 +308,13 @@ def story() -> list[Beat]:
     Bluebird moves fast; Pico never answers. Days count business days from the start."""
     return [
         *weekly_health_checks(),
-        Beat(2, "casey.csm: /onboard done acme kickoff", lambda t: t.done(ACME, "kickoff", UCSM1)),
+        Beat(
+            2,
+            "casey.csm: /onboard done acme kickoff (first value: 5+ users, 1 dashboard)",
+            lambda t: t.kickoff(
+                ACME, "5+ users on their own dashboard", "Weekly status, Tuesdays", UCSM1
+            ),
+        ),
         Beat(
             4,
             "casey.csm: /onboard block acme waiting on SAP test credentials from IT",
@@ -310,8 +322,10 @@ def story() -> list[Beat]:
         ),
         Beat(
             1,
-            "casey.csm: /onboard done bluebird kickoff",
-            lambda t: t.done(BLUEBIRD, "kickoff", "UCSM1"),
+            "casey.csm: /onboard done bluebird kickoff (first value: first invoice sent)",
+            lambda t: t.kickoff(
+                BLUEBIRD, "First invoice sent from their own workflow", "Weekly call", "UCSM1"
+            ),
         ),
         Beat(
             3,

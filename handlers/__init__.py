@@ -17,6 +17,7 @@ from handlers import (
     home,
     hypercare,
     journey,
+    kickoff,
     metrics,
     setup,
     stakeholders,
@@ -38,6 +39,7 @@ def register_handlers(app: App) -> None:
     hypercare.register(app, commands)
     journey.register(app, commands)
     gate.register(app, commands)
+    kickoff.register(app, commands)
     alerts.register(app, commands)
     timeline.register(app, commands)
     training.register(app, commands)

@@ -48,6 +48,7 @@ from bot.slack.status_views import (
 )
 from handlers.command import CommandRouter
 from handlers.home import publish_home
+from handlers.kickoff import open_kickoff_modal
 
 CUSTOMER_SUBCOMMANDS = ("status", "done", "block", "unblock", "channel")
 NEEDS_REST = ("done", "block")
@@ -63,6 +64,7 @@ class Actor:
     respond: Respond
     user_id: str
     channel_id: str
+    trigger_id: str = ""  # a command or a click: `done` on the kickoff opens a modal with it
 
     @property
     def admins(self) -> Admins:
@@ -109,7 +111,9 @@ def _actor(
 ) -> Actor:
     channel = (body.get("channel") or {}).get("id") or body.get("channel_id", "")
     user = (body.get("user") or {}).get("id") or body.get("user_id", "")
-    return Actor(deps_of(context), client, context, respond, user, channel)
+    return Actor(
+        deps_of(context), client, context, respond, user, channel, body.get("trigger_id") or ""
+    )
 
 
 def handle_status_command(request: CommandRequest) -> None:
@@ -175,12 +179,34 @@ def _share(actor: Actor, card: StatusCard) -> None:
 
 
 def _done(actor: Actor, onboarding_id: int, rest: str) -> None:
+    if _kickoff_modal(actor, onboarding_id=onboarding_id, query=rest):
+        return  # the modal asks for the agreements, then completes it (handlers/kickoff.py)
     with actor.deps.db.session() as session:
         change = complete_named_milestone(
             session, onboarding_id, rest, actor.user_id, admins=actor.admins, now=actor.deps.now()
         )
     actor.say(f"{change.milestone_name} complete", build_done_blocks(change))
     actor.changed(change.onboarding_id, change.milestone_id if change.changed else None)
+
+
+def _kickoff_modal(
+    actor: Actor,
+    *,
+    onboarding_id: int | None = None,
+    query: str = "",
+    milestone_id: int | None = None,
+) -> bool:
+    """Completing the kickoff asks for the agreed first value, cadence and escalation path."""
+    return open_kickoff_modal(
+        actor.deps,
+        actor.client,
+        trigger_id=actor.trigger_id,
+        user_id=actor.user_id,
+        channel_id=actor.channel_id or None,
+        onboarding_id=onboarding_id,
+        query=query,
+        milestone_id=milestone_id,
+    )
 
 
 def _block(actor: Actor, onboarding_id: int, rest: str) -> None:
@@ -299,6 +325,8 @@ def handle_status_done_select(
 ) -> None:
     ack()
     actor = _actor(body, client, context, respond)
+    if _kickoff_modal(actor, milestone_id=int(action["selected_option"]["value"])):
+        return
     with actor.deps.db.session() as session:
         change = complete_milestone_by_id(
             session,

@@ -77,7 +77,8 @@ def handoff_form(**overrides: Any) -> HandoffForm:
 
 def meet_first_value_criterion(session: Any, onboarding_id: int, when: Any = None) -> None:
     """Flag the onboarding's first success criterion as the customer's first-value criterion and
-    mark it met, so the first-value milestone may complete (bot/services/onboardings)."""
+    mark it met, and define first value when it is not, so the first-value milestone may
+    complete (bot/services/onboardings.first_value_refusal)."""
     from datetime import UTC, datetime
 
     from bot.models import Onboarding, SuccessCriterion
@@ -89,4 +90,6 @@ def meet_first_value_criterion(session: Any, onboarding_id: int, when: Any = Non
     criterion.is_first_value = True
     criterion.met_at = when or datetime(2026, 11, 2, tzinfo=UTC)
     criterion.met_by, criterion.evidence = CSM, "Seen in the customer's own report"
+    # First value must also be defined (agreed at the kickoff: bot/services/kickoff.py).
+    onboarding.first_value_definition = onboarding.first_value_definition or criterion.text
     session.commit()

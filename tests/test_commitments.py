@@ -148,6 +148,12 @@ def test_mark_met_needs_evidence_and_records_who_and_when(session, playbooks) ->
     assert (met.met_at, met.met_by, met.evidence) == (NOW, CSM, "Entry takes 3m40s (time study)")
 
 
+def define_first_value(session, onboarding_id: int) -> None:  # type: ignore[no-untyped-def]
+    """What the kickoff records (bot/services/kickoff.py): first value is defined."""
+    session.get(Onboarding, onboarding_id).first_value_definition = "First report used"
+    session.commit()
+
+
 def test_first_value_waits_for_the_customers_own_criterion(session, playbooks) -> None:  # type: ignore[no-untyped-def]
     onboarding = acme(session, playbooks)
     first_value = next(m for m in onboarding.milestones if m.is_first_value)
@@ -167,6 +173,7 @@ def test_first_value_waits_for_the_customers_own_criterion(session, playbooks) -
     session.expire_all()
     assert session.get(Onboarding, onboarding.id).first_value_at is None
     mark_criterion_met(session, criteria[0].criterion_id, "4 min", CSM, admins=ADMINS, now=NOW)
+    define_first_value(session, onboarding.id)
     later = NOW + timedelta(hours=1)
     change = complete_named_milestone(
         session, onboarding.id, "first value", CSM, admins=(), now=later
@@ -193,4 +200,5 @@ def test_an_onboarding_without_criteria_adds_its_first_value_criterion(session, 
     [criterion] = session.scalars(select(SuccessCriterion)).all()
     assert criterion.is_first_value and criterion.target_date == date(2026, 11, 20)
     mark_criterion_met(session, criterion.id, "Used on Nov 16", CSM, admins=ADMINS, now=NOW)
+    define_first_value(session, onboarding.id)
     complete_named_milestone(session, onboarding.id, "first value", CSM, admins=(), now=NOW)

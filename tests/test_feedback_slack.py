@@ -15,6 +15,7 @@ from bot.services.feedback import FeedbackKind
 from bot.slack.feedback_views import PulseValue, SurveyMetadata, SurveyValue
 from bot.slack.guard import REFUSAL, is_customer_entry_point
 from tests.slack_http import select_value
+from tests.test_kickoff_slack import record_kickoff_over_slack
 from tests.test_plan import acme
 
 CHANNEL = "C0ACME"
@@ -63,7 +64,7 @@ def test_pulse_after_kickoff_answered_by_the_customer_and_counted_without_scores
     slack, fake_slack, session, playbooks, db, shared, outbox_loop
 ) -> None:
     onboarding = acme(session, playbooks)
-    slack.command("done acme kickoff", channel_id="C0GENERAL")
+    record_kickoff_over_slack(slack, fake_slack)  # `done acme kickoff` and its modal
     message = pulse_posted(fake_slack)
     slack.command("done acme kickoff", channel_id="C0GENERAL")  # already done: no second pulse
     outbox_loop.drain()

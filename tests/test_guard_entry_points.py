@@ -115,6 +115,17 @@ def _submit_blocker(slack: SlackHttp, ids: Ids, who: Outsider) -> Any:
     )
 
 
+def _submit_kickoff(slack: SlackHttp, ids: Ids, who: Outsider) -> Any:
+    return slack.view_submission(
+        "kickoff-done-submit",
+        {"kickoff-first-value": {"value": plain("defined by an outsider")}},
+        user_id=who.user_id,
+        user_team_id=who.team_id,
+        private_metadata=json.dumps({"onboarding_id": ids.onboarding}),
+        view_id="VKICK",
+    )
+
+
 ENTRY_POINTS: dict[str, Entry] = {
     "status-open (list button)": _click("status-open", _onboarding),
     "status-pick-customer": _click("status-pick-customer-0", _pick("done", "kickoff")),
@@ -138,6 +149,9 @@ ENTRY_POINTS: dict[str, Entry] = {
     # The customer's voice is open to them (tests/test_feedback_slack.py); these are not.
     "feedback-pick-customer": _click("feedback-pick-customer-0", _pick("survey")),
     "chart-pick-customer": _click("chart-pick-customer-0", _pick("timeline")),
+    # The pre-kickoff questionnaire is open to them (tests/test_kickoff_slack.py); these are not.
+    "kickoff-pick-customer": _click("kickoff-pick-customer-0", _pick("kickoff")),
+    "kickoff-done-submit": _submit_kickoff,
 }
 OUTSIDERS = {
     "other organisation": ({"team_id": "T0THEIRS"}, "T0THEIRS"),

@@ -53,7 +53,9 @@ def test_ambiguous_customer_asks_with_buttons_that_work(slack, fake_slack) -> No
     assert {b["text"]["text"] for b in buttons} == {"Acme Manufacturing", "Acme Labs"}
     labs = next(b for b in buttons if b["text"]["text"] == "Acme Labs")
     slack.block_action(labs["action_id"], labs["value"], user_id="UCSM")
-    reply(fake_slack, "Kickoff held* is complete for *Acme Labs")
+    # Completing the kickoff asks for the agreements first (tests/test_kickoff_slack.py).
+    [modal] = fake_slack.wait_for("views.open", lambda p: "kickoff-done-submit" in json.dumps(p))
+    assert "Acme Labs" in json.dumps(modal.params["view"])
 
 
 def test_unknown_milestone_lists_the_names(slack, fake_slack) -> None:  # type: ignore[no-untyped-def]

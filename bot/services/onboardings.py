@@ -36,7 +36,9 @@ def get_onboarding(
 def first_value_refusal(onboarding: Onboarding) -> str | None:
     """Why first value cannot be recorded yet, or None: it needs the customer's own
     first-value criterion (a success criterion flagged is_first_value) met, not "setup done".
-    No criterion flagged counts as not met: someone has to flag one with the customer."""
+    No criterion flagged counts as not met: someone has to flag one with the customer. And
+    first value must have been defined (Onboarding.first_value_definition, agreed at the
+    kickoff: bot/services/kickoff.record_kickoff)."""
     criteria = onboarding.success_criteria
     how = f"`/onboard criteria {escape(onboarding.company_name)}`"
     flagged = next((c for c in criteria if c.is_first_value), None)
@@ -52,6 +54,12 @@ def first_value_refusal(onboarding: Onboarding) -> str | None:
             "First value is the customer's own value event, not setup done: "
             f"mark the customer's first-value criterion met first: {how} "
             f"(“{escape(flagged.text[:200])}”, with its evidence)."
+        )
+    if not onboarding.first_value_definition.strip():
+        return (
+            f"First value cannot be marked done before it is defined: record what first value "
+            f"means for *{escape(onboarding.company_name)}* when you complete the kickoff "
+            f"(`/onboard done {escape(onboarding.company_name)} kickoff` asks for it)."
         )
     return None
 

@@ -17,6 +17,7 @@ HELP = [
     ("status <customer> [share]", "A customer's status card (`share` posts it in the channel)"),
     ("list [mine|at-risk|overdue|all]", "Your book, most urgent first"),
     ("done <customer> <milestone>", "Complete a milestone (with Undo)"),
+    ("kickoff <customer>", "Kickoff agenda and RACI draft (internal), questions for the customer"),
     ("checklist <customer>", "Tick off the current phase's checklist, or add items"),
     ("health <customer>", "The weekly health check: score, status, trend (only you see it)"),
     ("stakeholders <customer>", "The stakeholder map: edit, log a contact, mark departed"),

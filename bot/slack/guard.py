@@ -1,5 +1,6 @@
 """Only members of our own organisation may use Onboard, at every entry point, except for
-answering the customer's-voice questions (pulse and survey), which are meant for the customer.
+answering the customer's-voice questions (pulse and survey) and the pre-kickoff questionnaire,
+which are meant for the customer.
 
 Users of another organisation can click buttons on our messages in a shared channel and open our
 modals, so the check runs as a global middleware on every request, not only on the command.
@@ -16,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks as bk
 from bot.slack.client import UserDirectory
-from bot.slack.ids import PULSE_SCORES, FeedbackId, JourneyId, pulse_action_id
+from bot.slack.ids import PULSE_SCORES, FeedbackId, JourneyId, KickoffId, pulse_action_id
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,10 @@ CUSTOMER_ACTIONS = frozenset(
         *(pulse_action_id(score) for score in PULSE_SCORES),
         FeedbackId.SURVEY_OPEN.value,
         JourneyId.HELP.value,  # the journey's "Need help?" (handlers/journey.py)
+        KickoffId.QUESTIONNAIRE_OPEN.value,  # the pre-kickoff questionnaire (handlers/kickoff.py)
     }
 )
-CUSTOMER_VIEWS = frozenset({FeedbackId.SURVEY_VIEW.value})
+CUSTOMER_VIEWS = frozenset({FeedbackId.SURVEY_VIEW.value, KickoffId.QUESTIONNAIRE_VIEW.value})
 EXTERNAL_ACTOR = "onboard_external_actor"
 
 

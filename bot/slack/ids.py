@@ -189,3 +189,16 @@ class SetupId(enum.StrEnum):
     ADD = "setup-add"
     VIEW = "setup-integration-submit"
     INPUT = "value"
+
+
+class KickoffId(enum.StrEnum):
+    """`/onboard kickoff` and recording the kickoff. QUESTIONNAIRE_OPEN and QUESTIONNAIRE_VIEW
+    are open to the customer's users (bot/slack/guard.py: CUSTOMER_ACTIONS, CUSTOMER_VIEWS)."""
+
+    PICK_CUSTOMER = "kickoff-pick-customer"
+    QUESTIONNAIRE = "kickoff-questionnaire"  # the block holding the button
+    QUESTIONNAIRE_OPEN = "kickoff-questionnaire-open"
+    QUESTIONNAIRE_VIEW = "kickoff-questionnaire-submit"
+    QUESTION = "kickoff-question"  # block ids kickoff-question-<question key>
+    DONE_VIEW = "kickoff-done-submit"
+    INPUT = "value"
