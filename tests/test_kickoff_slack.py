@@ -58,11 +58,12 @@ def record_kickoff_over_slack(  # type: ignore[no-untyped-def]
     slack, fake_slack, first_value: str = "5 users on their own dashboard", **extra: str
 ):
     """`/onboard done acme kickoff`, then the modal it opens, submitted."""
-    before = len(fake_slack.calls_to("views.open"))
+    def kickoff_modal(params: dict[str, Any]) -> bool:
+        return "kickoff-done-submit" in json.dumps(params)
+
+    before = len([c for c in fake_slack.calls_to("views.open") if kickoff_modal(c.params)])
     slack.command("done acme kickoff", user_id="UCSM")
-    [*_, call] = fake_slack.wait_for(
-        "views.open", lambda p: "kickoff-done-submit" in json.dumps(p), count=before + 1
-    )
+    [*_, call] = fake_slack.wait_for("views.open", kickoff_modal, count=before + 1)
     view = call.params["view"]
     values = {
         KickoffField.FIRST_VALUE: {"value": plain(first_value)},

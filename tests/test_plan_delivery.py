@@ -126,6 +126,7 @@ def test_done_queues_the_celebration_and_the_plan_at_once(slack, fake_slack, db)
     from sqlalchemy import select
 
     from bot.models import OutboxMessage
+    from tests.test_kickoff_slack import record_kickoff_over_slack
     from tests.test_status_slack import onboard, reply
 
     def kinds(wanted: set[str]) -> set[str]:
@@ -140,7 +141,7 @@ def test_done_queues_the_celebration_and_the_plan_at_once(slack, fake_slack, db)
     slack.command(f"channel acme <#{CHANNEL}|acme-onboarding>", user_id=CSM)
     reply(fake_slack, "Linked")
     assert kinds({"plan"}) == {"plan"}  # linking the channel queues the plan
-    slack.command("done acme kickoff", user_id=CSM)
-    reply(fake_slack, "is complete")
+    record_kickoff_over_slack(slack, fake_slack)  # `done acme kickoff` asks for the agreements
+    fake_slack.wait_for("chat.postEphemeral", lambda p: "is complete" in json.dumps(p))
     # ...and the customer's kickoff pulse (bot/services/feedback.py), queued by the same path.
     assert kinds({"plan", "celebration", "pulse"}) == {"plan", "celebration", "pulse"}

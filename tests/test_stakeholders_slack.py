@@ -31,6 +31,7 @@ from bot.slack.status_views import PickValue
 from jobs.stall_alerts import stall_alerts
 from tests.slack_http import SlackHttp, checkboxes, date_value, plain, select_value, user_value
 from tests.test_guard_entry_points import OUTSIDERS, REFUSAL_CALLS
+from tests.test_kickoff_slack import record_kickoff_over_slack
 from tests.test_status_slack import onboard, reply
 
 
@@ -300,6 +301,9 @@ def test_criteria_flag_mark_met_with_evidence_then_first_value(slack, fake_slack
     assert "Time study: 3m40s per order" in json.dumps(met)
     criterion = row(db, SuccessCriterion, is_first_value=True)
     assert criterion.met_by == "UCSM" and criterion.met_at is not None
+    slack.command("done acme first value", user_id="UCSM")
+    reply(fake_slack, "before it is defined")  # agreed at the kickoff (tests/test_kickoff_slack)
+    record_kickoff_over_slack(slack, fake_slack)
     slack.command("done acme first value", user_id="UCSM")
     reply(fake_slack, "is complete")
     assert row(db, Onboarding, company_name="Acme Manufacturing").first_value_at is not None
