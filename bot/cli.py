@@ -76,6 +76,11 @@ def _run(args: argparse.Namespace) -> int:
         rules = health_rules(settings)
         questions = sum(len(area.questions) for area in rules.areas)
         print(f"ok  health.yml   {len(rules.areas)} areas, {questions} questions")
+        from bot.services.kickoff import load_kickoff_config
+
+        kickoff = load_kickoff_config(settings.templates_dir)
+        asked = len(kickoff.questionnaire.questions)
+        print(f"ok  kickoff.yml  {len(kickoff.agenda)} agenda sections, {asked} questions")
         return 0
     if args.verb == "jobs":
         return _run_jobs(args)
