@@ -50,69 +50,113 @@ SMALL = 1000
 BATCH = 5000
 # Mid-market milestones, as calendar-day offsets from the start date (business days * 1.4).
 MILESTONES = [
-    ("handoff", "Handoff complete", 1), ("kickoff", "Kickoff held", 4),
-    ("technical_setup", "Technical setup complete", 11), ("first_value", "First value", 14),
-    ("training", "Training delivered", 38), ("pilot", "Pilot success", 45),
-    ("go_live", "Go-live", 53), ("hypercare_exit", "Hypercare exit", 74),
+    ("handoff", "Handoff complete", 1),
+    ("kickoff", "Kickoff held", 4),
+    ("technical_setup", "Technical setup complete", 11),
+    ("first_value", "First value", 14),
+    ("training", "Training delivered", 38),
+    ("pilot", "Pilot success", 45),
+    ("go_live", "Go-live", 53),
+    ("hypercare_exit", "Hypercare exit", 74),
     ("transition", "Transition", 84),
 ]
 ROLES = ["executive_sponsor", "champion", "technical_lead"]
 
 
 def rows_for(first_id: int, count: int, rng: random.Random) -> dict[type, list[dict]]:
-    out: dict[type, list[dict]] = {m: [] for m in (Onboarding, Milestone, Stakeholder,
-                                                   Commitment, Blocker, HypercareIssue)}
+    out: dict[type, list[dict]] = {
+        m: [] for m in (Onboarding, Milestone, Stakeholder, Commitment, Blocker, HypercareIssue)
+    }
     for oid in range(first_id, first_id + count):
         start = (NOW - timedelta(days=rng.randint(0, 150))).date()
         hypercare = rng.random() < 0.10
-        out[Onboarding].append({
-            "id": oid, "company_name": f"Customer {oid:06d}", "company_key": f"customer {oid:06d}",
-            "arr": Decimal(rng.randint(25, 99) * 1000), "start_date": start,
-            "segment": "Mid-Market", "playbook": "mid_market",
-            "status": "hypercare" if hypercare else "active",
-            "csm_user_id": f"UCSM{oid % 20:02d}", "ae_user_id": "UAE",
-            "customer_channel_id": f"C{oid:08d}", "internal_channel_id": None,
-            "timezone": rng.choice([None, None, "America/New_York", "Europe/Berlin"]),
-            "last_activity_at": NOW - timedelta(hours=rng.randint(0, 24 * 12)),
-            "created_by": "UAE", "created_at": datetime.combine(start, datetime.min.time(), UTC),
-            "updated_at": NOW, "handoff_missing": [],
-        })
+        out[Onboarding].append(
+            {
+                "id": oid,
+                "company_name": f"Customer {oid:06d}",
+                "company_key": f"customer {oid:06d}",
+                "arr": Decimal(rng.randint(25, 99) * 1000),
+                "start_date": start,
+                "segment": "Mid-Market",
+                "playbook": "mid_market",
+                "status": "hypercare" if hypercare else "active",
+                "csm_user_id": f"UCSM{oid % 20:02d}",
+                "ae_user_id": "UAE",
+                "customer_channel_id": f"C{oid:08d}",
+                "internal_channel_id": None,
+                "timezone": rng.choice([None, None, "America/New_York", "Europe/Berlin"]),
+                "last_activity_at": NOW - timedelta(hours=rng.randint(0, 24 * 12)),
+                "created_by": "UAE",
+                "created_at": datetime.combine(start, datetime.min.time(), UTC),
+                "updated_at": NOW,
+                "handoff_missing": [],
+            }
+        )
         for position, (key, name, offset) in enumerate(MILESTONES):
             due = start + timedelta(days=offset)
             done = due < NOW.date() - timedelta(days=rng.randint(-5, 6)) and rng.random() < 0.9
-            out[Milestone].append({
-                "onboarding_id": oid, "position": position, "key": key, "name": name,
-                "phase_key": key, "due_date": due, "status": "complete" if done else "pending",
-            })
+            out[Milestone].append(
+                {
+                    "onboarding_id": oid,
+                    "position": position,
+                    "key": key,
+                    "name": name,
+                    "phase_key": key,
+                    "due_date": due,
+                    "status": "complete" if done else "pending",
+                }
+            )
         for i, role in enumerate(ROLES[: 1 if rng.random() < 0.05 else 3]):
-            out[Stakeholder].append({
-                "onboarding_id": oid, "name": f"Person {oid}-{i}", "role": role,
-                "departed_at": NOW - timedelta(days=3) if role == "champion"
-                and rng.random() < 0.02 else None,
-                "last_contact_at": NOW - timedelta(days=rng.randint(0, 10)),
-            })
+            out[Stakeholder].append(
+                {
+                    "onboarding_id": oid,
+                    "name": f"Person {oid}-{i}",
+                    "role": role,
+                    "departed_at": NOW - timedelta(days=3)
+                    if role == "champion" and rng.random() < 0.02
+                    else None,
+                    "last_contact_at": NOW - timedelta(days=rng.randint(0, 10)),
+                }
+            )
         for i in range(2):
             due = start + timedelta(days=rng.randint(10, 120))
             kept = due < NOW.date() and rng.random() < 0.85  # most promises are delivered
-            out[Commitment].append({
-                "onboarding_id": oid, "text": f"Promise {i}", "status": "done" if kept else "open",
-                "due_date": due, "owner_user_id": "UAE",
-            })
+            out[Commitment].append(
+                {
+                    "onboarding_id": oid,
+                    "text": f"Promise {i}",
+                    "status": "done" if kept else "open",
+                    "due_date": due,
+                    "owner_user_id": "UAE",
+                }
+            )
         if rng.random() < 0.2:
-            out[Blocker].append({
-                "onboarding_id": oid, "reason": "Waiting on IT", "owner_user_id": "UIT",
-                "opened_at": NOW - timedelta(hours=rng.randint(1, 24 * 10)), "opened_by": "UCSM",
-            })
+            out[Blocker].append(
+                {
+                    "onboarding_id": oid,
+                    "reason": "Waiting on IT",
+                    "owner_user_id": "UIT",
+                    "opened_at": NOW - timedelta(hours=rng.randint(1, 24 * 10)),
+                    "opened_by": "UCSM",
+                }
+            )
         if hypercare:
             for number in (1, 2):
                 opened = NOW - timedelta(hours=rng.randint(1, 72))
-                out[HypercareIssue].append({
-                    "onboarding_id": oid, "number": number, "severity": rng.choice(
-                        ["P1", "P2", "P3", "P4"]), "title": "Issue", "opened_at": opened,
-                    "opened_by": "UCSM", "first_response_at": None if rng.random() < 0.5
-                    else opened + timedelta(minutes=20),
-                    "resolved_at": None if rng.random() < 0.6 else opened + timedelta(hours=1),
-                })
+                out[HypercareIssue].append(
+                    {
+                        "onboarding_id": oid,
+                        "number": number,
+                        "severity": rng.choice(["P1", "P2", "P3", "P4"]),
+                        "title": "Issue",
+                        "opened_at": opened,
+                        "opened_by": "UCSM",
+                        "first_response_at": None
+                        if rng.random() < 0.5
+                        else opened + timedelta(minutes=20),
+                        "resolved_at": None if rng.random() < 0.6 else opened + timedelta(hours=1),
+                    }
+                )
     return out
 
 
@@ -203,7 +247,10 @@ def child(url: str, mode: str, trace: bool) -> dict:
     out = subprocess.run(
         [sys.executable, "-m", "bench.stall_detection", "--measure", url, "--mode", mode]
         + (["--trace"] if trace else []),
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -229,26 +276,37 @@ def main() -> int:
         load(db, 1, SMALL, args.seed)
         small = child(url, "detect", False)
         totals = load(db, SMALL + 1, args.onboardings - SMALL, args.seed)
-        print(f"loaded {args.onboardings} onboardings in {time.perf_counter() - started:.1f} s "
-              f"(+{totals})")
+        print(
+            f"loaded {args.onboardings} onboardings in {time.perf_counter() - started:.1f} s "
+            f"(+{totals})"
+        )
         big = child(url, "detect", False)
         traced = child(url, "detect", True)
-        print(f"{args.database}: detection at {SMALL}: {small['seconds']} s, "
-              f"{small['queries']['select']} queries")
-        print(f"{args.database}: detection at {args.onboardings}: {big['seconds']} s, "
-              f"{big['queries']['select']} queries, CPU {big['cpu_seconds']} s, "
-              f"max RSS {big['max_rss_mb']} MB, "
-              f"tracemalloc peak {traced['tracemalloc_peak_mb']} MB")
+        print(
+            f"{args.database}: detection at {SMALL}: {small['seconds']} s, "
+            f"{small['queries']['select']} queries"
+        )
+        print(
+            f"{args.database}: detection at {args.onboardings}: {big['seconds']} s, "
+            f"{big['queries']['select']} queries, CPU {big['cpu_seconds']} s, "
+            f"max RSS {big['max_rss_mb']} MB, "
+            f"tracemalloc peak {traced['tracemalloc_peak_mb']} MB"
+        )
         print(f"signals: {big['summary']}")
         if args.job:
             job = child(url, "job", False)
-            print(f"{args.database}: whole job once at {args.onboardings}: {job['seconds']} s, "
-                  f"{job['queries']} statements, max RSS {job['max_rss_mb']} MB, "
-                  f"{job['summary']['posts_queued']} posts queued")
+            print(
+                f"{args.database}: whole job once at {args.onboardings}: {job['seconds']} s, "
+                f"{job['queries']} statements, max RSS {job['max_rss_mb']} MB, "
+                f"{job['summary']['posts_queued']} posts queued"
+            )
         constant = small["queries"]["select"] == big["queries"]["select"]
         ok = big["seconds"] < 10 and big["max_rss_mb"] < 300 and constant
-        print("verdict:", "PASS" if ok else "FAIL",
-              "(< 10 s, < 300 MB, same query count at both sizes)")
+        print(
+            "verdict:",
+            "PASS" if ok else "FAIL",
+            "(< 10 s, < 300 MB, same query count at both sizes)",
+        )
         return 0 if ok else 1
     finally:
         drop(cleanup)

@@ -120,14 +120,35 @@ MESSAGE_MAX_BLOCKS = 50
 VIEW_MAX_BLOCKS = 100
 MESSAGE_MAX_TEXT = 40_000
 TEXT_OBJECT_TYPES = frozenset({"plain_text", "mrkdwn"})
-ELEMENT_TYPES = frozenset({
-    "button", "channels_select", "checkboxes", "conversations_select", "datepicker",
-    "datetimepicker", "email_text_input", "external_select", "file_input", "image",
-    "multi_channels_select", "multi_conversations_select", "multi_external_select",
-    "multi_static_select", "multi_users_select", "number_input", "overflow", "plain_text_input",
-    "radio_buttons", "rich_text_input", "static_select", "timepicker", "url_text_input",
-    "users_select", "workflow_button",
-})
+ELEMENT_TYPES = frozenset(
+    {
+        "button",
+        "channels_select",
+        "checkboxes",
+        "conversations_select",
+        "datepicker",
+        "datetimepicker",
+        "email_text_input",
+        "external_select",
+        "file_input",
+        "image",
+        "multi_channels_select",
+        "multi_conversations_select",
+        "multi_external_select",
+        "multi_static_select",
+        "multi_users_select",
+        "number_input",
+        "overflow",
+        "plain_text_input",
+        "radio_buttons",
+        "rich_text_input",
+        "static_select",
+        "timepicker",
+        "url_text_input",
+        "users_select",
+        "workflow_button",
+    }
+)
 # (node kind, key) -> the most characters allowed in the text object under key
 TEXT_LIMITS = {
     ("section", "text"): 3000,
@@ -468,7 +489,9 @@ class FakeSlack:
         self.url = f"{self.base}/api/"
         self._server = server
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fakeslack",
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="fakeslack",
             daemon=True,
         )
         self._thread.start()
@@ -526,8 +549,11 @@ class FakeSlack:
         return calls[-1].params
 
     def wait_for(
-        self, method: str, predicate: Callable[[Params], bool] | None = None,
-        timeout: float = 5.0, count: int = 1,
+        self,
+        method: str,
+        predicate: Callable[[Params], bool] | None = None,
+        timeout: float = 5.0,
+        count: int = 1,
     ) -> list[Call]:
         """Block until `count` calls to `method` match `predicate(params)`; return them."""
 
@@ -540,7 +566,9 @@ class FakeSlack:
         return self._wait(found, count, timeout, describe)
 
     def wait_for_response(
-        self, predicate: Callable[[Params], bool] | None = None, timeout: float = 5.0,
+        self,
+        predicate: Callable[[Params], bool] | None = None,
+        timeout: float = 5.0,
         count: int = 1,
     ) -> list[Params]:
         """Block until `count` response-URL posts match `predicate(body)`; return them."""
@@ -550,8 +578,9 @@ class FakeSlack:
 
         return self._wait(found, count, timeout, lambda: f"{count} response(s): {self.responses}")
 
-    def _wait(self, found: Callable[[], list], count: int, timeout: float,
-              describe: Callable[[], str]) -> list:
+    def _wait(
+        self, found: Callable[[], list], count: int, timeout: float, describe: Callable[[], str]
+    ) -> list:
         deadline = time.monotonic() + timeout
         with self._changed:
             while len(hits := found()) < count:
@@ -569,24 +598,46 @@ class FakeSlack:
     # ---- state -----------------------------------------------------------------------------
 
     def add_user(
-        self, user_id: str, *, name: str = "", real_name: str = "", email: str | None = None,
-        team_id: str | None = None, is_restricted: bool = False,
-        is_ultra_restricted: bool = False, is_bot: bool = False, deleted: bool = False,
+        self,
+        user_id: str,
+        *,
+        name: str = "",
+        real_name: str = "",
+        email: str | None = None,
+        team_id: str | None = None,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
+        is_bot: bool = False,
+        deleted: bool = False,
         tz: str = "America/New_York",
     ) -> Params:
         name = name or user_id.lower()
         real_name = real_name or name
         team = team_id or self.team_id
         profile = {
-            "real_name": real_name, "display_name": name, "real_name_normalized": real_name,
-            "display_name_normalized": name, "team": team, "email": email,
+            "real_name": real_name,
+            "display_name": name,
+            "real_name_normalized": real_name,
+            "display_name_normalized": name,
+            "team": team,
+            "email": email,
         }
         user = {
-            "id": user_id, "team_id": team, "name": name, "real_name": real_name,
-            "deleted": deleted, "is_bot": is_bot, "is_app_user": False, "is_admin": False,
-            "is_owner": False, "is_restricted": is_restricted,
-            "is_ultra_restricted": is_ultra_restricted, "tz": tz, "tz_label": tz,
-            "tz_offset": _tz_offset(tz), "updated": int(time.time()),
+            "id": user_id,
+            "team_id": team,
+            "name": name,
+            "real_name": real_name,
+            "deleted": deleted,
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "is_admin": False,
+            "is_owner": False,
+            "is_restricted": is_restricted,
+            "is_ultra_restricted": is_ultra_restricted,
+            "tz": tz,
+            "tz_label": tz,
+            "tz_offset": _tz_offset(tz),
+            "updated": int(time.time()),
             "profile": {k: v for k, v in profile.items() if v is not None},
         }
         with self._lock:
@@ -594,19 +645,38 @@ class FakeSlack:
         return user
 
     def add_channel(
-        self, channel_id: str, name: str, *, is_private: bool = False,
-        is_ext_shared: bool = False, is_member: bool = True, members: Iterable[str] = (),
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_private: bool = False,
+        is_ext_shared: bool = False,
+        is_member: bool = True,
+        members: Iterable[str] = (),
         is_archived: bool = False,
     ) -> Params:
         member_ids = list(dict.fromkeys([*members, *([self.bot_user_id] if is_member else [])]))
         channel = {
-            "id": channel_id, "name": name, "name_normalized": name, "is_channel": True,
-            "is_group": False, "is_im": False, "is_mpim": False, "is_private": is_private,
-            "is_archived": is_archived, "is_general": name == "general",
-            "is_shared": is_ext_shared, "is_ext_shared": is_ext_shared, "is_org_shared": False,
-            "is_pending_ext_shared": False, "is_member": is_member,
-            "context_team_id": self.team_id, "created": int(time.time()),
-            "creator": self.bot_user_id, "topic": _blank_topic(), "purpose": _blank_topic(),
+            "id": channel_id,
+            "name": name,
+            "name_normalized": name,
+            "is_channel": True,
+            "is_group": False,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": is_private,
+            "is_archived": is_archived,
+            "is_general": name == "general",
+            "is_shared": is_ext_shared,
+            "is_ext_shared": is_ext_shared,
+            "is_org_shared": False,
+            "is_pending_ext_shared": False,
+            "is_member": is_member,
+            "context_team_id": self.team_id,
+            "created": int(time.time()),
+            "creator": self.bot_user_id,
+            "topic": _blank_topic(),
+            "purpose": _blank_topic(),
             "members": member_ids,
         }
         with self._lock:
@@ -614,8 +684,15 @@ class FakeSlack:
         return channel
 
     def add_message(
-        self, channel_id: str, text: str = "", *, user: str | None = None, ts: str | None = None,
-        thread_ts: str | None = None, blocks: list | None = None, metadata: Params | None = None,
+        self,
+        channel_id: str,
+        text: str = "",
+        *,
+        user: str | None = None,
+        ts: str | None = None,
+        thread_ts: str | None = None,
+        blocks: list | None = None,
+        metadata: Params | None = None,
         **extra: Any,
     ) -> Params:
         """Seed a message (e.g. a customer's) as if it had been posted in `channel_id`."""
@@ -774,10 +851,19 @@ class FakeSlack:
         im_id = f"D{user_id}"
         if im_id not in self.channels:
             self.channels[im_id] = {
-                "id": im_id, "is_im": True, "is_channel": False, "is_group": False,
-                "is_mpim": False, "is_private": True, "is_archived": False, "is_member": True,
-                "is_ext_shared": False, "is_shared": False, "user": user_id,
-                "context_team_id": self.team_id, "created": int(time.time()),
+                "id": im_id,
+                "is_im": True,
+                "is_channel": False,
+                "is_group": False,
+                "is_mpim": False,
+                "is_private": True,
+                "is_archived": False,
+                "is_member": True,
+                "is_ext_shared": False,
+                "is_shared": False,
+                "user": user_id,
+                "context_team_id": self.team_id,
+                "created": int(time.time()),
                 "members": [self.bot_user_id, user_id],
             }
         return self.channels[im_id]
@@ -798,15 +884,22 @@ class FakeSlack:
         self._last_ts = max(int(time.time() * 1_000_000), self._last_ts + 1)
         return format_ts(self._last_ts)
 
-    def _store_message(self, channel_id: str, params: Params, *, user: str | None = None,
-                       ts: str | None = None) -> Params:
+    def _store_message(
+        self, channel_id: str, params: Params, *, user: str | None = None, ts: str | None = None
+    ) -> Params:
         if ts is not None:
             self._last_ts = max(self._last_ts, ts_key(ts))
         message = {
-            "type": "message", "ts": ts or self._next_ts(), "user": user or self.bot_user_id,
-            "bot_id": BOT_ID, "app_id": APP_ID, "team": self.team_id,
-            "text": params.get("text") or "", "blocks": params.get("blocks") or [],
-            "metadata": params.get("metadata"), "thread_ts": params.get("thread_ts"),
+            "type": "message",
+            "ts": ts or self._next_ts(),
+            "user": user or self.bot_user_id,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": self.team_id,
+            "text": params.get("text") or "",
+            "blocks": params.get("blocks") or [],
+            "metadata": params.get("metadata"),
+            "thread_ts": params.get("thread_ts"),
         }
         if params.get("attachments"):
             message["attachments"] = params["attachments"]
@@ -815,13 +908,17 @@ class FakeSlack:
         self.messages.setdefault(channel_id, []).append(message)
         return message
 
-    def _validate(self, method: str, problems: tuple[str, list[str]] | None,
-                  error: str | None = None) -> None:
+    def _validate(
+        self, method: str, problems: tuple[str, list[str]] | None, error: str | None = None
+    ) -> None:
         if problems:
             slack_error, messages = problems
             self.invalid.append((method, messages))
-            raise SlackError(error or slack_error, errors=messages,
-                             response_metadata={"messages": [f"[ERROR] {m}" for m in messages]})
+            raise SlackError(
+                error or slack_error,
+                errors=messages,
+                response_metadata={"messages": [f"[ERROR] {m}" for m in messages]},
+            )
 
     def _public_channel(self, channel: Params, *, num_members: bool = False) -> Params:
         out = _public(channel)
@@ -833,8 +930,12 @@ class FakeSlack:
 
     def _auth_test(self, p: Params) -> Params:
         return {
-            "url": f"https://{TEAM_DOMAIN}.slack.com/", "team": TEAM_NAME, "user": "onboard",
-            "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": BOT_ID,
+            "url": f"https://{TEAM_DOMAIN}.slack.com/",
+            "team": TEAM_NAME,
+            "user": "onboard",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
 
@@ -849,8 +950,11 @@ class FakeSlack:
         channel = self._postable(p)
         user = self._user(p.get("user"))
         ephemeral = {
-            "channel": channel["id"], "user": user["id"], "text": p.get("text") or "",
-            "blocks": p.get("blocks") or [], "thread_ts": p.get("thread_ts"),
+            "channel": channel["id"],
+            "user": user["id"],
+            "text": p.get("text") or "",
+            "blocks": p.get("blocks") or [],
+            "thread_ts": p.get("thread_ts"),
             "message_ts": self._next_ts(),
         }
         self.ephemerals.append(ephemeral)
@@ -864,8 +968,12 @@ class FakeSlack:
             if key in p:
                 message[key] = p[key]
         message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
-        return {"channel": channel["id"], "ts": message["ts"], "text": message["text"],
-                "message": _public(message)}
+        return {
+            "channel": channel["id"],
+            "ts": message["ts"],
+            "text": message["text"],
+            "message": _public(message),
+        }
 
     def _chat_delete(self, p: Params) -> Params:
         channel = self._channel(p)
@@ -893,7 +1001,8 @@ class FakeSlack:
     def _conversations_list(self, p: Params) -> Params:
         wanted = set(id_list(p.get("types") or "public_channel"))
         channels = [
-            self._public_channel(c) for c in self.channels.values()
+            self._public_channel(c)
+            for c in self.channels.values()
             if _conversation_type(c) in wanted
             and not (flag(p.get("exclude_archived")) and c["is_archived"])
         ]
@@ -930,12 +1039,17 @@ class FakeSlack:
             raise SlackError("cant_invite_self")
         user = self.users.get(user_id)
         if user is None:
-            raise SlackError("user_not_found", errors=[
-                {"user": user_id, "ok": False, "error": "user_not_found"}])
+            raise SlackError(
+                "user_not_found", errors=[{"user": user_id, "ok": False, "error": "user_not_found"}]
+            )
         if user["deleted"] or (user["team_id"] != self.team_id and not channel["is_ext_shared"]):
             raise SlackError("cant_invite")
-        if user["is_ultra_restricted"] and user_id not in channel["members"] and any(
-            user_id in c.get("members", []) for c in self.channels.values() if not c["is_im"]
+        if (
+            user["is_ultra_restricted"]
+            and user_id not in channel["members"]
+            and any(
+                user_id in c.get("members", []) for c in self.channels.values() if not c["is_im"]
+            )
         ):
             raise SlackError("ura_max_channels")
 
@@ -973,7 +1087,8 @@ class FakeSlack:
         latest = _ts_param(p, "latest", "99999999999")
         inclusive = flag(p.get("inclusive"))
         found = [
-            m for m in self.messages.get(channel["id"], [])
+            m
+            for m in self.messages.get(channel["id"], [])
             if _is_top_level(m) and _in_range(ts_key(m["ts"]), oldest, latest, inclusive)
         ]
         found.sort(key=lambda m: ts_key(m["ts"]), reverse=True)
@@ -984,7 +1099,8 @@ class FakeSlack:
         channel = self._member_channel(p)
         parent = self._message(channel["id"], p.get("ts"))
         thread = [
-            m for m in self.messages.get(channel["id"], [])
+            m
+            for m in self.messages.get(channel["id"], [])
             if m is parent or m.get("thread_ts") == parent["ts"]
         ]
         thread.sort(key=lambda m: ts_key(m["ts"]))
@@ -1053,8 +1169,10 @@ class FakeSlack:
 
     def _open_view(self, method: str, p: Params) -> Params:
         if not p.get("trigger_id"):
-            raise SlackError("invalid_arguments", response_metadata={
-                "messages": ["[ERROR] missing required field: trigger_id"]})
+            raise SlackError(
+                "invalid_arguments",
+                response_metadata={"messages": ["[ERROR] missing required field: trigger_id"]},
+            )
         self._validate_view(method, p.get("view"))
         self._check_external_id(p["view"])
         return {"view": self._store_view(p["view"])}
@@ -1103,15 +1221,24 @@ class FakeSlack:
     def _store_view(self, view: Params, current: Params | None = None) -> Params:
         view_id = current["id"] if current else f"V{next(self._ids):08d}X"
         stored = {
-            "id": view_id, "team_id": self.team_id, "type": view["type"],
-            "blocks": view.get("blocks", []), "private_metadata": view.get("private_metadata", ""),
-            "callback_id": view.get("callback_id", ""), "state": {"values": {}},
-            "hash": f"{int(time.time())}.{next(self._ids):08d}", "title": view.get("title"),
-            "close": view.get("close"), "submit": view.get("submit"),
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": view["type"],
+            "blocks": view.get("blocks", []),
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(self._ids):08d}",
+            "title": view.get("title"),
+            "close": view.get("close"),
+            "submit": view.get("submit"),
             "clear_on_close": bool(view.get("clear_on_close")),
             "notify_on_close": bool(view.get("notify_on_close")),
-            "previous_view_id": None, "root_view_id": view_id, "app_id": APP_ID,
-            "external_id": view.get("external_id", ""), "app_installed_team_id": self.team_id,
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": APP_ID,
+            "external_id": view.get("external_id", ""),
+            "app_installed_team_id": self.team_id,
             "bot_id": BOT_ID,
         }
         self.views[view_id] = stored
@@ -1124,8 +1251,13 @@ class FakeSlack:
             raise SlackError("invalid_arguments")
         file_id = f"F{next(self._ids):08d}X"
         self.files[file_id] = {
-            "id": file_id, "name": p["filename"], "title": p["filename"],
-            "length": int(p["length"]), "content": None, "uploaded": False, "shared": False,
+            "id": file_id,
+            "name": p["filename"],
+            "title": p["filename"],
+            "length": int(p["length"]),
+            "content": None,
+            "uploaded": False,
+            "shared": False,
         }
         return {"upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
 
@@ -1137,8 +1269,10 @@ class FakeSlack:
         channel = self._member_channel(p, "channel_id") if p.get("channel_id") else None
         for entry, record in zip(entries, records, strict=True):
             record.update(
-                title=entry.get("title") or record["name"], shared=channel is not None,
-                channel_id=channel and channel["id"], initial_comment=p.get("initial_comment"),
+                title=entry.get("title") or record["name"],
+                shared=channel is not None,
+                channel_id=channel and channel["id"],
+                initial_comment=p.get("initial_comment"),
                 thread_ts=p.get("thread_ts"),
             )
         return {"files": [{"id": r["id"], "title": r["title"]} for r in records]}
@@ -1214,7 +1348,8 @@ def _page(items: list, p: Params, key: str, render: Callable[[Any], Any]) -> Par
     end = start + limit
     more = end < len(items)
     return {
-        key: [render(item) for item in items[start:end]], "has_more": more,
+        key: [render(item) for item in items[start:end]],
+        "has_more": more,
         "response_metadata": {"next_cursor": f"offset:{end}" if more else ""},
     }
 

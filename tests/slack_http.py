@@ -96,8 +96,13 @@ def checkboxes(*values: str) -> Payload:
 
 class SlackHttp:
     def __init__(
-        self, app_url: str, signing_secret: str, *, team_id: str = "T0OWN",
-        fake: FakeSlack | None = None, timeout: float = 10.0,
+        self,
+        app_url: str,
+        signing_secret: str,
+        *,
+        team_id: str = "T0OWN",
+        fake: FakeSlack | None = None,
+        timeout: float = 10.0,
     ) -> None:
         self.app_url = app_url
         self.signing_secret = signing_secret
@@ -110,8 +115,13 @@ class SlackHttp:
     # ---- transport -------------------------------------------------------------------------
 
     def post(
-        self, body: bytes, content_type: str, *, timestamp: int | None = None,
-        signature: str | None = None, headers: dict[str, str | None] | None = None,
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str | None] | None = None,
         signed: bool = True,
     ) -> Response:
         """POST `body` signed with `timestamp` (default now); `signature` overrides the HMAC.
@@ -152,8 +162,13 @@ class SlackHttp:
     # ---- request kinds ---------------------------------------------------------------------
 
     def command(
-        self, text: str, *, user_id: str = "UCSM", command: str = "/onboard",
-        channel_id: str = "C0GENERAL", team_id: str | None = None,
+        self,
+        text: str,
+        *,
+        user_id: str = "UCSM",
+        command: str = "/onboard",
+        channel_id: str = "C0GENERAL",
+        team_id: str | None = None,
         user_team_id: str | None = None,
     ) -> Response:
         """A slash command. Slack sends no user team here: `team_id` is the invoking user's
@@ -176,10 +191,18 @@ class SlackHttp:
         return self.post_form(fields)
 
     def block_action(
-        self, action_id: str, value: str | None = None, *, user_id: str = "UCSM",
-        user_team_id: str | None = None, channel_id: str | None = None,
-        message_ts: str | None = None, view: Payload | None = None, block_id: str = "b",
-        selected_option: str | Payload | None = None, extra_action: Payload | None = None,
+        self,
+        action_id: str,
+        value: str | None = None,
+        *,
+        user_id: str = "UCSM",
+        user_team_id: str | None = None,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        view: Payload | None = None,
+        block_id: str = "b",
+        selected_option: str | Payload | None = None,
+        extra_action: Payload | None = None,
     ) -> Response:
         """A click on a button (or a static_select choice with `selected_option`).
 
@@ -196,13 +219,22 @@ class SlackHttp:
         return self.post_interaction(payload)
 
     def view_submission(
-        self, callback_id: str, values: Payload, *, user_id: str = "UAE",
-        user_team_id: str | None = None, private_metadata: str = "", view_id: str = "V123",
+        self,
+        callback_id: str,
+        values: Payload,
+        *,
+        user_id: str = "UAE",
+        user_team_id: str | None = None,
+        private_metadata: str = "",
+        view_id: str = "V123",
         hash: str = "h1",
     ) -> Response:
         """A modal submitted with `values` as view.state.values ({block: {action: {...}}})."""
         view = self.view(
-            id=view_id, callback_id=callback_id, private_metadata=private_metadata, hash=hash,
+            id=view_id,
+            callback_id=callback_id,
+            private_metadata=private_metadata,
+            hash=hash,
             state={"values": values},
         )
         payload = self._interaction("view_submission", user_id, user_team_id)
@@ -210,8 +242,13 @@ class SlackHttp:
         return self.post_interaction(payload)
 
     def view_closed(
-        self, callback_id: str, *, user_id: str = "UAE", user_team_id: str | None = None,
-        view_id: str = "V123", private_metadata: str = "",
+        self,
+        callback_id: str,
+        *,
+        user_id: str = "UAE",
+        user_team_id: str | None = None,
+        view_id: str = "V123",
+        private_metadata: str = "",
     ) -> Response:
         view = self.view(id=view_id, callback_id=callback_id, private_metadata=private_metadata)
         payload = self._interaction("view_closed", user_id, user_team_id)
@@ -228,25 +265,42 @@ class SlackHttp:
         return self.post_interaction(payload)
 
     def message_shortcut(
-        self, callback_id: str, message_text: str, *, user_id: str = "UAE",
-        channel_id: str = "C0GENERAL", message_user: str = "UCRM",
+        self,
+        callback_id: str,
+        message_text: str,
+        *,
+        user_id: str = "UAE",
+        channel_id: str = "C0GENERAL",
+        message_user: str = "UCRM",
         user_team_id: str | None = None,
     ) -> Response:
         """A message shortcut on a message by `message_user` saying `message_text`."""
         ts = self._now_ts()
         payload = self._interaction("message_action", user_id, user_team_id)
         payload.update(
-            callback_id=callback_id, action_ts=ts, message_ts=ts,
+            callback_id=callback_id,
+            action_ts=ts,
+            message_ts=ts,
             response_url=self._response_url("actions"),
             channel={"id": channel_id, "name": self._channel_name(channel_id)},
-            message={"type": "message", "user": message_user, "ts": ts, "text": message_text,
-                     "team": self.team_id},
+            message={
+                "type": "message",
+                "user": message_user,
+                "ts": ts,
+                "text": message_text,
+                "team": self.team_id,
+            },
         )
         return self.post_interaction(payload)
 
     def event(
-        self, event: Payload, *, team_id: str | None = None, event_id: str | None = None,
-        authorizations: list[Payload] | None = None, is_ext_shared_channel: bool = False,
+        self,
+        event: Payload,
+        *,
+        team_id: str | None = None,
+        event_id: str | None = None,
+        authorizations: list[Payload] | None = None,
+        is_ext_shared_channel: bool = False,
     ) -> Response:
         """An Events API `event_callback` envelope around `event`."""
         team = team_id or self.team_id
@@ -261,10 +315,17 @@ class SlackHttp:
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(self._seq):08d}ONB",
             "event_time": int(time.time()),
-            "authorizations": authorizations if authorizations is not None else [{
-                "enterprise_id": None, "team_id": team, "user_id": self.bot_user_id,
-                "is_bot": True, "is_enterprise_install": False,
-            }],
+            "authorizations": authorizations
+            if authorizations is not None
+            else [
+                {
+                    "enterprise_id": None,
+                    "team_id": team,
+                    "user_id": self.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
             "is_ext_shared_channel": is_ext_shared_channel,
             "event_context": f"4-{secrets.token_hex(12)}",
         }
@@ -284,20 +345,37 @@ class SlackHttp:
         view_id = fields.get("id", "V123")
         known = self.fake.views.get(view_id) if self.fake else None
         base: Payload = {
-            "id": view_id, "team_id": self.team_id, "type": "modal", "blocks": [],
-            "private_metadata": "", "callback_id": "", "state": {"values": {}}, "hash": "h1",
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": "modal",
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "state": {"values": {}},
+            "hash": "h1",
             "title": {"type": "plain_text", "text": "Onboard", "emoji": True},
-            "clear_on_close": False, "notify_on_close": False, "close": None, "submit": None,
-            "previous_view_id": None, "root_view_id": view_id, "app_id": API_APP_ID,
-            "external_id": "", "app_installed_team_id": self.team_id, "bot_id": "B0ONBOARD",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "close": None,
+            "submit": None,
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": API_APP_ID,
+            "external_id": "",
+            "app_installed_team_id": self.team_id,
+            "bot_id": "B0ONBOARD",
         }
         return {**base, **(json.loads(json.dumps(known)) if known else {}), **fields}
 
     def _interaction(self, kind: str, user_id: str, user_team_id: str | None) -> Payload:
         return {
             "type": kind,
-            "user": {"id": user_id, "username": self._user_name(user_id),
-                     "name": self._user_name(user_id), "team_id": user_team_id or self.team_id},
+            "user": {
+                "id": user_id,
+                "username": self._user_name(user_id),
+                "name": self._user_name(user_id),
+                "team_id": user_team_id or self.team_id,
+            },
             "api_app_id": API_APP_ID,
             "token": VERIFICATION_TOKEN,
             "trigger_id": self.trigger_id(),
@@ -306,10 +384,14 @@ class SlackHttp:
             "is_enterprise_install": False,
         }
 
-    def _action(self, action_id: str, value: str | None, block_id: str,
-                selected: str | Payload | None) -> Payload:
-        action: Payload = {"action_id": action_id, "block_id": block_id,
-                           "action_ts": self._now_ts()}
+    def _action(
+        self, action_id: str, value: str | None, block_id: str, selected: str | Payload | None
+    ) -> Payload:
+        action: Payload = {
+            "action_id": action_id,
+            "block_id": block_id,
+            "action_ts": self._now_ts(),
+        }
         if selected is not None:
             chosen = option(selected) if isinstance(selected, str) else selected
             return {**action, "type": "static_select", "selected_option": chosen}
@@ -324,12 +406,21 @@ class SlackHttp:
 
     def _message_context(self, channel_id: str, message_ts: str | None) -> Payload:
         message = self._known_message(channel_id, message_ts) or {
-            "type": "message", "ts": message_ts or self._now_ts(), "user": self.bot_user_id,
-            "bot_id": "B0ONBOARD", "text": "", "blocks": [], "team": self.team_id,
+            "type": "message",
+            "ts": message_ts or self._now_ts(),
+            "user": self.bot_user_id,
+            "bot_id": "B0ONBOARD",
+            "text": "",
+            "blocks": [],
+            "team": self.team_id,
         }
         return {
-            "container": {"type": "message", "message_ts": message["ts"],
-                          "channel_id": channel_id, "is_ephemeral": False},
+            "container": {
+                "type": "message",
+                "message_ts": message["ts"],
+                "channel_id": channel_id,
+                "is_ephemeral": False,
+            },
             "channel": {"id": channel_id, "name": self._channel_name(channel_id)},
             "message": message,
             "state": {"values": {}},

@@ -53,10 +53,17 @@ def bare(session, name: str = "Bare Co", *, blockers: int = 0, **fields) -> Onbo
     """An onboarding with two stakeholders, no milestone and a healthy weekly check dated ahead of
     every test moment: no signal unless a test adds one."""
     values = {
-        "company_name": name, "company_key": name.lower(), "arr": Decimal(95000),
-        "start_date": MONDAY, "segment": "Mid-Market", "playbook": "mid_market",
-        "csm_user_id": "UCSM", "ae_user_id": "UAE", "created_by": "UAE",
-        "created_at": at(MONDAY), "last_activity_at": at(date(2027, 12, 31)),
+        "company_name": name,
+        "company_key": name.lower(),
+        "arr": Decimal(95000),
+        "start_date": MONDAY,
+        "segment": "Mid-Market",
+        "playbook": "mid_market",
+        "csm_user_id": "UCSM",
+        "ae_user_id": "UAE",
+        "created_by": "UAE",
+        "created_at": at(MONDAY),
+        "last_activity_at": at(date(2027, 12, 31)),
     }
     values.update(fields)
     onboarding = Onboarding(**values)
@@ -65,12 +72,17 @@ def bare(session, name: str = "Bare Co", *, blockers: int = 0, **fields) -> Onbo
         StakeholderModel(name="Marcus", role="technical_lead"),
     ]
     onboarding.health_checks = [
-        HealthCheck(checked_at=at(date(2027, 12, 31)), checked_by="UCSM", score=90,
-                    status="healthy")
+        HealthCheck(
+            checked_at=at(date(2027, 12, 31)), checked_by="UCSM", score=90, status="healthy"
+        )
     ]
     onboarding.blockers = [
-        Blocker(reason=f"Waiting on <SSO> & IT #{i}", owner_user_id="UIT",
-                opened_at=at(MONDAY - timedelta(days=7)), opened_by="UCSM")
+        Blocker(
+            reason=f"Waiting on <SSO> & IT #{i}",
+            owner_user_id="UIT",
+            opened_at=at(MONDAY - timedelta(days=7)),
+            opened_by="UCSM",
+        )
         for i in range(blockers)
     ]
     session.add(onboarding)
@@ -79,8 +91,16 @@ def bare(session, name: str = "Bare Co", *, blockers: int = 0, **fields) -> Onbo
 
 
 def late_milestone(session, onboarding: Onboarding, due: date, name: str = "Training") -> None:  # type: ignore[no-untyped-def]
-    session.add(Milestone(onboarding_id=onboarding.id, position=1, key=name.lower(), name=name,
-                          phase_key="train", due_date=due))
+    session.add(
+        Milestone(
+            onboarding_id=onboarding.id,
+            position=1,
+            key=name.lower(),
+            name=name,
+            phase_key="train",
+            due_date=due,
+        )
+    )
     session.commit()
 
 
@@ -275,7 +295,10 @@ def posted_alert(slack, db, settings, playbooks, fake_slack, session, **fields):
 
 def button(message: dict, action_id: str) -> dict:
     return next(
-        e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+        e
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
         if e["action_id"] == action_id
     )
 
@@ -292,7 +315,10 @@ def test_alert_is_delivered_within_block_kit_limits(
     assert "Big &lt;Co&gt;" in json.dumps(message["blocks"][0])
     assert "more signals" in json.dumps(message["blocks"])
     assert {e["action_id"] for e in message["blocks"][-2]["elements"]} == {
-        AlertId.ACKNOWLEDGE, AlertId.SNOOZE_1, AlertId.SNOOZE_3, StatusId.OPEN_STATUS
+        AlertId.ACKNOWLEDGE,
+        AlertId.SNOOZE_1,
+        AlertId.SNOOZE_3,
+        StatusId.OPEN_STATUS,
     }
 
 
@@ -301,8 +327,9 @@ def test_acknowledge_is_recorded_and_shown(
 ) -> None:  # type: ignore[no-untyped-def]
     onboarding, message = posted_alert(slack, db, settings, playbooks, fake_slack, session)
     ack = button(message, AlertId.ACKNOWLEDGE)
-    slack.block_action(ack["action_id"], ack["value"], user_id="UCSM", channel_id="CINT",
-                       message_ts=message["ts"])
+    slack.block_action(
+        ack["action_id"], ack["value"], user_id="UCSM", channel_id="CINT", message_ts=message["ts"]
+    )
     update = fake_slack.wait_for("chat.update", lambda p: p["channel"] == "CINT")[0]
     assert "Acknowledged by <@UCSM>" in json.dumps(update.params["blocks"])
     assert all(s.acknowledged_by == "UCSM" and s.acknowledged_at for s in states(db))
@@ -321,8 +348,13 @@ def test_snooze_is_recorded_and_shown(
 ) -> None:  # type: ignore[no-untyped-def]
     _, message = posted_alert(slack, db, settings, playbooks, fake_slack, session)
     snooze = button(message, action_id)
-    slack.block_action(snooze["action_id"], snooze["value"], user_id="UAE", channel_id="CINT",
-                       message_ts=message["ts"])
+    slack.block_action(
+        snooze["action_id"],
+        snooze["value"],
+        user_id="UAE",
+        channel_id="CINT",
+        message_ts=message["ts"],
+    )
     update = fake_slack.wait_for("chat.update", lambda p: p["channel"] == "CINT")[0]
     assert f"Snoozed for {days} day" in json.dumps(update.params["blocks"])
     now = datetime.now(UTC)
@@ -336,16 +368,26 @@ def test_snooze_is_recorded_and_shown(
 def test_open_status_shows_the_card(slack, db, settings, playbooks, fake_slack, session) -> None:  # type: ignore[no-untyped-def]
     _, message = posted_alert(slack, db, settings, playbooks, fake_slack, session)
     open_ = button(message, StatusId.OPEN_STATUS)
-    slack.block_action(open_["action_id"], open_["value"], user_id="UCSM", channel_id="CINT",
-                       message_ts=message["ts"])
+    slack.block_action(
+        open_["action_id"],
+        open_["value"],
+        user_id="UCSM",
+        channel_id="CINT",
+        message_ts=message["ts"],
+    )
     fake_slack.wait_for_response(lambda r: "Acme &lt;&amp;&gt; Co" in json.dumps(r))
 
 
 def test_only_the_team_may_answer(slack, db, settings, playbooks, fake_slack, session) -> None:  # type: ignore[no-untyped-def]
     _, message = posted_alert(slack, db, settings, playbooks, fake_slack, session)
     ack = button(message, AlertId.ACKNOWLEDGE)
-    slack.block_action(ack["action_id"], ack["value"], user_id="UOTHER", channel_id="CINT",
-                       message_ts=message["ts"])
+    slack.block_action(
+        ack["action_id"],
+        ack["value"],
+        user_id="UOTHER",
+        channel_id="CINT",
+        message_ts=message["ts"],
+    )
     fake_slack.wait_for_response(lambda r: "Only the CSM" in json.dumps(r))
     assert all(s.acknowledged_at is None for s in states(db))
 
@@ -361,9 +403,14 @@ def test_guests_and_other_organisations_are_refused(
     fake_slack.add_user("UEXT", name="partner", team_id="TPARTNER")
     element = button(message, action_id)
     for user in ("UGUEST", "UEXT"):
-        slack.block_action(element["action_id"], element["value"], user_id=user,
-                           user_team_id="TPARTNER" if user == "UEXT" else None,
-                           channel_id="CINT", message_ts=message["ts"])
+        slack.block_action(
+            element["action_id"],
+            element["value"],
+            user_id=user,
+            user_team_id="TPARTNER" if user == "UEXT" else None,
+            channel_id="CINT",
+            message_ts=message["ts"],
+        )
     fake_slack.wait_for("chat.postEphemeral", lambda p: "only available" in p["text"], count=2)
     assert all(s.acknowledged_at is None and s.snoozed_until is None for s in states(db))
     assert fake_slack.calls_to("chat.update") == []

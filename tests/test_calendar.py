@@ -19,13 +19,25 @@ MON, TUE, WED, THU, FRI, SAT, SUN = (date(2026, 11, d) for d in range(2, 9))
 
 def test_week_constants_are_the_days_they_claim() -> None:
     assert [d.strftime("%a") for d in (MON, TUE, WED, THU, FRI, SAT, SUN)] == [
-        "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
     ]
 
 
 def test_is_business_day() -> None:
     assert [is_business_day(d) for d in (MON, TUE, WED, THU, FRI, SAT, SUN)] == [
-        True, True, True, True, True, False, False
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
     ]
 
 
@@ -114,8 +126,14 @@ def test_not_on_friday(day: date, expected: date) -> None:
 
 @pytest.mark.parametrize(
     ("day", "expected"),
-    [(MON, TUE), (THU, FRI), (FRI, date(2026, 11, 9)), (SAT, date(2026, 11, 9)),
-     (SUN, date(2026, 11, 9)), (date(2026, 12, 31), date(2027, 1, 1))],
+    [
+        (MON, TUE),
+        (THU, FRI),
+        (FRI, date(2026, 11, 9)),
+        (SAT, date(2026, 11, 9)),
+        (SUN, date(2026, 11, 9)),
+        (date(2026, 12, 31), date(2027, 1, 1)),
+    ],
 )
 def test_next_business_day(day: date, expected: date) -> None:
     assert next_business_day(day) == expected

@@ -26,9 +26,7 @@ def run(settings, db, playbooks, now: datetime) -> list[str]:  # type: ignore[no
 
 def rows(session) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
     session.expire_all()
-    return list(
-        session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "celebration"))
-    )
+    return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "celebration")))
 
 
 def done(session, onboarding_id: int, name: str, now: datetime):  # type: ignore[no-untyped-def]
@@ -104,8 +102,8 @@ def test_first_value_gets_its_own_message_with_time_to_value(  # type: ignore[no
     blocks = row.payload["blocks"]
     text = json.dumps(blocks)
     assert blocks[0] == {
-        "type": "header", "text": {"type": "plain_text", "text": "First value reached!",
-                                   "emoji": True},
+        "type": "header",
+        "text": {"type": "plain_text", "text": "First value reached!", "emoji": True},
     }
     assert "reached first value: *First value achieved*, 9 days after the start" in text
     assert "*Time to first value*\\n9 days" in text
@@ -122,8 +120,17 @@ def test_safe_for_a_shared_channel(session, db, settings, playbooks) -> None:  #
     run(settings, db, playbooks, MON)
     text = json.dumps([r.payload for r in rows(session)])
     assert len(rows(session)) == 3
-    for internal in ("$95K", "ARR", "IT team stretched", "Budget owner", "Victor Grim", "score",
-                     "health", "Mid-Market", "risk"):
+    for internal in (
+        "$95K",
+        "ARR",
+        "IT team stretched",
+        "Budget owner",
+        "Victor Grim",
+        "score",
+        "health",
+        "Mid-Market",
+        "risk",
+    ):
         assert internal not in text, internal
     assert "Acme &lt;b&gt; &amp; Co" in text and "<b>" not in text
 

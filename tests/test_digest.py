@@ -77,22 +77,38 @@ def test_each_csm_gets_their_own_book(session, db, ny, playbooks) -> None:  # ty
 
 def test_content_overdue_due_this_week_blockers_hypercare(session, db, ny, playbooks) -> None:  # type: ignore[no-untyped-def]
     onboarding = acme(session, playbooks)
-    complete_named_milestone(session, onboarding.id, "handoff", CSM, admins=(),
-                             now=datetime(2026, 11, 3, 15, tzinfo=UTC))
+    complete_named_milestone(
+        session, onboarding.id, "handoff", CSM, admins=(), now=datetime(2026, 11, 3, 15, tzinfo=UTC)
+    )
     live = acme(session, playbooks, company_name="Globex")
     live.status = OnboardingStatus.HYPERCARE
     live.go_live_at = datetime(2026, 11, 5, 15, tzinfo=UTC)
     live.hypercare_ends_on = date(2026, 11, 26)
-    session.add_all([
-        Blocker(onboarding_id=onboarding.id, reason="waiting on <SSO> metadata",
-                owner_user_id="UAE", opened_by=CSM, opened_at=datetime(2026, 11, 6, tzinfo=UTC)),
-        *(
-            HypercareIssue(onboarding_id=live.id, number=n, severity=sev, title="t",
-                           opened_at=live.go_live_at, opened_by=CSM, resolved_at=resolved)
-            for n, (sev, resolved) in enumerate(
-                [("P1", None), ("P3", None), ("P3", None), ("P2", live.go_live_at)], start=1)
-        ),
-    ])
+    session.add_all(
+        [
+            Blocker(
+                onboarding_id=onboarding.id,
+                reason="waiting on <SSO> metadata",
+                owner_user_id="UAE",
+                opened_by=CSM,
+                opened_at=datetime(2026, 11, 6, tzinfo=UTC),
+            ),
+            *(
+                HypercareIssue(
+                    onboarding_id=live.id,
+                    number=n,
+                    severity=sev,
+                    title="t",
+                    opened_at=live.go_live_at,
+                    opened_by=CSM,
+                    resolved_at=resolved,
+                )
+                for n, (sev, resolved) in enumerate(
+                    [("P1", None), ("P3", None), ("P3", None), ("P2", live.go_live_at)], start=1
+                )
+            ),
+        ]
+    )
     session.commit()
     run(ny, db, playbooks, MONDAY_0900)
     [row] = digests(session)
@@ -109,8 +125,13 @@ def test_content_overdue_due_this_week_blockers_hypercare(session, db, ny, playb
 def test_a_book_of_500_fits_in_one_message() -> None:
     today = date(2026, 11, 9)
     lines = [
-        MilestoneDue(i, f"Customer {i:03d} " + "x" * 150, "Technical setup complete " + "y" * 100,
-                     today - timedelta(days=i % 30 + 1), i % 30 + 1)
+        MilestoneDue(
+            i,
+            f"Customer {i:03d} " + "x" * 150,
+            "Technical setup complete " + "y" * 100,
+            today - timedelta(days=i % 30 + 1),
+            i % 30 + 1,
+        )
         for i in range(500)
     ]
     book = Book(CSM, "2026-W46", today, 500, lines, lines, [], [])

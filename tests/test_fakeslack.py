@@ -52,8 +52,9 @@ def api_error(excinfo: pytest.ExceptionInfo[SlackApiError]) -> str:
 def test_post_and_update_a_message(fake: FakeSlack, client: WebClient) -> None:
     fake.add_channel("C1", "onb-acme")
     metadata = {"event_type": "handoff", "event_payload": {"id": 7}}
-    posted = client.chat_postMessage(channel="C1", text="hello", blocks=[section("hi")],
-                                     metadata=metadata)
+    posted = client.chat_postMessage(
+        channel="C1", text="hello", blocks=[section("hi")], metadata=metadata
+    )
     assert posted["channel"] == "C1"
     assert posted["message"]["text"] == "hello"
 
@@ -91,10 +92,13 @@ def test_post_to_a_user_goes_to_the_dm(fake: FakeSlack, client: WebClient) -> No
     assert fake.messages[posted["channel"]][0]["text"] == "psst"
 
 
-@pytest.mark.parametrize(("setup", "error"), [
-    (lambda fake: None, "channel_not_found"),
-    (lambda fake: fake.add_channel("C9", "outside", is_member=False), "not_in_channel"),
-])
+@pytest.mark.parametrize(
+    ("setup", "error"),
+    [
+        (lambda fake: None, "channel_not_found"),
+        (lambda fake: fake.add_channel("C9", "outside", is_member=False), "not_in_channel"),
+    ],
+)
 def test_channel_errors(fake: FakeSlack, client: WebClient, setup, error: str) -> None:
     setup(fake)
     with pytest.raises(SlackApiError) as excinfo:
@@ -117,10 +121,14 @@ def test_unknown_method_is_recorded(fake: FakeSlack, client: WebClient) -> None:
 
 
 def test_form_encoded_json_params_are_decoded(fake: FakeSlack, client: WebClient) -> None:
-    client.api_call("chat.postMessage", data={
-        "channel": "C0GENERAL", "blocks": '[{"type": "divider"}]',
-        "metadata": '{"event_type": "x", "event_payload": {}}',
-    })
+    client.api_call(
+        "chat.postMessage",
+        data={
+            "channel": "C0GENERAL",
+            "blocks": '[{"type": "divider"}]',
+            "metadata": '{"event_type": "x", "event_payload": {}}',
+        },
+    )
     params = fake.last("chat.postMessage")
     assert params["blocks"] == [{"type": "divider"}]
     assert params["metadata"]["event_type"] == "x"
@@ -131,8 +139,11 @@ def test_form_encoded_json_params_are_decoded(fake: FakeSlack, client: WebClient
 
 def test_rate_limit_is_retried_by_the_retry_handler(fake: FakeSlack) -> None:
     fake.rate_limit("chat.postMessage", retry_after=0)
-    retrying = WebClient(token="xoxb-test", base_url=fake.url,
-                         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    retrying = WebClient(
+        token="xoxb-test",
+        base_url=fake.url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
 
     assert retrying.chat_postMessage(channel="C0GENERAL", text="hi")["ok"]
 
@@ -189,16 +200,38 @@ def test_wait_for_sees_calls_from_other_threads(fake: FakeSlack, client: WebClie
 # ---- Block Kit validation ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("blocks", [
-    [{"type": "hologram"}],
-    [section(str(i)) for i in range(51)],
-    [section("x" * 3001)],
-    [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
-    [{"type": "actions", "elements": [{"type": "button", "action_id": "a" * 256,
-                                       "text": {"type": "plain_text", "text": "ok"}}]}],
-    [{"type": "input", "label": {"type": "plain_text", "text": "l"},
-      "element": {"type": "plain_text_input", "action_id": "a", "initial_value": "x" * 3001}}],
-])
+@pytest.mark.parametrize(
+    "blocks",
+    [
+        [{"type": "hologram"}],
+        [section(str(i)) for i in range(51)],
+        [section("x" * 3001)],
+        [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+        [
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "a" * 256,
+                        "text": {"type": "plain_text", "text": "ok"},
+                    }
+                ],
+            }
+        ],
+        [
+            {
+                "type": "input",
+                "label": {"type": "plain_text", "text": "l"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "a",
+                    "initial_value": "x" * 3001,
+                },
+            }
+        ],
+    ],
+)
 def test_invalid_blocks_are_rejected_and_recorded(
     fake: FakeSlack, client: WebClient, blocks: list
 ) -> None:
@@ -226,8 +259,12 @@ def test_message_without_text_or_blocks(fake: FakeSlack, client: WebClient) -> N
 
 
 def modal(title: str) -> dict:
-    return {"type": "modal", "callback_id": "cb", "title": {"type": "plain_text", "text": title},
-            "blocks": [section("body")]}
+    return {
+        "type": "modal",
+        "callback_id": "cb",
+        "title": {"type": "plain_text", "text": title},
+        "blocks": [section("body")],
+    }
 
 
 def test_views_open_rejects_a_25_char_title(fake: FakeSlack, client: WebClient) -> None:
@@ -259,8 +296,12 @@ def test_conversations_create(fake: FakeSlack, client: WebClient) -> None:
     created = client.conversations_create(name="onb-acme")["channel"]
     assert created["is_member"] is True
     assert fake.channels[created["id"]]["name"] == "onb-acme"
-    for name, error in [("onb-acme", "name_taken"), ("Onb Acme", "invalid_name_specials"),
-                        ("a.b", "invalid_name_specials"), ("x" * 81, "invalid_name_maxlength")]:
+    for name, error in [
+        ("onb-acme", "name_taken"),
+        ("Onb Acme", "invalid_name_specials"),
+        ("a.b", "invalid_name_specials"),
+        ("x" * 81, "invalid_name_maxlength"),
+    ]:
         with pytest.raises(SlackApiError) as excinfo:
             client.conversations_create(name=name)
         assert api_error(excinfo) == error
@@ -272,8 +313,11 @@ def test_conversations_invite_and_join(fake: FakeSlack, client: WebClient) -> No
     fake.add_channel("C1", "onb-acme")
     client.conversations_invite(channel="C1", users=["U1"])
     assert "U1" in fake.channels["C1"]["members"]
-    for users, error in [(["U1"], "already_in_channel"), (["UNOPE"], "user_not_found"),
-                         (["UEXT"], "cant_invite")]:
+    for users, error in [
+        (["U1"], "already_in_channel"),
+        (["UNOPE"], "user_not_found"),
+        (["UEXT"], "cant_invite"),
+    ]:
         with pytest.raises(SlackApiError) as excinfo:
             client.conversations_invite(channel="C1", users=users)
         assert api_error(excinfo) == error
@@ -287,25 +331,32 @@ def test_conversations_invite_and_join(fake: FakeSlack, client: WebClient) -> No
 
 
 def test_users(fake: FakeSlack, client: WebClient) -> None:
-    fake.add_user("U1", name="ana", real_name="Ana Lima", email="ana@example.com",
-                  is_restricted=True)
+    fake.add_user(
+        "U1", name="ana", real_name="Ana Lima", email="ana@example.com", is_restricted=True
+    )
     user = client.users_info(user="U1")["user"]
     assert (user["team_id"], user["is_restricted"]) == ("T0OWN", True)
     assert user["profile"]["email"] == "ana@example.com"
     assert client.users_lookupByEmail(email="ANA@example.com")["user"]["id"] == "U1"
-    for call in (lambda: client.users_info(user="U404"),
-                 lambda: client.users_lookupByEmail(email="no@example.com")):
+    for call in (
+        lambda: client.users_info(user="U404"),
+        lambda: client.users_lookupByEmail(email="no@example.com"),
+    ):
         with pytest.raises(SlackApiError):
             call()
 
 
 def test_files_upload_v2(fake: FakeSlack, client: WebClient) -> None:
-    result = client.files_upload_v2(channel="C0GENERAL", content="a,b\n1,2\n",
-                                    filename="plan.csv", title="Plan")
+    result = client.files_upload_v2(
+        channel="C0GENERAL", content="a,b\n1,2\n", filename="plan.csv", title="Plan"
+    )
     [record] = fake.files.values()
     assert result["file"]["id"] == record["id"]
     assert (record["content"], record["title"], record["channel_id"]) == (
-        b"a,b\n1,2\n", "Plan", "C0GENERAL")
+        b"a,b\n1,2\n",
+        "Plan",
+        "C0GENERAL",
+    )
 
 
 # ---- response URLs -----------------------------------------------------------------------
@@ -333,8 +384,11 @@ class _QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture
 def bolt_url(fake: FakeSlack) -> Iterator[str]:
-    app = App(token="xoxb-test", signing_secret="shh",
-              client=WebClient(token="xoxb-test", base_url=fake.url))
+    app = App(
+        token="xoxb-test",
+        signing_secret="shh",
+        client=WebClient(token="xoxb-test", base_url=fake.url),
+    )
 
     @app.command("/onboard")
     def pong(ack) -> None:
@@ -345,10 +399,12 @@ def bolt_url(fake: FakeSlack) -> Iterator[str]:
         values = view["state"]["values"]
         ack(response_action="errors", errors={"company": values["company"]["v"]["value"]})
 
-    httpd: WSGIServer = make_server("127.0.0.1", 0, SlackRequestHandler(app),
-                                    handler_class=_QuietHandler)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    httpd: WSGIServer = make_server(
+        "127.0.0.1", 0, SlackRequestHandler(app), handler_class=_QuietHandler
+    )
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}/slack/events"
     httpd.shutdown()
@@ -356,9 +412,7 @@ def bolt_url(fake: FakeSlack) -> Iterator[str]:
     thread.join(5)
 
 
-def test_signed_requests_reach_bolt_and_others_are_refused(
-    fake: FakeSlack, bolt_url: str
-) -> None:
+def test_signed_requests_reach_bolt_and_others_are_refused(fake: FakeSlack, bolt_url: str) -> None:
     http = SlackHttp(bolt_url, "shh", fake=fake)
 
     ok = http.command("ping")
@@ -373,8 +427,11 @@ def test_signed_requests_reach_bolt_and_others_are_refused(
 
 def test_view_submission_payload_reaches_bolt(fake: FakeSlack, bolt_url: str) -> None:
     http = SlackHttp(bolt_url, "shh", fake=fake)
-    values = {"company": {"v": plain("Acme")}, "seg": {"s": select_value("smb")},
-              "opts": {"c": checkboxes("a", "b")}}
+    values = {
+        "company": {"v": plain("Acme")},
+        "seg": {"s": select_value("smb")},
+        "opts": {"c": checkboxes("a", "b")},
+    }
     response = http.view_submission("handoff", values)
     assert response.status == 200
     assert response.json() == {"response_action": "errors", "errors": {"company": "Acme"}}

@@ -46,8 +46,15 @@ NOW = datetime(2026, 11, 2, 15, 30, tzinfo=UTC)
 LATER = datetime(2026, 11, 3, 9, 15, tzinfo=UTC)
 NAMES = {"UCSM": "Casey CSM", "UCSM2": "Robin CSM", "UAE": "Alex AE"}
 MILESTONE_KEYS = [
-    "handoff", "kickoff", "technical_setup", "first_value", "training", "pilot", "go_live",
-    "hypercare_exit", "transition",
+    "handoff",
+    "kickoff",
+    "technical_setup",
+    "first_value",
+    "training",
+    "pilot",
+    "go_live",
+    "hypercare_exit",
+    "transition",
 ]
 
 
@@ -64,13 +71,19 @@ def validate(
     name_of: Callable[[str], str] = user_name,
 ) -> HandoffPlan:
     return validate_handoff(
-        session, form, today=today, library=playbooks, max_future_days=365, min_stakeholders=2,
+        session,
+        form,
+        today=today,
+        library=playbooks,
+        max_future_days=365,
+        min_stakeholders=2,
         user_name=name_of,
     )
 
 
-def errors_of(session: Session, playbooks: PlaybookLibrary, form: HandoffForm,
-              **kwargs: object) -> dict[HandoffField, str]:
+def errors_of(
+    session: Session, playbooks: PlaybookLibrary, form: HandoffForm, **kwargs: object
+) -> dict[HandoffField, str]:
     with pytest.raises(HandoffInvalid) as caught:
         validate(session, playbooks, form, **kwargs)  # type: ignore[arg-type]
     return caught.value.errors
@@ -145,7 +158,11 @@ def d(text: str) -> date:
     ],
 )
 def test_segment_follows_arr(
-    session: Session, playbooks: PlaybookLibrary, arr: str, stored: str, playbook: str,
+    session: Session,
+    playbooks: PlaybookLibrary,
+    arr: str,
+    stored: str,
+    playbook: str,
     segment: str,
 ) -> None:
     onboarding = submit(session, playbooks, handoff_form(arr=arr))
@@ -165,49 +182,164 @@ def test_segment_override_beats_arr(session: Session, playbooks: PlaybookLibrary
 
 # Written out by hand from the offsets in templates/playbooks/*.yml (business days).
 FROM_MONDAY = {  # start Monday 2026-11-02; no go-live falls on a Friday
-    "self_serve": ["2026-11-03", "2026-11-04", "2026-11-05", "2026-11-05", "2026-11-09",
-                   "2026-11-11", "2026-11-12", "2026-11-26", "2026-11-30"],
-    "smb": ["2026-11-03", "2026-11-05", "2026-11-09", "2026-11-09", "2026-11-12", "2026-11-18",
-            "2026-11-23", "2026-12-07", "2026-12-14"],
-    "mid_market": ["2026-11-03", "2026-11-05", "2026-11-12", "2026-11-16", "2026-12-09",
-                   "2026-12-16", "2026-12-24", "2027-01-14", "2027-01-25"],
-    "enterprise": ["2026-11-03", "2026-11-05", "2026-11-30", "2026-11-30", "2026-12-28",
-                   "2027-01-18", "2027-02-08", "2027-03-08", "2027-03-22"],
+    "self_serve": [
+        "2026-11-03",
+        "2026-11-04",
+        "2026-11-05",
+        "2026-11-05",
+        "2026-11-09",
+        "2026-11-11",
+        "2026-11-12",
+        "2026-11-26",
+        "2026-11-30",
+    ],
+    "smb": [
+        "2026-11-03",
+        "2026-11-05",
+        "2026-11-09",
+        "2026-11-09",
+        "2026-11-12",
+        "2026-11-18",
+        "2026-11-23",
+        "2026-12-07",
+        "2026-12-14",
+    ],
+    "mid_market": [
+        "2026-11-03",
+        "2026-11-05",
+        "2026-11-12",
+        "2026-11-16",
+        "2026-12-09",
+        "2026-12-16",
+        "2026-12-24",
+        "2027-01-14",
+        "2027-01-25",
+    ],
+    "enterprise": [
+        "2026-11-03",
+        "2026-11-05",
+        "2026-11-30",
+        "2026-11-30",
+        "2026-12-28",
+        "2027-01-18",
+        "2027-02-08",
+        "2027-03-08",
+        "2027-03-22",
+    ],
 }
 FROM_THURSDAY = {  # start Thursday 2026-01-29: the first business day is Fri 01-30
-    "self_serve": ["2026-01-30", "2026-02-02", "2026-02-03", "2026-02-03", "2026-02-05",
-                   "2026-02-09", "2026-02-10", "2026-02-24", "2026-02-26"],
-    "smb": ["2026-01-30", "2026-02-03", "2026-02-05", "2026-02-05", "2026-02-10", "2026-02-16",
-            "2026-02-19", "2026-03-05", "2026-03-12"],
-    "mid_market": ["2026-01-30", "2026-02-03", "2026-02-10", "2026-02-12", "2026-03-09",
-                   "2026-03-16", "2026-03-24", "2026-04-14", "2026-04-23"],
-    "enterprise": ["2026-01-30", "2026-02-03", "2026-02-26", "2026-02-26", "2026-03-26",
-                   "2026-04-16", "2026-05-07", "2026-06-04", "2026-06-18"],
+    "self_serve": [
+        "2026-01-30",
+        "2026-02-02",
+        "2026-02-03",
+        "2026-02-03",
+        "2026-02-05",
+        "2026-02-09",
+        "2026-02-10",
+        "2026-02-24",
+        "2026-02-26",
+    ],
+    "smb": [
+        "2026-01-30",
+        "2026-02-03",
+        "2026-02-05",
+        "2026-02-05",
+        "2026-02-10",
+        "2026-02-16",
+        "2026-02-19",
+        "2026-03-05",
+        "2026-03-12",
+    ],
+    "mid_market": [
+        "2026-01-30",
+        "2026-02-03",
+        "2026-02-10",
+        "2026-02-12",
+        "2026-03-09",
+        "2026-03-16",
+        "2026-03-24",
+        "2026-04-14",
+        "2026-04-23",
+    ],
+    "enterprise": [
+        "2026-01-30",
+        "2026-02-03",
+        "2026-02-26",
+        "2026-02-26",
+        "2026-03-26",
+        "2026-04-16",
+        "2026-05-07",
+        "2026-06-04",
+        "2026-06-18",
+    ],
 }
 FROM_TUESDAY = {  # start Tuesday 2026-11-03
     # go-live +8 is Fri 11-13 -> Mon 11-16; hypercare exit and transition keep their distance
     # from go-live (10 and 12 business days) and move with it.
-    "self_serve": ["2026-11-04", "2026-11-05", "2026-11-06", "2026-11-06", "2026-11-10",
-                   "2026-11-12", "2026-11-16", "2026-11-30", "2026-12-02"],
-    "smb": ["2026-11-04", "2026-11-06", "2026-11-10", "2026-11-10", "2026-11-13", "2026-11-19",
-            "2026-11-24", "2026-12-08", "2026-12-15"],
+    "self_serve": [
+        "2026-11-04",
+        "2026-11-05",
+        "2026-11-06",
+        "2026-11-06",
+        "2026-11-10",
+        "2026-11-12",
+        "2026-11-16",
+        "2026-11-30",
+        "2026-12-02",
+    ],
+    "smb": [
+        "2026-11-04",
+        "2026-11-06",
+        "2026-11-10",
+        "2026-11-10",
+        "2026-11-13",
+        "2026-11-19",
+        "2026-11-24",
+        "2026-12-08",
+        "2026-12-15",
+    ],
     # go-live +38 is Fri 12-25 -> Mon 12-28; then +15 and +22 business days.
-    "mid_market": ["2026-11-04", "2026-11-06", "2026-11-13", "2026-11-17", "2026-12-10",
-                   "2026-12-17", "2026-12-28", "2027-01-18", "2027-01-27"],
-    "enterprise": ["2026-11-04", "2026-11-06", "2026-12-01", "2026-12-01", "2026-12-29",
-                   "2027-01-19", "2027-02-09", "2027-03-09", "2027-03-23"],
+    "mid_market": [
+        "2026-11-04",
+        "2026-11-06",
+        "2026-11-13",
+        "2026-11-17",
+        "2026-12-10",
+        "2026-12-17",
+        "2026-12-28",
+        "2027-01-18",
+        "2027-01-27",
+    ],
+    "enterprise": [
+        "2026-11-04",
+        "2026-11-06",
+        "2026-12-01",
+        "2026-12-01",
+        "2026-12-29",
+        "2027-01-19",
+        "2027-02-09",
+        "2027-03-09",
+        "2027-03-23",
+    ],
 }
 CASES = [
     (start, segment, table[segment])
-    for start, table in ((d("2026-11-02"), FROM_MONDAY), (d("2026-01-29"), FROM_THURSDAY),
-                         (d("2026-11-03"), FROM_TUESDAY))
+    for start, table in (
+        (d("2026-11-02"), FROM_MONDAY),
+        (d("2026-01-29"), FROM_THURSDAY),
+        (d("2026-11-03"), FROM_TUESDAY),
+    )
     for segment in ("self_serve", "smb", "mid_market", "enterprise")
 ]
 
 
 @pytest.mark.parametrize(("start", "segment", "expected"), CASES)
 def test_milestone_due_dates_per_segment(
-    db: Database, session: Session, playbooks: PlaybookLibrary, start: date, segment: str,
+    db: Database,
+    session: Session,
+    playbooks: PlaybookLibrary,
+    start: date,
+    segment: str,
     expected: list[str],
 ) -> None:
     created = submit(session, playbooks, handoff_form(segment=segment, start_date=start))
@@ -274,7 +406,10 @@ def test_go_live_target_on_a_friday_moves_to_monday(
     assert onboarding.target_go_live_date == d("2027-01-11")
     # Before go-live nothing moves; after it, hypercare exit (+15) and transition (+22) follow.
     assert [dates[k].isoformat() for k in MILESTONE_KEYS] == [
-        *FROM_MONDAY["mid_market"][:6], "2027-01-11", "2027-02-01", "2027-02-10"
+        *FROM_MONDAY["mid_market"][:6],
+        "2027-01-11",
+        "2027-02-01",
+        "2027-02-10",
     ]
 
 
@@ -295,7 +430,10 @@ def test_a_later_go_live_target_moves_the_milestones_after_it(
     onboarding = submit(session, playbooks, handoff_form(go_live_target=target))
     dates = due_dates(onboarding)
     assert [dates[k].isoformat() for k in MILESTONE_KEYS] == [
-        *FROM_MONDAY["mid_market"][:6], "2027-01-20", "2027-02-10", "2027-02-19"
+        *FROM_MONDAY["mid_market"][:6],
+        "2027-01-20",
+        "2027-02-10",
+        "2027-02-19",
     ]
     assert onboarding.target_go_live_date == target
     # A promise without a date is due at go-live: the target, not the playbook default.
@@ -312,32 +450,56 @@ ARR_MESSAGE = "Enter a positive amount, like $95K, 95,000 or 1.2M."
     ("overrides", "field", "message"),
     [
         ({"company_name": ""}, HandoffField.COMPANY_NAME, "Enter the customer's company name."),
-        ({"company_name": "   \n "}, HandoffField.COMPANY_NAME,
-         "Enter the customer's company name."),
-        ({"company_name": "A" * 5000}, HandoffField.COMPANY_NAME,
-         "That name is 5,000 characters; 200 at most."),
-        ({"company_name": "A" * 201}, HandoffField.COMPANY_NAME,
-         "That name is 201 characters; 200 at most."),
+        (
+            {"company_name": "   \n "},
+            HandoffField.COMPANY_NAME,
+            "Enter the customer's company name.",
+        ),
+        (
+            {"company_name": "A" * 5000},
+            HandoffField.COMPANY_NAME,
+            "That name is 5,000 characters; 200 at most.",
+        ),
+        (
+            {"company_name": "A" * 201},
+            HandoffField.COMPANY_NAME,
+            "That name is 201 characters; 200 at most.",
+        ),
         ({"arr": "0"}, HandoffField.ARR, ARR_MESSAGE),
         ({"arr": "$0K"}, HandoffField.ARR, ARR_MESSAGE),
         ({"arr": "-5"}, HandoffField.ARR, ARR_MESSAGE),
         ({"arr": "abc"}, HandoffField.ARR, ARR_MESSAGE),
         ({"arr": ""}, HandoffField.ARR, ARR_MESSAGE),
-        ({"start_date": TODAY + timedelta(days=366)}, HandoffField.START_DATE,
-         "The start date must be within 365 days of today (2026-11-02)."),
-        ({"start_date": TODAY - timedelta(days=366)}, HandoffField.START_DATE,
-         "The start date must be within 365 days of today (2026-11-02)."),
+        (
+            {"start_date": TODAY + timedelta(days=366)},
+            HandoffField.START_DATE,
+            "The start date must be within 365 days of today (2026-11-02).",
+        ),
+        (
+            {"start_date": TODAY - timedelta(days=366)},
+            HandoffField.START_DATE,
+            "The start date must be within 365 days of today (2026-11-02).",
+        ),
         ({"start_date": None}, HandoffField.START_DATE, "Pick the contract start date."),
         ({"csm_user_id": None}, HandoffField.CSM, "Pick the CSM who receives this customer."),
         ({"segment": "platinum"}, HandoffField.SEGMENT, "No playbook named 'platinum'."),
-        ({"go_live_target": TODAY - timedelta(days=1)}, HandoffField.GO_LIVE_TARGET,
-         "The go-live target must come after the start date."),
-        ({"go_live_target": TODAY}, HandoffField.GO_LIVE_TARGET,
-         "The go-live target must come after the start date."),
+        (
+            {"go_live_target": TODAY - timedelta(days=1)},
+            HandoffField.GO_LIVE_TARGET,
+            "The go-live target must come after the start date.",
+        ),
+        (
+            {"go_live_target": TODAY},
+            HandoffField.GO_LIVE_TARGET,
+            "The go-live target must come after the start date.",
+        ),
     ],
 )
 def test_validation_error_per_field(
-    session: Session, playbooks: PlaybookLibrary, overrides: dict, field: HandoffField,
+    session: Session,
+    playbooks: PlaybookLibrary,
+    overrides: dict,
+    field: HandoffField,
     message: str,
 ) -> None:
     errors = errors_of(session, playbooks, handoff_form(**overrides))
@@ -347,25 +509,45 @@ def test_validation_error_per_field(
 @pytest.mark.parametrize(
     ("field_name", "field", "text", "line_says"),
     [
-        ("stakeholders", HandoffField.STAKEHOLDERS,
-         "Dana | VP Operations | sponsor | dana@acme.io\nMarcus Lee | IT Director | m@acme.io",
-         "Line 2: expected"),
-        ("stakeholders", HandoffField.STAKEHOLDERS,
-         "Dana | VP Operations | sponsor | dana@acme.io\n\nMarcus | IT | wizard | m@acme.io",
-         "Line 3: unknown role “wizard”"),
-        ("stakeholders", HandoffField.STAKEHOLDERS,
-         "Dana | VP Operations | sponsor | dana@acme.io\nMarcus | IT | tech lead | phone me",
-         "Line 2: “phone me” is neither an email nor a @user"),
-        ("success_criteria", HandoffField.SUCCESS_CRITERIA,
-         "Cut entry time by 50% | end of Q1", "Line 1: “end of Q1” is not a date"),
-        ("promises", HandoffField.PROMISES,
-         "SAP connector | 2026-12-18\nOn-site training (by 2027-02-30)",
-         "Line 2: “2027-02-30” is not a valid date"),
+        (
+            "stakeholders",
+            HandoffField.STAKEHOLDERS,
+            "Dana | VP Operations | sponsor | dana@acme.io\nMarcus Lee | IT Director | m@acme.io",
+            "Line 2: expected",
+        ),
+        (
+            "stakeholders",
+            HandoffField.STAKEHOLDERS,
+            "Dana | VP Operations | sponsor | dana@acme.io\n\nMarcus | IT | wizard | m@acme.io",
+            "Line 3: unknown role “wizard”",
+        ),
+        (
+            "stakeholders",
+            HandoffField.STAKEHOLDERS,
+            "Dana | VP Operations | sponsor | dana@acme.io\nMarcus | IT | tech lead | phone me",
+            "Line 2: “phone me” is neither an email nor a @user",
+        ),
+        (
+            "success_criteria",
+            HandoffField.SUCCESS_CRITERIA,
+            "Cut entry time by 50% | end of Q1",
+            "Line 1: “end of Q1” is not a date",
+        ),
+        (
+            "promises",
+            HandoffField.PROMISES,
+            "SAP connector | 2026-12-18\nOn-site training (by 2027-02-30)",
+            "Line 2: “2027-02-30” is not a valid date",
+        ),
     ],
 )
 def test_validation_names_the_bad_line(
-    session: Session, playbooks: PlaybookLibrary, field_name: str, field: HandoffField,
-    text: str, line_says: str,
+    session: Session,
+    playbooks: PlaybookLibrary,
+    field_name: str,
+    field: HandoffField,
+    text: str,
+    line_says: str,
 ) -> None:
     errors = errors_of(session, playbooks, handoff_form(**{field_name: text}))
     assert list(errors) == [field]
@@ -399,7 +581,8 @@ def test_duplicate_open_onboarding_names_it_and_its_owner(
         return user_name(user_id)
 
     errors = errors_of(
-        session, playbooks,
+        session,
+        playbooks,
         handoff_form(company_name="ACME manufacturing inc", start_date=TODAY + timedelta(days=7)),
         name_of=name_of,
     )
@@ -418,8 +601,12 @@ def test_a_closed_onboarding_does_not_block_a_new_one(
     first = submit(session, playbooks)
     first.status = OnboardingStatus.CLOSED
     session.commit()
-    renewal = submit(session, playbooks, handoff_form(company_name="Acme Manufacturing, Inc."),
-                     view_id="VRENEWAL")
+    renewal = submit(
+        session,
+        playbooks,
+        handoff_form(company_name="Acme Manufacturing, Inc."),
+        view_id="VRENEWAL",
+    )
     assert renewal.id != first.id
     assert renewal.company_key == first.company_key == "acme manufacturing"
 
@@ -436,8 +623,13 @@ def test_several_errors_at_once(session: Session, playbooks: PlaybookLibrary) ->
     )
     errors = errors_of(session, playbooks, form)
     assert set(errors) == {
-        HandoffField.COMPANY_NAME, HandoffField.ARR, HandoffField.START_DATE, HandoffField.CSM,
-        HandoffField.SEGMENT, HandoffField.STAKEHOLDERS, HandoffField.PROMISES,
+        HandoffField.COMPANY_NAME,
+        HandoffField.ARR,
+        HandoffField.START_DATE,
+        HandoffField.CSM,
+        HandoffField.SEGMENT,
+        HandoffField.STAKEHOLDERS,
+        HandoffField.PROMISES,
     }
     assert errors[HandoffField.STAKEHOLDERS].startswith("Line 1:")
     assert errors[HandoffField.PROMISES].startswith("Line 1:")
@@ -452,8 +644,13 @@ def test_failed_validation_writes_nothing(
     bad_forms = [
         handoff_form(company_name="Globex", arr="abc"),
         handoff_form(company_name="ACME manufacturing inc"),
-        handoff_form(company_name="", arr="-5", segment="gold", go_live_target=TODAY,
-                     stakeholders="x | y | z"),
+        handoff_form(
+            company_name="",
+            arr="-5",
+            segment="gold",
+            go_live_target=TODAY,
+            stakeholders="x | y | z",
+        ),
     ]
     for form in bad_forms:
         with pytest.raises(HandoffInvalid):
@@ -524,7 +721,9 @@ def test_create_onboarding_writes_the_whole_plan(
         assert (onboarding.segment, onboarding.playbook) == ("Mid-Market", "mid_market")
         assert onboarding.status == OnboardingStatus.ACTIVE
         assert (onboarding.csm_user_id, onboarding.ae_user_id, onboarding.created_by) == (
-            CSM, AE, AE
+            CSM,
+            AE,
+            AE,
         )
         assert onboarding.customer_channel_id == "C0ACME"
         assert onboarding.website == "https://acme-mfg.example"
@@ -546,30 +745,67 @@ def test_create_onboarding_writes_the_whole_plan(
         assert [
             (i.phase_key, i.text, i.owner_role, i.is_gate) for i in onboarding.checklist_items
         ] == expected_items
-        assert ("go_live", "[technical] SSO/authentication functioning", "technical_lead",
-                True) in expected_items
+        assert (
+            "go_live",
+            "[technical] SSO/authentication functioning",
+            "technical_lead",
+            True,
+        ) in expected_items
         assert all(i.done_at is None for i in onboarding.checklist_items)
 
         assert [
             (s.name, s.title, s.role, s.slack_user_id, s.email) for s in onboarding.stakeholders
         ] == [
-            ("Dana Whitfield", "VP Operations", StakeholderRole.EXECUTIVE_SPONSOR, None,
-             "dana.whitfield@acme-mfg.example"),
-            ("Priya Raman", "Operations Excellence Manager", StakeholderRole.CHAMPION,
-             "U0PRIYA", None),
-            ("Marcus Lee", "IT Director", StakeholderRole.TECHNICAL_LEAD, None,
-             "marcus.lee@acme-mfg.example"),
-            ("Tom Becker", "Plant Manager, Dayton", StakeholderRole.END_USER_CHAMPION, None,
-             "tom.becker@acme-mfg.example"),
-            ("Rosa Alvarez", "Plant Manager, Monterrey", StakeholderRole.END_USER_CHAMPION, None,
-             "rosa.alvarez@acme-mfg.example"),
-            ("Jin Park", "Plant Manager, Busan", StakeholderRole.END_USER_CHAMPION, "U0JINPARK",
-             None),
+            (
+                "Dana Whitfield",
+                "VP Operations",
+                StakeholderRole.EXECUTIVE_SPONSOR,
+                None,
+                "dana.whitfield@acme-mfg.example",
+            ),
+            (
+                "Priya Raman",
+                "Operations Excellence Manager",
+                StakeholderRole.CHAMPION,
+                "U0PRIYA",
+                None,
+            ),
+            (
+                "Marcus Lee",
+                "IT Director",
+                StakeholderRole.TECHNICAL_LEAD,
+                None,
+                "marcus.lee@acme-mfg.example",
+            ),
+            (
+                "Tom Becker",
+                "Plant Manager, Dayton",
+                StakeholderRole.END_USER_CHAMPION,
+                None,
+                "tom.becker@acme-mfg.example",
+            ),
+            (
+                "Rosa Alvarez",
+                "Plant Manager, Monterrey",
+                StakeholderRole.END_USER_CHAMPION,
+                None,
+                "rosa.alvarez@acme-mfg.example",
+            ),
+            (
+                "Jin Park",
+                "Plant Manager, Busan",
+                StakeholderRole.END_USER_CHAMPION,
+                "U0JINPARK",
+                None,
+            ),
         ]
         assert [(c.text, c.target_date) for c in onboarding.success_criteria] == [
             ("Cut production-order entry time from 12 to 4 minutes", d("2027-01-29")),
-            ("Reduce inventory mismatches between SAP and the plant floor by 50% "
-             "(by 2027-02-26)", d("2027-02-26")),
+            (
+                "Reduce inventory mismatches between SAP and the plant floor by 50% "
+                "(by 2027-02-26)",
+                d("2027-02-26"),
+            ),
             ("3 plants running the new work-order flow daily", None),
         ]
         assert [
@@ -577,8 +813,12 @@ def test_create_onboarding_writes_the_whole_plan(
         ] == [
             ("SAP work-order sync connector delivered", d("2026-12-18"), CSM, "open"),
             # no date given: due at go-live
-            ("Weekly status call with the VP Operations during the pilot", d("2026-12-24"), CSM,
-             "open"),
+            (
+                "Weekly status call with the VP Operations during the pilot",
+                d("2026-12-24"),
+                CSM,
+                "open",
+            ),
             ("On-site admin training at the Dayton plant", d("2027-01-15"), CSM, "open"),
         ]
         assert [(r.text, r.severity) for r in onboarding.risks] == [
@@ -588,7 +828,9 @@ def test_create_onboarding_writes_the_whole_plan(
         ]
         [entry] = onboarding.activity
         assert (entry.actor_user_id, entry.action, entry.created_at) == (
-            AE, "handoff_submitted", NOW
+            AE,
+            "handoff_submitted",
+            NOW,
         )
         assert entry.created_at.tzinfo is not None
         assert entry.detail == "Handoff submitted (Mid-Market, score 100/100)"
@@ -640,12 +882,17 @@ SINGLE = "Dana Whitfield | VP Operations | Executive sponsor | dana@acme.io"
         (
             {"stakeholders": SINGLE},
             70,
-            ["Project lead (champion) not identified", "Technical lead not identified",
-             "Fewer than 2 stakeholders: the onboarding is single-threaded"],
+            [
+                "Project lead (champion) not identified",
+                "Technical lead not identified",
+                "Fewer than 2 stakeholders: the onboarding is single-threaded",
+            ],
         ),
         (
-            {"stakeholders": SINGLE.replace("Executive sponsor", "champion") + "\n"
-             "Marcus Lee | IT Director | technical lead | marcus@acme.io"},
+            {
+                "stakeholders": SINGLE.replace("Executive sponsor", "champion") + "\n"
+                "Marcus Lee | IT Director | technical lead | marcus@acme.io"
+            },
             90,
             ["Executive sponsor not identified"],
         ),
@@ -655,20 +902,33 @@ SINGLE = "Dana Whitfield | VP Operations | Executive sponsor | dana@acme.io"
             ["Some success criteria have no measurable target"],
         ),
         ({"promises": ""}, 90, ["Promises made during the sale not listed"]),
-        ({"systems": "", "sso": " ", "data_migration": ""}, 90,
-         ["Technical context not captured"]),
-        ({"why_bought": "", "out_of_scope": ""}, 80,
-         ["Why they bought not recorded", "Out of scope not stated"]),
+        ({"systems": "", "sso": " ", "data_migration": ""}, 90, ["Technical context not captured"]),
         (
-            {"stakeholders": "", "success_criteria": "", "promises": "", "systems": "",
-             "sso": "", "data_migration": "", "why_bought": "", "out_of_scope": ""},
+            {"why_bought": "", "out_of_scope": ""},
+            80,
+            ["Why they bought not recorded", "Out of scope not stated"],
+        ),
+        (
+            {
+                "stakeholders": "",
+                "success_criteria": "",
+                "promises": "",
+                "systems": "",
+                "sso": "",
+                "data_migration": "",
+                "why_bought": "",
+                "out_of_scope": "",
+            },
             10,
             None,  # everything but "criteria measurable", which has nothing to judge
         ),
     ],
 )
 def test_quality_score_drops_with_what_is_missing(
-    session: Session, playbooks: PlaybookLibrary, overrides: dict, score: int,
+    session: Session,
+    playbooks: PlaybookLibrary,
+    overrides: dict,
+    score: int,
     missing: list[str] | None,
 ) -> None:
     plan = validate(session, playbooks, handoff_form(**overrides))
@@ -746,9 +1006,7 @@ def test_csm_acknowledges_once(db: Database, session: Session, playbooks: Playbo
         ]
         assert stored.activity[2].data == {"milestone": "handoff"}
 
-    again, newly = acknowledge_handoff(
-        session, created.id, CSM, now=LATER + timedelta(hours=2)
-    )
+    again, newly = acknowledge_handoff(session, created.id, CSM, now=LATER + timedelta(hours=2))
     assert newly is False
     assert again.id == created.id
     with reloaded(db, created.id) as (fresh, stored):
@@ -757,11 +1015,14 @@ def test_csm_acknowledges_once(db: Database, session: Session, playbooks: Playbo
         handoff = next(m for m in stored.milestones if m.key == "handoff")
         assert handoff.completed_at == LATER
         assert fresh.scalar(select(func.count()).select_from(ActivityEntry)) == 3
-        assert fresh.scalar(
-            select(func.count()).select_from(Milestone).where(
-                Milestone.status == MilestoneStatus.COMPLETE
+        assert (
+            fresh.scalar(
+                select(func.count())
+                .select_from(Milestone)
+                .where(Milestone.status == MilestoneStatus.COMPLETE)
             )
-        ) == 1
+            == 1
+        )
 
 
 # --- text survives as typed --------------------------------------------------------------------

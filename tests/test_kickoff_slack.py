@@ -58,6 +58,7 @@ def record_kickoff_over_slack(  # type: ignore[no-untyped-def]
     slack, fake_slack, first_value: str = "5 users on their own dashboard", **extra: str
 ):
     """`/onboard done acme kickoff`, then the modal it opens, submitted."""
+
     def kickoff_modal(params: dict[str, Any]) -> bool:
         return "kickoff-done-submit" in json.dumps(params)
 

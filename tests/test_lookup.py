@@ -21,12 +21,20 @@ TODAY = NOW.date()
 ADMINS = frozenset({"UADMIN"})
 
 
-def make_onboarding(session, playbooks, name: str, csm: str = "UCSM",
-                    start: date = TODAY) -> Onboarding:  # type: ignore[no-untyped-def]
-    form = HandoffForm(company_name=name, arr="$95K", start_date=start, csm_user_id=csm,
-                       promises="SAP connector live", risks="high: IT team stretched")
-    plan = validate_handoff(session, form, today=start, library=playbooks,
-                            max_future_days=365, min_stakeholders=2)
+def make_onboarding(
+    session, playbooks, name: str, csm: str = "UCSM", start: date = TODAY
+) -> Onboarding:  # type: ignore[no-untyped-def]
+    form = HandoffForm(
+        company_name=name,
+        arr="$95K",
+        start_date=start,
+        csm_user_id=csm,
+        promises="SAP connector live",
+        risks="high: IT team stretched",
+    )
+    plan = validate_handoff(
+        session, form, today=start, library=playbooks, max_future_days=365, min_stakeholders=2
+    )
     return create_onboarding(session, plan, actor="UAE", now=NOW, view_id=None)
 
 
@@ -38,8 +46,18 @@ def acme(session, playbooks) -> Onboarding:  # type: ignore[no-untyped-def]
     return onboarding
 
 
-@pytest.mark.parametrize("query", ["acme", "Acme Mfg", "acme manufacturing", "acme corp",
-                                   "ACME MANUFACTURING", "manufact", "acme manufactring"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "acme",
+        "Acme Mfg",
+        "acme manufacturing",
+        "acme corp",
+        "ACME MANUFACTURING",
+        "manufact",
+        "acme manufactring",
+    ],
+)
 def test_forgiving_lookup_finds_acme(session, acme, query) -> None:  # type: ignore[no-untyped-def]
     found = find_customer(session, query)
     assert found.one is not None, (query, found)
@@ -62,16 +80,21 @@ def test_no_match_suggests_the_closest_names(session, acme) -> None:  # type: ig
 
 def test_customer_and_rest_are_split_on_the_longest_name(session, acme) -> None:  # type: ignore[no-untyped-def]
     index = CustomerIndex.load(session)
-    lookup, rest = index.find_with_rest(["acme", "manufacturing", "kickoff", "held"],
-                                        need_rest=True)
+    lookup, rest = index.find_with_rest(
+        ["acme", "manufacturing", "kickoff", "held"], need_rest=True
+    )
     assert lookup.one.company_name == "Acme Manufacturing" and rest == "kickoff held"
     lookup, rest = index.find_with_rest(["acme", "waiting", "on", "IT"], need_rest=True)
     assert lookup.one.company_name == "Acme Manufacturing" and rest == "waiting on IT"
 
 
 def test_milestone_names_match_forgivingly(session, acme) -> None:  # type: ignore[no-untyped-def]
-    for query, name in [("kickoff", "Kickoff held"), ("first value", "First value achieved"),
-                        ("go live", "Go-live"), ("trainng delivered", "Training delivered")]:
+    for query, name in [
+        ("kickoff", "Kickoff held"),
+        ("first value", "First value achieved"),
+        ("go live", "Go-live"),
+        ("trainng delivered", "Training delivered"),
+    ]:
         assert match_milestone(acme.milestones, query).name == name
     with pytest.raises(NotFound, match="Kickoff held"):
         match_milestone(acme.milestones, "banana")
@@ -79,8 +102,9 @@ def test_milestone_names_match_forgivingly(session, acme) -> None:  # type: igno
 
 def test_done_then_undo_records_first_value_and_activity(session, acme) -> None:  # type: ignore[no-untyped-def]
     meet_first_value_criterion(session, acme.id)
-    change = complete_named_milestone(session, acme.id, "first value", "UCSM", admins=ADMINS,
-                                      now=NOW)
+    change = complete_named_milestone(
+        session, acme.id, "first value", "UCSM", admins=ADMINS, now=NOW
+    )
     assert change.changed and change.first_value
     session.expire_all()
     assert session.get(Onboarding, acme.id).first_value_at == NOW
@@ -95,8 +119,9 @@ def test_done_then_undo_records_first_value_and_activity(session, acme) -> None:
 def test_only_csm_ae_and_admins_may_change(session, acme) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(NotAllowed, match="UCSM"):
         complete_named_milestone(session, acme.id, "kickoff", "UOTHER", admins=ADMINS, now=NOW)
-    assert complete_named_milestone(session, acme.id, "kickoff", "UADMIN", admins=ADMINS,
-                                    now=NOW).changed
+    assert complete_named_milestone(
+        session, acme.id, "kickoff", "UADMIN", admins=ADMINS, now=NOW
+    ).changed
 
 
 def test_block_and_unblock_by_number(session, acme) -> None:  # type: ignore[no-untyped-def]

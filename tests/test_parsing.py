@@ -184,8 +184,12 @@ def test_parse_stakeholders_accepts_every_role_alias(role_text: str, role: Stake
 
 @pytest.mark.parametrize(
     ("contact", "user_id"),
-    [("<@U123ABC>", "U123ABC"), ("U123ABC", "U123ABC"), ("@U123ABC", "U123ABC"),
-     ("<@W0ENTERPRISE>", "W0ENTERPRISE")],
+    [
+        ("<@U123ABC>", "U123ABC"),
+        ("U123ABC", "U123ABC"),
+        ("@U123ABC", "U123ABC"),
+        ("<@W0ENTERPRISE>", "W0ENTERPRISE"),
+    ],
 )
 def test_parse_stakeholders_reads_slack_users(contact: str, user_id: str) -> None:
     [person] = parse_stakeholders(f"Jane Doe | IT Director | technical lead | {contact}")
@@ -212,11 +216,21 @@ def test_parse_stakeholders_strips_bullets_and_skips_blank_lines() -> None:
     )
     people = parse_stakeholders(text)
     assert [(p.name, p.title, p.role, p.slack_user_id, p.email) for p in people] == [
-        ("Dana Whitfield", "VP Operations", StakeholderRole.EXECUTIVE_SPONSOR, None,
-         "dana@acme.io"),
+        (
+            "Dana Whitfield",
+            "VP Operations",
+            StakeholderRole.EXECUTIVE_SPONSOR,
+            None,
+            "dana@acme.io",
+        ),
         ("Priya Raman", "Ops Manager", StakeholderRole.CHAMPION, "U0PRIYA", None),
-        ("Marcus Lee", "IT Director", StakeholderRole.TECHNICAL_LEAD, None,
-         "marcus.lee+it@acme-mfg.co.uk"),
+        (
+            "Marcus Lee",
+            "IT Director",
+            StakeholderRole.TECHNICAL_LEAD,
+            None,
+            "marcus.lee+it@acme-mfg.co.uk",
+        ),
         ("Tom Becker", "Plant Manager", StakeholderRole.END_USER_CHAMPION, "U0TOM", None),
         ("Rosa Alvarez", "Plant Manager", StakeholderRole.END_USER_CHAMPION, None, "rosa@acme.io"),
         ("Jin Park", "", StakeholderRole.DETRACTOR, None, "jin@acme.io"),

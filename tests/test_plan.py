@@ -60,16 +60,35 @@ def test_plan_shows_phases_milestones_next_and_owner(session, playbooks) -> None
 
 def test_plan_leaves_every_internal_field_out(session, playbooks) -> None:  # type: ignore[no-untyped-def]
     onboarding = acme(session, playbooks)
-    add_blocker(session, onboarding.id, "champion unresponsive, escalate to sponsor", CSM,
-                admins=(), now=NOW)
+    add_blocker(
+        session,
+        onboarding.id,
+        "champion unresponsive, escalate to sponsor",
+        CSM,
+        admins=(),
+        now=NOW,
+    )
     post = plan_post(onboarding, date(2026, 11, 2))
     assert post is not None
     text = json.dumps(post.payload)
     for internal in (
-        "$95K", "95,000", "95000", "ARR", "IT team stretched", "failed MES rollout",
-        "Budget owner", "Handoff score", "score", "health", "Health", "Victor Grim",
-        "Detractor", "champion unresponsive", "Handoff document reviewed",  # our own checklist
-        "Spreadsheets", "Real-time visibility",  # why they bought, alternatives
+        "$95K",
+        "95,000",
+        "95000",
+        "ARR",
+        "IT team stretched",
+        "failed MES rollout",
+        "Budget owner",
+        "Handoff score",
+        "score",
+        "health",
+        "Health",
+        "Victor Grim",
+        "Detractor",
+        "champion unresponsive",
+        "Handoff document reviewed",  # our own checklist
+        "Spreadsheets",
+        "Real-time visibility",  # why they bought, alternatives
     ):
         assert internal not in text, internal
     assert "blocked" in text  # the state shows, the reason does not
@@ -148,8 +167,11 @@ def test_job_catches_changes_made_anywhere_and_the_turn_of_the_day(  # type: ign
     deliver(session)
     assert run(NOW + timedelta(minutes=5)) == []
     # A change the command path did not refresh (another feature, a crash): the job catches it.
-    session.add(Blocker(onboarding_id=second.id, reason="x", owner_user_id=CSM, opened_by=CSM,
-                        opened_at=NOW))
+    session.add(
+        Blocker(
+            onboarding_id=second.id, reason="x", owner_user_id=CSM, opened_by=CSM, opened_at=NOW
+        )
+    )
     session.commit()
     assert run(NOW + timedelta(minutes=10)) == [plan_key(second.id)]
     deliver(session)

@@ -95,8 +95,9 @@ def test_celebration_delivered_once_and_not_after_undo(  # type: ignore[no-untyp
 ) -> None:
     onboarding = acme(session, playbooks)
     meet_first_value_criterion(session, onboarding.id)
-    change = complete_named_milestone(session, onboarding.id, "first value", CSM, admins=(),
-                                      now=now)
+    change = complete_named_milestone(
+        session, onboarding.id, "first value", CSM, admins=(), now=now
+    )
     ctx = JobContext(settings, db, playbooks, now)
     run_celebrations(ctx)
     run_celebrations(ctx)

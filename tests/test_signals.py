@@ -25,11 +25,11 @@ from bot.services.signals import (
     IssueRow,
     MilestoneRow,
     OnboardingRow,
-    TrainingRow,
     SignalCatalog,
     SignalCatalogError,
     SignalKind,
     StakeholderCount,
+    TrainingRow,
     detect,
     detect_all,
     load_catalog,
@@ -48,9 +48,18 @@ def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
 
 def onboarding(**fields: object) -> OnboardingRow:
     base = OnboardingRow(
-        id=1, company_name="Acme", status="active", playbook="mid_market", csm_user_id="UCSM",
-        ae_user_id="UAE", customer_channel_id=None, internal_channel_id=None, timezone=None,
-        start_date=START, last_activity_at=at(date(2026, 12, 31)), created_at=at(START),
+        id=1,
+        company_name="Acme",
+        status="active",
+        playbook="mid_market",
+        csm_user_id="UCSM",
+        ae_user_id="UAE",
+        customer_channel_id=None,
+        internal_channel_id=None,
+        timezone=None,
+        start_date=START,
+        last_activity_at=at(date(2026, 12, 31)),
+        created_at=at(START),
     )
     return base._replace(**fields)
 
@@ -261,7 +270,8 @@ def test_every_signal_renders_its_message() -> None:
     assert "The champion Priya has left" in text
     assert "scored 42/100 on Fri Nov 20, 2026: *Critical*. Leadership escalation" in text
     assert "No weekly health check for 12 days (last on Fri Nov 20, 2026)" in text
-    assert "The *SAP ERP* integration is failing (for 30 days, since Mon Nov 2, 2026): IDoc &lt;timeout&gt;." in text
+    failing = "The *SAP ERP* integration is failing (for 30 days, since Mon Nov 2, 2026)"
+    assert f"{failing}: IDoc &lt;timeout&gt;." in text
     assert "*Admins* training on Fri Nov 20, 2026: 5 of 10 attended (50%, below the 80%" in text
 
 
@@ -281,7 +291,11 @@ def test_sla_severity_follows_the_issue_priority() -> None:
     ("zone", "moment", "expected"),
     [
         # 06:00 UTC on Tuesday Nov 10 is still Monday evening in Los Angeles: 3 days late.
-        ("America/Los_Angeles", datetime(2026, 11, 10, 6, tzinfo=UTC), SignalKind.MILESTONE_DELAYED),  # noqa: E501
+        (
+            "America/Los_Angeles",
+            datetime(2026, 11, 10, 6, tzinfo=UTC),
+            SignalKind.MILESTONE_DELAYED,
+        ),
         ("UTC", datetime(2026, 11, 10, 6, tzinfo=UTC), SignalKind.MILESTONE_MISSED),
         # 16:00 UTC on Monday Nov 9 is already Tuesday in Tokyo: 4 days late.
         ("Asia/Tokyo", datetime(2026, 11, 9, 16, tzinfo=UTC), SignalKind.MILESTONE_MISSED),
@@ -338,7 +352,11 @@ def make_onboardings(session, playbooks, count: int, start: date = START) -> lis
     for i in range(count):
         form = handoff_form(company_name=f"Customer {start:%m%d} {i:03d}", start_date=start)
         plan = validate_handoff(
-            session, form, today=start, library=playbooks, max_future_days=365,
+            session,
+            form,
+            today=start,
+            library=playbooks,
+            max_future_days=365,
             min_stakeholders=2,
         )
         ids.append(create_onboarding(session, plan, actor="UAE", now=at(start), view_id=None).id)
@@ -391,14 +409,29 @@ def test_scan_reads_blockers_stakeholders_champions_and_issues(db, session, play
     acme = session.get(Onboarding, acme_id)
     for m in session.scalars(select(Milestone).where(Milestone.onboarding_id == acme_id)):
         m.status = "complete"
-    session.add(Blocker(onboarding_id=acme_id, reason="SSO", owner_user_id="UIT",
-                        opened_at=at(date(2026, 11, 3)), opened_by="UCSM"))
+    session.add(
+        Blocker(
+            onboarding_id=acme_id,
+            reason="SSO",
+            owner_user_id="UIT",
+            opened_at=at(date(2026, 11, 3)),
+            opened_by="UCSM",
+        )
+    )
     for stakeholder in session.scalars(
         select(Stakeholder).where(Stakeholder.onboarding_id == acme_id)
     ):
         stakeholder.departed_at = at(date(2026, 11, 4))
-    session.add(HypercareIssue(onboarding_id=acme_id, number=1, severity="P2", title="Sync down",
-                               opened_at=at(date(2026, 11, 5)), opened_by="UCSM"))
+    session.add(
+        HypercareIssue(
+            onboarding_id=acme_id,
+            number=1,
+            severity="P2",
+            title="Sync down",
+            opened_at=at(date(2026, 11, 5)),
+            opened_by="UCSM",
+        )
+    )
     acme.last_activity_at = at(date(2026, 11, 5))
     other = session.get(Onboarding, other_id)
     other.status = "closed"
@@ -407,6 +440,8 @@ def test_scan_reads_blockers_stakeholders_champions_and_issues(db, session, play
         found = scan_all(db, at(date(2026, 11, 6)))
     assert [i for i, _ in found] == [acme_id]
     assert set(found[0][1]) == {
-        SignalKind.BLOCKER_OPEN, SignalKind.SINGLE_THREADED, SignalKind.CHAMPION_GONE,
+        SignalKind.BLOCKER_OPEN,
+        SignalKind.SINGLE_THREADED,
+        SignalKind.CHAMPION_GONE,
         SignalKind.HYPERCARE_SLA_BREACH,
     }

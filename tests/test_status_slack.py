@@ -143,10 +143,12 @@ def test_channel_links_and_joins_or_asks_for_an_invite(slack, fake_slack, db) ->
 
 def test_list_pages_sixty_onboardings_under_fifty_blocks(slack, fake_slack) -> None:  # type: ignore[no-untyped-def]
     for i in range(60):
-        submit(slack, handoff_values(**{"company-name": plain(f"Customer {i:02d}")}),
-               view_id=f"VLIST{i}")
-    fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UAE", count=60,
-                        timeout=30)
+        submit(
+            slack,
+            handoff_values(**{"company-name": plain(f"Customer {i:02d}")}),
+            view_id=f"VLIST{i}",
+        )
+    fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UAE", count=60, timeout=30)
     slack.command("list mine", user_id="UCSM")
     first = reply(fake_slack, "Onboardings")
     assert len(first["blocks"]) <= 50
@@ -155,6 +157,10 @@ def test_list_pages_sixty_onboardings_under_fifty_blocks(slack, fake_slack) -> N
     slack.block_action(more["action_id"], more["value"], user_id="UCSM")
     second = reply(fake_slack, "Showing 46 to 60")
     assert len(second["blocks"]) <= 50
-    names = {b["text"]["text"] for page in (first, second) for b in page["blocks"]
-             if b["type"] == "section"}
+    names = {
+        b["text"]["text"]
+        for page in (first, second)
+        for b in page["blocks"]
+        if b["type"] == "section"
+    }
     assert sum("Customer" in n for n in names) == 60
