@@ -10,7 +10,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.deps import deps_of
 from bot.services.hypercare import (
     end_hypercare_by_id,
     open_issue_by_id,
@@ -35,17 +34,9 @@ from bot.slack.ids import HypercareId
 from bot.slack.mrkdwn import Mrkdwn
 from handlers.command import CommandRouter
 from handlers.gate import open_gate_modal
-from handlers.status import Actor
+from handlers.status import Actor, actor_of
 
 SUBCOMMANDS = ("golive", "issue", "respond", "resolve")
-
-
-def _actor(
-    body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
-) -> Actor:
-    channel = (body.get("channel") or {}).get("id") or body.get("channel_id", "")
-    user = (body.get("user") or {}).get("id") or body.get("user_id", "")
-    return Actor(deps_of(context), client, context, respond, user, channel)
 
 
 def _parse(sub: str, words: list[str]) -> tuple[list[str], str] | None:
@@ -61,7 +52,7 @@ def _parse(sub: str, words: list[str]) -> tuple[list[str], str] | None:
 
 def handle_hypercare_command(request: CommandRequest) -> None:
     request.ack()
-    actor = _actor(request.body, request.client, request.context, request.respond)
+    actor = actor_of(request.body, request.client, request.context, request.respond)
     parsed = _parse(request.name, request.args.split())
     if parsed is None:
         actor.say(Mrkdwn(f"Usage: {USAGE[request.name]}"))
@@ -130,9 +121,9 @@ def handle_hypercare_pick_click(
     ack()
     pick = HypercarePick.model_validate_json(action["value"])
     if pick.sub == "golive":
-        _gate(_actor(body, client, context, respond), body["trigger_id"], pick.onboarding_id)
+        _gate(actor_of(body, client, context, respond), body["trigger_id"], pick.onboarding_id)
     elif pick.sub in SUBCOMMANDS:
-        actor = _actor(body, client, context, respond)
+        actor = actor_of(body, client, context, respond)
         _run(actor, pick.sub, pick.onboarding_id, pick.rest, replace_original=True)
 
 
@@ -146,7 +137,7 @@ def handle_hypercare_responded_click(
 ) -> None:
     ack()
     ref = IssueRef.model_validate_json(action["value"])
-    actor = _actor(body, client, context, respond)
+    actor = actor_of(body, client, context, respond)
     _run(actor, "respond", ref.onboarding_id, str(ref.number), replace_original=True)
 
 
@@ -160,7 +151,7 @@ def handle_hypercare_resolve_click(
 ) -> None:
     ack()
     ref = IssueRef.model_validate_json(action["value"])
-    actor = _actor(body, client, context, respond)
+    actor = actor_of(body, client, context, respond)
     _run(actor, "resolve", ref.onboarding_id, str(ref.number), replace_original=True)
 
 
@@ -174,7 +165,7 @@ def handle_hypercare_end_click(
 ) -> None:
     """ "End hypercare" on the daily sync: the exit check is run again at the click."""
     ack()
-    actor = _actor(body, client, context, respond)
+    actor = actor_of(body, client, context, respond)
     with actor.deps.db.session() as session:
         result = end_hypercare_by_id(
             session,

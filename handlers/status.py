@@ -106,7 +106,7 @@ def after_change(deps: Deps, onboarding_id: int, completed_milestone_id: int | N
     deps.outbox.kick()
 
 
-def _actor(
+def actor_of(
     body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
 ) -> Actor:
     channel = (body.get("channel") or {}).get("id") or body.get("channel_id", "")
@@ -118,7 +118,7 @@ def _actor(
 
 def handle_status_command(request: CommandRequest) -> None:
     request.ack()
-    actor = _actor(request.body, request.client, request.context, request.respond)
+    actor = actor_of(request.body, request.client, request.context, request.respond)
     sub, words = request.name, request.args.split()
     customer_words, tail = split_trailing(sub, words)
     if not customer_words:
@@ -261,7 +261,7 @@ def _channel(actor: Actor, onboarding_id: int, rest: str) -> None:
 
 def handle_list_command(request: CommandRequest) -> None:
     request.ack()
-    actor = _actor(request.body, request.client, request.context, request.respond)
+    actor = actor_of(request.body, request.client, request.context, request.respond)
     word = (request.args.split() or ["mine"])[0].lower()
     if word not in set(ListScope):
         actor.say(Mrkdwn("Usage: `/onboard list [mine|at-risk|overdue|all]`"))
@@ -287,7 +287,7 @@ def handle_status_pick_click(
     ack()
     pick = PickValue.model_validate_json(action["value"])
     if pick.sub in CUSTOMER_SUBCOMMANDS:
-        _run(_actor(body, client, context, respond), pick.sub, pick.onboarding_id, pick.rest)
+        _run(actor_of(body, client, context, respond), pick.sub, pick.onboarding_id, pick.rest)
 
 
 def handle_status_open_click(
@@ -299,7 +299,7 @@ def handle_status_open_click(
     respond: Respond,
 ) -> None:
     ack()
-    _status(_actor(body, client, context, respond), int(action["value"]), "")
+    _status(actor_of(body, client, context, respond), int(action["value"]), "")
 
 
 def handle_status_list_page_click(
@@ -312,7 +312,7 @@ def handle_status_list_page_click(
 ) -> None:
     ack()
     page = ListPage.model_validate_json(action["value"])
-    _list_page(_actor(body, client, context, respond), page, replace_original=True)
+    _list_page(actor_of(body, client, context, respond), page, replace_original=True)
 
 
 def handle_status_done_select(
@@ -324,7 +324,7 @@ def handle_status_done_select(
     respond: Respond,
 ) -> None:
     ack()
-    actor = _actor(body, client, context, respond)
+    actor = actor_of(body, client, context, respond)
     if _kickoff_modal(actor, milestone_id=int(action["selected_option"]["value"])):
         return
     with actor.deps.db.session() as session:
@@ -348,7 +348,7 @@ def handle_status_undo_click(
     respond: Respond,
 ) -> None:
     ack()
-    actor = _actor(body, client, context, respond)
+    actor = actor_of(body, client, context, respond)
     with actor.deps.db.session() as session:
         change = reopen_milestone(
             session, int(action["value"]), actor.user_id, admins=actor.admins, now=actor.deps.now()
@@ -368,7 +368,7 @@ def handle_status_add_blocker_click(
     respond: Respond,
 ) -> None:
     ack()
-    actor = _actor(body, client, context, respond)
+    actor = actor_of(body, client, context, respond)
     with actor.deps.db.session() as session:
         onboarding = get_onboarding(session, int(action["value"]))
         ensure_can_change(onboarding, actor.user_id, actor.admins)

@@ -1,5 +1,5 @@
-"""Every button and view submission of status, checklist and App Home refuses a guest or a user
-of another organisation, and changes nothing: each entry point on its own."""
+"""Every button and view submission of status, checklist, training and App Home refuses a guest
+or a user of another organisation, and changes nothing: each entry point on its own."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.services.status import ListScope
 from bot.slack.checklist_views import ChecklistMetadata
 from bot.slack.guard import REFUSAL
 from bot.slack.status_views import BlockerMetadata, ListPage, PickValue
+from bot.slack.training_views import TrainingMetadata
 from tests.slack_http import SlackHttp, checkboxes, plain
 from tests.test_status_slack import onboard
 
@@ -126,6 +127,21 @@ def _submit_kickoff(slack: SlackHttp, ids: Ids, who: Outsider) -> Any:
     )
 
 
+def _submit_training(callback_id: str) -> Entry:
+    def submit(slack: SlackHttp, ids: Ids, who: Outsider) -> Any:
+        metadata = TrainingMetadata(onboarding_id=ids.onboarding, session_id=1)
+        return slack.view_submission(
+            callback_id,
+            {"training-invited": {"value": plain("12")}},
+            user_id=who.user_id,
+            user_team_id=who.team_id,
+            private_metadata=metadata.model_dump_json(),
+            view_id="VTRAIN",
+        )
+
+    return submit
+
+
 ENTRY_POINTS: dict[str, Entry] = {
     "status-open (list button)": _click("status-open", _onboarding),
     "status-pick-customer": _click("status-pick-customer-0", _pick("done", "kickoff")),
@@ -152,6 +168,11 @@ ENTRY_POINTS: dict[str, Entry] = {
     # The pre-kickoff questionnaire is open to them (tests/test_kickoff_slack.py); these are not.
     "kickoff-pick-customer": _click("kickoff-pick-customer-0", _pick("kickoff")),
     "kickoff-done-submit": _submit_kickoff,
+    "training-pick-customer": _click("training-pick-customer-0", _pick("training")),
+    "training-schedule": _click("training-schedule", _onboarding),
+    "training-deliver": _click("training-deliver-0", lambda ids: "1"),
+    "training-schedule-submit": _submit_training("training-schedule-submit"),
+    "training-deliver-submit": _submit_training("training-deliver-submit"),
 }
 OUTSIDERS = {
     "other organisation": ({"team_id": "T0THEIRS"}, "T0THEIRS"),
