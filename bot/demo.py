@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 import jobs
 from bot.calendar import add_business_days, is_business_day
@@ -22,15 +23,32 @@ from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.deps import Deps
 from bot.jobs import JobContext
-from bot.models import AlertState, IntegrationStatus, Onboarding, OutboxMessage, OutboxStatus
+from bot.models import (
+    AlertState,
+    IntegrationStatus,
+    Onboarding,
+    OutboxMessage,
+    OutboxStatus,
+    TrainingSession,
+)
+from bot.parsing import company_key
 from bot.playbooks import PlaybookLibrary
 from bot.runner import run_jobs
-from bot.services import blockers, criteria, gate, health, hypercare, integrations, milestones
+from bot.services import (
+    blockers,
+    criteria,
+    gate,
+    health,
+    hypercare,
+    integrations,
+    milestones,
+    training,
+    transition,
+)
 from bot.services.alerts import acknowledge_alerts, snooze_alerts
 from bot.services.handoff import (
     HandoffForm,
     create_onboarding,
-    find_open_onboarding,
     validate_handoff,
 )
 from bot.services.kickoff import KickoffAgreements, record_kickoff
@@ -128,6 +146,52 @@ class Team:
 
     def done(self, company: str, milestone: str, who: str) -> None:
         self._run(milestones.complete_named_milestone, self.ids[company], milestone, who)
+
+    def train(self, company: str, track: str, invited: int, attended: int, who: str) -> str:
+        """`/onboard training`: schedule a session today, then mark it delivered."""
+        today = self.now.astimezone(self.deps.settings.tz).date()
+        common = {"admins": (), "playbooks": self.deps.playbooks, "now": self.now}
+        with self.deps.db.session() as session:
+            training.schedule_session(
+                session,
+                self.ids[company],
+                training.ScheduleEntry(track, today, who, str(invited)),
+                who,
+                today=today,
+                **common,
+            )
+            session_id = session.scalar(
+                select(func.max(TrainingSession.id)).where(
+                    TrainingSession.onboarding_id == self.ids[company]
+                )
+            )
+            change = training.mark_delivered(
+                session,
+                session_id,
+                training.DeliveryEntry(str(attended), True, ""),
+                who,
+                **common,
+            )
+        if change.completed_milestone_id is not None:
+            done = change.completed_milestone_name
+            return f"Every required track is delivered: *{done}* is complete."
+        return "" if change.attendance_met else "Attendance is below the playbook's threshold."
+
+    def close(self, company: str, lessons: str, ongoing_csm: str, who: str) -> str:
+        """`/onboard close`: the report and the handover, or why it cannot close yet."""
+        try:
+            self._run(
+                transition.close_onboarding,
+                self.ids[company],
+                who,
+                lessons=lessons,
+                ongoing_csm=ongoing_csm,
+                playbooks=self.deps.playbooks,
+                today=self.now.astimezone(self.deps.settings.tz).date(),
+            )
+        except transition.NotReady as refused:
+            return str(refused)
+        return ""
 
     def integrations_verified(self, company: str, who: str, result: str) -> None:
         """`/onboard setup`: each integration still open edited to verified end to end, with
@@ -270,7 +334,7 @@ class Beat:
 
     business_day: int
     says: str
-    act: Callable[[Team], None]
+    act: Callable[[Team], str | None]  # what Onboard answers the person, when worth showing
 
 
 def weekly_health_checks() -> list[Beat]:
@@ -387,7 +451,24 @@ def story() -> list[Beat]:
             lambda t: t.done(BLUEBIRD, "training", "UCSM1"),
         ),
         Beat(
-            26, "casey.csm: /onboard done acme training", lambda t: t.done(ACME, "training", UCSM1)
+            24,
+            "casey.csm: /onboard training acme: admin workshop delivered, 8 of 8",
+            lambda t: t.train(ACME, "admins", 8, 8, UCSM1),
+        ),
+        Beat(
+            24,
+            "casey.csm: /onboard training acme: power-user workshop delivered, 12 of 14",
+            lambda t: t.train(ACME, "power_users", 14, 12, UCSM1),
+        ),
+        Beat(
+            25,
+            "casey.csm: /onboard training acme: end-user training delivered, 40 of 55",
+            lambda t: t.train(ACME, "end_users", 55, 40, UCSM1),
+        ),
+        Beat(
+            27,
+            "casey.csm: /onboard training acme: end-user make-up session, 52 of 55",
+            lambda t: t.train(ACME, "end_users", 55, 52, UCSM1),
         ),
         Beat(33, "casey.csm: /onboard done acme pilot", lambda t: t.done(ACME, "pilot", "UCSM1")),
         Beat(42, "casey.csm: /onboard golive acme", lambda t: t.go_live(ACME, "UCSM1")),
@@ -407,8 +488,18 @@ def story() -> list[Beat]:
         Beat(57, "casey.csm clicks End hypercare", lambda t: t.end_hypercare(ACME, "UCSM1")),
         Beat(
             59,
-            "casey.csm: /onboard done acme transition",
-            lambda t: t.done(ACME, "transition", "UCSM1"),
+            "casey.csm: /onboard close acme (lessons learned, robin.csm carries the account on)",
+            lambda t: t.close(
+                ACME,
+                "Ask for SAP test credentials at kickoff: waiting on them cost a week.",
+                "UCSM2",
+                "UCSM1",
+            ),
+        ),
+        Beat(
+            59,
+            "robin.csm: /onboard close northwind",
+            lambda t: t.close(NORTHWIND, "Too early.", "UCSM2", "UCSM2"),
         ),
     ]
 
@@ -446,10 +537,12 @@ def run_demo(database_url: str, out=print, days: int = DAYS) -> int:  # type: ig
         for beat in for_today:
             out(f"{clock.label()}  {beat.says}")
             team.now = clock.now
-            beat.act(team)
+            said = beat.act(team)
+            if said:
+                out("    " + slack.readable(said).replace("\n", "\n    "))
         clock.at(today, time(17))
         _tick(deps, sender, clock.now)
-    out(_summary(deps, team.ids, start))
+    out(slack.readable(_summary(deps, team.ids, start)))
     return 0
 
 
@@ -475,7 +568,7 @@ def _seed(deps: Deps, slack: TerminalSlack, clock: Clock, team: Team, out) -> li
     created: list[int] = []
     for form, ae in demo_handoffs(clock.start):
         with deps.db.session() as session:
-            if find_open_onboarding(session, form.company_name):
+            if _in_story(session, form.company_name):
                 continue
             plan = validate_handoff(
                 session,
@@ -497,6 +590,12 @@ def _seed(deps: Deps, slack: TerminalSlack, clock: Clock, team: Team, out) -> li
         with deps.db.session() as session:
             acknowledge_handoff(session, onboarding_id, _csm(deps, onboarding_id), now=clock.now)
     return created
+
+
+def _in_story(session: Session, company_name: str) -> bool:
+    """Whether an earlier run seeded this customer (open, or closed by the story)."""
+    key = company_key(company_name)
+    return session.scalar(select(Onboarding.id).where(Onboarding.company_key == key)) is not None
 
 
 def _csm(deps: Deps, onboarding_id: int) -> str:
@@ -564,4 +663,14 @@ def _summary(deps: Deps, ids: dict[str, int], start: date) -> str:
                 f"{(onboarding.go_live_at.date() - start).days}, {len(issues)} issues "
                 f"({sum(1 for i in issues if i.resolved_at)} resolved), {exited}"
             )
+        lines.append("Transition:")
+        for onboarding in onboardings:
+            assert onboarding is not None
+            state = (
+                f"closed on day {(onboarding.closed_at.date() - start).days}, handed to "
+                f"<@{onboarding.ongoing_csm_user_id}>"
+                if onboarding.closed_at
+                else f"open ({onboarding.status})"
+            )
+            lines.append(f"  {onboarding.company_name:<24} {state}")
     return "\n".join(lines)

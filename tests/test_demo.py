@@ -52,6 +52,21 @@ def test_acme_celebrates_first_value_and_goes_through_hypercare(
     assert re.search(r"Acme Manufacturing +\d+ days", summary)
 
 
+def test_acme_trains_then_closes_with_a_report_and_a_handover(story: tuple[str, list[str]]) -> None:
+    _, lines = story
+    assert any("Training delivered* is complete" in line for line in lines)
+    [report] = [p for p in posts_in(lines, "#onb-acme-manufacturing") if "Onboarding report" in p]
+    assert "Lessons learned" in report and "SAP test credentials" in report
+    assert any(
+        "handed *Acme Manufacturing* over to you" in p for p in posts_in(lines, "DM to @robin.csm")
+    )
+    # Northwind is refused, with every reason listed.
+    refusal = lines[lines.index(next(x for x in lines if "/onboard close northwind" in x)) + 1]
+    assert "cannot be closed yet" in refusal
+    summary = "\n".join(lines[lines.index("Summary") :])
+    assert re.search(r"Acme Manufacturing +closed on day \d+, handed to @robin.csm", summary)
+
+
 def test_nothing_internal_reaches_the_shared_channel(story: tuple[str, list[str]]) -> None:
     _, lines = story
     shared = posts_in(lines, "#northwind-shared")

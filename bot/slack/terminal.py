@@ -79,6 +79,10 @@ class TerminalSlack(WebClient):
     def _name(self, target: str) -> str:
         return self.names.get(target, target)
 
+    def readable(self, text: str) -> str:
+        """mrkdwn as a person reads it: names for mentions, entities decoded."""
+        return _readable(text, self._name)
+
     def api_call(
         self,
         api_method: str,
