@@ -272,6 +272,21 @@ def test_internal_customer_channel_gets_the_handoff_summary(slack, fake_slack) -
     assert "$95K" in json.dumps(post.params["blocks"])
 
 
+def test_a_tech_touch_customer_is_welcomed_by_its_journey_not_twice(slack, fake_slack) -> None:
+    fake_slack.add_channel("CSMB", "bluebird-team", is_ext_shared=False)
+    values = handoff_values(
+        **{"company-name": plain("Bluebird Dental"), "arr": plain("12,000"),
+           "customer-channel": channel_value("CSMB")}
+    )  # fmt: skip
+    submit(slack, values)
+    fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == "UAE")
+    welcomes = [
+        c for c in fake_slack.calls_to("chat.postMessage")
+        if c.params.get("channel") == "CSMB" and "Welcome" in json.dumps(c.params)
+    ]  # fmt: skip
+    assert welcomes == []  # the SMB journey's day-0 step welcomes them (tests/test_journey.py)
+
+
 def test_internal_channel_is_created_with_csm_and_ae_and_summary_pinned(slack, fake_slack) -> None:
     fake_slack.add_channel("CTAKEN", "onb-acme-manufacturing", is_private=True)
     values = handoff_values(options=checkboxes("create-internal-channel"))

@@ -43,7 +43,7 @@ def announce_handoff(
                 set_internal_channel(
                     session, onboarding, internal_id, onboarding.ae_user_id, now=deps.now()
                 )
-        if onboarding.customer_channel_id:
+        if onboarding.customer_channel_id and not _journey_welcomes(deps, onboarding):
             _welcome_customer(client, onboarding, problems)
         blocks = build_ae_confirmation(onboarding, internal_id)
         blocks += [bk.section(Mrkdwn(f":warning: {p}")) for p in problems]
@@ -86,6 +86,13 @@ def _open_internal_channel(
         log.warning("internal channel step failed: %s", slack_error(exc))
         problems.append(f"The internal channel could not be set up ({slack_error(exc)}).")
         return None
+
+
+def _journey_welcomes(deps: Deps, onboarding: Onboarding) -> bool:
+    """Tech-touch playbooks open their journey with a welcome on day 0 (jobs/journey.py): the
+    customer gets that one, not two."""
+    playbook = deps.playbooks.get(onboarding.playbook)
+    return playbook is not None and any(step.day == 0 for step in playbook.journey)
 
 
 def _welcome_customer(client: WebClient, onboarding: Onboarding, problems: list[str]) -> None:
