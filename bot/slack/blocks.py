@@ -18,6 +18,8 @@ CONTEXT_ELEMENTS_MAX = 10
 FALLBACK_TEXT_MAX = 3000
 MODAL_TITLE_MAX = 24
 INPUT_INITIAL_MAX = 3000
+INPUT_LABEL_MAX = 2000
+PLACEHOLDER_MAX = 150
 
 
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
@@ -83,6 +85,45 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
     if block_id:
         block["block_id"] = block_id
     return block
+
+
+def input_block(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> Block:
+    """A modal's input block around `element`; Slack caps labels and hints at 2000."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, INPUT_LABEL_MAX),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = plain(hint, INPUT_LABEL_MAX)
+    return block
+
+
+def text_element(
+    action_id: str,
+    initial: str = "",
+    *,
+    multiline: bool = False,
+    max_length: int | None = None,
+    placeholder: str = "",
+) -> dict[str, Any]:
+    """A plain_text_input; what is typed again (`initial`) is cut to what the field accepts."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": multiline,
+    }
+    if max_length:
+        element["max_length"] = max_length
+    if initial:
+        element["initial_value"] = initial[: max_length or INPUT_INITIAL_MAX]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, PLACEHOLDER_MAX)
+    return element
 
 
 def option(text: str, value: str) -> dict[str, Any]:

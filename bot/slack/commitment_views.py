@@ -86,18 +86,6 @@ def build_commitment_blocks(
     return bk.fit_message(blocks)
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], *, hint: str = "") -> bk.Block:
-    block: bk.Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": bk.plain(label),
-        "element": element,
-    }
-    if hint:
-        block["hint"] = bk.plain(hint, 2000)
-    return block
-
-
 def _intro(company_name: str, text: str) -> bk.Block:
     return bk.section(Mrkdwn(f"*{escape(company_name)}* · {escape(truncate(text, 2500))}"))
 
@@ -112,7 +100,7 @@ def build_drop_modal(metadata: CardMetadata, company_name: str, c: CommitmentLin
         "private_metadata": metadata.model_dump_json(),
         "blocks": [
             _intro(company_name, c.text),
-            _input(
+            bk.input_block(
                 CommitmentField.REASON,
                 "Why is it dropped?",
                 {
@@ -145,8 +133,8 @@ def build_commitment_edit_modal(
         "private_metadata": metadata.model_dump_json(),
         "blocks": [
             _intro(company_name, c.text),
-            _input(CommitmentField.OWNER, "Owner", owner),
-            _input(CommitmentField.DUE_DATE, "Due date", due),
+            bk.input_block(CommitmentField.OWNER, "Owner", owner),
+            bk.input_block(CommitmentField.DUE_DATE, "Due date", due),
         ],
     }
 
@@ -242,7 +230,7 @@ def build_met_modal(metadata: CardMetadata, company_name: str, c: CriterionLine)
         "private_metadata": metadata.model_dump_json(),
         "blocks": [
             _intro(company_name, c.text),
-            _input(
+            bk.input_block(
                 CriterionField.EVIDENCE,
                 "Evidence",
                 {
@@ -277,7 +265,7 @@ def build_add_criterion_modal(metadata: CardMetadata, company_name: str) -> dict
         "private_metadata": metadata.model_dump_json(),
         "blocks": [
             bk.section(Mrkdwn(f"A success criterion for *{escape(company_name)}*.")),
-            _input(
+            bk.input_block(
                 CriterionField.TEXT,
                 "Success looks like",
                 {
@@ -288,15 +276,13 @@ def build_add_criterion_modal(metadata: CardMetadata, company_name: str) -> dict
                     "placeholder": bk.plain("Measurable, as the customer said it"),
                 },
             ),
-            {
-                **_input(
-                    CriterionField.TARGET_DATE,
-                    "Target date",
-                    {"type": "datepicker", "action_id": CriterionId.INPUT},
-                ),
-                "optional": True,
-            },
-            {**_input(CriterionField.FIRST_VALUE, "First value", first_value), "optional": True},
+            bk.input_block(
+                CriterionField.TARGET_DATE,
+                "Target date",
+                {"type": "datepicker", "action_id": CriterionId.INPUT},
+                optional=True,
+            ),
+            bk.input_block(CriterionField.FIRST_VALUE, "First value", first_value, optional=True),
         ],
     }
 

@@ -36,40 +36,21 @@ def _text_input(
     hint: str = "",
     max_length: int | None = None,
 ) -> bk.Block:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": HandoffId.INPUT,
-        "multiline": multiline,
-    }
-    if initial:
-        element["initial_value"] = initial[: max_length or bk.INPUT_INITIAL_MAX]
-    if placeholder:
-        element["placeholder"] = bk.plain(placeholder, 150)
-    if max_length:
-        element["max_length"] = max_length
-    return _input(field, label, element, optional=optional, hint=hint)
-
-
-def _input(
-    field: HandoffField, label: str, element: dict[str, Any], *, optional: bool, hint: str = ""
-) -> bk.Block:
-    block: bk.Block = {
-        "type": "input",
-        "block_id": field,
-        "label": bk.plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = bk.plain(hint, 2000)
-    return block
+    element = bk.text_element(
+        HandoffId.INPUT,
+        initial,
+        multiline=multiline,
+        max_length=max_length,
+        placeholder=placeholder,
+    )
+    return bk.input_block(field, label, element, optional=optional, hint=hint)
 
 
 def _date_input(field: HandoffField, label: str, initial: date | None, optional: bool) -> bk.Block:
     element: dict[str, Any] = {"type": "datepicker", "action_id": HandoffId.INPUT}
     if initial:
         element["initial_date"] = initial.isoformat()
-    return _input(field, label, element, optional=optional)
+    return bk.input_block(field, label, element, optional=optional)
 
 
 def build_handoff_modal(
@@ -140,8 +121,8 @@ def build_handoff_modal(
             F.CONTRACT_TERM, "Contract term", initial=form.contract_term, placeholder="12 months"
         ),
         _date_input(F.START_DATE, "Contract start date", form.start_date or today, False),
-        _input(F.CSM, "Receiving CSM", csm_element, optional=False),
-        _input(
+        bk.input_block(F.CSM, "Receiving CSM", csm_element, optional=False),
+        bk.input_block(
             F.CUSTOMER_CHANNEL,
             "Customer channel",
             channel_element,
@@ -149,14 +130,14 @@ def build_handoff_modal(
             hint="Where the customer talks with us. A channel shared with the customer "
             "never gets internal details.",
         ),
-        _input(
+        bk.input_block(
             F.SEGMENT,
             "Segment (playbook)",
             segment_element,
             optional=True,
             hint="Leave empty to pick it from the ARR.",
         ),
-        _input(F.OPTIONS, "Internal channel", options_element, optional=True),
+        bk.input_block(F.OPTIONS, "Internal channel", options_element, optional=True),
         bk.header("People"),
         _text_input(
             F.STAKEHOLDERS,

@@ -352,24 +352,9 @@ def build_notice_view(title: str, text: str) -> dict[str, Any]:
 def _text_input(
     block_id: str, label: str, initial: str, *, optional: bool, hint: str = ""
 ) -> bk.Block:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": KickoffId.INPUT,
-        "multiline": True,
-        "max_length": INPUT_MAX,
-    }
-    if initial:
-        element["initial_value"] = initial[: bk.INPUT_INITIAL_MAX][:INPUT_MAX]
-    block: bk.Block = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": optional,
-        "label": bk.plain(label, 2000),
-        "element": element,
-    }
-    if hint:
-        block["hint"] = bk.plain(hint, 150)
-    return block
+    element = bk.text_element(KickoffId.INPUT, initial, multiline=True, max_length=INPUT_MAX)
+    # Kickoff hints are kept to a line (150), tighter than Slack's 2000.
+    return bk.input_block(block_id, label, element, optional=optional, hint=truncate(hint, 150))
 
 
 def build_kickoff_done_modal(form: KickoffForm, channel_id: str | None) -> dict[str, Any]:

@@ -147,26 +147,14 @@ def _text_input(
     placeholder: str = "",
     hint: str = "",
 ) -> bk.Block:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": SetupId.INPUT,
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    if placeholder:
-        element["placeholder"] = bk.plain(placeholder, 150)
-    block: bk.Block = {
-        "type": "input",
-        "block_id": field,
-        "label": bk.plain(label),
-        "optional": optional,
-        "element": element,
-    }
-    if hint:
-        block["hint"] = bk.plain(hint, 2000)
-    return block
+    element = bk.text_element(
+        SetupId.INPUT,
+        initial,
+        multiline=multiline,
+        max_length=max_length,
+        placeholder=placeholder,
+    )
+    return bk.input_block(field, label, element, optional=optional, hint=hint)
 
 
 def build_integration_modal(

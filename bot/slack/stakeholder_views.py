@@ -166,23 +166,14 @@ def _text_input(
     max_length: int = 200,
     placeholder: str = "",
 ) -> bk.Block:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": StakeholderId.INPUT,
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    if placeholder:
-        element["placeholder"] = bk.plain(placeholder, 150)
-    return {
-        "type": "input",
-        "block_id": field,
-        "label": bk.plain(label),
-        "optional": optional,
-        "element": element,
-    }
+    element = bk.text_element(
+        StakeholderId.INPUT,
+        initial,
+        multiline=multiline,
+        max_length=max_length,
+        placeholder=placeholder,
+    )
+    return bk.input_block(field, label, element, optional=optional)
 
 
 def _select(

@@ -133,21 +133,6 @@ def build_training_blocks(plan: TrainingPlan, notice: str = "") -> list[bk.Block
     return bk.fit_message(blocks)
 
 
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
-) -> bk.Block:
-    block: bk.Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": bk.plain(label),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = bk.plain(hint, 2000)
-    return block
-
-
 def _option(value: str, text: str) -> dict[str, Any]:
     return {"text": bk.plain(text, 75), "value": value}
 
@@ -163,20 +148,20 @@ def build_schedule_modal(metadata: TrainingMetadata, plan: TrainingPlan) -> dict
         "private_metadata": metadata.model_dump_json(),
         "blocks": [
             bk.section(Mrkdwn(f"*{escape(plan.company_name)}* · a training session")),
-            _input(
+            bk.input_block(
                 TrainingField.TRACK,
                 "Track",
                 {"type": "static_select", "action_id": TrainingId.INPUT, "options": tracks},
             ),
-            _input(
+            bk.input_block(
                 TrainingField.DATE, "Date", {"type": "datepicker", "action_id": TrainingId.INPUT}
             ),
-            _input(
+            bk.input_block(
                 TrainingField.TRAINER,
                 "Trainer",
                 {"type": "users_select", "action_id": TrainingId.INPUT},
             ),
-            _input(
+            bk.input_block(
                 TrainingField.INVITED,
                 "Invited",
                 {"type": "plain_text_input", "action_id": TrainingId.INPUT, "max_length": 6},
@@ -211,13 +196,13 @@ def build_deliver_modal(
                     f"{s.invited} invited"
                 )
             ),
-            _input(
+            bk.input_block(
                 TrainingField.ATTENDED,
                 "Attended",
                 attended,
                 hint=f"How many of the {s.invited} invited attended.",
             ),
-            _input(
+            bk.input_block(
                 TrainingField.COMPETENCY,
                 "Competency check",
                 {
@@ -231,7 +216,7 @@ def build_deliver_modal(
                 },
                 optional=True,
             ),
-            _input(
+            bk.input_block(
                 TrainingField.NOTES,
                 "Notes",
                 {

@@ -54,18 +54,6 @@ def refusal_text(check: CompletionCheck) -> str:
     return f"{check.company_name} cannot be closed yet ({len(check.reasons)} reason(s))."
 
 
-def _input(block_id: str, label: str, element: dict[str, Any], hint: str = "") -> bk.Block:
-    block: bk.Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": bk.plain(label),
-        "element": element,
-    }
-    if hint:
-        block["hint"] = bk.plain(hint, 2000)
-    return block
-
-
 def build_waive_modal(check: CompletionCheck, metadata: TransitionMetadata) -> dict[str, Any]:
     options = [bk.option(name, str(mid)) for mid, name in check.open_milestones[:OPTIONS_MAX]]
     return {
@@ -83,7 +71,7 @@ def build_waive_modal(check: CompletionCheck, metadata: TransitionMetadata) -> d
                     "onboarding report."
                 )
             ),
-            _input(
+            bk.input_block(
                 TransitionId.MILESTONES,
                 "Waive these milestones",
                 {
@@ -92,7 +80,7 @@ def build_waive_modal(check: CompletionCheck, metadata: TransitionMetadata) -> d
                     "options": options,
                 },
             ),
-            _input(
+            bk.input_block(
                 TransitionId.REASON,
                 "Why?",
                 {
@@ -153,7 +141,7 @@ def build_close_modal(company_name: str, metadata: TransitionMetadata) -> dict[s
                     "ongoing CSM by DM."
                 )
             ),
-            _input(
+            bk.input_block(
                 TransitionId.LESSONS,
                 "Lessons learned",
                 {
@@ -164,7 +152,7 @@ def build_close_modal(company_name: str, metadata: TransitionMetadata) -> dict[s
                 },
                 hint="What went well, what to do differently next time. Goes in the report.",
             ),
-            _input(
+            bk.input_block(
                 TransitionId.ONGOING_CSM,
                 "Ongoing CSM",
                 {"type": "users_select", "action_id": TransitionId.INPUT},
