@@ -709,6 +709,7 @@ def test_create_onboarding_writes_the_whole_plan(
             "alert_state": 0,
             "job_run": 0,
             "health_check": 0,
+            "onboarding_rollup": 1,  # its milestone figures, for the metrics
             "gate_review": 0,
             "feedback_response": 0,
             "integration": 3,  # SAP ERP (S/4HANA), Salesforce, Okta SSO (SAML)

@@ -1,7 +1,8 @@
 """The book as CSV, one row per onboarding, for analysis in a spreadsheet.
 
-One query streams the rows (milestone counts, the latest health check and open blockers come
-from grouped subqueries), written as they arrive: memory stays flat whatever the book's size.
+One query streams the rows (milestone counts and the latest health check from each
+onboarding's rollup, open blockers from a grouped subquery), written as they arrive: memory
+stays flat whatever the book's size.
 Nothing is escaped, except that a text cell a spreadsheet would read as a formula (starting
 with = + - @, or a tab or carriage return) gets a leading apostrophe.
 """
@@ -17,15 +18,8 @@ from typing import IO, Any
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from bot.models import Blocker, Onboarding
-from bot.services.metrics import (
-    BookFilter,
-    completed_at,
-    days_between,
-    is_completed,
-    latest_health,
-    milestone_summary,
-)
+from bot.models import Blocker, Onboarding, OnboardingRollup
+from bot.services.metrics import BookFilter, completed_at, days_between, is_completed
 
 COLUMNS = (
     "company",
@@ -88,8 +82,7 @@ def export_rows(
     session: Session, ttfv_targets: Mapping[str, int], book_filter: BookFilter | None = None
 ) -> Iterator[list[Any]]:
     """The header, then one row per onboarding, oldest start first (one query, streamed)."""
-    ms = milestone_summary()
-    health = latest_health()
+    r = OnboardingRollup
     blockers = (
         select(Blocker.onboarding_id, func.count().label("open"))
         .where(Blocker.resolved_at.is_(None))
@@ -115,19 +108,18 @@ def export_rows(
             days_between(o.start_date, o.go_live_at),
             o.hypercare_exited_at,
             is_completed(),
-            ms.c.plan_end,
+            r.plan_end,
             completed_at(),
-            ms.c.done,
-            ms.c.total,
-            ms.c.completed,
-            ms.c.on_time,
-            health.c.status,
-            health.c.score,
-            health.c.checked_at,
+            r.milestones_done,
+            r.milestones,
+            r.milestones_completed,
+            r.milestones_on_time,
+            r.health_status,
+            r.health_score,
+            r.health_checked_at,
             blockers.c.open,
         )
-        .outerjoin(ms, ms.c.onboarding_id == o.id)
-        .outerjoin(health, health.c.onboarding_id == o.id)
+        .outerjoin(r, r.onboarding_id == o.id)
         .outerjoin(blockers, blockers.c.onboarding_id == o.id)
         .where(*(book_filter or BookFilter()).conditions())
         .order_by(o.start_date, o.id)

@@ -1,7 +1,8 @@
 """Onboarding metrics over the book: outcomes, not checklists.
 
 Every figure says how many onboardings it rests on (`n`). The book is read in a constant number
-of queries (five), whatever its size, each aggregated in SQL; day counts come back as
+of queries (five), whatever its size, each aggregated in SQL over one row per onboarding (its
+milestone and health figures come from its rollup row, `bot/rollup.py`); day counts come back as
 histograms (slice, days, count), so medians and percentiles are exact, computed in Python from
 at most a few hundred rows per slice, the same on SQLite and PostgreSQL.
 
@@ -56,32 +57,15 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from bot.models import (
-    FeedbackResponse,
-    HealthCheck,
-    Milestone,
-    MilestoneStatus,
-    Onboarding,
-    OnboardingStatus,
-)
+from bot.models import FeedbackResponse, Onboarding, OnboardingRollup, OnboardingStatus
 from bot.playbooks import Playbook
+from bot.rollup import ADOPTED, LIVE
 
 COMPLETION_TARGET = 0.85
 ON_TIME_COMPLETION_TARGET = 0.80
 MILESTONE_ON_TIME_TARGET = 0.90
 
 FUNNEL = ("signed", "kicked off", "configuring", "training", "piloting", "live", "adopted")
-# Milestone keys (shared by every playbook) that complete a funnel stage, by stage index.
-FUNNEL_MILESTONES = {
-    "kickoff": 1,
-    "technical_setup": 2,
-    "training": 3,
-    "pilot": 4,
-    "go_live": 5,
-    "hypercare_exit": 6,
-    "transition": 6,
-}
-LIVE, ADOPTED = 5, 6
 HEALTH_ORDER = ("healthy", "monitor", "at_risk", "critical", "emergency", "unknown")
 UNKNOWN_HEALTH = "unknown"
 
@@ -361,34 +345,6 @@ def _merge(into: dict[Any, int], other: Mapping[Any, int]) -> None:
         into[key] = into.get(key, 0) + count
 
 
-def milestone_summary(*, counts: bool = True) -> Any:
-    """Per onboarding: plan end, milestones completed / completed on time, the furthest funnel
-    stage its done milestones reach and, with `counts`, milestones done and in all (a subquery,
-    one row per onboarding)."""
-    done = Milestone.status.in_((MilestoneStatus.COMPLETE, MilestoneStatus.WAIVED))
-    completed = and_(
-        Milestone.status == MilestoneStatus.COMPLETE, Milestone.completed_on.is_not(None)
-    )
-    stage = case(
-        (Milestone.is_go_live, LIVE),
-        else_=case(FUNNEL_MILESTONES, value=Milestone.key, else_=0),
-    )
-    return (
-        select(
-            Milestone.onboarding_id.label("onboarding_id"),
-            func.max(Milestone.due_date).label("plan_end"),
-            *((func.count().label("total"), _count_if(done).label("done")) if counts else ()),
-            _count_if(completed).label("completed"),
-            _count_if(and_(completed, Milestone.completed_on <= Milestone.due_date)).label(
-                "on_time"
-            ),
-            func.max(case((done, stage), else_=0)).label("stage"),
-        )
-        .group_by(Milestone.onboarding_id)
-        .subquery("milestone_summary")
-    )
-
-
 def is_completed() -> ColumnElement[bool]:
     return or_(
         Onboarding.status == OnboardingStatus.CLOSED, Onboarding.hypercare_exited_at.is_not(None)
@@ -402,33 +358,34 @@ def completed_at() -> ColumnElement[Any]:
 def _book_query(
     key: ColumnElement[Any] | None, conditions: list[ColumnElement[bool]], today: date
 ) -> Select[Any]:
-    ms = milestone_summary(counts=False)
+    r = OnboardingRollup
     done_on_time = and_(
         is_completed(),
         completed_at().is_not(None),
-        ms.c.plan_end.is_not(None),
-        days_between(ms.c.plan_end, completed_at()) <= 0,
+        r.plan_end.is_not(None),
+        days_between(r.plan_end, completed_at()) <= 0,
     )
+    milestone_stage = func.coalesce(r.milestone_stage, 0)
     stage = case(
         (is_completed(), ADOPTED),
-        (and_(Onboarding.go_live_at.is_not(None), func.coalesce(ms.c.stage, 0) < LIVE), LIVE),
-        else_=func.coalesce(ms.c.stage, 0),
+        (and_(Onboarding.go_live_at.is_not(None), milestone_stage < LIVE), LIVE),
+        else_=milestone_stage,
     )
     columns = [
         func.count(),
         _count_if(Onboarding.start_date <= today),
         _count_if(is_completed()),
         _count_if(done_on_time),
-        func.coalesce(func.sum(ms.c.completed), 0),
-        func.coalesce(func.sum(ms.c.on_time), 0),
-        _count_if(ms.c.completed > 0),
+        func.coalesce(func.sum(r.milestones_completed), 0),
+        func.coalesce(func.sum(r.milestones_on_time), 0),
+        _count_if(r.milestones_completed > 0),
         *(_count_if(stage >= index) for index in range(1, len(FUNNEL))),
     ]
     selected, group = _grouped(columns, key)
     return (
         select(*selected)
         .select_from(Onboarding)
-        .outerjoin(ms, ms.c.onboarding_id == Onboarding.id)
+        .outerjoin(r, r.onboarding_id == Onboarding.id)
         .where(*conditions)
         .group_by(*group)
     )
@@ -456,35 +413,13 @@ def _go_live_query(key: ColumnElement[Any] | None, conditions: list[ColumnElemen
     )
 
 
-def latest_health() -> Any:
-    """Each onboarding's latest health check (a subquery: onboarding_id, status, score, at)."""
-    ranked = select(
-        HealthCheck.onboarding_id,
-        HealthCheck.status,
-        HealthCheck.score,
-        HealthCheck.checked_at,
-        func.row_number()
-        .over(
-            partition_by=HealthCheck.onboarding_id,
-            order_by=(HealthCheck.checked_at.desc(), HealthCheck.id.desc()),
-        )
-        .label("rank"),
-    ).subquery("ranked_health")
-    return (
-        select(ranked.c.onboarding_id, ranked.c.status, ranked.c.score, ranked.c.checked_at)
-        .where(ranked.c.rank == 1)
-        .subquery("latest_health")
-    )
-
-
 def _health_query(key: ColumnElement[Any] | None, conditions: list[ColumnElement[bool]]) -> Any:
-    health = latest_health()
-    status = func.coalesce(health.c.status, UNKNOWN_HEALTH)
+    status = func.coalesce(OnboardingRollup.health_status, UNKNOWN_HEALTH)
     selected, group = _grouped([status.label("status"), func.count()], key)
     return (
         select(*selected)
         .select_from(Onboarding)
-        .outerjoin(health, health.c.onboarding_id == Onboarding.id)
+        .outerjoin(OnboardingRollup, OnboardingRollup.onboarding_id == Onboarding.id)
         .where(Onboarding.status != OnboardingStatus.CLOSED, *conditions)
         .group_by(*group, status)
     )
