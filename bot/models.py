@@ -511,6 +511,8 @@ class HealthCheck(Base):
     score: Mapped[int]
     status: Mapped[str] = mapped_column(String(20))  # healthy, monitor, at_risk, critical, ...
     note: Mapped[str] = mapped_column(Text, default="")
+    # The modal's view id: a submission Slack delivers twice stores one check.
+    view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     onboarding: Mapped[Onboarding] = relationship(back_populates="health_checks")
 
