@@ -445,3 +445,11 @@ def test_scan_reads_blockers_stakeholders_champions_and_issues(db, session, play
         SignalKind.CHAMPION_GONE,
         SignalKind.HYPERCARE_SLA_BREACH,
     }
+
+
+def test_single_threaded_says_none_rather_than_only_zero() -> None:
+    from bot.slack.mrkdwn import environment
+
+    what = environment().from_string(CATALOG.definition(SignalKind.SINGLE_THREADED).what)
+    assert what.render(count=0, minimum=2) == "No customer stakeholders (at least 2 needed)."
+    assert what.render(count=1, minimum=2) == "Only 1 customer stakeholder (at least 2 needed)."
