@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from datetime import date
 from typing import Any
 
 from bot.slack.mrkdwn import Mrkdwn, escape, truncate
@@ -20,6 +22,7 @@ MODAL_TITLE_MAX = 24
 INPUT_INITIAL_MAX = 3000
 INPUT_LABEL_MAX = 2000
 PLACEHOLDER_MAX = 150
+SELECT_OPTIONS_MAX = 100
 
 
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
@@ -128,6 +131,69 @@ def text_element(
 
 def option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text, OPTION_TEXT_MAX), "value": value[:150]}
+
+
+def _choice(
+    kind: str, action_id: str, options: list[dict[str, Any]], initial: str | None
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": kind, "action_id": action_id, "options": options}
+    chosen = [o for o in options if o["value"] == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
+def select_element(
+    action_id: str,
+    options: list[dict[str, Any]],
+    *,
+    initial: str | None = None,
+    placeholder: str = "",
+) -> dict[str, Any]:
+    """A static_select of the first 100 options (Slack's cap); `initial` is the value of the
+    option shown as chosen, if one has it."""
+    element = _choice("static_select", action_id, options[:SELECT_OPTIONS_MAX], initial)
+    if placeholder:
+        element["placeholder"] = plain(placeholder, PLACEHOLDER_MAX)
+    return element
+
+
+def radio_element(
+    action_id: str, options: list[dict[str, Any]], *, initial: str | None = None
+) -> dict[str, Any]:
+    """Radio buttons (Slack takes at most 10); `initial` is the value shown as chosen."""
+    return _choice("radio_buttons", action_id, options, initial)
+
+
+def checkboxes_element(
+    action_id: str, options: list[dict[str, Any]], *, initial: Collection[str] = ()
+) -> dict[str, Any]:
+    """Checkboxes (Slack takes at most 10); those whose value is in `initial` are ticked."""
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": action_id, "options": options}
+    ticked = [o for o in options if o["value"] in initial]
+    if ticked:
+        element["initial_options"] = ticked
+    return element
+
+
+def date_element(action_id: str, initial: date | None = None) -> dict[str, Any]:
+    """A datepicker, showing `initial` when given."""
+    element: dict[str, Any] = {"type": "datepicker", "action_id": action_id}
+    if initial:
+        element["initial_date"] = initial.isoformat()
+    return element
+
+
+def user_element(
+    action_id: str, initial: str | None = None, *, placeholder: str = ""
+) -> dict[str, Any]:
+    """A users_select, showing the user `initial` when given."""
+    element: dict[str, Any] = {"type": "users_select", "action_id": action_id}
+    if placeholder:
+        element["placeholder"] = plain(placeholder, PLACEHOLDER_MAX)
+    if initial:
+        element["initial_user"] = initial
+    return element
 
 
 def fit_message(blocks: list[Block], more_text: str = "") -> list[Block]:
