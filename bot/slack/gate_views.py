@@ -33,7 +33,6 @@ ROLE_NAMES = {"ae": "AE", "csm": "CSM", "se": "SE"}
 YES, NO = "yes", "no"
 NOTE_INPUT_MAX = 500
 OVERRIDE_INPUT_MAX = 2000
-LABEL_MAX = 2000
 BLOCKERS_LISTED_MAX = 40
 
 
@@ -91,62 +90,34 @@ def _role(owner_role: str) -> str:
 
 
 def _radio(item: GateItem) -> bk.Block:
+    previous = None if item.previous is None else YES if item.previous else NO
     options = [bk.option("YES", YES), bk.option("NO", NO)]
-    element: dict[str, Any] = {
-        "type": "radio_buttons",
-        "action_id": GateId.INPUT,
-        "options": options,
-    }
-    if item.previous is not None:
-        element["initial_option"] = options[0] if item.previous else options[1]
-    return {
-        "type": "input",
-        "block_id": item_block_id(item.item_id),
-        "label": bk.plain(item.text, LABEL_MAX),
-        "hint": bk.plain(f"Owner: {_role(item.owner_role)}"),
-        "element": element,
-    }
+    element = bk.radio_element(GateId.INPUT, options, initial=previous)
+    hint = f"Owner: {_role(item.owner_role)}"
+    return bk.input_block(item_block_id(item.item_id), item.text, element, hint=hint)
 
 
 def _note(block_id: str, label: str, initial: str = "", hint: str = "") -> bk.Block:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": GateId.INPUT,
-        "max_length": NOTE_INPUT_MAX,
-        "placeholder": bk.plain("What is missing, and by when?", 150),
-    }
-    if initial:
-        element["initial_value"] = truncate(initial, NOTE_INPUT_MAX)
-    block: bk.Block = {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": bk.plain(label),
-        "element": element,
-    }
-    if hint:
-        block["hint"] = bk.plain(hint)
-    return block
+    element = bk.text_element(
+        GateId.INPUT,
+        initial,
+        max_length=NOTE_INPUT_MAX,
+        placeholder="What is missing, and by when?",
+    )
+    return bk.input_block(block_id, label, element, optional=True, hint=hint)
 
 
 def _override_block() -> bk.Block:
-    return {
-        "type": "input",
-        "block_id": GateId.OVERRIDE,
-        "optional": True,
-        "label": bk.plain("Override and go live (admins only)"),
-        "hint": bk.plain(
-            "Only when some answers are NO and go-live must still happen: write why. The "
-            "override and its reason are logged and shown on the status card; the NO items "
-            "still become blockers."
-        ),
-        "element": {
-            "type": "plain_text_input",
-            "action_id": GateId.INPUT,
-            "multiline": True,
-            "max_length": OVERRIDE_INPUT_MAX,
-        },
-    }
+    element = bk.text_element(GateId.INPUT, multiline=True, max_length=OVERRIDE_INPUT_MAX)
+    return bk.input_block(
+        GateId.OVERRIDE,
+        "Override and go live (admins only)",
+        element,
+        optional=True,
+        hint="Only when some answers are NO and go-live must still happen: write why. The "
+        "override and its reason are logged and shown on the status card; the NO items still "
+        "become blockers.",
+    )
 
 
 def _fits(items: int, groups: int, fixed: int, *, per_item: int, per_group: int) -> bool:
