@@ -1,8 +1,18 @@
-"""Completing and reopening milestones, found by a forgiving match on their names."""
+"""Completing and reopening milestones, found by a forgiving match on their names.
+
+Three milestones belong to a flow that does more than tick them, so `done`, the status card
+and Undo leave them to it (`MilestoneFlow`): go-live (the readiness gate sets `go_live_at` and
+starts hypercare), hypercare exit (*End hypercare* runs the exit check) and the transition
+(`/onboard close` runs the completion check and hands over). A flow milestone follows its flow:
+it cannot be completed before the flow ran, nor reopened while the flow's effect stands. When
+the two disagree (the flow ran but the milestone is pending, from data older than this rule),
+`done` records it.
+"""
 
 from __future__ import annotations
 
 import difflib
+import enum
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,9 +23,95 @@ from bot.models import Milestone, MilestoneStatus, Onboarding
 from bot.services.activity import record_activity
 from bot.services.celebrations import withdraw_celebration
 from bot.services.errors import Conflict, NotFound
+from bot.services.hypercare import HYPERCARE_EXIT_MILESTONE
 from bot.services.onboardings import complete_milestone, get_onboarding
 from bot.services.permissions import ensure_can_change
+from bot.services.transition import closing_completes
 from bot.slack.mrkdwn import escape
+
+
+class MilestoneFlow(enum.StrEnum):
+    """The flow that completes a milestone instead of `done` (see the module docstring)."""
+
+    GO_LIVE = "go_live"
+    HYPERCARE_EXIT = "hypercare_exit"
+    TRANSITION = "transition"
+
+
+def milestone_flow(milestone: Milestone) -> MilestoneFlow | None:
+    if milestone.is_go_live:
+        return MilestoneFlow.GO_LIVE
+    if milestone.key == HYPERCARE_EXIT_MILESTONE:
+        return MilestoneFlow.HYPERCARE_EXIT
+    if closing_completes(milestone):
+        return MilestoneFlow.TRANSITION
+    return None
+
+
+def _flow_ran(flow: MilestoneFlow, onboarding: Onboarding) -> bool:
+    if flow == MilestoneFlow.GO_LIVE:
+        return onboarding.go_live_at is not None
+    if flow == MilestoneFlow.HYPERCARE_EXIT:
+        return onboarding.hypercare_exited_at is not None
+    return not onboarding.is_open
+
+
+def pending_flow(milestone: Milestone) -> MilestoneFlow | None:
+    """The flow that still has to complete `milestone`; None when `done` may complete it."""
+    flow = milestone_flow(milestone)
+    if flow is None or milestone.is_done or _flow_ran(flow, milestone.onboarding):
+        return None
+    return flow
+
+
+def completion_refusal(milestone: Milestone) -> str | None:
+    """Why `done` may not complete `milestone`, naming the command or button that does."""
+    flow = pending_flow(milestone)
+    onboarding = milestone.onboarding
+    name = escape(onboarding.company_name)
+    if flow == MilestoneFlow.GO_LIVE:
+        return f"Go-live goes through the readiness gate: run `/onboard golive {name}`."
+    if flow == MilestoneFlow.HYPERCARE_EXIT:
+        if onboarding.go_live_at is not None:
+            return (
+                "Hypercare exit completes when hypercare ends: press *End hypercare* on the "
+                f"daily hypercare sync of *{name}* once its exit check passes."
+            )
+        return (
+            f"Hypercare exit completes when hypercare ends, and *{name}* has not gone live yet: "
+            f"go-live goes through the readiness gate (`/onboard golive {name}`). If it will "
+            f"not go live, waive the milestone with a reason from `/onboard close {name}`."
+        )
+    if flow == MilestoneFlow.TRANSITION:
+        return (
+            f"The transition completes when *{name}* is closed: run `/onboard close {name}` "
+            "(it checks every milestone, then hands over to the ongoing CSM)."
+        )
+    return None
+
+
+def reopen_refusal(milestone: Milestone) -> str | None:
+    """Why Undo may not reopen a completed `milestone`: its flow's effect still stands."""
+    flow = milestone_flow(milestone)
+    onboarding = milestone.onboarding
+    if flow is None or milestone.status != MilestoneStatus.COMPLETE:
+        return None
+    if not _flow_ran(flow, onboarding):
+        return None
+    name = escape(onboarding.company_name)
+    on = f" on {milestone.completed_on:%b %-d, %Y}" if milestone.completed_on else ""
+    if flow == MilestoneFlow.GO_LIVE:
+        return (
+            f"*{name}* went live{on}: going back out of go-live and hypercare is not a "
+            "milestone undo, so Go-live stays complete. Log what went wrong as a hypercare "
+            f"issue: `/onboard issue {name} P1 <title>`."
+        )
+    if flow == MilestoneFlow.HYPERCARE_EXIT:
+        return (
+            f"Hypercare for *{name}* ended{on}: reopening the milestone would not restart it, "
+            "so Hypercare exit stays complete."
+        )
+    return f"*{name}* is closed: `/onboard reopen {name} <why>` reopens the onboarding."
 
 
 @dataclass(frozen=True)
@@ -110,6 +206,9 @@ def _changeable_milestone(
 def _complete(
     session: Session, onboarding: Onboarding, milestone: Milestone, actor: str, now: datetime
 ) -> MilestoneChange:
+    refusal = completion_refusal(milestone)
+    if refusal is not None:
+        raise Conflict(refusal)
     changed = complete_milestone(session, milestone, actor, now=now)
     if changed:
         session.commit()
@@ -128,6 +227,9 @@ def reopen_milestone(
     a celebration of it that has not gone out is withdrawn."""
     milestone = _changeable_milestone(session, milestone_id, actor, admins)
     onboarding = milestone.onboarding
+    refusal = reopen_refusal(milestone)
+    if refusal is not None:
+        raise Conflict(refusal)
     if milestone.status != MilestoneStatus.COMPLETE:
         return _change(onboarding, milestone, False)
     withdraw_celebration(session, milestone, now=now)  # in this transaction: never half undone

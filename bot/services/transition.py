@@ -85,7 +85,7 @@ class CompletionCheck:
         return not self.reasons
 
 
-def _closing_completes(milestone: Milestone) -> bool:
+def closing_completes(milestone: Milestone) -> bool:
     return milestone.key == TRANSITION_MILESTONE and not milestone.is_go_live
 
 
@@ -94,7 +94,7 @@ def completion_check(onboarding: Onboarding) -> CompletionCheck:
     reasons: list[str] = []
     open_ones: list[tuple[int, str]] = []
     for m in onboarding.milestones:
-        if m.is_done or _closing_completes(m):
+        if m.is_done or closing_completes(m):
             continue
         open_ones.append((m.id, m.name))
         reasons.append(
@@ -446,7 +446,7 @@ def close_onboarding(
             onboarding.company_name, check.reasons, [i for i, _ in check.open_milestones]
         )
     for m in onboarding.milestones:
-        if _closing_completes(m) and not m.is_done:
+        if closing_completes(m) and not m.is_done:
             m.status = MilestoneStatus.COMPLETE
             m.completed_at, m.completed_on, m.completed_by = now, today, actor
     report = build_report(
