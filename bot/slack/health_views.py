@@ -88,46 +88,34 @@ def _rating_options(words: dict[int, str] | Any) -> list[dict[str, Any]]:
 
 
 def _area_block(area: Any) -> bk.Block:
-    return {
-        "type": "input",
-        "block_id": area_block_id(area.key),
-        "optional": True,
-        "label": bk.plain(f"{area.name}: tick each that is true (YES)"),
-        "element": {
-            "type": "checkboxes",
-            "action_id": HealthId.INPUT,
-            "options": [bk.option(question, str(i)) for i, question in enumerate(area.questions)],
-        },
-    }
+    options = [bk.option(question, str(i)) for i, question in enumerate(area.questions)]
+    return bk.input_block(
+        area_block_id(area.key),
+        f"{area.name}: tick each that is true (YES)",
+        bk.checkboxes_element(HealthId.INPUT, options),
+        optional=True,
+    )
 
 
 def _rating_block(form: HealthForm, component: str) -> bk.Block:
     definition = form.components[component]
-    options = _rating_options(form.rating_words)
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": HealthId.INPUT,
-        "placeholder": bk.plain("Rate 1 to 5"),
-        "options": options,
-    }
-    hint = definition.hint
+    initial, hint = None, definition.hint
     if component == "sentiment" and form.sentiment is not None:
-        element["initial_option"] = options[form.sentiment.rating - 1]
+        initial = str(form.sentiment.rating)
         count = form.sentiment.responses
         hint = (
             f"Prefilled from {count} customer response{'s' if count != 1 else ''} of the last "
             f"{form.sentiment_window_days} days (pulse 1-5; survey satisfaction 1-10 put on 1-5). "
             "Change it if you know better."
         )
-    block: bk.Block = {
-        "type": "input",
-        "block_id": rating_block_id(component),
-        "label": bk.plain(f"{definition.name} (weight {form.weights.get(component, 0)}%)"),
-        "element": element,
-    }
-    if hint:
-        block["hint"] = bk.plain(hint, 2000)
-    return block
+    element = bk.select_element(
+        HealthId.INPUT,
+        _rating_options(form.rating_words),
+        initial=initial,
+        placeholder="Rate 1 to 5",
+    )
+    label = f"{definition.name} (weight {form.weights.get(component, 0)}%)"
+    return bk.input_block(rating_block_id(component), label, element, hint=hint)
 
 
 def build_health_modal(form: HealthForm, metadata: HealthMetadata) -> dict[str, Any]:
@@ -158,20 +146,8 @@ def build_health_modal(form: HealthForm, metadata: HealthMetadata) -> dict[str, 
         )
     )
     blocks += [_rating_block(form, component) for component in ASKED]
-    blocks.append(
-        {
-            "type": "input",
-            "block_id": HealthId.NOTE,
-            "optional": True,
-            "label": bk.plain("Note"),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": HealthId.INPUT,
-                "multiline": True,
-                "max_length": NOTE_MAX,
-            },
-        }
-    )
+    note = bk.text_element(HealthId.INPUT, multiline=True, max_length=NOTE_MAX)
+    blocks.append(bk.input_block(HealthId.NOTE, "Note", note, optional=True))
     blocks.append(bk.context(INTERNAL_NOTE))
     return {
         "type": "modal",
