@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,3 +89,18 @@ def insert_unless_exists(session: Session, model: Any, values: dict[str, Any]) -
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(model).values(**values).on_conflict_do_nothing()
     return session.execute(statement.returning(model.id)).scalar()
+
+
+def lock_row(session: Session, model: Any, row_id: int) -> None:
+    """Hold row `row_id` of `model` until the transaction ends: a second writer waits here, then
+    reads what the first committed, so a check made after this call cannot pass twice.
+
+    SELECT ... FOR UPDATE on PostgreSQL. SQLite has no row locks and its reads start no
+    transaction (two writers could both check before either writes), so there a no-op UPDATE
+    takes its single write lock now rather than at the first flush.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(model.id).where(model.id == row_id).with_for_update())
+        return
+    table = model.__table__.name  # a model's own table name, never user input
+    session.execute(text(f"UPDATE {table} SET id = id WHERE id = :id"), {"id": row_id})

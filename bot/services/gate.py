@@ -38,6 +38,7 @@ from datetime import datetime, timedelta, tzinfo
 from sqlalchemy.orm import Session
 
 from bot.calendar import FRIDAY
+from bot.db import lock_row
 from bot.models import Blocker, ChecklistItem, GateReview, Onboarding
 from bot.playbooks import DEFAULT_ROLLBACK_TRIGGERS, Playbook, PlaybookLibrary
 from bot.services.activity import record_activity
@@ -515,7 +516,10 @@ def decide_gate_by_id(
     tz: tzinfo,
     override_reason: str | None = None,
 ) -> GateDecision:
-    """Decide, queue the go-live post when it went live, commit once."""
+    """Decide, queue the go-live post when it went live, commit once. Two submissions at the
+    same moment (two people, or Slack delivering one twice) take turns on the onboarding's row:
+    the second reads the first's go-live and is refused as already live."""
+    lock_row(session, Onboarding, onboarding_id)  # before anything is read: see lock_row
     onboarding = _load(session, onboarding_id, actor, admins)
     playbook = playbook_of(onboarding, playbooks)
     decision = decide_gate(
