@@ -105,9 +105,12 @@ def _open_modal(
         channel_id=(body.get("channel") or {}).get("id"),
         response_url=body.get("response_url"),
     )
-    client.views_open(
-        trigger_id=body["trigger_id"], view=build_stakeholder_modal(metadata, company, form)
-    )
+    view = build_stakeholder_modal(metadata, company, form)
+    if (body.get("container") or {}).get("type") == "view":
+        # From a modal (the status modal of App Home): pushed on top of it.
+        client.views_push(trigger_id=body["trigger_id"], view=view)
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def handle_stakeholder_add_click(

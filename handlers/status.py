@@ -148,7 +148,11 @@ def _run(actor: Actor, sub: str, onboarding_id: int, rest: str) -> None:
 def _status(actor: Actor, onboarding_id: int, rest: str) -> None:
     with actor.deps.db.session() as session:
         card = load_status(
-            session, onboarding_id, actor.deps.today(), health_rules(actor.deps.settings)
+            session,
+            onboarding_id,
+            actor.deps.today(),
+            health_rules(actor.deps.settings),
+            min_stakeholders=actor.deps.settings.min_stakeholders,
         )
     if rest.lower() == "share":
         _share(actor, card)

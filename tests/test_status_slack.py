@@ -34,6 +34,7 @@ def test_status_card_for_a_forgiving_name(slack, fake_slack) -> None:  # type: i
         "status-done-select",
         "checklist-open",
         "status-add-blocker",
+        "stakeholder-add",  # the stakeholder map's modal (tests/test_status_sections.py)
     }
 
 

@@ -179,11 +179,16 @@ def _order(s: Stakeholder) -> tuple[bool, int, int]:
     return (s.departed_at is not None, role, s.id)
 
 
+def people_of(onboarding: Onboarding) -> list[Person]:
+    """The onboarding's loaded stakeholders, present people first, by role (no query of its
+    own: the status card reads them from the relationship it loads anyway)."""
+    return [_person(s) for s in sorted(onboarding.stakeholders, key=_order)]
+
+
 def load_stakeholder_map(session: Session, onboarding_id: int, *, minimum: int) -> StakeholderMap:
     """The map as any member of our organisation may read it: present people first, by role."""
     onboarding = get_onboarding(session, onboarding_id, Onboarding.stakeholders)
-    people = [_person(s) for s in sorted(onboarding.stakeholders, key=_order)]
-    return StakeholderMap(onboarding.id, onboarding.company_name, people, minimum)
+    return StakeholderMap(onboarding.id, onboarding.company_name, people_of(onboarding), minimum)
 
 
 def _stakeholder(session: Session, stakeholder_id: int) -> Stakeholder:

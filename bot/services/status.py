@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.config import Settings
 from bot.models import (
     ActivityEntry,
     Milestone,
@@ -19,7 +20,9 @@ from bot.models import (
     StakeholderRole,
 )
 from bot.services.health import HealthRules, HealthSummary, default_health_rules, latest_health
+from bot.services.kickoff import is_kickoff
 from bot.services.onboardings import get_onboarding
+from bot.services.stakeholders import Sentiment, people_of
 from bot.services.timeline import PINNED_ACTION
 
 AT_RISK_DAYS = 2
@@ -27,6 +30,7 @@ GATE_OVERRIDDEN_ACTION = "gate_overridden"  # bot/services/gate.py
 NEXT_ITEMS_MAX = 5
 ACTIVITY_MAX = 5
 TIMELINE_MAX = 5
+DEFAULT_MIN_STAKEHOLDERS = Settings.min_stakeholders  # ONBOARD_MIN_STAKEHOLDERS
 
 
 class MilestoneState(enum.StrEnum):
@@ -106,6 +110,63 @@ class GateOverride:
 
 
 @dataclass(frozen=True)
+class KickoffAgreed:
+    """What was agreed at the kickoff (bot/services/kickoff.py). Customer-facing: the
+    customer's own first-value definition and the cadence and escalation path agreed with them."""
+
+    planned: bool  # the plan has a kickoff milestone
+    held: bool  # it is done (or waived), or agreements were stored without one
+    first_value: str
+    cadence: str
+    escalation: str
+
+
+@dataclass(frozen=True)
+class StakeholderLine:
+    """A customer stakeholder. Name and role are customer-facing, except the role `detractor`;
+    sentiment, power, interest and last contact are internal."""
+
+    name: str
+    role: str
+    role_label: str
+    sentiment: str
+    power: str
+    interest: str
+    contact_days: int | None  # days since the last logged contact; None: never logged
+    departed_on: date | None
+
+    @property
+    def is_detractor(self) -> bool:
+        return self.role == StakeholderRole.DETRACTOR or self.sentiment == Sentiment.DETRACTOR
+
+
+@dataclass(frozen=True)
+class StakeholderSummary:
+    people: list[StakeholderLine]  # present first, by role (bot/services/stakeholders.py)
+    minimum: int  # fewer present than this: single-threaded (the stall signal's rule)
+
+    @property
+    def present(self) -> list[StakeholderLine]:
+        return [p for p in self.people if p.departed_on is None]
+
+    @property
+    def single_threaded(self) -> bool:
+        return len(self.present) < self.minimum
+
+    @property
+    def champion_gone(self) -> list[StakeholderLine]:
+        """The departed champions while no champion is left (a new one clears the flag)."""
+        if any(p.role == StakeholderRole.CHAMPION for p in self.present):
+            return []
+        return [p for p in self.people if p.departed_on and p.role == StakeholderRole.CHAMPION]
+
+    @property
+    def detractors(self) -> list[StakeholderLine]:
+        """Present detractors: by role or by sentiment."""
+        return [p for p in self.present if p.is_detractor]
+
+
+@dataclass(frozen=True)
 class StatusCard:
     onboarding_id: int
     company_name: str
@@ -125,12 +186,14 @@ class StatusCard:
     next_items: list[str]
     activity: list[ActivityLine]
     timeline: list[TimelineLine]
+    kickoff: KickoffAgreed
+    # Mixed: the view leaves sentiment, power/interest, contact and detractors out when shared.
+    stakeholders: StakeholderSummary
     # Internal only: never shown in a channel shared with another organisation.
     arr: Decimal
     handoff_score: int
     health: str
     risks: list[tuple[str, str]]
-    detractors: list[str]
     gate_override: GateOverride | None = None  # internal too: the reason may name problems
     # The latest weekly health check (score, status, trend), when there is one. Internal.
     health_check: HealthSummary | None = None
@@ -200,8 +263,42 @@ def _latest(onboarding: Onboarding, *, pinned: bool) -> list[ActivityEntry]:
     )
 
 
+def _kickoff_agreed(onboarding: Onboarding) -> KickoffAgreed:
+    kickoff = [m for m in onboarding.milestones if is_kickoff(m)]
+    values = (
+        onboarding.first_value_definition.strip(),
+        onboarding.meeting_cadence.strip(),
+        onboarding.escalation_path.strip(),
+    )
+    held = any(m.is_done for m in kickoff) if kickoff else any(values)
+    return KickoffAgreed(bool(kickoff), held, *values)
+
+
+def _stakeholder_summary(onboarding: Onboarding, today: date, minimum: int) -> StakeholderSummary:
+    return StakeholderSummary(
+        [
+            StakeholderLine(
+                p.name,
+                p.role,
+                p.role_label,
+                p.sentiment,
+                p.power,
+                p.interest,
+                None if p.last_contact_at is None else (today - p.last_contact_at.date()).days,
+                p.departed_at.date() if p.departed_at else None,
+            )
+            for p in people_of(onboarding)
+        ],
+        minimum,
+    )
+
+
 def build_status_card(
-    onboarding: Onboarding, today: date, health_check: HealthSummary | None = None
+    onboarding: Onboarding,
+    today: date,
+    health_check: HealthSummary | None = None,
+    *,
+    min_stakeholders: int = DEFAULT_MIN_STAKEHOLDERS,
 ) -> StatusCard:
     """Everything `status` shows, computed from one loaded onboarding (no queries)."""
     open_blockers = [b for b in onboarding.blockers if b.resolved_at is None]
@@ -260,15 +357,12 @@ def build_status_card(
             )
             for a in _latest(onboarding, pinned=True)[:TIMELINE_MAX]
         ],
+        kickoff=_kickoff_agreed(onboarding),
+        stakeholders=_stakeholder_summary(onboarding, today, min_stakeholders),
         arr=onboarding.arr,
         handoff_score=onboarding.handoff_score,
         health=health,
         risks=[(r.severity, r.text) for r in onboarding.risks],
-        detractors=[
-            s.name
-            for s in onboarding.stakeholders
-            if s.role == StakeholderRole.DETRACTOR and s.departed_at is None
-        ],
         gate_override=_gate_override(onboarding),
         health_check=health_check,
     )
@@ -289,10 +383,18 @@ def _gate_override(onboarding: Onboarding) -> GateOverride | None:
 
 
 def load_status(
-    session: Session, onboarding_id: int, today: date, health_rules: HealthRules | None = None
+    session: Session,
+    onboarding_id: int,
+    today: date,
+    health_rules: HealthRules | None = None,
+    *,
+    min_stakeholders: int = DEFAULT_MIN_STAKEHOLDERS,
 ) -> StatusCard:
     """One query for the onboarding, one per relationship whatever their sizes, and one for
-    the latest health check (its status named by `health_rules`, default templates/health.yml)."""
+    the latest health check (its status named by `health_rules`, default templates/health.yml).
+    The kickoff agreements are columns of the onboarding and the stakeholder summary reads the
+    stakeholders loaded here anyway: neither costs a query. Fewer than `min_stakeholders`
+    present stakeholders flags the card single-threaded (ONBOARD_MIN_STAKEHOLDERS)."""
     onboarding = get_onboarding(
         session,
         onboarding_id,
@@ -307,7 +409,7 @@ def load_status(
     )
     rules = health_rules or default_health_rules()
     health_check = latest_health(session, [onboarding.id], rules).get(onboarding.id)
-    return build_status_card(onboarding, today, health_check)
+    return build_status_card(onboarding, today, health_check, min_stakeholders=min_stakeholders)
 
 
 @dataclass(frozen=True)

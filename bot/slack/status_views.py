@@ -10,14 +10,24 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot.models import StakeholderRole
 from bot.services.blockers import BlockerChange
 from bot.services.health import HealthStatus, HealthSummary, Trend
 from bot.services.lookup import CustomerRef
 from bot.services.milestones import MilestoneChange
-from bot.services.status import ListEntry, ListScope, MilestoneState, StatusCard, TimelineLine
+from bot.services.stakeholders import Sentiment
+from bot.services.status import (
+    ListEntry,
+    ListScope,
+    MilestoneState,
+    StakeholderLine,
+    StatusCard,
+    TimelineLine,
+)
 from bot.slack import blocks as bk
-from bot.slack.ids import ChecklistId, StatusId
+from bot.slack.ids import ChecklistId, StakeholderId, StatusId
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, money, truncate
+from bot.slack.stakeholder_views import SENTIMENT_ICON
 
 LIST_PAGE_SIZE = 45  # + header, footer and the "more" button stays under 50 blocks
 PICK_MAX = 10
@@ -49,6 +59,10 @@ _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _BARE_CHANNEL = re.compile(r"^#?([CG][A-Z0-9]{6,})$")
 _PERMALINK = re.compile(r"^https://[^\s<>|]+$")
 TIMELINE_TEXT_MAX = 300
+AGREEMENT_TEXT_MAX = 500  # three of them stay under a section's 3,000 characters
+STAKEHOLDERS_SHOWN = 10  # the rest is "…and N more": `/onboard stakeholders` has them all
+STAKEHOLDER_NAME_MAX = 80
+FLAGGED_NAMES_MAX = 5
 
 
 class PickValue(BaseModel):
@@ -127,8 +141,110 @@ def _timeline_line(line: TimelineLine) -> str:
     when = f"{line.at:%b} {line.at.day}"
     link = f"<{line.permalink}|{when}>" if _PERMALINK.match(line.permalink) else when
     # Escaped first: truncate() keeps escaped entities whole (it cuts at a bare "&").
-    text = truncate(escape(" ".join(line.text.split())), TIMELINE_TEXT_MAX) or "_(no text)_"
+    text = _one_line(line.text, TIMELINE_TEXT_MAX) or "_(no text)_"
     return f"• {link} {mention(line.author_user_id)}: {text}"
+
+
+def _one_line(text: str, limit: int) -> str:
+    # Escaped first: truncate() keeps escaped entities whole (it cuts at a bare "&").
+    return truncate(escape(" ".join(text.split())), limit)
+
+
+def _agreement_blocks(card: StatusCard, *, internal: bool) -> list[bk.Block]:
+    """*Agreed at kickoff* once it is held, naming what is still to agree. Customer-facing (the
+    customer's own first-value definition, the cadence and escalation path agreed with them), so
+    the shared card keeps it; before the kickoff, only our team gets a one-line hint."""
+    agreed = card.kickoff
+    if not agreed.held:
+        if not (internal and agreed.planned):
+            return []
+        name = escape(truncate(card.company_name, 100))
+        return [
+            bk.context(
+                Mrkdwn(
+                    f"Kickoff not held yet: `/onboard done {name} kickoff` records the agreed "
+                    "first value, meeting cadence and escalation path."
+                )
+            )
+        ]
+    items = (  # label, what is missing when empty, the text
+        ("First value means", "first-value definition", agreed.first_value),
+        ("Meeting cadence", "meeting cadence", agreed.cadence),
+        ("Escalation path", "escalation path", agreed.escalation),
+    )
+    lines = ["*Agreed at kickoff*"]
+    lines += [
+        f"*{label}*: {_one_line(text, AGREEMENT_TEXT_MAX)}" for label, _, text in items if text
+    ]
+    missing = [name for _, name, text in items if not text]
+    if missing:
+        lines.append(f"_Still to agree_: {', '.join(missing)}")
+    if internal and not agreed.first_value:
+        lines.append("First value cannot be marked done until it is defined.")
+    return [bk.section(Mrkdwn("\n".join(lines)))]
+
+
+def _contact(days: int | None) -> str:
+    if days is None:
+        return "no contact logged"
+    if days <= 1:
+        return "last contact " + ("today" if days <= 0 else "yesterday")
+    return f"last contact {days} days ago"
+
+
+def _names(people: list[StakeholderLine]) -> str:
+    names = [escape(truncate(p.name, STAKEHOLDER_NAME_MAX)) for p in people[:FLAGGED_NAMES_MAX]]
+    more = len(people) - FLAGGED_NAMES_MAX
+    return ", ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+def _stakeholder_line(p: StakeholderLine, *, internal: bool) -> str:
+    parts = [f"*{escape(truncate(p.name, STAKEHOLDER_NAME_MAX))}*", escape(p.role_label)]
+    if internal:
+        if p.sentiment in set(Sentiment):
+            parts.append(f"{SENTIMENT_ICON[Sentiment(p.sentiment)]} {p.sentiment}")
+        if p.power or p.interest:
+            parts.append(f"power {escape(p.power or '?')} / interest {escape(p.interest or '?')}")
+        parts.append(_contact(p.contact_days))
+    return "• " + " · ".join(parts)
+
+
+def _stakeholder_flags(card: StatusCard) -> list[str]:
+    """Champion gone, single-threaded and detractors: internal (risk signals, sentiment)."""
+    summary, flags = card.stakeholders, []
+    gone = summary.champion_gone
+    if gone:
+        left = max(p.departed_on for p in gone if p.departed_on)
+        flags.append(
+            f":rotating_light: *Champion departed*: {_names(gone)} (left {day(left)}); "
+            "no champion now"
+        )
+    if summary.single_threaded:
+        count = len(summary.present)
+        flags.append(
+            f":warning: *Single-threaded*: {count} customer stakeholder{'s' * (count != 1)} "
+            f"(minimum {summary.minimum})"
+        )
+    if summary.detractors:
+        flags.append(f":red_circle: *Detractors*: {_names(summary.detractors)}")
+    return flags
+
+
+def _stakeholder_blocks(card: StatusCard, *, internal: bool) -> list[bk.Block]:
+    """Who is who at the customer, by role. Shared, only names and roles (never a detractor);
+    for our team also sentiment, power/interest, last contact and the flags."""
+    present = card.stakeholders.present
+    if not internal:
+        present = [p for p in present if p.role != StakeholderRole.DETRACTOR]
+    flags = _stakeholder_flags(card) if internal else []
+    if not present and not flags:
+        return []
+    lines = flags + [_stakeholder_line(p, internal=internal) for p in present[:STAKEHOLDERS_SHOWN]]
+    if len(present) > STAKEHOLDERS_SHOWN:
+        more = f"…and {len(present) - STAKEHOLDERS_SHOWN} more"
+        name = escape(truncate(card.company_name, 100))
+        lines.append(f"{more}: `/onboard stakeholders {name}`" if internal else more)
+    return _chunks(lines, f"Stakeholders ({len(present)})")
 
 
 def build_status_blocks(
@@ -177,6 +293,7 @@ def build_status_blocks(
         for t in card.targets
     ]
     blocks.append(bk.section(Mrkdwn("\n".join(targets))))
+    blocks += _agreement_blocks(card, internal=internal)
     blocks += _chunks([_milestone_line(m) for m in card.milestones], "Milestones")
     if card.blockers:
         blocks += _chunks(
@@ -200,6 +317,7 @@ def build_status_blocks(
         blocks += _chunks(
             [f"☐ {escape(truncate(t, 300))}" for t in card.next_items], "Next checklist items"
         )
+    blocks += _stakeholder_blocks(card, internal=internal)
     if internal and card.risks:
         blocks += _chunks(
             [f"• _{escape(s)}_: {escape(truncate(t, 300))}" for s, t in card.risks[:15]], "Risks"
@@ -212,12 +330,6 @@ def build_status_blocks(
                     f":warning: Go-live gate overridden by {mention(override.by_user_id)}: "
                     f"{escape(truncate(override.reason, 1000))}"
                 )
-            )
-        )
-    if internal and card.detractors:
-        blocks.append(
-            bk.section(
-                Mrkdwn("*Detractors*: " + ", ".join(escape(name) for name in card.detractors[:10]))
             )
         )
     if internal and card.timeline:
@@ -273,14 +385,23 @@ def _status_actions(card: StatusCard) -> bk.Block:
         )
     elements.append(bk.button("Open checklist", ChecklistId.OPEN, str(card.onboarding_id)))
     elements.append(bk.button("Add blocker", StatusId.ADD_BLOCKER, str(card.onboarding_id)))
+    elements.append(_add_stakeholder_button(card))
     return bk.actions(*elements)
+
+
+def _add_stakeholder_button(card: StatusCard) -> dict[str, Any]:
+    """The stakeholder map's own button: it opens the same modal (handlers/stakeholders.py)."""
+    return bk.button("Add stakeholder", StakeholderId.ADD, str(card.onboarding_id))
 
 
 def build_status_modal(card: StatusCard) -> dict[str, Any]:
     """The status card in a modal, for App Home (where a click has no message to reply to)."""
     blocks = build_status_blocks(card, interactive=False)
     blocks.append(
-        bk.actions(bk.button("Open checklist", ChecklistId.OPEN, str(card.onboarding_id)))
+        bk.actions(
+            bk.button("Open checklist", ChecklistId.OPEN, str(card.onboarding_id)),
+            _add_stakeholder_button(card),
+        )
     )
     return {
         "type": "modal",
