@@ -609,7 +609,8 @@ class FakeSlack:
         is_ultra_restricted: bool = False,
         is_bot: bool = False,
         deleted: bool = False,
-        tz: str = "America/New_York",
+        tz: str | None = "America/New_York",
+        tz_offset: int | None = None,
     ) -> Params:
         name = name or user_id.lower()
         real_name = real_name or name
@@ -634,15 +635,21 @@ class FakeSlack:
             "is_owner": False,
             "is_restricted": is_restricted,
             "is_ultra_restricted": is_ultra_restricted,
-            "tz": tz,
-            "tz_label": tz,
-            "tz_offset": _tz_offset(tz),
+            **_tz_fields(tz, tz_offset),
             "updated": int(time.time()),
             "profile": {k: v for k, v in profile.items() if v is not None},
         }
         with self._lock:
             self.users[user_id] = user
         return user
+
+    def set_user_tz(self, user_id: str, tz: str | None, tz_offset: int | None = None) -> None:
+        """Move a user to `tz` (None: a user whose users.info carries no time zone)."""
+        with self._lock:
+            user = self.users[user_id]
+            for key in ("tz", "tz_label", "tz_offset"):
+                user.pop(key, None)
+            user.update(_tz_fields(tz, tz_offset))
 
     def add_channel(
         self,
@@ -1305,6 +1312,15 @@ def _matches(predicate: Callable[[Params], bool] | None, params: Params) -> bool
 def _tz_offset(tz: str) -> int:
     offset = datetime.now(ZoneInfo(tz)).utcoffset()
     return int(offset.total_seconds()) if offset else 0
+
+
+def _tz_fields(tz: str | None, tz_offset: int | None = None) -> Params:
+    """users.info's `tz` (IANA name), `tz_label` and `tz_offset` (seconds east of UTC, now);
+    none of them for a user without a zone."""
+    if tz is None:
+        return {}
+    offset = _tz_offset(tz) if tz_offset is None else tz_offset
+    return {"tz": tz, "tz_label": tz, "tz_offset": offset}
 
 
 def _blank_topic() -> Params:

@@ -116,7 +116,8 @@ def test_digest_goes_to_the_csm_by_dm(  # type: ignore[no-untyped-def]
     session, db, settings, fake_slack, sender, playbooks
 ) -> None:
     acme(session, playbooks)
-    monday = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)
+    # 09:00 in the CSM's own zone (the fake's users.info says New York), not ONBOARD_TIMEZONE.
+    monday = datetime(2026, 11, 9, 14, 0, tzinfo=UTC)
     run_digest(JobContext(settings, db, playbooks, monday))
     sender.deliver_due(now=monday)
     [dm] = fake_slack.messages_in(f"D{CSM}")

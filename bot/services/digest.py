@@ -1,16 +1,19 @@
 """The weekly digest: each CSM's book on Monday morning, one direct message per CSM.
 
-Due on Mondays from 09:00 in ONBOARD_TIMEZONE; keyed by the CSM and the ISO week, so the job
-may run every few minutes (or in several processes) and each CSM gets one digest a week. It
-expires at the end of that Monday: a digest not sent on Monday (downtime) is skipped, not sent
-on Tuesday. It goes to the CSM alone, so it may say what the book looks like internally.
+Due on Mondays from 09:00 in the CSM's own time zone (Slack's users.info `tz`, looked up by the
+job; ONBOARD_TIMEZONE when Slack gives none); keyed by the CSM and the ISO week of that local
+Monday, so the job may run every few minutes (or in several processes) and each CSM gets one
+digest a week. It expires at the end of that local Monday: a digest not sent on Monday
+(downtime) is skipped, not sent on Tuesday. It goes to the CSM alone, so it may say what the
+book looks like internally.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -21,6 +24,12 @@ from bot.services.outbox import outbox_key
 DIGEST_KIND = "digest"
 DIGEST_TIME = time(9, 0)
 SEVERITIES = ("P1", "P2", "P3", "P4")
+# Every offset a time zone has (UTC-12 to UTC+14), whole hours: their Monday-from-09:00 windows
+# overlap, so together they cover the window of any zone, half-hour ones included.
+EARTH = tuple(timezone(timedelta(hours=h)) for h in range(-12, 15))
+
+ZoneOf = Callable[[str], tzinfo]
+"""A CSM's time zone, by Slack user id (Slack's, else ONBOARD_TIMEZONE)."""
 
 
 @dataclass(frozen=True)
@@ -132,22 +141,67 @@ def _book(csm: str, onboardings: list[Onboarding], today: date) -> Book:
     )
 
 
-def csms_without_digest(session: Session, today: date) -> list[str]:
-    """CSMs with open onboardings whose digest for this week is not queued yet (two queries),
-    so the runs after the first on Monday load no books."""
+@dataclass(frozen=True)
+class DueDigest:
+    """A CSM whose digest is due: their local Monday and the zone it was read in."""
+
+    csm_user_id: str
+    monday: date
+    zone: tzinfo
+
+    @property
+    def key(self) -> str:
+        return digest_key(self.csm_user_id, self.monday)
+
+    @property
+    def expires_at(self) -> datetime:
+        return end_of_day(self.monday, self.zone)
+
+
+def may_be_due(now: datetime) -> bool:
+    """Whether it is Monday from 09:00 anywhere on Earth (Sunday 19:00 to Tuesday 12:00 UTC).
+    Outside that window no digest can be due, and the job asks Slack nothing."""
+    return any(digest_day(now, zone) for zone in EARTH)
+
+
+def due_digests(session: Session, now: datetime, zone_of: ZoneOf) -> list[DueDigest]:
+    """CSMs with open onboardings whose local Monday 09:00 has come and whose digest for that
+    local ISO week is not queued yet (two queries; `zone_of` once per CSM), so the runs after
+    the first load no books."""
     csms = set(
         session.scalars(
             select(Onboarding.csm_user_id).where(Onboarding.status != OnboardingStatus.CLOSED)
         )
     )
+    due = []
+    for csm in sorted(csms):
+        zone = zone_of(csm)
+        monday = digest_day(now, zone)
+        if monday is not None:
+            due.append(DueDigest(csm, monday, zone))
+    if not due:
+        return []
     queued = set(
         session.scalars(
             select(OutboxMessage.idempotency_key).where(
-                OutboxMessage.idempotency_key.in_([digest_key(csm, today) for csm in csms])
+                OutboxMessage.idempotency_key.in_([d.key for d in due])
             )
         )
     )
-    return sorted(csm for csm in csms if digest_key(csm, today) not in queued)
+    return [d for d in due if d.key not in queued]
+
+
+def due_books(session: Session, now: datetime, zone_of: ZoneOf) -> list[tuple[DueDigest, Book]]:
+    """Each due digest with its book, as of the CSM's local Monday (four queries per distinct
+    Monday: at one moment every zone where it is Monday has the same date)."""
+    by_monday: dict[date, dict[str, DueDigest]] = {}
+    for due in due_digests(session, now, zone_of):
+        by_monday.setdefault(due.monday, {})[due.csm_user_id] = due
+    return [
+        (group[book.csm_user_id], book)
+        for monday, group in sorted(by_monday.items())
+        for book in build_books(session, monday, sorted(group))
+    ]
 
 
 def build_books(session: Session, today: date, csms: list[str]) -> list[Book]:
