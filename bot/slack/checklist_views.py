@@ -16,7 +16,6 @@ from bot.slack.mrkdwn import Mrkdwn, escape, mention, truncate
 
 CHECKBOXES_MAX = 10  # Slack: at most 10 options per checkboxes element
 PAGE_SIZE = 50  # five groups of ten: a modest modal, far under the 100-block limit
-PHASE_OPTIONS_MAX = 100
 ADD_ITEMS_INPUT_MAX = 3000
 OPTION_DESCRIPTION_MAX = 75
 ROLE_NAMES = {"ae": "AE", "csm": "CSM", "se": "SE"}
@@ -74,40 +73,23 @@ def _option(item: ChecklistLine) -> dict[str, Any]:
 
 
 def _group(items: list[ChecklistLine], index: int, first_number: int) -> bk.Block:
-    options = [_option(item) for item in items]
-    element: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": ChecklistId.INPUT,
-        "options": options,
-    }
-    initial = [option for option, item in zip(options, items, strict=True) if item.done]
-    if initial:
-        element["initial_options"] = initial
+    done = {str(item.item_id) for item in items if item.done}
+    element = bk.checkboxes_element(
+        ChecklistId.INPUT, [_option(item) for item in items], initial=done
+    )
     last = first_number + len(items) - 1
-    return {
-        "type": "input",
-        "block_id": f"{ChecklistId.ITEMS}-{index}",
-        "optional": True,
-        "label": bk.plain(f"Items {first_number} to {last}"),
-        "element": element,
-    }
+    label = f"Items {first_number} to {last}"
+    return bk.input_block(f"{ChecklistId.ITEMS}-{index}", label, element, optional=True)
 
 
 def _phase_select(checklist: Checklist) -> bk.Block:
-    phases = checklist.phases[:PHASE_OPTIONS_MAX]
     options = [
         bk.option(f"{p.name} (current)" if p.key == checklist.current_key else p.name, p.key)
-        for p in phases
+        for p in checklist.phases
     ]
-    select: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": ChecklistId.PHASE,
-        "placeholder": bk.plain("Phase"),
-        "options": options,
-    }
-    chosen = [o for o, p in zip(options, phases, strict=True) if p.key == checklist.phase.key]
-    if chosen:
-        select["initial_option"] = chosen[0]
+    select = bk.select_element(
+        ChecklistId.PHASE, options, initial=checklist.phase.key, placeholder="Phase"
+    )
     return bk.actions(select, block_id=ChecklistId.PHASE)
 
 
@@ -134,19 +116,14 @@ def _pager(metadata: ChecklistMetadata, total: int, shown: int) -> list[bk.Block
 
 
 def _add_items_input() -> bk.Block:
-    return {
-        "type": "input",
-        "block_id": ChecklistId.ADD_ITEMS,
-        "optional": True,
-        "label": bk.plain("Add items"),
-        "hint": bk.plain(f"One item per line, up to {ITEM_TEXT_MAX} characters each."),
-        "element": {
-            "type": "plain_text_input",
-            "action_id": ChecklistId.INPUT,
-            "multiline": True,
-            "max_length": ADD_ITEMS_INPUT_MAX,
-        },
-    }
+    element = bk.text_element(ChecklistId.INPUT, multiline=True, max_length=ADD_ITEMS_INPUT_MAX)
+    return bk.input_block(
+        ChecklistId.ADD_ITEMS,
+        "Add items",
+        element,
+        optional=True,
+        hint=f"One item per line, up to {ITEM_TEXT_MAX} characters each.",
+    )
 
 
 def build_checklist_modal(
