@@ -103,24 +103,13 @@ def build_survey_invite_blocks(
 
 
 def _scale_select(block_id: str, question: Question, scale: range, initial: int | None) -> bk.Block:
-    options = [bk.option(str(n), str(n)) for n in scale]
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": FeedbackId.INPUT,
-        "placeholder": bk.plain(f"{scale[0]} to {scale[-1]}"),
-        "options": options,
-    }
-    if initial is not None and initial in scale:
-        element["initial_option"] = options[scale.index(initial)]
-    block: bk.Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": bk.plain(question.label, 2000),
-        "element": element,
-    }
-    if question.hint:
-        block["hint"] = bk.plain(question.hint, 2000)
-    return block
+    element = bk.select_element(
+        FeedbackId.INPUT,
+        [bk.option(str(n), str(n)) for n in scale],
+        initial=None if initial is None else str(initial),
+        placeholder=f"{scale[0]} to {scale[-1]}",
+    )
+    return bk.input_block(block_id, question.label, element, hint=question.hint)
 
 
 def build_survey_modal(
@@ -130,23 +119,19 @@ def build_survey_modal(
     from bot.services.feedback import EFFORT_RANGE, NPS_RANGE, SATISFACTION_RANGE
 
     questions = wording.questions
-    comment: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": FeedbackId.INPUT,
-        "multiline": True,
-        "max_length": COMMENT_INPUT_MAX,
-    }
-    if previous is not None and previous.comment:
-        comment["initial_value"] = previous.comment[:COMMENT_INPUT_MAX]
-    comment_block: bk.Block = {
-        "type": "input",
-        "block_id": FeedbackId.COMMENT,
-        "optional": True,
-        "label": bk.plain(questions.comment.label, 2000),
-        "element": comment,
-    }
-    if questions.comment.hint:
-        comment_block["hint"] = bk.plain(questions.comment.hint, 2000)
+    comment = bk.text_element(
+        FeedbackId.INPUT,
+        previous.comment if previous else "",
+        multiline=True,
+        max_length=COMMENT_INPUT_MAX,
+    )
+    comment_block = bk.input_block(
+        FeedbackId.COMMENT,
+        questions.comment.label,
+        comment,
+        optional=True,
+        hint=questions.comment.hint,
+    )
     return {
         "type": "modal",
         "callback_id": FeedbackId.SURVEY_VIEW,
