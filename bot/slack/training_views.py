@@ -133,12 +133,8 @@ def build_training_blocks(plan: TrainingPlan, notice: str = "") -> list[bk.Block
     return bk.fit_message(blocks)
 
 
-def _option(value: str, text: str) -> dict[str, Any]:
-    return {"text": bk.plain(text, 75), "value": value}
-
-
 def build_schedule_modal(metadata: TrainingMetadata, plan: TrainingPlan) -> dict[str, Any]:
-    tracks = [_option(t.audience, f"{t.audience_label}: {t.name}"[:75]) for t in plan.tracks]
+    tracks = [bk.option(f"{t.audience_label}: {t.name}"[:75], t.audience) for t in plan.tracks]
     return {
         "type": "modal",
         "callback_id": TrainingId.SCHEDULE_VIEW,
@@ -149,22 +145,14 @@ def build_schedule_modal(metadata: TrainingMetadata, plan: TrainingPlan) -> dict
         "blocks": [
             bk.section(Mrkdwn(f"*{escape(plan.company_name)}* · a training session")),
             bk.input_block(
-                TrainingField.TRACK,
-                "Track",
-                {"type": "static_select", "action_id": TrainingId.INPUT, "options": tracks},
+                TrainingField.TRACK, "Track", bk.select_element(TrainingId.INPUT, tracks)
             ),
-            bk.input_block(
-                TrainingField.DATE, "Date", {"type": "datepicker", "action_id": TrainingId.INPUT}
-            ),
-            bk.input_block(
-                TrainingField.TRAINER,
-                "Trainer",
-                {"type": "users_select", "action_id": TrainingId.INPUT},
-            ),
+            bk.input_block(TrainingField.DATE, "Date", bk.date_element(TrainingId.INPUT)),
+            bk.input_block(TrainingField.TRAINER, "Trainer", bk.user_element(TrainingId.INPUT)),
             bk.input_block(
                 TrainingField.INVITED,
                 "Invited",
-                {"type": "plain_text_input", "action_id": TrainingId.INPUT, "max_length": 6},
+                bk.text_element(TrainingId.INPUT, max_length=6),
                 hint="How many people are invited (attendance is measured against it).",
             ),
         ],
@@ -174,13 +162,14 @@ def build_schedule_modal(metadata: TrainingMetadata, plan: TrainingPlan) -> dict
 def build_deliver_modal(
     metadata: TrainingMetadata, company_name: str, track_name: str, s: SessionLine
 ) -> dict[str, Any]:
-    attended: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": TrainingId.INPUT,
-        "max_length": 6,
-    }
-    if s.attended is not None:
-        attended["initial_value"] = str(s.attended)
+    attended = bk.text_element(
+        TrainingId.INPUT, "" if s.attended is None else str(s.attended), max_length=6
+    )
+    competency = [
+        bk.option("Passed", COMPETENCY_YES),
+        bk.option("Not passed", COMPETENCY_NO),
+        bk.option("Not checked", COMPETENCY_NONE),
+    ]
     when = day(s.scheduled_on) if s.scheduled_on else "no date"
     return {
         "type": "modal",
@@ -205,26 +194,13 @@ def build_deliver_modal(
             bk.input_block(
                 TrainingField.COMPETENCY,
                 "Competency check",
-                {
-                    "type": "radio_buttons",
-                    "action_id": TrainingId.INPUT,
-                    "options": [
-                        _option(COMPETENCY_YES, "Passed"),
-                        _option(COMPETENCY_NO, "Not passed"),
-                        _option(COMPETENCY_NONE, "Not checked"),
-                    ],
-                },
+                bk.radio_element(TrainingId.INPUT, competency),
                 optional=True,
             ),
             bk.input_block(
                 TrainingField.NOTES,
                 "Notes",
-                {
-                    "type": "plain_text_input",
-                    "action_id": TrainingId.INPUT,
-                    "multiline": True,
-                    "max_length": 2000,
-                },
+                bk.text_element(TrainingId.INPUT, multiline=True, max_length=2000),
                 optional=True,
             ),
         ],
