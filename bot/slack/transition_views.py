@@ -83,12 +83,7 @@ def build_waive_modal(check: CompletionCheck, metadata: TransitionMetadata) -> d
             bk.input_block(
                 TransitionId.REASON,
                 "Why?",
-                {
-                    "type": "plain_text_input",
-                    "action_id": TransitionId.INPUT,
-                    "multiline": True,
-                    "max_length": 500,
-                },
+                bk.text_element(TransitionId.INPUT, multiline=True, max_length=500),
             ),
         ],
     }
@@ -144,18 +139,13 @@ def build_close_modal(company_name: str, metadata: TransitionMetadata) -> dict[s
             bk.input_block(
                 TransitionId.LESSONS,
                 "Lessons learned",
-                {
-                    "type": "plain_text_input",
-                    "action_id": TransitionId.INPUT,
-                    "multiline": True,
-                    "max_length": 2900,
-                },
+                bk.text_element(TransitionId.INPUT, multiline=True, max_length=2900),
                 hint="What went well, what to do differently next time. Goes in the report.",
             ),
             bk.input_block(
                 TransitionId.ONGOING_CSM,
                 "Ongoing CSM",
-                {"type": "users_select", "action_id": TransitionId.INPUT},
+                bk.user_element(TransitionId.INPUT),
                 hint="Who carries the account on after onboarding.",
             ),
         ],
