@@ -103,12 +103,7 @@ def build_drop_modal(metadata: CardMetadata, company_name: str, c: CommitmentLin
             bk.input_block(
                 CommitmentField.REASON,
                 "Why is it dropped?",
-                {
-                    "type": "plain_text_input",
-                    "action_id": CommitmentId.INPUT,
-                    "multiline": True,
-                    "max_length": 1000,
-                },
+                bk.text_element(CommitmentId.INPUT, multiline=True, max_length=1000),
                 hint="Recorded on the onboarding's activity log.",
             ),
         ],
@@ -118,12 +113,8 @@ def build_drop_modal(metadata: CardMetadata, company_name: str, c: CommitmentLin
 def build_commitment_edit_modal(
     metadata: CardMetadata, company_name: str, c: CommitmentLine
 ) -> dict[str, Any]:
-    owner: dict[str, Any] = {"type": "users_select", "action_id": CommitmentId.INPUT}
-    if c.owner_user_id:
-        owner["initial_user"] = c.owner_user_id
-    due: dict[str, Any] = {"type": "datepicker", "action_id": CommitmentId.INPUT}
-    if c.due_date:
-        due["initial_date"] = c.due_date.isoformat()
+    owner = bk.user_element(CommitmentId.INPUT, c.owner_user_id)
+    due = bk.date_element(CommitmentId.INPUT, c.due_date)
     return {
         "type": "modal",
         "callback_id": CommitmentId.EDIT_VIEW,
@@ -233,29 +224,22 @@ def build_met_modal(metadata: CardMetadata, company_name: str, c: CriterionLine)
             bk.input_block(
                 CriterionField.EVIDENCE,
                 "Evidence",
-                {
-                    "type": "plain_text_input",
-                    "action_id": CriterionId.INPUT,
-                    "multiline": True,
-                    "max_length": 2000,
-                    "placeholder": bk.plain("What shows it is met: a figure, a report, a quote"),
-                },
+                bk.text_element(
+                    CriterionId.INPUT,
+                    multiline=True,
+                    max_length=2000,
+                    placeholder="What shows it is met: a figure, a report, a quote",
+                ),
             ),
         ],
     }
 
 
 def build_add_criterion_modal(metadata: CardMetadata, company_name: str) -> dict[str, Any]:
-    first_value = {
-        "type": "checkboxes",
-        "action_id": CriterionId.INPUT,
-        "options": [
-            {
-                "text": bk.plain("This is the customer's first-value criterion"),
-                "value": "first-value",
-            }
-        ],
-    }
+    first_value = bk.checkboxes_element(
+        CriterionId.INPUT,
+        [bk.option("This is the customer's first-value criterion", "first-value")],
+    )
     return {
         "type": "modal",
         "callback_id": CriterionId.ADD_VIEW,
@@ -268,18 +252,17 @@ def build_add_criterion_modal(metadata: CardMetadata, company_name: str) -> dict
             bk.input_block(
                 CriterionField.TEXT,
                 "Success looks like",
-                {
-                    "type": "plain_text_input",
-                    "action_id": CriterionId.INPUT,
-                    "multiline": True,
-                    "max_length": 1000,
-                    "placeholder": bk.plain("Measurable, as the customer said it"),
-                },
+                bk.text_element(
+                    CriterionId.INPUT,
+                    multiline=True,
+                    max_length=1000,
+                    placeholder="Measurable, as the customer said it",
+                ),
             ),
             bk.input_block(
                 CriterionField.TARGET_DATE,
                 "Target date",
-                {"type": "datepicker", "action_id": CriterionId.INPUT},
+                bk.date_element(CriterionId.INPUT),
                 optional=True,
             ),
             bk.input_block(CriterionField.FIRST_VALUE, "First value", first_value, optional=True),
