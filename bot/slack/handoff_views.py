@@ -47,9 +47,7 @@ def _text_input(
 
 
 def _date_input(field: HandoffField, label: str, initial: date | None, optional: bool) -> bk.Block:
-    element: dict[str, Any] = {"type": "datepicker", "action_id": HandoffId.INPUT}
-    if initial:
-        element["initial_date"] = initial.isoformat()
+    element = bk.date_element(HandoffId.INPUT, initial)
     return bk.input_block(field, label, element, optional=optional)
 
 
@@ -61,20 +59,13 @@ def build_handoff_modal(
     metadata: HandoffMetadata | None = None,
 ) -> dict[str, Any]:
     """The sales-to-CS handoff modal, pre-filled with `form`."""
-    segment_options = [bk.option(f"{p.segment}", p.key) for p in library]
-    segment_element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": HandoffId.INPUT,
-        "placeholder": bk.plain("Automatic, from ARR"),
-        "options": segment_options,
-    }
-    if form.segment and library.get(form.segment):
-        segment_element["initial_option"] = next(
-            o for o in segment_options if o["value"] == form.segment
-        )
-    csm_element: dict[str, Any] = {"type": "users_select", "action_id": HandoffId.INPUT}
-    if form.csm_user_id:
-        csm_element["initial_user"] = form.csm_user_id
+    segment_element = bk.select_element(
+        HandoffId.INPUT,
+        [bk.option(f"{p.segment}", p.key) for p in library],
+        initial=form.segment,
+        placeholder="Automatic, from ARR",
+    )
+    csm_element = bk.user_element(HandoffId.INPUT, form.csm_user_id)
     channel_element: dict[str, Any] = {
         "type": "conversations_select",
         "action_id": HandoffId.INPUT,
@@ -83,13 +74,11 @@ def build_handoff_modal(
     if form.customer_channel_id:
         channel_element["initial_conversation"] = form.customer_channel_id
     create_option = bk.option("Create a private internal channel", HandoffId.CREATE_CHANNEL_OPTION)
-    options_element: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": HandoffId.INPUT,
-        "options": [create_option],
-    }
-    if form.create_internal_channel:
-        options_element["initial_options"] = [create_option]
+    options_element = bk.checkboxes_element(
+        HandoffId.INPUT,
+        [create_option],
+        initial={HandoffId.CREATE_CHANNEL_OPTION} if form.create_internal_channel else set(),
+    )
     view_blocks = [
         bk.context(
             "Everything the CSM needs to start without asking the customer again. "
