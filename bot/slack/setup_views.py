@@ -29,7 +29,6 @@ F = IntegrationField
 # notice, header, context, one section per integration (its Edit button as the accessory),
 # "also" + a select for the rest, the add button: at most 46 blocks, under Slack's 50.
 WITH_BUTTONS_MAX = 40
-SELECT_OPTIONS_MAX = 100
 SHOWN_TEXT_MAX = 300
 STATUS_ICON = {
     IntegrationStatus.NOT_STARTED: ":white_circle:",
@@ -114,19 +113,9 @@ def build_setup_blocks(card: SetupCard, notice: str = "") -> list[bk.Block]:
             for line in rest
         )
         blocks.append(bk.section(Mrkdwn(truncate(f"*Also*: {names}", bk.SECTION_TEXT_MAX))))
-        blocks.append(
-            bk.actions(
-                {
-                    "type": "static_select",
-                    "action_id": SetupId.EDIT_PICK,
-                    "placeholder": bk.plain("Edit another integration"),
-                    "options": [
-                        bk.option(line.name, str(line.integration_id))
-                        for line in rest[:SELECT_OPTIONS_MAX]
-                    ],
-                }
-            )
-        )
+        options = [bk.option(line.name, str(line.integration_id)) for line in rest]
+        pick = bk.select_element(SetupId.EDIT_PICK, options, placeholder="Edit another integration")
+        blocks.append(bk.actions(pick))
     blocks.append(
         bk.actions(bk.button("Add integration", SetupId.ADD, str(card.onboarding_id), "primary"))
     )
@@ -160,23 +149,15 @@ def _text_input(
 def build_integration_modal(
     metadata: SetupMetadata, company_name: str, form: IntegrationForm
 ) -> dict[str, Any]:
-    owner: dict[str, Any] = {
-        "type": "users_select",
-        "action_id": SetupId.INPUT,
-        "placeholder": bk.plain("Who gets it verified end to end"),
-    }
-    if form.owner_user_id:
-        owner["initial_user"] = form.owner_user_id
-    options = [bk.option(STATUS_LABELS[s], s.value) for s in IntegrationStatus]
-    status: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": SetupId.INPUT,
-        "options": options,
-        "placeholder": bk.plain("Choose"),
-    }
-    chosen = next((o for o in options if o["value"] == form.status), None)
-    if chosen:
-        status["initial_option"] = chosen
+    owner = bk.user_element(
+        SetupId.INPUT, form.owner_user_id, placeholder="Who gets it verified end to end"
+    )
+    status = bk.select_element(
+        SetupId.INPUT,
+        [bk.option(STATUS_LABELS[s], s.value) for s in IntegrationStatus],
+        initial=form.status,
+        placeholder="Choose",
+    )
     new = metadata.integration_id is None
     return {
         "type": "modal",
@@ -201,20 +182,8 @@ def build_integration_modal(
                 max_length=120,
                 placeholder="SAP ERP, Salesforce, Okta SSO…",
             ),
-            {
-                "type": "input",
-                "block_id": F.OWNER,
-                "label": bk.plain("Owner"),
-                "optional": True,
-                "element": owner,
-            },
-            {
-                "type": "input",
-                "block_id": F.STATUS,
-                "label": bk.plain("Status"),
-                "optional": False,
-                "element": status,
-            },
+            bk.input_block(F.OWNER, "Owner", owner, optional=True),
+            bk.input_block(F.STATUS, "Status", status),
             _text_input(F.NOTES, "Configuration notes", form.config_notes),
             _text_input(
                 F.MIGRATION,
