@@ -180,34 +180,16 @@ def _select(
     field: F, label: str, choices: list[tuple[str, str]], initial: str, *, optional: bool
 ) -> bk.Block:
     options = [bk.option(text, value) for value, text in choices]
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": StakeholderId.INPUT,
-        "options": options,
-        "placeholder": bk.plain("Choose"),
-    }
-    chosen = next((o for o in options if o["value"] == initial), None)
-    if chosen:
-        element["initial_option"] = chosen
-    return {
-        "type": "input",
-        "block_id": field,
-        "label": bk.plain(label),
-        "optional": optional,
-        "element": element,
-    }
+    element = bk.select_element(StakeholderId.INPUT, options, initial=initial, placeholder="Choose")
+    return bk.input_block(field, label, element, optional=optional)
 
 
 def build_stakeholder_modal(
     metadata: StakeholderMetadata, company_name: str, form: StakeholderForm
 ) -> dict[str, Any]:
-    user: dict[str, Any] = {
-        "type": "users_select",
-        "action_id": StakeholderId.INPUT,
-        "placeholder": bk.plain("Their Slack user, if they have one"),
-    }
-    if form.slack_user_id:
-        user["initial_user"] = form.slack_user_id
+    user = bk.user_element(
+        StakeholderId.INPUT, form.slack_user_id, placeholder="Their Slack user, if they have one"
+    )
     levels = [(level.value, LEVEL_LABELS[level]) for level in Level]
     new = metadata.stakeholder_id is None
     return {
@@ -242,13 +224,7 @@ def build_stakeholder_modal(
                 form.sentiment,
                 optional=True,
             ),
-            {
-                "type": "input",
-                "block_id": F.SLACK_USER,
-                "label": bk.plain("Slack user"),
-                "optional": True,
-                "element": user,
-            },
+            bk.input_block(F.SLACK_USER, "Slack user", user, optional=True),
             _text_input(
                 F.EMAIL,
                 "Email",
