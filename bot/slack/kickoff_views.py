@@ -263,21 +263,8 @@ def build_questionnaire_modal(
     """The questions as multiline inputs (at most 100 blocks: the config holds at most 40)."""
     blocks: list[bk.Block] = [bk.section(escape(wording.intro))]
     for q in wording.questions:
-        block: bk.Block = {
-            "type": "input",
-            "block_id": f"{KickoffId.QUESTION}-{q.key}",
-            "optional": q.optional,
-            "label": bk.plain(q.label, 2000),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": KickoffId.INPUT,
-                "multiline": True,
-                "max_length": INPUT_MAX,
-            },
-        }
-        if q.hint:
-            block["hint"] = bk.plain(q.hint, 150)
-        blocks.append(block)
+        block_id = f"{KickoffId.QUESTION}-{q.key}"
+        blocks.append(_text_input(block_id, q.label, "", optional=q.optional, hint=q.hint))
     return {
         "type": "modal",
         "callback_id": KickoffId.QUESTIONNAIRE_VIEW,
