@@ -101,6 +101,7 @@ def handle_health_submit(
                 rules=rules,
                 now=deps.now(),
                 today=deps.today(),
+                view_id=view.get("id"),  # delivered twice: stored once, answered the same
             )
         except HealthInvalid as invalid:
             ack(response_action="errors", errors=health_errors(invalid))

@@ -41,7 +41,8 @@ from typing import Annotated, Literal, Protocol
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config import DEFAULT_TEMPLATES_DIR, HEALTH_COMPONENTS, Settings
@@ -543,11 +544,16 @@ def record_health_check(
     rules: HealthRules,
     now: datetime,
     today: date,
+    view_id: str | None = None,
 ) -> HealthResult:
     """Store the check with an activity entry (one commit); the trend is against the check
-    before it. Progress is computed now, from the milestones as they are."""
+    before it. Progress is computed now, from the milestones as they are. A modal submitted
+    again (`view_id` already stored: Slack delivering it twice) stores nothing and gets the
+    stored check's result."""
     onboarding = get_onboarding(session, onboarding_id, Onboarding.milestones)
     ensure_can_change(onboarding, actor, admins)
+    if view_id and (stored := _stored_check(session, view_id)) is not None:
+        return _stored_result(session, stored, rules, today)
     milestones: Sequence[Milestone] = onboarding.milestones
     assessment = assess(entry, progress_rating(milestones, today), rules)
     previous = latest_health(session, [onboarding.id], rules).get(onboarding.id)
@@ -561,9 +567,18 @@ def record_health_check(
         score=assessment.score,
         status=assessment.status.key.value,
         note=entry.note.strip(),
+        view_id=view_id,
     )
     session.add(check)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same view, delivered twice at once: the other delivery stored it first.
+        session.rollback()
+        stored = _stored_check(session, view_id) if view_id else None
+        if stored is None:
+            raise
+        return _stored_result(session, stored, rules, today)
     result_trend = trend(
         assessment.score,
         previous.score if previous else None,
@@ -585,12 +600,61 @@ def record_health_check(
         },
     )
     session.commit()
+    return _result(onboarding, check, assessment, result_trend, rules)
+
+
+def _result(
+    onboarding: Onboarding,
+    check: HealthCheck,
+    assessment: Assessment,
+    result_trend: Trend,
+    rules: HealthRules,
+) -> HealthResult:
     return HealthResult(
         onboarding_id=onboarding.id,
         company_name=onboarding.company_name,
         check_id=check.id,
         assessment=assessment,
         trend=result_trend,
-        checked_at=now,
+        checked_at=check.checked_at,
         red_response=rules.colour.red_response if assessment.colour == Colour.RED else "",
     )
+
+
+def _stored_check(session: Session, view_id: str) -> HealthCheck | None:
+    return session.scalar(select(HealthCheck).where(HealthCheck.view_id == view_id))
+
+
+def _stored_result(
+    session: Session, check: HealthCheck, rules: HealthRules, today: date
+) -> HealthResult:
+    """The result `record_health_check` gave when it stored `check`, read back from it (the
+    progress counts as the plan reads today: the check keeps its rating, not the counts)."""
+    onboarding = check.onboarding
+    previous = session.scalar(
+        select(HealthCheck)
+        .where(
+            HealthCheck.onboarding_id == check.onboarding_id,
+            or_(
+                HealthCheck.checked_at < check.checked_at,
+                and_(HealthCheck.checked_at == check.checked_at, HealthCheck.id < check.id),
+            ),
+        )
+        .order_by(HealthCheck.checked_at.desc(), HealthCheck.id.desc())
+        .limit(1)
+    )
+    assessment = Assessment(
+        check.answers,
+        check.ratings,
+        check.no_count,
+        check.score,
+        rules.status(check.status),
+        colour_for(check.no_count, rules),
+        progress_rating(onboarding.milestones, today),
+    )
+    result_trend = trend(
+        check.score,
+        previous.score if previous else None,
+        previous.checked_at if previous else None,
+    )
+    return _result(onboarding, check, assessment, result_trend, rules)
