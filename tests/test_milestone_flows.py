@@ -13,10 +13,12 @@ from bot.models import ActivityEntry, Milestone, MilestoneStatus, Onboarding, On
 from bot.services.errors import Conflict
 from bot.services.hypercare import end_hypercare
 from bot.services.milestones import (
+    MilestoneFlow,
     complete_milestone_by_id,
     complete_named_milestone,
     reopen_milestone,
 )
+from bot.services.status import load_status
 from tests.factories import CSM
 from tests.test_hypercare import LIVE, live, make_onboarding
 from tests.test_transition import NOW, close, ready
@@ -136,3 +138,22 @@ def test_a_milestone_behind_its_flow_can_be_caught_up(session, playbooks) -> Non
     row.status, row.completed_on = MilestoneStatus.COMPLETE, date(2026, 12, 1)
     session.commit()
     assert reopen_milestone(session, row.id, CSM, admins=(), now=NOW).changed
+
+
+def test_status_card_offers_only_what_done_may_complete(session, playbooks) -> None:  # type: ignore[no-untyped-def]
+    onboarding = make_onboarding(session, playbooks)
+    card = load_status(session, onboarding.id, NOW.date())
+    flows = {m.name: m.flow for m in card.milestones if m.flow is not None}
+    assert flows == {
+        "Go-live": MilestoneFlow.GO_LIVE,
+        "Hypercare exit": MilestoneFlow.HYPERCARE_EXIT,
+        "Transition to ongoing CSM": MilestoneFlow.TRANSITION,
+    }
+    markable = {m.name for m in card.markable_milestones}
+    assert markable == {m.name for m in card.pending_milestones} - set(flows)
+    onboarding = live(session, playbooks, name="Globex")
+    card = load_status(session, onboarding.id, NOW.date())
+    assert [m.flow for m in card.milestones if m.flow] == [
+        MilestoneFlow.HYPERCARE_EXIT,
+        MilestoneFlow.TRANSITION,
+    ]

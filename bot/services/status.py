@@ -21,6 +21,7 @@ from bot.models import (
 )
 from bot.services.health import HealthRules, HealthSummary, default_health_rules, latest_health
 from bot.services.kickoff import is_kickoff
+from bot.services.milestones import MilestoneFlow, pending_flow
 from bot.services.onboardings import get_onboarding
 from bot.services.stakeholders import Sentiment, people_of
 from bot.services.timeline import PINNED_ACTION
@@ -57,6 +58,7 @@ class MilestoneLine:
     state: MilestoneState
     completed_on: date | None
     days_left: int  # negative when overdue
+    flow: MilestoneFlow | None = None  # the flow that still has to complete it, not `done`
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,11 @@ class StatusCard:
             if m.state not in (MilestoneState.COMPLETE, MilestoneState.WAIVED)
         ]
 
+    @property
+    def markable_milestones(self) -> list[MilestoneLine]:
+        """The pending milestones *Mark milestone done* may complete (not a flow's)."""
+        return [m for m in self.pending_milestones if m.flow is None]
+
 
 def _milestone_state(m: Milestone, today: date, blocked: bool) -> MilestoneState:
     if m.status == MilestoneStatus.COMPLETE:
@@ -249,6 +256,7 @@ def milestone_lines(onboarding: Onboarding, today: date) -> list[MilestoneLine]:
             _milestone_state(m, today, blocked and m is nxt),
             m.completed_on,
             (m.due_date - today).days,
+            pending_flow(m),
         )
         for m in onboarding.milestones
     ]

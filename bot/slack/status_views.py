@@ -14,7 +14,7 @@ from bot.models import StakeholderRole
 from bot.services.blockers import BlockerChange
 from bot.services.health import HealthStatus, HealthSummary, Trend
 from bot.services.lookup import CustomerRef
-from bot.services.milestones import MilestoneChange
+from bot.services.milestones import MilestoneChange, MilestoneFlow
 from bot.services.stakeholders import Sentiment
 from bot.services.status import (
     ListEntry,
@@ -348,6 +348,7 @@ def build_status_blocks(
         )
     if interactive:
         blocks.append(_status_actions(card))
+        blocks += _flow_hints(card)
     return bk.fit_message(blocks)
 
 
@@ -373,7 +374,7 @@ def health_check_field(health: HealthSummary) -> Mrkdwn:
 
 def _status_actions(card: StatusCard) -> bk.Block:
     elements: list[dict[str, Any]] = []
-    pending = card.pending_milestones[:SELECT_OPTIONS_MAX]
+    pending = card.markable_milestones[:SELECT_OPTIONS_MAX]
     if pending:
         elements.append(
             {
@@ -392,6 +393,24 @@ def _status_actions(card: StatusCard) -> bk.Block:
 def _add_stakeholder_button(card: StatusCard) -> dict[str, Any]:
     """The stakeholder map's own button: it opens the same modal (handlers/stakeholders.py)."""
     return bk.button("Add stakeholder", StakeholderId.ADD, str(card.onboarding_id))
+
+
+FLOW_HINT = {
+    MilestoneFlow.GO_LIVE: "`/onboard golive {name}` (the readiness gate)",
+    MilestoneFlow.HYPERCARE_EXIT: "*End hypercare* on the daily hypercare sync",
+    MilestoneFlow.TRANSITION: "`/onboard close {name}`",
+}
+
+
+def _flow_hints(card: StatusCard) -> list[bk.Block]:
+    """How the milestones left out of *Mark milestone done* complete (their own flows)."""
+    name = escape(truncate(card.company_name, 200))
+    hints = [
+        f"{escape(truncate(m.name, 120))}: {FLOW_HINT[m.flow].format(name=name)}"
+        for m in card.milestones
+        if m.flow is not None
+    ]
+    return [bk.context(Mrkdwn(" · ".join(hints)))] if hints else []
 
 
 def build_status_modal(card: StatusCard) -> dict[str, Any]:
