@@ -1,6 +1,7 @@
 """`celebrations`: queue a celebration for every milestone completed lately and not yet
 celebrated (bot/services/celebrations.py). `done` queues its own right away; this catches the
-rest (completions by other paths, a refresh a crash interrupted)."""
+rest (completions by other paths, a refresh a crash interrupted). Go-live is left to the gate's
+go-live post: one post for one event."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Celebrations: once per completion, withdrawn by Undo, first value with its time to value,
-nothing internal; the `celebrations` job under a frozen clock."""
+nothing internal, go-live left to the gate's go-live post; the `celebrations` job under a frozen
+clock."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from sqlalchemy import select
 from bot.jobs import JobContext
 from bot.models import Milestone, OutboxMessage, OutboxStatus
 from bot.services.celebrations import celebration_key, queue_milestone_celebration
+from bot.services.gate import all_yes, decide_gate_by_id, open_gate
 from bot.services.hypercare import go_live
 from bot.services.milestones import complete_named_milestone, reopen_milestone
+from bot.slack.sender import OutboxSender
 from jobs.celebrations import run_celebrations
 from tests.factories import CSM, meet_first_value_criterion
 from tests.test_plan import acme
@@ -122,7 +125,7 @@ def test_safe_for_a_shared_channel(session, db, settings, playbooks) -> None:  #
     session.commit()
     run(settings, db, playbooks, MON)
     text = json.dumps([r.payload for r in rows(session)])
-    assert len(rows(session)) == 3
+    assert len(rows(session)) == 2  # kickoff and first value: the go-live post announces go-live
     for internal in (
         "$95K",
         "ARR",
@@ -164,3 +167,52 @@ def test_old_completions_are_not_celebrated_late(session, db, settings, playbook
     assert run(settings, db, playbooks, MON) == [
         celebration_key(onboarding.id, "kickoff", MON.date())
     ]
+
+
+# ---- go-live: one post for one event ------------------------------------------------------------
+
+WED = datetime(2026, 12, 16, 15, 0, tzinfo=UTC)
+
+
+def go_live_through_the_gate(session, onboarding_id: int, playbooks, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    where = {"admins": (), "playbooks": playbooks, "tz": UTC}
+    form = open_gate(session, onboarding_id, CSM, **where)
+    decide_gate_by_id(session, onboarding_id, all_yes(form), CSM, now=now, **where)
+
+
+def test_go_live_through_the_gate_is_announced_once_other_milestones_celebrated(  # type: ignore[no-untyped-def]
+    session, db, settings, playbooks
+) -> None:
+    onboarding = acme(session, playbooks)
+    done(session, onboarding.id, "pilot", WED - timedelta(hours=1))
+    go_live_through_the_gate(session, onboarding.id, playbooks, WED)
+    assert (
+        queue_milestone_celebration(
+            session, next(m.id for m in onboarding.milestones if m.is_go_live), playbooks, now=WED
+        )
+        is False
+    )  # `done` after the gate would not celebrate it either
+    assert run(settings, db, playbooks, WED + timedelta(minutes=5)) == [
+        celebration_key(onboarding.id, "pilot", WED.date())
+    ]
+    assert run(settings, db, playbooks, WED + timedelta(days=1)) == []
+    session.expire_all()
+    in_channel = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.channel == "C0ACME").order_by(OutboxMessage.id)
+    ).all()
+    assert [r.kind for r in in_channel] == ["go-live", "celebration"]
+    assert "Acme Manufacturing is live!" in in_channel[0].payload["text"]
+
+
+def test_the_customer_channel_gets_one_go_live_message(  # type: ignore[no-untyped-def]
+    session, db, settings, playbooks, fake_slack
+) -> None:
+    fake_slack.add_channel("C0ACME", "acme-onboarding", is_ext_shared=True)
+    onboarding = acme(session, playbooks)
+    go_live_through_the_gate(session, onboarding.id, playbooks, WED)
+    run(settings, db, playbooks, WED + timedelta(minutes=5))
+    OutboxSender(db, None, settings, owner="T", timeout=1).deliver_due(
+        now=WED + timedelta(minutes=10)
+    )
+    [message] = fake_slack.messages_in("C0ACME")  # the go-live post, no go-live celebration
+    assert "Acme Manufacturing is live!" in message["text"]

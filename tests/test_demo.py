@@ -52,6 +52,16 @@ def test_acme_celebrates_first_value_and_goes_through_hypercare(
     assert re.search(r"Acme Manufacturing +\d+ days", summary)
 
 
+def test_acme_go_live_is_announced_once(story: tuple[str, list[str]]) -> None:
+    """The gate's go-live post is the announcement; the celebrations job no longer adds a
+    go-live celebration (the summary's celebration count is one lower for it)."""
+    _, lines = story
+    customer = posts_in(lines, "#acme-manufacturing")
+    assert len([post for post in customer if "Acme Manufacturing is live!" in post]) == 1
+    assert not any("*Go-live* is done" in post for post in customer)
+    assert any("*Pilot success* is done" in post for post in customer)
+
+
 def test_acme_trains_then_closes_with_a_report_and_a_handover(story: tuple[str, list[str]]) -> None:
     _, lines = story
     assert any("Training delivered* is complete" in line for line in lines)

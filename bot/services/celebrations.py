@@ -7,6 +7,10 @@ milestones that are complete when it runs, so a milestone undone before then is 
 celebrated. Where: the customer channel; without one, the onboarding's internal channel (the team
 still sees the win); without either, nowhere (reported as skipped). The content is safe for a
 channel shared with the customer (names, dates and durations only), so it never needs to know.
+
+Go-live is not celebrated: it completes only through the readiness gate, which queues the go-live
+post (bot/services/gate.py) in the transaction that completes the milestone, and that post is
+the one announcement of the event; a celebration too would be a second post for it.
 """
 
 from __future__ import annotations
@@ -41,7 +45,6 @@ class Celebration:
     due_date: date
     start_date: date
     first_value: bool
-    go_live: bool
     target_first_value_days: int | None
 
     @property
@@ -78,11 +81,13 @@ def target_first_value_days(onboarding: Onboarding, playbooks: PlaybookLibrary) 
 
 
 def celebration_for(milestone: Milestone, playbooks: PlaybookLibrary) -> Celebration | None:
-    """The celebration of a completed milestone; None when it is not complete (or waived)."""
+    """The celebration of a completed milestone; None when it is not complete (or waived), and
+    for go-live, which the gate's go-live post announces."""
     if (
         milestone.status != MilestoneStatus.COMPLETE
         or milestone.completed_at is None
         or milestone.completed_on is None
+        or milestone.is_go_live
     ):
         return None
     onboarding = milestone.onboarding
@@ -98,7 +103,6 @@ def celebration_for(milestone: Milestone, playbooks: PlaybookLibrary) -> Celebra
         due_date=milestone.due_date,
         start_date=onboarding.start_date,
         first_value=milestone.is_first_value,
-        go_live=milestone.is_go_live,
         target_first_value_days=(
             target_first_value_days(onboarding, playbooks) if milestone.is_first_value else None
         ),

@@ -45,9 +45,8 @@ def _timing(c: Celebration) -> Mrkdwn:
 def build_celebration_blocks(c: Celebration) -> list[bk.Block]:
     if c.first_value:
         return _first_value_blocks(c)
-    icon = ":rocket:" if c.go_live else ":tada:"
     return [
-        bk.section(render("celebration", c=c, icon=Mrkdwn(icon))),
+        bk.section(render("celebration", c=c, icon=Mrkdwn(":tada:"))),
         bk.context(_timing(c)),
     ]
 
