@@ -71,9 +71,8 @@ class SlackZones:
         except SlackApiError as exc:
             status = exc.response.status_code
             if status == 429:
-                wait = float(exc.response.headers.get("Retry-After") or 60)
                 with self._lock:
-                    self._paused_until = now + timedelta(seconds=wait)
+                    self._paused_until = now + _retry_after(exc)
             # Rate limits and 5xx pass; an answer such as user_not_found holds for the day.
             ttl = RETRY_AFTER_FAILURE if status == 429 or status >= 500 else ANSWER_TTL
             return self._failed(user_id, slack_error(exc), now, known, ttl)
@@ -88,6 +87,13 @@ class SlackZones:
         zone = known or "ONBOARD_TIMEZONE"
         log.warning("users.info %s failed (%s): the digest goes by %s", user_id, error, zone)
         return _Answer(known, now, ttl)
+
+
+def _retry_after(exc: SlackApiError) -> timedelta:
+    try:
+        return timedelta(seconds=float(exc.response.headers.get("Retry-After") or 60))
+    except ValueError:  # a malformed header: pause a minute rather than fail the job
+        return timedelta(minutes=1)
 
 
 _by_workspace: dict[tuple[str, str], SlackZones] = {}
