@@ -4,13 +4,10 @@ customer lookup with the stakeholder map."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.deps import Deps, deps_of
 from bot.services.commitments import (
@@ -30,7 +27,6 @@ from bot.services.criteria import (
     mark_criterion_met,
     open_criterion,
 )
-from bot.services.errors import DomainError
 from bot.slack import blocks as bk
 from bot.slack.commitment_views import (
     CardMetadata,
@@ -47,10 +43,7 @@ from bot.slack.commitment_views import (
 )
 from bot.slack.ids import CommitmentId, CriterionId
 from bot.slack.mrkdwn import Mrkdwn, escape, truncate
-from bot.slack.stakeholder_views import build_notice_view
-
-log = logging.getLogger(__name__)
-Card = tuple[str, list[bk.Block]]
+from handlers.modals import Card, redraw, save_modal
 
 
 def commitment_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -81,31 +74,6 @@ def _metadata(body: dict[str, Any], onboarding_id: int, item_id: int | None) -> 
         channel_id=(body.get("channel") or {}).get("id"),
         response_url=body.get("response_url"),
     )
-
-
-def redraw(
-    client: WebClient, response_url: str | None, channel_id: str | None, user_id: str, card: Card
-) -> None:
-    """After a modal: replace the card it was opened from (through the response URL of the
-    click that opened it); a fresh ephemeral card when that cannot be done."""
-    text, blocks = card
-    if response_url:
-        response = WebhookClient(response_url).send(
-            text=bk.fallback_text(text),
-            blocks=blocks,
-            replace_original=True,
-            response_type="ephemeral",
-        )
-        if response.status_code == 200:
-            return
-        log.info("card not redrawn through its response URL: %s", response.status_code)
-    if channel_id:
-        try:
-            client.chat_postEphemeral(
-                channel=channel_id, user=user_id, text=bk.fallback_text(text), blocks=blocks
-            )
-        except SlackApiError as exc:
-            log.info("card not posted: %s", exc.response.get("error"))
 
 
 def _redraw(client: WebClient, metadata: CardMetadata, user_id: str, card: Card) -> None:
@@ -170,23 +138,17 @@ def handle_commitment_drop_submit(
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = CardMetadata.model_validate_json(view["private_metadata"])
     reason = read_reason(view["state"]["values"])
-    with deps.db.session() as session:
-        try:
-            change = drop_commitment(
-                session,
-                metadata.item_id or 0,
-                reason,
-                user_id,
-                admins=deps.admins,
-                now=deps.now(),
-            )
-        except CommitmentInvalid as invalid:
-            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view("Commitments", str(refused)))
-            return
-    ack()
+    change = save_modal(
+        ack,
+        deps,
+        CommitmentInvalid,
+        "Commitments",
+        lambda session: drop_commitment(
+            session, metadata.item_id or 0, reason, user_id, admins=deps.admins, now=deps.now()
+        ),
+    )
+    if change is None:
+        return
     notice = Mrkdwn(
         f":heavy_minus_sign: Dropped: {_said(change.text)}."
         if change.changed
@@ -201,24 +163,17 @@ def handle_commitment_edit_submit(
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = CardMetadata.model_validate_json(view["private_metadata"])
     owner, due = read_owner_and_due(view["state"]["values"])
-    with deps.db.session() as session:
-        try:
-            change = edit_commitment(
-                session,
-                metadata.item_id or 0,
-                owner,
-                due,
-                user_id,
-                admins=deps.admins,
-                now=deps.now(),
-            )
-        except CommitmentInvalid as invalid:
-            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view("Commitments", str(refused)))
-            return
-    ack()
+    change = save_modal(
+        ack,
+        deps,
+        CommitmentInvalid,
+        "Commitments",
+        lambda session: edit_commitment(
+            session, metadata.item_id or 0, owner, due, user_id, admins=deps.admins, now=deps.now()
+        ),
+    )
+    if change is None:
+        return
     notice = Mrkdwn(f":pencil2: Saved: {_said(change.text)}.")
     _redraw(client, metadata, user_id, commitment_card(deps, metadata.onboarding_id, notice))
 
@@ -271,23 +226,17 @@ def handle_criterion_met_submit(
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = CardMetadata.model_validate_json(view["private_metadata"])
     evidence = read_evidence(view["state"]["values"])
-    with deps.db.session() as session:
-        try:
-            change = mark_criterion_met(
-                session,
-                metadata.item_id or 0,
-                evidence,
-                user_id,
-                admins=deps.admins,
-                now=deps.now(),
-            )
-        except CriterionInvalid as invalid:
-            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view("Success criteria", str(refused)))
-            return
-    ack()
+    change = save_modal(
+        ack,
+        deps,
+        CriterionInvalid,
+        "Success criteria",
+        lambda session: mark_criterion_met(
+            session, metadata.item_id or 0, evidence, user_id, admins=deps.admins, now=deps.now()
+        ),
+    )
+    if change is None:
+        return
     then = (
         f" First value can now be recorded: `/onboard done {escape(change.company_name)} "
         "first value`."
@@ -304,25 +253,24 @@ def handle_criterion_add_submit(
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = CardMetadata.model_validate_json(view["private_metadata"])
     text, target, first_value = read_new_criterion(view["state"]["values"])
-    with deps.db.session() as session:
-        try:
-            change = add_criterion(
-                session,
-                metadata.onboarding_id,
-                text,
-                target,
-                first_value,
-                user_id,
-                admins=deps.admins,
-                now=deps.now(),
-            )
-        except CriterionInvalid as invalid:
-            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view("Success criteria", str(refused)))
-            return
-    ack()
+    change = save_modal(
+        ack,
+        deps,
+        CriterionInvalid,
+        "Success criteria",
+        lambda session: add_criterion(
+            session,
+            metadata.onboarding_id,
+            text,
+            target,
+            first_value,
+            user_id,
+            admins=deps.admins,
+            now=deps.now(),
+        ),
+    )
+    if change is None:
+        return
     notice = Mrkdwn(f":heavy_plus_sign: Added: {_said(change.text)}.")
     _redraw(client, metadata, user_id, criteria_card(deps, metadata.onboarding_id, notice))
 

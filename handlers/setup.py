@@ -13,7 +13,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
-from bot.services.errors import DomainError
 from bot.services.integrations import (
     IntegrationInvalid,
     load_setup,
@@ -31,13 +30,10 @@ from bot.slack.setup_views import (
     build_setup_blocks,
     read_integration_form,
 )
-from bot.slack.stakeholder_views import build_notice_view
 from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
-from handlers.commitments import redraw
 from handlers.customer import customer_of
-
-Card = tuple[str, list[bk.Block]]
+from handlers.modals import Card, redraw, save_modal
 
 
 def setup_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -117,24 +113,23 @@ def handle_setup_submit(
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = SetupMetadata.model_validate_json(view["private_metadata"])
     form = read_integration_form(view["state"]["values"])
-    with deps.db.session() as session:
-        try:
-            change = save_integration(
-                session,
-                metadata.onboarding_id,
-                metadata.integration_id,
-                form,
-                user_id,
-                admins=deps.admins,
-                now=deps.now(),
-            )
-        except IntegrationInvalid as invalid:
-            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view("Technical setup", str(refused)))
-            return
-    ack()
+    change = save_modal(
+        ack,
+        deps,
+        IntegrationInvalid,
+        "Technical setup",
+        lambda session: save_integration(
+            session,
+            metadata.onboarding_id,
+            metadata.integration_id,
+            form,
+            user_id,
+            admins=deps.admins,
+            now=deps.now(),
+        ),
+    )
+    if change is None:
+        return
     verb = "added" if change.added else "saved" if change.changed else "unchanged"
     notice = Mrkdwn(f":electric_plug: *{escape(change.name)}* {verb}.")
     card = setup_card(deps, metadata.onboarding_id, notice)

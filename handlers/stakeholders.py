@@ -15,7 +15,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
-from bot.services.errors import DomainError
 from bot.services.stakeholders import (
     StakeholderChange,
     StakeholderInvalid,
@@ -32,7 +31,6 @@ from bot.slack.ids import StakeholderId
 from bot.slack.mrkdwn import Mrkdwn, escape
 from bot.slack.stakeholder_views import (
     StakeholderMetadata,
-    build_notice_view,
     build_stakeholder_blocks,
     build_stakeholder_modal,
     read_stakeholder_form,
@@ -40,10 +38,8 @@ from bot.slack.stakeholder_views import (
 from bot.slack.status_views import PickValue
 from handlers import commitments
 from handlers.command import CommandRouter
-from handlers.commitments import redraw
 from handlers.customer import customer_of
-
-Card = tuple[str, list[bk.Block]]
+from handlers.modals import Card, redraw, save_modal
 
 
 def stakeholder_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -196,24 +192,23 @@ def handle_stakeholder_submit(
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = StakeholderMetadata.model_validate_json(view["private_metadata"])
     form = read_stakeholder_form(view["state"]["values"])
-    with deps.db.session() as session:
-        try:
-            change = save_stakeholder(
-                session,
-                metadata.onboarding_id,
-                metadata.stakeholder_id,
-                form,
-                user_id,
-                admins=deps.admins,
-                now=deps.now(),
-            )
-        except StakeholderInvalid as invalid:
-            ack(response_action="errors", errors={k.value: v for k, v in invalid.errors.items()})
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view("Stakeholders", str(refused)))
-            return
-    ack()
+    change = save_modal(
+        ack,
+        deps,
+        StakeholderInvalid,
+        "Stakeholders",
+        lambda session: save_stakeholder(
+            session,
+            metadata.onboarding_id,
+            metadata.stakeholder_id,
+            form,
+            user_id,
+            admins=deps.admins,
+            now=deps.now(),
+        ),
+    )
+    if change is None:
+        return
     verb = "added" if change.added else "saved" if change.changed else "unchanged"
     notice = Mrkdwn(f":bust_in_silhouette: *{escape(change.name)}* {verb}.")
     card = stakeholder_card(deps, metadata.onboarding_id, notice)

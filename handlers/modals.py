@@ -1,0 +1,73 @@
+"""What the card modals (setup, stakeholders, commitments, success criteria) share: saving a
+submitted modal in one session and answering Slack, and redrawing the card it was opened from."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.orm import Session
+
+from bot.deps import Deps
+from bot.services.commitments import CommitmentInvalid
+from bot.services.criteria import CriterionInvalid
+from bot.services.errors import DomainError
+from bot.services.integrations import IntegrationInvalid
+from bot.services.stakeholders import StakeholderInvalid
+from bot.slack import blocks as bk
+from bot.slack.stakeholder_views import build_notice_view
+
+log = logging.getLogger(__name__)
+Card = tuple[str, list[bk.Block]]
+# The services' form errors: `errors` maps each wrong field (named like its block) to why.
+FormInvalid = CommitmentInvalid | CriterionInvalid | IntegrationInvalid | StakeholderInvalid
+T = TypeVar("T")
+
+
+def save_modal(
+    ack: Ack, deps: Deps, invalid: type[FormInvalid], title: str, save: Callable[[Session], T]
+) -> T | None:
+    """Run `save` in one session and answer the submission: `invalid` goes back as errors on
+    the modal's fields, any other refusal replaces the modal with a notice titled `title`
+    (both give None); else the modal closes and `save`'s result is returned."""
+    with deps.db.session() as session:
+        try:
+            change = save(session)
+        except invalid as error:
+            ack(response_action="errors", errors={k.value: v for k, v in error.errors.items()})
+            return None
+        except DomainError as refused:
+            ack(response_action="update", view=build_notice_view(title, str(refused)))
+            return None
+    ack()
+    return change
+
+
+def redraw(
+    client: WebClient, response_url: str | None, channel_id: str | None, user_id: str, card: Card
+) -> None:
+    """After a modal: replace the card it was opened from (through the response URL of the
+    click that opened it); a fresh ephemeral card when that cannot be done."""
+    text, blocks = card
+    if response_url:
+        response = WebhookClient(response_url).send(
+            text=bk.fallback_text(text),
+            blocks=blocks,
+            replace_original=True,
+            response_type="ephemeral",
+        )
+        if response.status_code == 200:
+            return
+        log.info("card not redrawn through its response URL: %s", response.status_code)
+    if channel_id:
+        try:
+            client.chat_postEphemeral(
+                channel=channel_id, user=user_id, text=bk.fallback_text(text), blocks=blocks
+            )
+        except SlackApiError as exc:
+            log.info("card not posted: %s", exc.response.get("error"))
