@@ -49,7 +49,13 @@ def handle_home_open_status_click(
     ack()
     deps = deps_of(context)
     with deps.db.session() as session:
-        card = load_status(session, int(action["value"]), deps.today(), health_rules(deps.settings))
+        card = load_status(
+            session,
+            int(action["value"]),
+            deps.today(),
+            health_rules(deps.settings),
+            min_stakeholders=deps.settings.min_stakeholders,
+        )
     client.views_open(trigger_id=body["trigger_id"], view=build_status_modal(card))
 
 

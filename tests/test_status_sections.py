@@ -5,9 +5,11 @@ summary at the service level (flags, constant SQL)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select
 
 from bot.models import MilestoneStatus, Onboarding, Stakeholder
@@ -283,3 +285,23 @@ def test_a_kickoff_waived_without_agreements_says_all_is_still_to_agree(session,
     assert missing in internal and "First value cannot be marked done" in internal
     shared = json.dumps(build_status_blocks(card, internal=False, interactive=False))
     assert missing in shared and "First value cannot" not in shared
+
+
+class TestAppHomeWithAHigherMinimum:
+    """The App Home status modal counts against ONBOARD_MIN_STAKEHOLDERS, as `status` does."""
+
+    @pytest.fixture
+    def settings(self, settings):  # type: ignore[no-untyped-def]
+        return replace(settings, min_stakeholders=4)
+
+    def test_three_stakeholders_are_single_threaded(self, slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
+        onboard(slack, fake_slack)
+        with db.session() as session:
+            onboarding_id = str(session.scalars(select(Onboarding.id)).one())
+        slack.block_action("home-open-status", onboarding_id, user_id="UCSM", view={"id": "VH"})
+        [modal] = fake_slack.wait_for(
+            "views.open", lambda p: p["view"].get("title", {}).get("text") == "Status"
+        )
+        assert "*Single-threaded*: 3 customer stakeholders (minimum 4)" in json.dumps(
+            modal.params["view"]
+        )
