@@ -27,7 +27,6 @@ from bot.services.criteria import (
     mark_criterion_met,
     open_criterion,
 )
-from bot.slack import blocks as bk
 from bot.slack.commitment_views import (
     CardMetadata,
     build_add_criterion_modal,
@@ -43,7 +42,7 @@ from bot.slack.commitment_views import (
 )
 from bot.slack.ids import CommitmentId, CriterionId
 from bot.slack.mrkdwn import Mrkdwn, escape, truncate
-from handlers.modals import Card, redraw, save_modal
+from handlers.modals import Card, redraw, replace_card, save_modal
 
 
 def commitment_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -58,13 +57,6 @@ def criteria_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
     with deps.db.session() as session:
         listing = load_criteria(session, onboarding_id)
     return f"Success criteria: {listing.company_name}", build_criteria_blocks(listing, notice)
-
-
-def _replace(respond: Respond, card: Card) -> None:
-    text, blocks = card
-    respond(
-        text=bk.fallback_text(text), blocks=blocks, response_type="ephemeral", replace_original=True
-    )
 
 
 def _metadata(body: dict[str, Any], onboarding_id: int, item_id: int | None) -> CardMetadata:
@@ -101,7 +93,7 @@ def handle_commitment_done_click(
         if change.changed
         else f"Already {change.status}: {_said(change.text)}."
     )
-    _replace(respond, commitment_card(deps, change.onboarding_id, notice))
+    replace_card(respond, commitment_card(deps, change.onboarding_id, notice))
 
 
 def handle_commitment_drop_click(
@@ -204,7 +196,7 @@ def handle_criterion_flag_click(
             session, int(action["value"]), body["user"]["id"], admins=deps.admins, now=deps.now()
         )
     notice = Mrkdwn(f":star: The customer's first-value criterion: {_said(change.text)}.")
-    _replace(respond, criteria_card(deps, change.onboarding_id, notice))
+    replace_card(respond, criteria_card(deps, change.onboarding_id, notice))
 
 
 def handle_criterion_add_click(

@@ -1,5 +1,6 @@
-"""What the card modals (setup, stakeholders, commitments, success criteria) share: saving a
-submitted modal in one session and answering Slack, and redrawing the card it was opened from."""
+"""What the cards with modals (setup, stakeholders, commitments, success criteria) share: a
+submitted modal saved in one session and answered, and the card redrawn after a click or a
+modal."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from slack_bolt import Ack
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -46,6 +47,14 @@ def save_modal(
             return None
     ack()
     return change
+
+
+def replace_card(respond: Respond, card: Card) -> None:
+    """After a click on the card: the card again, in place."""
+    text, blocks = card
+    respond(
+        text=bk.fallback_text(text), blocks=blocks, response_type="ephemeral", replace_original=True
+    )
 
 
 def redraw(

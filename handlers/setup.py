@@ -33,7 +33,7 @@ from bot.slack.setup_views import (
 from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
 from handlers.customer import customer_of
-from handlers.modals import Card, redraw, save_modal
+from handlers.modals import Card, redraw, replace_card, save_modal
 
 
 def setup_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -56,13 +56,7 @@ def handle_setup_pick_click(
 ) -> None:
     ack()
     pick = PickValue.model_validate_json(action["value"])
-    text, blocks = setup_card(deps_of(context), pick.onboarding_id)
-    respond(
-        text=bk.fallback_text(text),
-        blocks=blocks,
-        response_type="ephemeral",
-        replace_original=True,
-    )
+    replace_card(respond, setup_card(deps_of(context), pick.onboarding_id))
 
 
 def _open_modal(

@@ -39,7 +39,7 @@ from bot.slack.status_views import PickValue
 from handlers import commitments
 from handlers.command import CommandRouter
 from handlers.customer import customer_of
-from handlers.modals import Card, redraw, save_modal
+from handlers.modals import Card, redraw, replace_card, save_modal
 
 
 def stakeholder_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -74,13 +74,7 @@ def handle_stakeholders_pick_click(
     ack()
     pick = PickValue.model_validate_json(action["value"])
     if pick.sub in CARDS:
-        text, blocks = CARDS[pick.sub](deps_of(context), pick.onboarding_id)
-        respond(
-            text=bk.fallback_text(text),
-            blocks=blocks,
-            response_type="ephemeral",
-            replace_original=True,
-        )
+        replace_card(respond, CARDS[pick.sub](deps_of(context), pick.onboarding_id))
 
 
 def _open_modal(
@@ -126,18 +120,6 @@ def handle_stakeholder_edit_click(
     _open_modal(body, client, context, onboarding_id, int(action["value"]))
 
 
-def _after_click(
-    change: StakeholderChange, notice: str, context: BoltContext, respond: Respond
-) -> None:
-    text, blocks = stakeholder_card(deps_of(context), change.onboarding_id, notice)
-    respond(
-        text=bk.fallback_text(text),
-        blocks=blocks,
-        response_type="ephemeral",
-        replace_original=True,
-    )
-
-
 def handle_stakeholder_contact_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
 ) -> None:
@@ -148,7 +130,7 @@ def handle_stakeholder_contact_click(
             session, int(action["value"]), body["user"]["id"], admins=deps.admins, now=deps.now()
         )
     notice = Mrkdwn(f":telephone_receiver: Contact with *{escape(change.name)}* logged.")
-    _after_click(change, notice, context, respond)
+    replace_card(respond, stakeholder_card(deps, change.onboarding_id, notice))
 
 
 def departed_notice(change: StakeholderChange) -> Mrkdwn:
@@ -183,7 +165,7 @@ def handle_stakeholder_depart_click(
             playbooks=deps.playbooks,
             now=deps.now(),
         )
-    _after_click(change, departed_notice(change), context, respond)
+    replace_card(respond, stakeholder_card(deps, change.onboarding_id, departed_notice(change)))
 
 
 def handle_stakeholder_submit(
