@@ -553,6 +553,8 @@ class GateReview(Base):
     answers: Mapped[list[Any]] = mapped_column(JSON, default=list)
     outcome: Mapped[str] = mapped_column(String(20))  # proceed, refused, override
     override_reason: Mapped[str] = mapped_column(Text, default="")
+    # The modal's view id: a submission Slack delivers twice is decided once.
+    view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     onboarding: Mapped[Onboarding] = relationship(back_populates="gate_reviews")
 

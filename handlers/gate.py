@@ -87,6 +87,7 @@ def handle_gate_submit(
                 playbooks=deps.playbooks,
                 tz=deps.settings.tz,
                 override_reason=submitted.override_reason,
+                view_id=view["id"],
             )
         except (GateIncomplete, OverrideNotAllowed, OverrideReasonMissing) as invalid:
             ack(response_action="errors", errors=_errors(metadata, invalid))

@@ -162,6 +162,22 @@ def test_one_no_refuses_go_live_and_lists_the_blockers(slack, fake_slack, db, pl
     assert chosen.count("no") == 2 and chosen.count("yes") == 13
 
 
+def test_a_refusal_delivered_twice_is_recorded_once(slack, fake_slack, db, playbooks) -> None:  # type: ignore[no-untyped-def]
+    seed(db, playbooks)
+    slack.command("golive acme", user_id="UCSM")
+    view = opened_gate(fake_slack)
+    values = gate_values(view, no=("SSO",))
+    assert "Go-live refused" in json.dumps(submit(slack, view, values).json()["view"])
+    again = submit(slack, view, values).json()  # Slack's retry, or a double click
+    assert again["response_action"] == "update"
+    assert "already submitted (go-live refused)" in json.dumps(again["view"])
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(GateReview)) == 1
+        assert session.scalar(select(func.count()).select_from(Blocker)) == 1
+        refusals = select(func.count()).where(ActivityEntry.action == "gate_refused")
+        assert session.scalar(refusals) == 1
+
+
 def test_unanswered_item_gets_an_inline_error(slack, fake_slack, db, playbooks) -> None:  # type: ignore[no-untyped-def]
     seed(db, playbooks)
     slack.command("golive acme", user_id="UCSM")

@@ -35,6 +35,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar import FRIDAY
@@ -49,7 +50,7 @@ from bot.services.onboardings import get_onboarding
 from bot.services.outbox import Post, enqueue, outbox_key
 from bot.services.permissions import ensure_can_change
 from bot.services.status import GATE_OVERRIDDEN_ACTION
-from bot.slack.mrkdwn import truncate
+from bot.slack.mrkdwn import escape, truncate
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,17 @@ class OverrideNotAllowed(NotAllowed):
 
 class OverrideReasonMissing(DomainError):
     """An override without a (long enough) written reason."""
+
+
+class AlreadyDecided(DomainError):
+    """The same readiness modal submitted again (Slack delivering it twice, a double click)."""
+
+
+OUTCOME_WORDS = {
+    GateOutcome.PROCEED: "every item YES, it went live",
+    GateOutcome.REFUSED: "go-live refused",
+    GateOutcome.OVERRIDE: "overridden, it went live",
+}
 
 
 @dataclass(frozen=True)
@@ -257,6 +269,7 @@ def decide_gate(
     admins: Collection[str],
     tz: tzinfo,
     override_reason: str | None = None,
+    view_id: str | None = None,
 ) -> GateDecision:
     """Record the gate decision and go live when it allows (see the module docstring). Needs
     the onboarding's milestones, checklist items, blockers and gate reviews; the caller checks
@@ -288,6 +301,7 @@ def decide_gate(
         ],
         outcome=outcome,
         override_reason=reason,
+        view_id=view_id,
     )
     onboarding.gate_reviews.append(review)
     blockers = [_open_blocker(session, onboarding, item, a, actor, now) for item, a in noes]
@@ -515,11 +529,14 @@ def decide_gate_by_id(
     playbooks: PlaybookLibrary,
     tz: tzinfo,
     override_reason: str | None = None,
+    view_id: str | None = None,
 ) -> GateDecision:
     """Decide, queue the go-live post when it went live, commit once. Two submissions at the
     same moment (two people, or Slack delivering one twice) take turns on the onboarding's row:
-    the second reads the first's go-live and is refused as already live."""
+    the second reads the first's go-live and is refused as already live, and the same modal
+    (`view_id`) submitted again is refused as already decided, whatever the first decided."""
     lock_row(session, Onboarding, onboarding_id)  # before anything is read: see lock_row
+    _ensure_not_decided(session, view_id)
     onboarding = _load(session, onboarding_id, actor, admins)
     playbook = playbook_of(onboarding, playbooks)
     decision = decide_gate(
@@ -532,11 +549,25 @@ def decide_gate_by_id(
         admins=admins,
         tz=tz,
         override_reason=override_reason,
+        view_id=view_id,
     )
     if decision.go_live is not None:
         queue_go_live_post(session, onboarding, decision.go_live, playbook, now)
     session.commit()
     return decision
+
+
+def _ensure_not_decided(session: Session, view_id: str | None) -> None:
+    if view_id is None:
+        return
+    earlier = session.scalar(select(GateReview).where(GateReview.view_id == view_id))
+    if earlier is not None:
+        name = escape(earlier.onboarding.company_name)
+        raise AlreadyDecided(
+            f"This readiness review of *{name}* was already submitted "
+            f"({OUTCOME_WORDS[GateOutcome(earlier.outcome)]}); "
+            f"`/onboard status {name}` shows where it stands."
+        )
 
 
 def all_yes(form: GateForm) -> dict[int, GateAnswer]:
