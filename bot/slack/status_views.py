@@ -31,7 +31,6 @@ from bot.slack.stakeholder_views import SENTIMENT_ICON
 
 LIST_PAGE_SIZE = 45  # + header, footer and the "more" button stays under 50 blocks
 PICK_MAX = 10
-SELECT_OPTIONS_MAX = 100
 BAR_WIDTH = 10
 CHUNK = 2900
 STATE_ICON = {
@@ -374,15 +373,11 @@ def health_check_field(health: HealthSummary) -> Mrkdwn:
 
 def _status_actions(card: StatusCard) -> bk.Block:
     elements: list[dict[str, Any]] = []
-    pending = card.markable_milestones[:SELECT_OPTIONS_MAX]
+    pending = card.markable_milestones[: bk.SELECT_OPTIONS_MAX]
     if pending:
+        options = [bk.option(m.name, str(m.milestone_id)) for m in pending]
         elements.append(
-            {
-                "type": "static_select",
-                "action_id": StatusId.DONE_SELECT,
-                "placeholder": bk.plain("Mark milestone done", 150),
-                "options": [bk.option(m.name, str(m.milestone_id)) for m in pending],
-            }
+            bk.select_element(StatusId.DONE_SELECT, options, placeholder="Mark milestone done")
         )
     elements.append(bk.button("Open checklist", ChecklistId.OPEN, str(card.onboarding_id)))
     elements.append(bk.button("Add blocker", StatusId.ADD_BLOCKER, str(card.onboarding_id)))
@@ -580,17 +575,11 @@ def build_blocker_modal(metadata: BlockerMetadata, company_name: str) -> dict[st
         "private_metadata": metadata.model_dump_json(),
         "blocks": [
             bk.section(Mrkdwn(f"What is blocking *{escape(company_name)}*?")),
-            {
-                "type": "input",
-                "block_id": StatusId.BLOCKER_REASON,
-                "label": bk.plain("Reason"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": StatusId.INPUT,
-                    "multiline": True,
-                    "max_length": 1000,
-                },
-            },
+            bk.input_block(
+                StatusId.BLOCKER_REASON,
+                "Reason",
+                bk.text_element(StatusId.INPUT, multiline=True, max_length=1000),
+            ),
         ],
     }
 
