@@ -310,6 +310,7 @@ def test_go_live_post_lists_the_rollback_triggers_and_nothing_internal(session, 
     assert "Availability below 95% for more than 2 hours" in text
     for internal in ("Secret", "ARR", "$95K", "override", "SSO", "Health", "Risk"):
         assert internal not in text
+    assert "(Wed Dec 16, 2026, 8 days ahead of plan)" in text  # go-live due Dec 24
 
 
 def test_owner_mapping(session, playbooks) -> None:  # type: ignore[no-untyped-def]

@@ -33,7 +33,7 @@ import logging
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -429,6 +429,12 @@ class GoLivePost:
     csm_user_id: str
     go_live: GoLiveResult
     rollback_triggers: list[str]
+    planned_on: date | None = None  # the go-live milestone's due date
+
+    @property
+    def days_vs_plan(self) -> int | None:
+        """Negative: that many days early; positive: late; None without a planned date."""
+        return None if self.planned_on is None else (self.go_live.go_live_on - self.planned_on).days
 
 
 def go_live_post_key(onboarding_id: int, result: GoLiveResult) -> str:
@@ -452,12 +458,14 @@ def queue_go_live_post(
     channel = onboarding.customer_channel_id or onboarding.internal_channel_id
     if not channel:
         return None
+    milestone = next((m for m in onboarding.milestones if m.is_go_live), None)
     content = GoLivePost(
         onboarding.id,
         onboarding.company_name,
         onboarding.csm_user_id,
         result,
         list(playbook.rollback_triggers or DEFAULT_ROLLBACK_TRIGGERS),
+        planned_on=milestone.due_date if milestone is not None else None,
     )
     key = go_live_post_key(onboarding.id, result)
     enqueue(

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from bot.services.gate import GateAnswer, GateDecision, GateForm, GateItem, GoLivePost
 from bot.slack import blocks as bk
+from bot.slack.celebration_views import against_plan
 from bot.slack.ids import GateId
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
 
@@ -295,11 +296,14 @@ def build_go_live_post_blocks(post: GoLivePost) -> list[bk.Block]:
     risks, gate answers or override), so it is safe in a channel shared with the customer."""
     live = post.go_live
     triggers = "\n".join(f"• {escape(truncate(t, 300))}" for t in post.rollback_triggers)
+    when = day(live.go_live_on)
+    if post.days_vs_plan is not None:
+        when += f", {against_plan(post.days_vs_plan)}"
     return [
         bk.section(
             Mrkdwn(
                 f":rocket: *{escape(truncate(post.company_name, 200))} is live!* "
-                f"({day(live.go_live_on)})\nHypercare runs {live.business_days} business days, "
+                f"({when})\nHypercare runs {live.business_days} business days, "
                 f"until {day(live.hypercare_ends_on)}, with a daily sync here at 09:00 on "
                 f"business days. Report any problem in this channel; "
                 f"{mention(post.csm_user_id)} leads hypercare."
