@@ -1,6 +1,6 @@
-"""What the cards with modals (setup, stakeholders, commitments, success criteria) share: a
-submitted modal saved in one session and answered, and the card redrawn after a click or a
-modal."""
+"""What the cards with modals (setup, stakeholders, commitments, success criteria, training)
+share: a submitted modal saved in one session and answered, and the card redrawn after a click
+or a modal."""
 
 from __future__ import annotations
 
@@ -20,13 +20,16 @@ from bot.services.criteria import CriterionInvalid
 from bot.services.errors import DomainError
 from bot.services.integrations import IntegrationInvalid
 from bot.services.stakeholders import StakeholderInvalid
+from bot.services.training import TrainingInvalid
 from bot.slack import blocks as bk
 from bot.slack.stakeholder_views import build_notice_view
 
 log = logging.getLogger(__name__)
 Card = tuple[str, list[bk.Block]]
 # The services' form errors: `errors` maps each wrong field (named like its block) to why.
-FormInvalid = CommitmentInvalid | CriterionInvalid | IntegrationInvalid | StakeholderInvalid
+FormInvalid = (
+    CommitmentInvalid | CriterionInvalid | IntegrationInvalid | StakeholderInvalid | TrainingInvalid
+)
 T = TypeVar("T")
 
 

@@ -1,7 +1,7 @@
 """`/onboard training <customer>`: the training plan card, Schedule session and Mark delivered.
 
 The card is an ephemeral reply; a modal redraws it through the response URL of the click that
-opened it (handlers/commitments.redraw). Marking a session delivered may complete "Training
+opened it (handlers/modals.redraw). Marking a session delivered may complete "Training
 delivered" (bot/services/training.py): the plan, the celebration and the feedback go out as
 after any completed milestone (handlers/status.after_change)."""
 
@@ -14,7 +14,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
-from bot.services.errors import DomainError
 from bot.services.training import (
     TrainingInvalid,
     load_training_plan,
@@ -27,7 +26,6 @@ from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
 from bot.slack.ids import TrainingId
 from bot.slack.mrkdwn import Mrkdwn, escape
-from bot.slack.stakeholder_views import build_notice_view
 from bot.slack.status_views import PickValue
 from bot.slack.training_views import (
     TrainingMetadata,
@@ -36,14 +34,11 @@ from bot.slack.training_views import (
     build_training_blocks,
     read_delivery_form,
     read_schedule_form,
-    training_errors,
 )
 from handlers.command import CommandRouter
-from handlers.commitments import redraw
 from handlers.customer import customer_of
+from handlers.modals import Card, redraw, replace_card, save_modal
 from handlers.status import after_change
-
-Card = tuple[str, list[bk.Block]]
 
 
 def training_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -75,10 +70,7 @@ def handle_training_pick_click(
 ) -> None:
     ack()
     pick = PickValue.model_validate_json(action["value"])
-    text, blocks = training_card(deps_of(context), pick.onboarding_id)
-    respond(
-        text=bk.fallback_text(text), blocks=blocks, response_type="ephemeral", replace_original=True
-    )
+    replace_card(respond, training_card(deps_of(context), pick.onboarding_id))
 
 
 def handle_training_schedule_click(
@@ -120,25 +112,24 @@ def handle_training_schedule_submit(
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = TrainingMetadata.model_validate_json(view["private_metadata"])
     entry = read_schedule_form(view["state"]["values"])
-    with deps.db.session() as session:
-        try:
-            change = schedule_session(
-                session,
-                metadata.onboarding_id,
-                entry,
-                user_id,
-                admins=deps.admins,
-                playbooks=deps.playbooks,
-                now=deps.now(),
-                today=deps.today(),
-            )
-        except TrainingInvalid as invalid:
-            ack(response_action="errors", errors=training_errors(invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view("Training", str(refused)))
-            return
-    ack()
+    change = save_modal(
+        ack,
+        deps,
+        TrainingInvalid,
+        "Training",
+        lambda session: schedule_session(
+            session,
+            metadata.onboarding_id,
+            entry,
+            user_id,
+            admins=deps.admins,
+            playbooks=deps.playbooks,
+            now=deps.now(),
+            today=deps.today(),
+        ),
+    )
+    if change is None:
+        return
     notice = Mrkdwn(f":calendar: Scheduled: *{escape(change.track_name)}*.")
     card = training_card(deps, metadata.onboarding_id, notice)
     redraw(client, metadata.response_url, metadata.channel_id, user_id, card)
@@ -150,24 +141,23 @@ def handle_training_deliver_submit(
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = TrainingMetadata.model_validate_json(view["private_metadata"])
     entry = read_delivery_form(view["state"]["values"])
-    with deps.db.session() as session:
-        try:
-            change = mark_delivered(
-                session,
-                metadata.session_id or 0,
-                entry,
-                user_id,
-                admins=deps.admins,
-                playbooks=deps.playbooks,
-                now=deps.now(),
-            )
-        except TrainingInvalid as invalid:
-            ack(response_action="errors", errors=training_errors(invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view("Training", str(refused)))
-            return
-    ack()
+    change = save_modal(
+        ack,
+        deps,
+        TrainingInvalid,
+        "Training",
+        lambda session: mark_delivered(
+            session,
+            metadata.session_id or 0,
+            entry,
+            user_id,
+            admins=deps.admins,
+            playbooks=deps.playbooks,
+            now=deps.now(),
+        ),
+    )
+    if change is None:
+        return
     said = f":white_check_mark: Delivered: *{escape(change.track_name)}*."
     if not change.attendance_met:
         said = f":warning: Delivered: *{escape(change.track_name)}*, attendance below threshold."

@@ -19,7 +19,6 @@ from bot.services.training import (
     TrackPlan,
     TrackStatus,
     TrainingField,
-    TrainingInvalid,
     TrainingPlan,
 )
 from bot.slack import blocks as bk
@@ -232,7 +231,3 @@ def read_delivery_form(values: dict[str, Any]) -> DeliveryEntry:
         competency_passed={COMPETENCY_YES: True, COMPETENCY_NO: False}.get(competency or ""),
         notes=_state(values, TrainingField.NOTES).get("value") or "",
     )
-
-
-def training_errors(invalid: TrainingInvalid) -> dict[str, str]:
-    return {field.value: message for field, message in invalid.errors.items()}
