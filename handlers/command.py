@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -39,9 +40,16 @@ class CommandRouter:
         request = parse_command(body, client=client, respond=respond, context=context, ack=ack)
         handler = self._handlers.get(request.name)
         if handler is None:
-            ack(response_type="ephemeral", blocks=help_blocks(request.name), text="Onboard help")
+            blocks = help_blocks(request.name, self.suggestion(request.name, request.args))
+            ack(response_type="ephemeral", blocks=blocks, text="Onboard help")
             return
         handler(request)
+
+    def suggestion(self, name: str, args: str) -> str:
+        """The command line with a mistyped subcommand corrected (`stauts acme` -> `status
+        acme`); "" when no subcommand is close enough."""
+        close = difflib.get_close_matches(name, self.names, n=1, cutoff=0.7)
+        return " ".join(filter(None, [close[0], args])) if close else ""
 
 
 def register(app: App, router: CommandRouter) -> None:

@@ -96,6 +96,14 @@ def test_help_for_empty_and_unknown_commands(slack) -> None:
         assert reply["response_type"] == "ephemeral"
         assert "/onboard new" in json.dumps(reply["blocks"])
     assert "frobnicate" in json.dumps(slack.command("frobnicate").json()["blocks"])
+    assert "Did you mean" not in json.dumps(slack.command("frobnicate").json()["blocks"])
+
+
+def test_a_mistyped_command_gets_a_suggestion(slack) -> None:
+    reply = json.dumps(slack.command("stauts <!channel> acme").json()["blocks"])
+    assert "I don't know `stauts`. Did you mean `/onboard status &lt;!channel&gt; acme`?" in reply
+    assert "/onboard new" in reply  # and the whole help below it
+    assert "Did you mean `/onboard golive`" in json.dumps(slack.command("golve").json()["blocks"])
 
 
 def test_healthz_checks_the_database(slack) -> None:

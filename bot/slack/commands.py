@@ -79,13 +79,19 @@ def parse_command(
     )
 
 
-def help_blocks(unknown: str = "") -> list[bk.Block]:
+def help_blocks(unknown: str = "", suggestion: str = "") -> list[bk.Block]:
+    """The help card; for a command we do not know, say so first, with `suggestion` (the
+    command as it was probably meant) when there is one."""
     lines = "\n".join(f"`/onboard {name}`  {escape(text)}" for name, text in HELP)
-    intro = (
-        Mrkdwn(f"I don't know `{escape(unknown[:50])}`. Here is what I can do:")
-        if unknown and unknown != "help"
-        else Mrkdwn("*Onboard* runs customer onboarding from Slack. Commands:")
-    )
+    if suggestion:
+        intro = Mrkdwn(
+            f"I don't know `{escape(unknown[:50])}`. Did you mean "
+            f"`/onboard {escape(suggestion[:200])}`? Everything I can do:"
+        )
+    elif unknown and unknown != "help":
+        intro = Mrkdwn(f"I don't know `{escape(unknown[:50])}`. Here is what I can do:")
+    else:
+        intro = Mrkdwn("*Onboard* runs customer onboarding from Slack. Commands:")
     return [
         bk.section(intro),
         bk.section(Mrkdwn(lines)),
