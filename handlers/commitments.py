@@ -60,16 +60,7 @@ def criteria_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
 
 
 def _metadata(body: dict[str, Any], onboarding_id: int, item_id: int | None) -> CardMetadata:
-    return CardMetadata(
-        onboarding_id=onboarding_id,
-        item_id=item_id,
-        channel_id=(body.get("channel") or {}).get("id"),
-        response_url=body.get("response_url"),
-    )
-
-
-def _redraw(client: WebClient, metadata: CardMetadata, user_id: str, card: Card) -> None:
-    redraw(client, metadata.response_url, metadata.channel_id, user_id, card)
+    return CardMetadata(onboarding_id=onboarding_id, item_id=item_id).opened_from(body)
 
 
 def _said(text: str) -> str:
@@ -146,7 +137,7 @@ def handle_commitment_drop_submit(
         if change.changed
         else f"Already {change.status}: {_said(change.text)}."
     )
-    _redraw(client, metadata, user_id, commitment_card(deps, metadata.onboarding_id, notice))
+    redraw(client, metadata, user_id, commitment_card(deps, metadata.onboarding_id, notice))
 
 
 def handle_commitment_edit_submit(
@@ -167,7 +158,7 @@ def handle_commitment_edit_submit(
     if change is None:
         return
     notice = Mrkdwn(f":pencil2: Saved: {_said(change.text)}.")
-    _redraw(client, metadata, user_id, commitment_card(deps, metadata.onboarding_id, notice))
+    redraw(client, metadata, user_id, commitment_card(deps, metadata.onboarding_id, notice))
 
 
 # ---- success criteria ------------------------------------------------------------------------
@@ -236,7 +227,7 @@ def handle_criterion_met_submit(
         else ""
     )
     notice = Mrkdwn(f":white_check_mark: Met: {_said(change.text)}.{then}")
-    _redraw(client, metadata, user_id, criteria_card(deps, metadata.onboarding_id, notice))
+    redraw(client, metadata, user_id, criteria_card(deps, metadata.onboarding_id, notice))
 
 
 def handle_criterion_add_submit(
@@ -264,7 +255,7 @@ def handle_criterion_add_submit(
     if change is None:
         return
     notice = Mrkdwn(f":heavy_plus_sign: Added: {_said(change.text)}.")
-    _redraw(client, metadata, user_id, criteria_card(deps, metadata.onboarding_id, notice))
+    redraw(client, metadata, user_id, criteria_card(deps, metadata.onboarding_id, notice))
 
 
 def register(app: App) -> None:

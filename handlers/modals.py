@@ -60,14 +60,12 @@ def replace_card(respond: Respond, card: Card) -> None:
     )
 
 
-def redraw(
-    client: WebClient, response_url: str | None, channel_id: str | None, user_id: str, card: Card
-) -> None:
-    """After a modal: replace the card it was opened from (through the response URL of the
+def redraw(client: WebClient, opened: bk.CardModalMetadata, user_id: str, card: Card) -> None:
+    """After a modal: replace the card it was `opened` from (through the response URL of the
     click that opened it); a fresh ephemeral card when that cannot be done."""
     text, blocks = card
-    if response_url:
-        response = WebhookClient(response_url).send(
+    if opened.response_url:
+        response = WebhookClient(opened.response_url).send(
             text=bk.fallback_text(text),
             blocks=blocks,
             replace_original=True,
@@ -76,10 +74,10 @@ def redraw(
         if response.status_code == 200:
             return
         log.info("card not redrawn through its response URL: %s", response.status_code)
-    if channel_id:
+    if opened.channel_id:
         try:
             client.chat_postEphemeral(
-                channel=channel_id, user=user_id, text=bk.fallback_text(text), blocks=blocks
+                channel=opened.channel_id, user=user_id, text=bk.fallback_text(text), blocks=blocks
             )
         except SlackApiError as exc:
             log.info("card not posted: %s", exc.response.get("error"))

@@ -71,12 +71,8 @@ def _open_modal(
         company, form = open_integration_form(
             session, onboarding_id, integration_id, user_id, admins=deps.admins
         )
-    metadata = SetupMetadata(
-        onboarding_id=onboarding_id,
-        integration_id=integration_id,
-        channel_id=(body.get("channel") or {}).get("id"),
-        response_url=body.get("response_url"),
-    )
+    metadata = SetupMetadata(onboarding_id=onboarding_id, integration_id=integration_id)
+    metadata = metadata.opened_from(body)
     client.views_open(
         trigger_id=body["trigger_id"], view=build_integration_modal(metadata, company, form)
     )
@@ -127,7 +123,7 @@ def handle_setup_submit(
     verb = "added" if change.added else "saved" if change.changed else "unchanged"
     notice = Mrkdwn(f":electric_plug: *{escape(change.name)}* {verb}.")
     card = setup_card(deps, metadata.onboarding_id, notice)
-    redraw(client, metadata.response_url, metadata.channel_id, user_id, card)
+    redraw(client, metadata, user_id, card)
 
 
 def register(app: App, commands: CommandRouter) -> None:

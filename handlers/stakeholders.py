@@ -89,12 +89,8 @@ def _open_modal(
         company, form = open_stakeholder_form(
             session, onboarding_id, stakeholder_id, user_id, admins=deps.admins
         )
-    metadata = StakeholderMetadata(
-        onboarding_id=onboarding_id,
-        stakeholder_id=stakeholder_id,
-        channel_id=(body.get("channel") or {}).get("id"),
-        response_url=body.get("response_url"),
-    )
+    metadata = StakeholderMetadata(onboarding_id=onboarding_id, stakeholder_id=stakeholder_id)
+    metadata = metadata.opened_from(body)
     view = build_stakeholder_modal(metadata, company, form)
     if (body.get("container") or {}).get("type") == "view":
         # From a modal (the status modal of App Home): pushed on top of it.
@@ -194,7 +190,7 @@ def handle_stakeholder_submit(
     verb = "added" if change.added else "saved" if change.changed else "unchanged"
     notice = Mrkdwn(f":bust_in_silhouette: *{escape(change.name)}* {verb}.")
     card = stakeholder_card(deps, metadata.onboarding_id, notice)
-    redraw(client, metadata.response_url, metadata.channel_id, user_id, card)
+    redraw(client, metadata, user_id, card)
 
 
 def register(app: App, commands: CommandRouter) -> None:

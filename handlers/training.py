@@ -47,15 +47,6 @@ def training_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
     return f"Training plan: {plan.company_name}", build_training_blocks(plan, notice)
 
 
-def _metadata(body: dict[str, Any], onboarding_id: int, session_id: int | None) -> TrainingMetadata:
-    return TrainingMetadata(
-        onboarding_id=onboarding_id,
-        session_id=session_id,
-        channel_id=(body.get("channel") or {}).get("id"),
-        response_url=body.get("response_url"),
-    )
-
-
 def handle_training_command(request: CommandRequest) -> None:
     request.ack()
     onboarding_id = customer_of(request, TrainingId.PICK_CUSTOMER)
@@ -82,7 +73,8 @@ def handle_training_schedule_click(
         plan = open_schedule_form(
             session, onboarding_id, body["user"]["id"], admins=deps.admins, playbooks=deps.playbooks
         )
-    view = build_schedule_modal(_metadata(body, onboarding_id, None), plan)
+    metadata = TrainingMetadata(onboarding_id=onboarding_id).opened_from(body)
+    view = build_schedule_modal(metadata, plan)
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -99,7 +91,8 @@ def handle_training_deliver_click(
             admins=deps.admins,
             playbooks=deps.playbooks,
         )
-    metadata = _metadata(body, onboarding_id, line.session_id)
+    metadata = TrainingMetadata(onboarding_id=onboarding_id, session_id=line.session_id)
+    metadata = metadata.opened_from(body)
     client.views_open(
         trigger_id=body["trigger_id"],
         view=build_deliver_modal(metadata, company, track_name, line),
@@ -132,7 +125,7 @@ def handle_training_schedule_submit(
         return
     notice = Mrkdwn(f":calendar: Scheduled: *{escape(change.track_name)}*.")
     card = training_card(deps, metadata.onboarding_id, notice)
-    redraw(client, metadata.response_url, metadata.channel_id, user_id, card)
+    redraw(client, metadata, user_id, card)
 
 
 def handle_training_deliver_submit(
@@ -167,7 +160,7 @@ def handle_training_deliver_submit(
             " track is delivered above threshold."
         )
     card = training_card(deps, metadata.onboarding_id, Mrkdwn(said))
-    redraw(client, metadata.response_url, metadata.channel_id, user_id, card)
+    redraw(client, metadata, user_id, card)
     if change.completed_milestone_id is not None:
         after_change(deps, change.onboarding_id, change.completed_milestone_id)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
-from typing import Any
+from typing import Any, Self
+
+from pydantic import BaseModel
 
 from bot.slack.mrkdwn import Mrkdwn, escape, truncate
 
@@ -194,6 +196,23 @@ def user_element(
     if initial:
         element["initial_user"] = initial
     return element
+
+
+class CardModalMetadata(BaseModel):
+    """`private_metadata` of a modal opened from an ephemeral card: the onboarding, and where the
+    card is, to redraw it after saving (handlers/modals.redraw). Each card's subclass adds the id
+    of the row its modal edits."""
+
+    onboarding_id: int
+    channel_id: str | None = None
+    response_url: str | None = None
+
+    def opened_from(self, body: dict[str, Any]) -> Self:
+        """This metadata with where the card is, from the payload of the click on it."""
+        channel_id = (body.get("channel") or {}).get("id")
+        return self.model_copy(
+            update={"channel_id": channel_id, "response_url": body.get("response_url")}
+        )
 
 
 def fit_message(blocks: list[Block], more_text: str = "") -> list[Block]:

@@ -8,8 +8,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
-
 from bot.services.commitments import CommitmentField, CommitmentLine, CommitmentList
 from bot.services.criteria import CriteriaList, CriterionField, CriterionLine
 from bot.slack import blocks as bk
@@ -20,13 +18,10 @@ WITH_BUTTONS_MAX = 22
 CLOSED_LISTED_MAX = 15
 
 
-class CardMetadata(BaseModel):
-    """`private_metadata` of these modals: the row, and the card to redraw after saving."""
+class CardMetadata(bk.CardModalMetadata):
+    """`private_metadata` of these modals: the commitment or criterion (None: a new one)."""
 
-    onboarding_id: int
     item_id: int | None = None
-    channel_id: str | None = None
-    response_url: str | None = None
 
 
 # ---- commitments -----------------------------------------------------------------------------

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
 from bot.models import IntegrationStatus
 from bot.services.integrations import (
     NOTES_MAX,
@@ -39,13 +37,10 @@ STATUS_ICON = {
 }
 
 
-class SetupMetadata(BaseModel):
-    """`private_metadata` of the modal: what it edits (None: a new one) and the card to redraw."""
+class SetupMetadata(bk.CardModalMetadata):
+    """`private_metadata` of the modal: the integration it edits (None: a new one)."""
 
-    onboarding_id: int
     integration_id: int | None = None
-    channel_id: str | None = None
-    response_url: str | None = None
 
 
 def _said(text: str) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
-
 from bot.models import StakeholderRole
 from bot.services.stakeholders import (
     Level,
@@ -38,13 +36,10 @@ LEVEL_LABELS = {Level.HIGH: "High", Level.LOW: "Low"}
 SENTIMENT_LABELS = {s: s.value.capitalize() for s in Sentiment}
 
 
-class StakeholderMetadata(BaseModel):
-    """`private_metadata` of the modal: whom it edits (None: a new one) and the card to redraw."""
+class StakeholderMetadata(bk.CardModalMetadata):
+    """`private_metadata` of the modal: whom it edits (None: a new one)."""
 
-    onboarding_id: int
     stakeholder_id: int | None = None
-    channel_id: str | None = None
-    response_url: str | None = None
 
 
 def _ago(moment: datetime | None, today: date) -> str:

@@ -9,8 +9,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel
-
 from bot.playbooks import TRAINING_FORMAT_LABELS
 from bot.services.training import (
     DeliveryEntry,
@@ -36,13 +34,10 @@ DELIVER_BUTTONS_MAX = 20
 COMPETENCY_YES, COMPETENCY_NO, COMPETENCY_NONE = "yes", "no", "none"
 
 
-class TrainingMetadata(BaseModel):
-    """`private_metadata` of the modals: the onboarding (or session), and the card to redraw."""
+class TrainingMetadata(bk.CardModalMetadata):
+    """`private_metadata` of the modals: the session to mark delivered (None: schedule one)."""
 
-    onboarding_id: int
     session_id: int | None = None
-    channel_id: str | None = None
-    response_url: str | None = None
 
 
 def percent(value: Decimal) -> str:
