@@ -91,6 +91,26 @@ def test_someone_else_cannot_schedule(slack, fake_slack, db) -> None:  # type: i
     assert row(db, TrainingSession) is None
 
 
+def test_a_refusal_at_submit_replaces_the_modal_with_a_notice(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
+    """The CSM opened the modal; someone else submits it (a shared screen, a stale modal)."""
+    onboard(slack, fake_slack)
+    slack.command("training acme", user_id="UCSM")
+    card = reply(fake_slack, "Training plan: Acme Manufacturing")
+    click(slack, button(card, "training-schedule"))
+    view = opened(fake_slack, "training-schedule-submit")
+    values = {
+        "training-track": {"value": select_value("admins")},
+        "training-date": {"value": date_value("2099-01-05")},
+        "training-trainer": {"value": user_value("UTRAINER")},
+        "training-invited": {"value": plain("10")},
+    }
+    answer = submit(slack, view, values, user_id="UOTHER").json()
+    assert answer["response_action"] == "update"
+    assert answer["view"]["title"]["text"] == "Training"
+    assert "Only the CSM" in json.dumps(answer["view"])
+    assert row(db, TrainingSession) is None
+
+
 @pytest.mark.parametrize("who", list(OUTSIDERS))
 def test_outsiders_are_refused_on_the_command(slack, fake_slack, who) -> None:  # type: ignore[no-untyped-def]
     onboard(slack, fake_slack)
