@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.models import ActivityEntry, FeedbackResponse, HealthCheck, Milestone
@@ -36,6 +36,7 @@ from bot.services.health import (
     trend,
 )
 from tests.factories import ACME_START, handoff_form
+from tests.sql import statements
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = Settings()
@@ -449,17 +450,9 @@ def test_latest_health_reads_many_onboardings_in_one_query(db, session, playbook
     for i, onboarding_id in enumerate(ids[:3]):
         record(session, onboarding_id, NOW, engagement=5)
         record(session, onboarding_id, NOW + timedelta(days=7), engagement=5 - i)
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements(db.engine) as seen:
         latest = latest_health(session, ids, RULES)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 1
+    assert len(seen) == 1
     assert set(latest) == set(ids[:3])  # the fourth has never been checked
     assert [latest[i].trend.points for i in ids[:3]] == [0, -6, -12]
     assert latest[ids[0]].trend.direction == "flat"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.models import ActivityEntry, Milestone, Onboarding
 from bot.services.blockers import add_blocker, resolve_blocker
@@ -15,6 +15,7 @@ from bot.services.lookup import CustomerIndex, find_customer
 from bot.services.milestones import complete_named_milestone, match_milestone, reopen_milestone
 from bot.services.status import MilestoneState, load_status
 from tests.factories import meet_first_value_criterion
+from tests.sql import statements
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -136,21 +137,17 @@ def test_block_and_unblock_by_number(session, acme) -> None:  # type: ignore[no-
     assert MilestoneState.BLOCKED in {m.state for m in card.milestones}
 
 
-def test_status_sql_is_constant(session, playbooks, acme) -> None:  # type: ignore[no-untyped-def]
-    def count_queries(onboarding_id: int) -> int:
-        statements: list[str] = []
-        engine = session.get_bind()
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            session.expire_all()
-            load_status(session, onboarding_id, TODAY)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+def status_queries(session, onboarding_id: int) -> int:  # type: ignore[no-untyped-def]
+    """The statements `load_status` runs for one onboarding, nothing cached."""
+    session.expire_all()
+    with statements(session.get_bind()) as seen:
+        load_status(session, onboarding_id, TODAY)
+    return len(seen)
 
-    small = count_queries(acme.id)
+
+def test_status_sql_is_constant(session, playbooks, acme) -> None:  # type: ignore[no-untyped-def]
+    small = status_queries(session, acme.id)
     big = make_onboarding(session, playbooks, "Big Co")
     for i in range(20):
         add_blocker(session, big.id, f"blocker {i}", "UCSM", admins=ADMINS, now=NOW)
-    assert count_queries(big.id) == small <= 10
+    assert status_queries(session, big.id) == small <= 10

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import Database
@@ -31,6 +31,7 @@ from bot.services.metrics import (
     book_metrics,
     quantile,
 )
+from tests.sql import statements
 
 TODAY = date(2026, 6, 30)
 TARGETS = {"enterprise": 30, "mid_market": 14, "smb": 7}
@@ -278,16 +279,8 @@ def test_an_empty_book(session: Session) -> None:
 
 
 def _statements(db: Database, run) -> int:  # type: ignore[no-untyped-def]
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements(db.engine) as seen:
         run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(seen)
 
 

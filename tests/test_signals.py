@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.config import Settings
 from bot.models import Blocker, HypercareIssue, Milestone, Onboarding, Stakeholder
@@ -35,6 +35,7 @@ from bot.services.signals import (
     load_catalog,
 )
 from tests.factories import handoff_form
+from tests.sql import statements
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = Settings()
@@ -364,18 +365,9 @@ def make_onboardings(session, playbooks, count: int, start: date = START) -> lis
 
 
 def count_selects(db, action):  # type: ignore[no-untyped-def]
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with statements(db.engine) as seen:
         result = action()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return result, len(statements)
+    return result, sum(s.lstrip().upper().startswith("SELECT") for s in seen)
 
 
 def scan_all(db, now):  # type: ignore[no-untyped-def]

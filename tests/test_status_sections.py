@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from bot.models import MilestoneStatus, Onboarding, Stakeholder
 from bot.services.status import load_status
 from bot.slack.status_views import build_status_blocks
 from tests.test_kickoff_slack import record_kickoff_over_slack
-from tests.test_lookup import NOW, TODAY, make_onboarding
+from tests.test_lookup import NOW, TODAY, make_onboarding, status_queries
 from tests.test_status_slack import onboard
 
 
@@ -255,24 +255,12 @@ def test_a_new_champion_clears_the_champion_flag(session, playbooks) -> None:  #
 
 
 def test_status_sql_stays_constant_with_eighty_stakeholders(session, playbooks) -> None:  # type: ignore[no-untyped-def]
-    def count_queries(onboarding_id: int) -> int:
-        statements: list[str] = []
-        engine = session.get_bind()
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            session.expire_all()
-            load_status(session, onboarding_id, TODAY)
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
-
     small = make_onboarding(session, playbooks, "Small Co")
     big = make_onboarding(session, playbooks, "Big Co")
     big.stakeholders += [Stakeholder(name=f"P{i}", role="champion") for i in range(80)]
     big.first_value_definition = "defined"
     session.commit()
-    assert count_queries(big.id) == count_queries(small.id) == 10
+    assert status_queries(session, big.id) == status_queries(session, small.id) == 10
 
 
 def test_a_kickoff_waived_without_agreements_says_all_is_still_to_agree(session, playbooks) -> None:  # type: ignore[no-untyped-def]
