@@ -13,6 +13,8 @@ from bot.slack.commands import CommandRequest, help_blocks, parse_command
 from bot.slack.ids import Command
 
 Subcommand = Callable[[CommandRequest], None]
+# Tried for a first word that is no subcommand; True when it answered the request.
+Fallback = Callable[[CommandRequest], bool]
 
 
 class CommandRouter:
@@ -20,10 +22,14 @@ class CommandRouter:
 
     def __init__(self) -> None:
         self._handlers: dict[str, Subcommand] = {}
+        self._fallback: Fallback | None = None
 
     def add(self, names: Iterable[str], handler: Subcommand) -> None:
         for name in names:
             self._handlers[name] = handler
+
+    def set_fallback(self, fallback: Fallback) -> None:
+        self._fallback = fallback
 
     @property
     def names(self) -> list[str]:
@@ -39,11 +45,11 @@ class CommandRouter:
     ) -> None:
         request = parse_command(body, client=client, respond=respond, context=context, ack=ack)
         handler = self._handlers.get(request.name)
-        if handler is None:
+        if handler is not None:
+            handler(request)
+        elif self._fallback is None or not self._fallback(request):
             blocks = help_blocks(request.name, self.suggestion(request.name, request.args))
             ack(response_type="ephemeral", blocks=blocks, text="Onboard help")
-            return
-        handler(request)
 
     def suggestion(self, name: str, args: str) -> str:
         """The command line with a mistyped subcommand corrected (`stauts acme` -> `status

@@ -139,6 +139,20 @@ def handle_status_command(request: CommandRequest) -> None:
     _run(actor, sub, lookup.one.onboarding_id, rest)
 
 
+def status_by_name(request: CommandRequest) -> bool:
+    """`/onboard acme`: the status card when the whole text names one open customer (exact,
+    prefix, substring or abbreviation; typos get the help and its suggestion instead)."""
+    query = " ".join(str(request.body.get("text") or "").split())
+    with request.deps.db.session() as session:
+        found = CustomerIndex.load(session).strict(query)
+    if len(found) != 1:
+        return False
+    request.ack()
+    actor = actor_of(request.body, request.client, request.context, request.respond)
+    _status(actor, found[0].onboarding_id, "")
+    return True
+
+
 def _run(actor: Actor, sub: str, onboarding_id: int, rest: str) -> None:
     {"status": _status, "done": _done, "block": _block, "unblock": _unblock, "channel": _channel}[
         sub
@@ -417,6 +431,7 @@ def handle_status_blocker_submit(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(CUSTOMER_SUBCOMMANDS, handle_status_command)
+    commands.set_fallback(status_by_name)
     commands.add(("list",), handle_list_command)
     app.action(re.compile(f"^{StatusId.PICK_CUSTOMER}(-\\d+)?$"))(handle_status_pick_click)
     app.action(StatusId.OPEN_STATUS)(handle_status_open_click)

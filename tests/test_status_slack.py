@@ -21,6 +21,19 @@ def reply(fake_slack, contains: str) -> dict:  # type: ignore[no-untyped-def]
     return fake_slack.wait_for_response(lambda r: contains in json.dumps(r))[-1]
 
 
+def test_a_customer_name_alone_shows_its_status(slack, fake_slack) -> None:  # type: ignore[no-untyped-def]
+    onboard(slack, fake_slack)
+    onboard(slack, fake_slack, "Globex Logistics")
+    ack = slack.command("acme mfg", user_id="UOTHER")
+    assert ack.status == 200 and not ack.body  # an empty ack: the card follows
+    card = reply(fake_slack, "Milestones")
+    assert card["response_type"] == "ephemeral" and "Acme Manufacturing" in json.dumps(card)
+    # Not a customer, nor one alone: the help, with a suggestion when the word is close.
+    assert "I don't know `nobody`" in json.dumps(slack.command("nobody").json()["blocks"])
+    ambiguous = slack.command("e").json()  # in both names: no guessing
+    assert "Here is what I can do" in json.dumps(ambiguous["blocks"])
+
+
 def test_status_card_for_a_forgiving_name(slack, fake_slack) -> None:  # type: ignore[no-untyped-def]
     onboard(slack, fake_slack)
     slack.command("status acme mfg", user_id="UOTHER")

@@ -15,6 +15,7 @@ from bot.slack.mrkdwn import Mrkdwn, escape
 HELP = [
     ("new", "Start a sales-to-CS handoff (also: the “New handoff” shortcut)"),
     ("status <customer> [share]", "A customer's status card (`share` posts it in the channel)"),
+    ("<customer>", "The same status card, when the name is a customer's"),
     ("list [mine|at-risk|overdue|all]", "Your book, most urgent first"),
     ("done <customer> <milestone>", "Complete a milestone (with Undo)"),
     ("kickoff <customer>", "Kickoff agenda and RACI draft (internal), questions for the customer"),
