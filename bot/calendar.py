@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,6 +53,10 @@ def not_on_friday(day: date) -> date:
 
 def next_business_day(day: date) -> date:
     return add_business_days(day + timedelta(days=1), 0)
+
+
+ZoneOf = Callable[[str], tzinfo]
+"""A person's time zone, by Slack user id (for instance Slack's profile zone, else a default)."""
 
 
 @functools.cache

@@ -20,7 +20,8 @@ from bot.models import Blocker, HypercareIssue, OnboardingStatus, OutboxMessage
 from bot.services.digest import Book, MilestoneDue, digest_day, may_be_due
 from bot.services.milestones import complete_named_milestone
 from bot.slack.digest_views import LINES_MAX, build_digest_blocks
-from jobs.digest import forget_csm_zones, run_digest
+from bot.slack.user_zones import forget_zones
+from jobs.digest import run_digest
 from tests.factories import CSM
 from tests.test_plan import acme
 
@@ -38,9 +39,9 @@ def ny(settings):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def fresh_zones() -> Iterator[None]:
     """The job remembers each CSM's Slack zone for a day per process: not from test to test."""
-    forget_csm_zones()
+    forget_zones()
     yield
-    forget_csm_zones()
+    forget_zones()
 
 
 def run(ny, db, playbooks, now: datetime) -> list[str]:  # type: ignore[no-untyped-def]
@@ -245,7 +246,7 @@ def test_users_info_failing_falls_back_to_onboard_timezone(  # type: ignore[no-u
     with caplog.at_level(logging.WARNING, logger="jobs.digest"):
         assert run(ny, db, playbooks, sunday_2200) == []  # Sunday 17:00 in New York
     assert "users.info UCSM failed (" in caplog.text
-    assert "the digest goes by ONBOARD_TIMEZONE" in caplog.text
+    assert "going by the default zone" in caplog.text
     # Asked again 15 minutes after a failure, still failing: the digest goes out by New York.
     assert run(ny, db, playbooks, MONDAY_0900) == [f"digest:-:{CSM}:2026-W46"]
     assert book_of(session, CSM).expires_at == datetime(2026, 11, 10, 5, 0, tzinfo=UTC)
@@ -307,9 +308,9 @@ def test_never_twice_in_a_week_when_the_zone_changes(  # type: ignore[no-untyped
         f"digest:-:{CSM}:2026-W46"
     ]
     fake_slack.set_user_tz(CSM, LA)  # flew to Los Angeles on Monday
-    forget_csm_zones()
+    forget_zones()
     assert run(ny, db, playbooks, datetime(2026, 11, 9, 17, tzinfo=UTC)) == []
-    forget_csm_zones()
+    forget_zones()
     fake_slack.fail("users.info", "fatal_error")  # falls back to New York
     assert run(ny, db, playbooks, MONDAY_0900 + timedelta(hours=1)) == []
     assert len(digests(session)) == 1

@@ -11,13 +11,13 @@ book looks like internally.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.calendar import ZoneOf
 from bot.models import Onboarding, OnboardingStatus, OutboxMessage
 from bot.services.outbox import outbox_key
 
@@ -27,9 +27,6 @@ SEVERITIES = ("P1", "P2", "P3", "P4")
 # Every offset a time zone has (UTC-12 to UTC+14), whole hours: their Monday-from-09:00 windows
 # overlap, so together they cover the window of any zone, half-hour ones included.
 EARTH = tuple(timezone(timedelta(hours=h)) for h in range(-12, 15))
-
-ZoneOf = Callable[[str], tzinfo]
-"""A CSM's time zone, by Slack user id (Slack's, else ONBOARD_TIMEZONE)."""
 
 
 @dataclass(frozen=True)
