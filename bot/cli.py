@@ -24,6 +24,10 @@ def _parser() -> argparse.ArgumentParser:
     db = verbs.add_parser("db", help="database maintenance")
     db_verbs = db.add_subparsers(dest="db_verb", required=True)
     db_verbs.add_parser("upgrade", help="apply migrations")
+    db_verbs.add_parser(
+        "rollup",
+        help="rebuild every onboarding's metrics rollup (after rows were written outside Onboard)",
+    )
     playbooks = verbs.add_parser("playbooks", help="playbook files")
     playbook_verbs = playbooks.add_subparsers(dest="playbooks_verb", required=True)
     playbook_verbs.add_parser("check", help="validate every playbook file")
@@ -87,17 +91,29 @@ def _run(args: argparse.Namespace) -> int:
     if args.verb == "export":
         return _export(args)
     if args.verb == "db":
-        from bot.db import Database
-
-        settings = load_settings(require_slack=False)
-        Database(settings.database_url).upgrade()
-        print("database is up to date")
-        return 0
+        return _db(args)
     configure_logging()
     settings = load_settings()
     if args.verb == "socket" and not settings.slack_app_token.startswith("xapp-"):
         raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
     return _serve(settings, socket_mode=args.verb == "socket")
+
+
+def _db(args: argparse.Namespace) -> int:
+    from bot import rollup
+    from bot.db import Database
+
+    settings = load_settings(require_slack=False)
+    db = Database(settings.database_url)
+    db.upgrade()
+    if args.db_verb == "rollup":
+        with db.engine.begin() as connection:
+            count = rollup.refresh(connection)
+        print(f"rollup rebuilt for {count} onboarding(s)")
+    else:
+        print("database is up to date")
+    db.engine.dispose()
+    return 0
 
 
 def _run_jobs(args: argparse.Namespace) -> int:

@@ -124,18 +124,19 @@ def figures(ids: Collection[int] | None = None) -> Any:
     return query.where(Onboarding.id.in_(ids) if ids is not None else true())
 
 
-def refresh(connection: Connection, ids: Collection[int] | None = None) -> None:
-    """Write the rollup of the onboardings in `ids` (every onboarding when None)."""
+def refresh(connection: Connection, ids: Collection[int] | None = None) -> int:
+    """Write the rollup of the onboardings in `ids` (every onboarding when None); how many."""
     if ids is not None and not ids:
-        return
+        return 0
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     insert = dialect.insert(OnboardingRollup).from_select(COLUMNS, figures(ids))
-    connection.execute(
+    result = connection.execute(
         insert.on_conflict_do_update(
             index_elements=[OnboardingRollup.onboarding_id],
             set_={name: insert.excluded[name] for name in COLUMNS[1:]},
         )
     )
+    return result.rowcount
 
 
 def _onboarding_id(obj: Milestone | HealthCheck) -> int | None:

@@ -203,3 +203,22 @@ def test_the_migration_fills_the_rollup_of_existing_onboardings(empty_url: str) 
         assert rows[7][1:7] == (None, 0, 0, 0, 0, 0)  # no milestones at all
         assert session.scalar(select(Onboarding.id).where(Onboarding.id == 7)) == 7
     db.engine.dispose()
+
+
+def test_onboard_db_rollup_rebuilds_it_after_rows_written_outside_onboard(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_runtime import run_cli
+
+    url = f"sqlite:///{tmp_path}/onboard.db"
+    db = Database(url)
+    db.upgrade()
+    with db.engine.begin() as connection:  # an import straight into the tables
+        for model, rows in rows_for(1, 50, random.Random(3)).items():
+            connection.execute(insert(model), rows)
+    with db.session() as session:
+        assert stored(session) == {} and len(computed(session)) == 50
+    result = run_cli("db", "rollup", env={"DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "rollup rebuilt for 50 onboarding(s)" in result.stdout
+    with db.session() as session:
+        assert stored(session) == computed(session)
+    db.engine.dispose()
