@@ -52,12 +52,14 @@ from bot.services.handoff import (
     validate_handoff,
 )
 from bot.services.kickoff import KickoffAgreements, record_kickoff
+from bot.services.metrics import SliceBy, book_metrics, ttfv_targets
 from bot.services.onboardings import acknowledge_handoff
 from bot.services.signals import load_catalog
 from bot.slack.announce import announce_handoff
 from bot.slack.client import UserDirectory
+from bot.slack.metrics_views import build_metrics_blocks
 from bot.slack.sender import OutboxSender
-from bot.slack.terminal import TerminalSlack
+from bot.slack.terminal import TerminalSlack, blocks_to_text
 
 DAYS = 90
 UCSM1 = "UCSM1"
@@ -543,7 +545,21 @@ def run_demo(database_url: str, out=print, days: int = DAYS) -> int:  # type: ig
         clock.at(today, time(17))
         _tick(deps, sender, clock.now)
     out(slack.readable(_summary(deps, team.ids, start)))
+    out(_leaders_view(deps, slack, start + timedelta(days=days)))
     return 0
+
+
+def _leaders_view(deps: Deps, slack: TerminalSlack, today: date) -> str:
+    """The book as a leader sees it with `/onboard metrics segment`, from the same builder."""
+    with deps.db.session() as session:
+        metrics = book_metrics(
+            session,
+            today=today,
+            ttfv_targets=ttfv_targets(deps.playbooks),
+            slice_by=SliceBy.SEGMENT,
+        )
+    card = blocks_to_text(build_metrics_blocks(metrics), slack.readable_name)
+    return "\nWhat leaders see (/onboard metrics segment):\n    " + card.replace("\n", "\n    ")
 
 
 class Clock:

@@ -92,3 +92,12 @@ def test_a_second_run_keeps_the_story(story: tuple[str, list[str]]) -> None:
     assert run_demo(url, out=again.append) == 0
     assert any("already holds" in line for line in again)
     assert Path(url.removeprefix("sqlite:///")).exists()
+
+
+def test_the_demo_ends_with_what_leaders_see(story: tuple[str, list[str]]) -> None:
+    _, lines = story
+    leaders = "\n".join(lines[lines.index("What leaders see (/onboard metrics segment):") :])
+    # Acme (mid-market) closed, first value on day 15 against the 14-day target.
+    assert "*Mid-Market* · 1 onboarding\n" in leaders
+    assert "First value: median 15 d · p75 15 d · target 14 d · 0 of 1 within target" in leaders
+    assert re.search(r"signed 4 → kicked off \d", leaders)  # the whole book's funnel

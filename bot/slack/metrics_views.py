@@ -25,7 +25,7 @@ from bot.services.metrics import (
 )
 from bot.slack import blocks as bk
 from bot.slack.ids import MetricsId
-from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
+from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
 
 # The card's fixed blocks take 9; the slices get the rest of a message's 50, one block each.
 SLICES_MAX = 40
@@ -136,7 +136,7 @@ def nps_text(nps: Nps) -> str:
         return "— (no survey answer yet)"
     return (
         f"{round(nps.score):+d} ({nps.promoters} promoters, {nps.detractors} detractors of "
-        f"{nps.responses} answers, {nps.onboardings} onboardings)"
+        f"{count(nps.responses, 'answer')}, {count(nps.onboardings, 'onboarding')})"
     )
 
 
@@ -175,7 +175,7 @@ def _book_fields(m: SliceMetrics) -> bk.Block:
             Mrkdwn(f"*On-time completion*\n{rate_text(m.on_time_completion, 'completed')}"),
             Mrkdwn(
                 f"*Milestones on time*\n{rate_text(m.milestone_on_time, 'milestones')}, "
-                f"{m.milestone_on_time.rests_on} onboardings"
+                f"{count(m.milestone_on_time.rests_on, 'onboarding')}"
             ),
             Mrkdwn(f"*Time to go-live*\n{days_text(m.go_live)}"),
             Mrkdwn(f"*Onboarding NPS*\n{nps_text(m.nps)}"),
@@ -201,7 +201,7 @@ def _by_segment(metrics: BookMetrics) -> list[bk.Block]:
 
 def _slice_line(slice_by: SliceBy | None, m: SliceMetrics) -> Mrkdwn:
     return Mrkdwn(
-        f"{_label(slice_by, m.key)} · {m.onboardings} onboardings\n"
+        f"{_label(slice_by, m.key)} · {count(m.onboardings, 'onboarding')}\n"
         f"First value: {ttfv_text(m.ttfv)}\n"
         f"Completion {rate_text(m.completion, 'started')} · on time "
         f"{rate_text(m.on_time_completion, 'completed')}\n"

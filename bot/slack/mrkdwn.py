@@ -54,6 +54,11 @@ def channel_link(channel_id: str | None) -> Mrkdwn:
     return Mrkdwn(f"<#{channel_id}>")
 
 
+def count(n: int, noun: str) -> str:
+    """`1 onboarding`, `3 onboardings` (nouns whose plural takes an s)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def money(value: Decimal | int | float) -> str:
     amount = Decimal(value)
     if amount >= 1_000_000:

@@ -76,12 +76,13 @@ class TerminalSlack(WebClient):
         self._pins: set[tuple[str, str]] = set()
         self.posts = 0
 
-    def _name(self, target: str) -> str:
+    def readable_name(self, target: str) -> str:
+        """The name shown for a user or channel id."""
         return self.names.get(target, target)
 
     def readable(self, text: str) -> str:
         """mrkdwn as a person reads it: names for mentions, entities decoded."""
-        return _readable(text, self._name)
+        return _readable(text, self.readable_name)
 
     def api_call(
         self,
@@ -103,7 +104,7 @@ class TerminalSlack(WebClient):
             channel = args.get("channel", "")
             body["channel"] = {
                 "id": channel,
-                "name": self._name(channel),
+                "name": self.readable_name(channel),
                 "is_ext_shared": channel in self.shared_channels,
             }
         elif api_method == "conversations.create":
@@ -117,7 +118,9 @@ class TerminalSlack(WebClient):
             body["messages"] = []
         elif api_method == "pins.add" and (args["channel"], args["timestamp"]) not in self._pins:
             self._pins.add((args["channel"], args["timestamp"]))
-            self.out(f"{self.clock_label()}  Onboard pins it in #{self._name(args['channel'])}")
+            self.out(
+                f"{self.clock_label()}  Onboard pins it in #{self.readable_name(args['channel'])}"
+            )
         elif api_method == "auth.test":
             body.update(team_id="TDEMO", user_id="UBOT")
         return SlackResponse(
@@ -133,12 +136,12 @@ class TerminalSlack(WebClient):
     def _print_message(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         channel = args.get("channel", "")
         if channel.startswith(("U", "W", "D")):
-            where = "DM to @" + self._name(channel.removeprefix("D"))
+            where = "DM to @" + self.readable_name(channel.removeprefix("D"))
         else:
-            where = "#" + self._name(channel)
+            where = "#" + self.readable_name(channel)
         verb = {"chat.update": "edits", "chat.postEphemeral": "shows"}.get(method, "posts")
-        text = blocks_to_text(args.get("blocks") or [], self._name) or _readable(
-            args.get("text", ""), self._name
+        text = blocks_to_text(args.get("blocks") or [], self.readable_name) or _readable(
+            args.get("text", ""), self.readable_name
         )
         thread = " (in thread)" if args.get("thread_ts") else ""
         ts = args.get("ts") or f"{next(self._ts)}.000100"
