@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.models import MilestoneStatus, Onboarding, Stakeholder
+from bot.models import Blocker, MilestoneStatus, Onboarding, Stakeholder
 from bot.services.status import load_status
 from bot.slack.status_views import build_status_blocks
 from tests.test_kickoff_slack import record_kickoff_over_slack
@@ -293,3 +293,15 @@ class TestAppHomeWithAHigherMinimum:
         assert "*Single-threaded*: 3 customer stakeholders (minimum 4)" in json.dumps(
             modal.params["view"]
         )
+
+
+def test_the_schedule_colour_says_what_it_means(session, playbooks) -> None:  # type: ignore[no-untyped-def]
+    """The milestone/blocker colour is labelled Schedule, apart from the health score."""
+    acme = make_onboarding(session, playbooks, "Acme Manufacturing")
+    text = json.dumps(build_status_blocks(load_status(session, acme.id, TODAY)))
+    assert "*Schedule*\\n:large_yellow_circle: at risk" in text
+    assert "*Health*" not in text
+    acme.blockers.append(Blocker(reason="SSO", owner_user_id="UCSM", opened_by="UCSM"))
+    session.commit()
+    text = json.dumps(build_status_blocks(load_status(session, acme.id, TODAY)))
+    assert "*Schedule*\\n:red_circle: overdue or blocked" in text

@@ -46,6 +46,12 @@ HEALTH_ICON = {
     "yellow": ":large_yellow_circle:",
     "red": ":red_circle:",
 }
+# The card's schedule colour (StatusCard.health), in words: it is not the health score.
+SCHEDULE = {
+    "green": "on track",
+    "yellow": "at risk",
+    "red": "overdue or blocked",
+}
 HEALTH_STATUS_ICON = {
     HealthStatus.HEALTHY: ":large_green_circle:",
     HealthStatus.MONITOR: ":large_yellow_circle:",
@@ -268,7 +274,7 @@ def build_status_blocks(
         facts += [
             Mrkdwn(f"*ARR*\n{money(card.arr)}"),
             Mrkdwn(f"*Handoff score*\n{card.handoff_score}/100"),
-            Mrkdwn(f"*Health*\n{HEALTH_ICON.get(card.health, '')} {card.health}"),
+            Mrkdwn(f"*Schedule*\n{HEALTH_ICON.get(card.health, '')} {SCHEDULE[card.health]}"),
         ]
         if card.health_check is not None:
             facts.append(health_check_field(card.health_check))
