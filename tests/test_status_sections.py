@@ -218,7 +218,8 @@ def test_stakeholder_names_are_escaped(slack, fake_slack, db) -> None:  # type: 
     assert "&lt;!channel&gt;" in shared_text and "<!channel>" not in shared_text
 
 
-def test_app_home_status_modal_pushes_the_stakeholder_modal(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
+def home_status_modal(slack, fake_slack, db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Acme onboarded, its Status button clicked on App Home: the modal opened."""
     onboard(slack, fake_slack)
     with db.session() as session:
         onboarding_id = str(session.scalars(select(Onboarding.id)).one())
@@ -226,7 +227,11 @@ def test_app_home_status_modal_pushes_the_stakeholder_modal(slack, fake_slack, d
     [modal] = fake_slack.wait_for(
         "views.open", lambda p: p["view"].get("title", {}).get("text") == "Status"
     )
-    view = modal.params["view"]
+    return modal.params["view"]
+
+
+def test_app_home_status_modal_pushes_the_stakeholder_modal(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
+    view = home_status_modal(slack, fake_slack, db)
     assert "*Stakeholders (3)*" in json.dumps(view) and "Kickoff not held yet" in json.dumps(view)
     add = next(e for e in elements(view["blocks"]) if e["action_id"] == "stakeholder-add")
     slack.block_action(add["action_id"], add["value"], user_id="UCSM", view={"id": "VSTATUS"})
@@ -283,16 +288,8 @@ class TestAppHomeWithAHigherMinimum:
         return replace(settings, min_stakeholders=4)
 
     def test_three_stakeholders_are_single_threaded(self, slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
-        onboard(slack, fake_slack)
-        with db.session() as session:
-            onboarding_id = str(session.scalars(select(Onboarding.id)).one())
-        slack.block_action("home-open-status", onboarding_id, user_id="UCSM", view={"id": "VH"})
-        [modal] = fake_slack.wait_for(
-            "views.open", lambda p: p["view"].get("title", {}).get("text") == "Status"
-        )
-        assert "*Single-threaded*: 3 customer stakeholders (minimum 4)" in json.dumps(
-            modal.params["view"]
-        )
+        view = home_status_modal(slack, fake_slack, db)
+        assert "*Single-threaded*: 3 customer stakeholders (minimum 4)" in json.dumps(view)
 
 
 def test_the_schedule_colour_says_what_it_means(session, playbooks) -> None:  # type: ignore[no-untyped-def]

@@ -15,19 +15,20 @@ from tests.test_stakeholders_slack import button, buttons, click, opened, row, s
 from tests.test_status_slack import onboard, reply
 
 
+def schedule_values(track: str, invited: str = "10") -> dict:
+    """A valid schedule-modal submission for `track`."""
+    return {
+        "training-track": {"value": select_value(track)},
+        "training-date": {"value": date_value("2099-01-05")},
+        "training-trainer": {"value": user_value("UTRAINER")},
+        "training-invited": {"value": plain(invited)},
+    }
+
+
 def schedule(slack, fake_slack, card, track: str, count: int, invited: str = "10"):  # type: ignore[no-untyped-def]
     click(slack, button(card, "training-schedule"))
     view = opened(fake_slack, "training-schedule-submit", count=count)
-    return submit(
-        slack,
-        view,
-        {
-            "training-track": {"value": select_value(track)},
-            "training-date": {"value": date_value("2099-01-05")},
-            "training-trainer": {"value": user_value("UTRAINER")},
-            "training-invited": {"value": plain(invited)},
-        },
-    )
+    return submit(slack, view, schedule_values(track, invited))
 
 
 def test_card_schedule_and_deliver_completes_the_milestone(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
@@ -98,13 +99,7 @@ def test_a_refusal_at_submit_replaces_the_modal_with_a_notice(slack, fake_slack,
     card = reply(fake_slack, "Training plan: Acme Manufacturing")
     click(slack, button(card, "training-schedule"))
     view = opened(fake_slack, "training-schedule-submit")
-    values = {
-        "training-track": {"value": select_value("admins")},
-        "training-date": {"value": date_value("2099-01-05")},
-        "training-trainer": {"value": user_value("UTRAINER")},
-        "training-invited": {"value": plain("10")},
-    }
-    answer = submit(slack, view, values, user_id="UOTHER").json()
+    answer = submit(slack, view, schedule_values("admins"), user_id="UOTHER").json()
     assert answer["response_action"] == "update"
     assert answer["view"]["title"]["text"] == "Training"
     assert "Only the CSM" in json.dumps(answer["view"])
