@@ -54,9 +54,15 @@ def channel_link(channel_id: str | None) -> Mrkdwn:
     return Mrkdwn(f"<#{channel_id}>")
 
 
-def count(n: int, noun: str) -> str:
-    """`1 onboarding`, `3 onboardings` (nouns whose plural takes an s)."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def count(n: int, noun: str, *, plural: str | None = None) -> str:
+    """`1 onboarding`, `3 onboardings`, `0 onboardings`: the noun agrees with the number.
+
+    `plural` is the plural form for a noun that does not just take an s:
+    `count(2, "SLA breach", plural="SLA breaches")`.
+    """
+    if n == 1:
+        return f"{n} {noun}"
+    return f"{n} {noun + 's' if plural is None else plural}"
 
 
 def money(value: Decimal | int | float) -> str:
