@@ -24,6 +24,8 @@ from bot.services.errors import NotAllowed
 from bot.services.gate import (
     GROUPS,
     GateAnswer,
+    GateBlocker,
+    GateDecision,
     GateIncomplete,
     GateOutcome,
     OverrideNotAllowed,
@@ -36,7 +38,7 @@ from bot.services.gate import (
 )
 from bot.services.hypercare import AlreadyLive
 from bot.services.status import load_status
-from bot.slack.gate_views import build_gate_modal, build_go_live_post_blocks
+from bot.slack.gate_views import build_gate_modal, build_go_live_post_blocks, decision_text
 from bot.slack.status_views import build_status_blocks
 from tests.factories import AE, CSM
 from tests.test_hypercare import make_onboarding
@@ -338,6 +340,57 @@ def test_modal_fits_slack_for_any_number_of_items(count) -> None:  # type: ignor
     assert any(b.get("block_id") == "gate-override" for b in view["blocks"])
     if count > 80:
         assert "not shown" in str(view["blocks"])
+
+
+@pytest.mark.parametrize("count", [90, 91])
+def test_the_modal_says_how_many_items_it_left_out_in_words(count) -> None:  # type: ignore[no-untyped-def]
+    from bot.services.gate import GateForm, GateItem
+
+    items = [GateItem(i, GROUPS[i % 4], f"Item {i}", "csm", False) for i in range(1, count + 1)]
+    view = build_gate_modal(GateForm(7, "Acme", items, can_override=True), "C1")
+    shown = [b for b in view["blocks"] if b.get("block_id", "").startswith("gate-item-")]
+    left_out = count - len(shown)
+    text = str(view["blocks"])
+    if left_out == 1:
+        assert "1 gate item does not fit in one Slack modal and is not shown" in text
+    else:
+        assert f"{left_out} gate items do not fit in one Slack modal and are not shown" in text
+
+
+def _decision(outcome: GateOutcome, blockers: int) -> GateDecision:
+    from bot.services.hypercare import GoLiveResult
+
+    live = GoLiveResult(1, "Acme", date(2026, 12, 16), date(2027, 1, 6), 15, False, None)
+    return GateDecision(
+        1,
+        "Acme",
+        outcome,
+        review_id=1,
+        answered=15,
+        blockers=[
+            GateBlocker(f"Item {i}", f"Go-live gate: Item {i}", CSM, True) for i in range(blockers)
+        ],
+        go_live=None if outcome == GateOutcome.REFUSED else live,
+    )
+
+
+@pytest.mark.parametrize(
+    ("blockers", "said"),
+    [
+        (1, "1 readiness item answered NO. It is now a blocker; resolve it, then run"),
+        (2, "2 readiness items answered NO. They are now blockers; resolve them, then run"),
+    ],
+)
+def test_the_refusal_agrees_with_the_number_of_no_answers(blockers: int, said: str) -> None:
+    text = decision_text(_decision(GateOutcome.REFUSED, blockers))
+    assert said in text and "(s)" not in text
+
+
+@pytest.mark.parametrize(
+    ("blockers", "said"), [(1, "despite 1 NO answer."), (3, "despite 3 NO answers.")]
+)
+def test_the_override_counts_its_no_answers_in_words(blockers: int, said: str) -> None:
+    assert said in decision_text(_decision(GateOutcome.OVERRIDE, blockers))
 
 
 def test_go_live_post_blocks_escape() -> None:

@@ -146,7 +146,7 @@ def test_one_no_refuses_go_live_and_lists_the_blockers(slack, fake_slack, db, pl
     result = submit(slack, view, values, "UAE").json()
     assert "Go-live refused" in json.dumps(result["view"])
     refusal = json.dumps(told(fake_slack, "Go-live refused"))
-    assert "2 readiness item(s) answered NO" in refusal
+    assert "2 readiness items answered NO. They are now blockers; resolve them" in refusal
     assert "Okta &lt;groups&gt; &amp; roles missing" in refusal
     assert "<@UCSM>" in refusal and "<@UAE>" in refusal  # owners: the CSM, the AE
     with db.session() as session:

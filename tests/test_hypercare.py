@@ -41,6 +41,7 @@ from bot.services.hypercare import (
     respond_to_issue,
     sla_clock,
 )
+from bot.slack.hypercare_views import sync_fallback
 from tests.factories import ACME_START, AE, CSM, handoff_form
 
 CREATED = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
@@ -329,7 +330,9 @@ def test_exit_fails_while_a_p1_or_p2_is_open(session, playbooks) -> None:
     add(session, onboarding, "P2", LIVE + timedelta(hours=1))
     check = exit_check(onboarding, LIVE + timedelta(days=20))
     assert not check.passes and check.open_critical == 1
-    assert "1 P1/P2 issue(s) still open" in check.reasons
+    assert "1 P1/P2 issue still open" in check.reasons
+    add(session, onboarding, "P1", LIVE + timedelta(hours=2))
+    assert "2 P1/P2 issues still open" in exit_check(onboarding, LIVE + timedelta(days=20)).reasons
 
 
 def test_exit_counts_48_hours_from_the_last_critical_resolution(session, playbooks) -> None:
@@ -358,8 +361,11 @@ def test_exit_volume_must_fall_week_on_week(session, playbooks) -> None:
     add(session, onboarding, "P4", now - timedelta(days=3))
     check = exit_check(onboarding, now)  # 3 vs 3: not falling
     assert not check.passes and not check.volume_falling
-    assert "3 issue(s) opened in the last 7 days, 3 in the 7 days before" in check.reasons[0]
+    assert "3 issues opened in the last 7 days, 3 in the 7 days before" in check.reasons[0]
     assert exit_check(onboarding, now, window=timedelta(days=4)).opened_recent == 3
+    # ONBOARD_HYPERCARE_VOLUME_DAYS=1: one issue in the last day, one in the day before.
+    (one_day,) = exit_check(onboarding, now, window=timedelta(days=1)).reasons
+    assert "1 issue opened in the last 1 day, 1 in the 1 day before" in one_day
 
 
 def test_end_hypercare(session, playbooks) -> None:
@@ -379,6 +385,7 @@ def test_end_hypercare(session, playbooks) -> None:
     exit_milestone = next(m for m in onboarding.milestones if m.key == "hypercare_exit")
     assert exit_milestone.status == "complete" and exit_milestone.completed_by == CSM
     assert onboarding.activity[-1].action == "hypercare_ended"
+    assert onboarding.activity[-1].detail == "Hypercare ended after 2 issues"
     with pytest.raises(NotInHypercare, match="left hypercare"):
         open_issue(session, onboarding, "P3", "New", CSM, now)
     with pytest.raises(NotInHypercare):
@@ -413,6 +420,23 @@ def test_build_sync(session, playbooks) -> None:
     assert [i.number for i in sync.breaches] == [2]  # the P1 is days past its clocks
     assert not sync.exit.passes
     assert set(sync.open_by_severity()) == set(IssueSeverity)
+    assert sync_fallback(sync).endswith("· Acme Manufacturing: 2 open issues, 1 SLA breach")
+
+
+def test_the_sync_line_counts_issues_and_breaches_in_words(session, playbooks) -> None:  # type: ignore[no-untyped-def]
+    onboarding = live(session, playbooks)  # Wed Dec 16
+    now = datetime(2026, 12, 21, 9, 0, tzinfo=UTC)  # Monday 09:00
+
+    def line() -> str:
+        return sync_fallback(build_sync(onboarding, now, SETTINGS, UTC)).split(": ", 1)[1]
+
+    assert line() == "0 open issues, 0 SLA breaches"
+    add(session, onboarding, "P4", now - timedelta(hours=1))  # well within its clocks
+    assert line() == "1 open issue, 0 SLA breaches"
+    add(session, onboarding, "P1", LIVE + timedelta(hours=1))  # days past its clocks
+    assert line() == "2 open issues, 1 SLA breach"
+    add(session, onboarding, "P1", LIVE + timedelta(hours=2))
+    assert line() == "3 open issues, 2 SLA breaches"
 
 
 def test_build_sync_on_the_first_day_counts_from_go_live(session, playbooks) -> None:

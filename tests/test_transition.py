@@ -33,7 +33,7 @@ from bot.services.transition import (
     reopen_onboarding,
     waive_milestones,
 )
-from bot.slack.transition_views import build_report_blocks
+from bot.slack.transition_views import build_report_blocks, refusal_text
 from tests.factories import ACME_START, AE, CSM
 from tests.test_hypercare import make_onboarding
 
@@ -109,6 +109,18 @@ def test_check_fails_with_every_reason_and_nothing_changes(session, playbooks) -
     session.expire_all()
     assert session.get(Onboarding, onboarding.id).status == OnboardingStatus.ACTIVE
     assert outbox(session) == []
+
+
+def test_the_refusal_counts_its_reasons_in_words(session, playbooks) -> None:  # type: ignore[no-untyped-def]
+    onboarding = ready(session, make_onboarding(session, playbooks))
+    onboarding.first_value_at = None
+    session.commit()
+    one = check_close(session, onboarding.id, CSM, admins=ADMINS)
+    assert refusal_text(one) == "Acme Manufacturing cannot be closed yet (1 reason)."
+    onboarding.go_live_at = NOW - timedelta(days=20)  # and hypercare never exited
+    session.commit()
+    two = check_close(session, onboarding.id, CSM, admins=ADMINS)
+    assert refusal_text(two) == "Acme Manufacturing cannot be closed yet (2 reasons)."
 
 
 def test_hypercare_is_asked_only_of_an_onboarding_that_went_live(session, playbooks) -> None:  # type: ignore[no-untyped-def]
@@ -228,7 +240,7 @@ def test_close_stores_everything_and_queues_the_report_and_the_handover(session,
         "*30 days* from the start",
         f"target {target} days",
         "7/9 completed on time",
-        "Kickoff held · 3 day(s) late",
+        "Kickoff held · 3 days late",
         "Plant Busan VPN · <@UIT>",
         "SAP work-order sync connector delivered",
         "Priya Raman",

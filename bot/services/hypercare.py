@@ -41,7 +41,7 @@ from bot.services.activity import record_activity
 from bot.services.errors import Conflict, DomainError, NotFound
 from bot.services.onboardings import complete_milestone, get_onboarding
 from bot.services.permissions import ensure_can_change
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.mrkdwn import count, escape, truncate
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ def exit_check(
     reasons: list[str] = []
     quiet_since: datetime | None = None
     if open_critical:
-        reasons.append(f"{len(open_critical)} P1/P2 issue(s) still open")
+        reasons.append(f"{count(len(open_critical), 'P1/P2 issue')} still open")
     else:
         starts = [onboarding.go_live_at or now] + [i.resolved_at for i in critical if i.resolved_at]
         quiet_since = max(starts)
@@ -220,8 +220,8 @@ def exit_check(
     if recent and recent >= before:
         days = round(window.total_seconds() / 86400)
         reasons.append(
-            f"volume not falling: {recent} issue(s) opened in the last {days} days, "
-            f"{before} in the {days} days before"
+            f"volume not falling: {count(recent, 'issue')} opened in the last "
+            f"{count(days, 'day')}, {before} in the {count(days, 'day')} before"
         )
     return ExitCheck(
         passes=not reasons,
@@ -455,7 +455,7 @@ def end_hypercare(
         onboarding,
         actor,
         "hypercare_ended",
-        f"Hypercare ended after {len(onboarding.hypercare_issues)} issue(s)",
+        f"Hypercare ended after {count(len(onboarding.hypercare_issues), 'issue')}",
         now=now,
     )
     return check

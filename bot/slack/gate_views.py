@@ -21,7 +21,7 @@ from bot.services.gate import GateAnswer, GateDecision, GateForm, GateItem, GoLi
 from bot.slack import blocks as bk
 from bot.slack.celebration_views import against_plan
 from bot.slack.ids import GateId
-from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
+from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
 
 GROUP_NAMES = {
     "technical": "Technical",
@@ -159,13 +159,7 @@ def build_gate_modal(form: GateForm, channel_id: str | None = None) -> dict[str,
             )
     left_out = len(form.items) - len(shown)
     if left_out:
-        blocks.append(
-            bk.context(
-                f"{left_out} gate item(s) do not fit in one Slack modal and are not shown: "
-                "shorten the playbook's gate list. The gate cannot pass until every item is "
-                "answered."
-            )
-        )
+        blocks.append(bk.context(_left_out_text(left_out)))
     if not form.items:
         blocks.append(
             bk.section("This onboarding's playbook has no readiness items: submit to go live.")
@@ -188,6 +182,15 @@ def build_gate_modal(form: GateForm, channel_id: str | None = None) -> dict[str,
         "private_metadata": metadata.model_dump_json(),
         "blocks": blocks[: bk.MAX_VIEW_BLOCKS],
     }
+
+
+def _left_out_text(left_out: int) -> str:
+    fit = "does not fit" if left_out == 1 else "do not fit"
+    shown = "is not shown" if left_out == 1 else "are not shown"
+    return (
+        f"{count(left_out, 'gate item')} {fit} in one Slack modal and {shown}: shorten the "
+        "playbook's gate list. The gate cannot pass until every item is answered."
+    )
 
 
 def _intro(form: GateForm) -> Mrkdwn:
@@ -232,18 +235,22 @@ def decision_text(decision: GateDecision) -> Mrkdwn:
     """The one-line answer (and notification text)."""
     company = escape(decision.company_name)
     if decision.outcome == "refused":
-        count = len(decision.blockers)
+        refused = len(decision.blockers)
+        now_blockers = (
+            "It is now a blocker; resolve it"
+            if refused == 1
+            else "They are now blockers; resolve them"
+        )
         return Mrkdwn(
-            f":no_entry: Go-live refused for *{company}*: {count} readiness item(s) answered "
-            f"NO. They are now blockers; resolve them, then run `/onboard golive {company}` "
-            "again."
+            f":no_entry: Go-live refused for *{company}*: {count(refused, 'readiness item')} "
+            f"answered NO. {now_blockers}, then run `/onboard golive {company}` again."
         )
     live = decision.go_live
     assert live is not None
     friday = " Today is a Friday: make sure someone covers the weekend." if live.on_friday else ""
     head = (
         f":warning: Gate overridden: *{company}* is live ({day(live.go_live_on)}) despite "
-        f"{len(decision.blockers)} NO answer(s)."
+        f"{count(len(decision.blockers), 'NO answer')}."
         if decision.outcome == "override"
         else f":rocket: Readiness gate passed: *{company}* is live ({day(live.go_live_on)})."
     )

@@ -24,7 +24,7 @@ from bot.services.hypercare import (
 )
 from bot.slack import blocks as bk
 from bot.slack.ids import HypercareId
-from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
+from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
 
 TITLE_SHOWN_MAX = 150
 CHUNK = 2900
@@ -209,7 +209,7 @@ def resolved_text(change: IssueChange, now: datetime) -> Mrkdwn:
 def ended_text(result: HypercareEnded) -> Mrkdwn:
     return Mrkdwn(
         f":tada: Hypercare ended for *{escape(result.company_name)}* after "
-        f"{result.issues} issue(s). Next: the transition to the ongoing CSM."
+        f"{count(result.issues, 'issue')}. Next: the transition to the ongoing CSM."
     )
 
 
@@ -228,8 +228,8 @@ def _counts(lines: list[IssueLine]) -> str:
 
 def sync_fallback(sync: HypercareSync) -> str:
     return (
-        f"{_day_label(sync)} · {sync.company_name}: {len(sync.open_issues)} open issue(s), "
-        f"{len(sync.breaches)} SLA breach(es)"
+        f"{_day_label(sync)} · {sync.company_name}: {count(len(sync.open_issues), 'open issue')}, "
+        f"{count(len(sync.breaches), 'SLA breach', plural='SLA breaches')}"
     )
 
 
@@ -356,7 +356,7 @@ def _exit_blocks(sync: HypercareSync) -> list[bk.Block]:
                 Mrkdwn(
                     ":white_check_mark: *Exit check passes*: no P1/P2 issue open for "
                     f"{span(check.quiet_needed)}, and issue volume is falling "
-                    f"({check.opened_recent} in the last {check.window.days} days, "
+                    f"({check.opened_recent} in the last {count(check.window.days, 'day')}, "
                     f"{check.opened_before} before). Once the customer confirms stability:"
                 )
             ),

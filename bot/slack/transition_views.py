@@ -17,7 +17,7 @@ from bot.services.transition import (
 )
 from bot.slack import blocks as bk
 from bot.slack.ids import TransitionId
-from bot.slack.mrkdwn import Mrkdwn, channel_link, day, escape, mention, truncate
+from bot.slack.mrkdwn import Mrkdwn, channel_link, count, day, escape, mention, truncate
 
 OPTIONS_MAX = 100
 LINES_MAX = 25
@@ -51,7 +51,7 @@ def build_refusal_blocks(check: CompletionCheck, channel_id: str | None) -> list
 
 
 def refusal_text(check: CompletionCheck) -> str:
-    return f"{check.company_name} cannot be closed yet ({len(check.reasons)} reason(s))."
+    return f"{check.company_name} cannot be closed yet ({count(len(check.reasons), 'reason')})."
 
 
 def build_waive_modal(check: CompletionCheck, metadata: TransitionMetadata) -> dict[str, Any]:
@@ -262,7 +262,7 @@ def _milestones(report: OnboardingReport) -> str:
             lines.append(f"{escape(m.name)} · waived: {escape(truncate(m.waived_reason, 300))}")
         elif m.on_time is False and m.completed_on is not None:
             late = (m.completed_on - m.due_date).days
-            lines.append(f"{escape(m.name)} · {late} day(s) late (due {m.due_date:%b %-d})")
+            lines.append(f"{escape(m.name)} · {count(late, 'day')} late (due {m.due_date:%b %-d})")
     return head + ("\n" + _lines(lines, "") if lines else "")
 
 
