@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.jobs import JobContext
-from bot.models import FeedbackResponse, Milestone, MilestoneStatus, OutboxMessage, OutboxStatus
+from bot.models import (
+    ActivityEntry,
+    FeedbackResponse,
+    Milestone,
+    MilestoneStatus,
+    OutboxMessage,
+    OutboxStatus,
+)
 from bot.services.errors import NotAllowed
 from bot.services.feedback import (
     FeedbackConfig,
@@ -33,6 +40,7 @@ from bot.services.feedback import (
     survey_key,
 )
 from bot.services.milestones import complete_named_milestone
+from bot.slack.feedback_views import survey_sent_text
 from jobs.feedback import run_feedback
 from tests.conftest import ROOT
 from tests.factories import CSM
@@ -213,8 +221,19 @@ def test_survey_command_checks_permission_and_sends_once(session, playbooks, con
         send_survey(session, onboarding.id, "UOTHER", config, admins=(), now=LATER)
     sent = send_survey(session, onboarding.id, CSM, config, admins=(), now=LATER)
     assert sent.queued == ("C0ACME",) and not sent.already_sent
+    logged = session.scalars(select(ActivityEntry).where(ActivityEntry.action == "survey_sent"))
+    assert [e.detail for e in logged] == ["post-onboarding survey sent (1 destination)"]
     again = send_survey(session, onboarding.id, CSM, config, admins=(), now=LATER)
     assert again.queued == () and again.already_sent
+
+
+def test_a_survey_by_dm_counts_the_stakeholders_in_words(session, playbooks, config) -> None:  # type: ignore[no-untyped-def]
+    onboarding = acme(session, playbooks, customer_channel_id=None)
+    sent = send_survey(session, onboarding.id, CSM, config, admins=(), now=LATER)
+    assert len(sent.queued) == 2
+    assert "to 2 customer stakeholders by DM" in survey_sent_text(sent)
+    entry = session.scalars(select(ActivityEntry).where(ActivityEntry.action == "survey_sent"))
+    assert entry.one().detail == "post-onboarding survey sent (2 destinations)"
 
 
 def test_survey_answers_are_validated_recorded_and_changed(session, playbooks, config) -> None:  # type: ignore[no-untyped-def]

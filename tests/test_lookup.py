@@ -132,6 +132,8 @@ def test_block_and_unblock_by_number(session, acme) -> None:  # type: ignore[no-
         resolve_blocker(session, acme.id, None, "UCSM", admins=ADMINS, now=NOW)
     change = resolve_blocker(session, acme.id, 2, "UCSM", admins=ADMINS, now=NOW)
     assert change.reason == "no data export" and change.open_count == 1
+    with pytest.raises(NotFound, match="has 1 open blocker; there is no number 2"):
+        resolve_blocker(session, acme.id, 2, "UCSM", admins=ADMINS, now=NOW)
     card = load_status(session, acme.id, TODAY)
     assert [b.reason for b in card.blockers] == ["waiting on SSO"]
     assert MilestoneState.BLOCKED in {m.state for m in card.milestones}

@@ -13,7 +13,7 @@ from bot.services.activity import record_activity
 from bot.services.errors import Conflict, NotFound
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
-from bot.slack.mrkdwn import escape, truncate
+from bot.slack.mrkdwn import count, escape, truncate
 
 REASON_MAX = 1000
 
@@ -98,7 +98,9 @@ def resolve_blocker(
         )
     index = 1 if number is None else number
     if not 1 <= index <= len(current):
-        raise NotFound(f"*{name}* has {len(current)} open blocker(s); there is no number {index}.")
+        raise NotFound(
+            f"*{name}* has {count(len(current), 'open blocker')}; there is no number {index}."
+        )
     blocker = current[index - 1]
     blocker.resolved_at = now
     blocker.resolved_by = actor

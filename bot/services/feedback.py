@@ -48,6 +48,7 @@ from bot.slack.feedback_views import (
     pulse_text,
     survey_invite_text,
 )
+from bot.slack.mrkdwn import count
 
 KICKOFF_MILESTONE = "kickoff"
 TRANSITION_MILESTONE = "transition"
@@ -311,7 +312,7 @@ def send_survey(
             onboarding,
             actor,
             "survey_sent",
-            f"post-onboarding survey sent ({len(sent.queued)} destination(s))",
+            f"post-onboarding survey sent ({count(len(sent.queued), 'destination')})",
             now=now,
         )
     session.commit()

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.slack import blocks as bk
 from bot.slack.ids import PULSE_SCORES, FeedbackId, pulse_action_id
-from bot.slack.mrkdwn import Mrkdwn, channel_link, escape
+from bot.slack.mrkdwn import Mrkdwn, channel_link, count, escape
 
 if TYPE_CHECKING:
     from bot.services.feedback import (
@@ -234,7 +234,7 @@ def survey_sent_text(sent: SurveySent) -> Mrkdwn:
     where = (
         channel_link(target.channel_id)
         if target.channel_id
-        else f"{len(target.user_ids)} customer stakeholder(s) by DM"
+        else f"{count(len(target.user_ids), 'customer stakeholder')} by DM"
     )
     if not target.destinations:
         return Mrkdwn(
