@@ -102,14 +102,15 @@ def _run(args: argparse.Namespace) -> int:
 def _db(args: argparse.Namespace) -> int:
     from bot import rollup
     from bot.db import Database
+    from bot.slack.mrkdwn import count
 
     settings = load_settings(require_slack=False)
     db = Database(settings.database_url)
     db.upgrade()
     if args.db_verb == "rollup":
         with db.engine.begin() as connection:
-            count = rollup.refresh(connection)
-        print(f"rollup rebuilt for {count} onboarding(s)")
+            rebuilt = rollup.refresh(connection)
+        print(f"rollup rebuilt for {count(rebuilt, 'onboarding')}")
     else:
         print("database is up to date")
     db.engine.dispose()

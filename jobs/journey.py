@@ -40,6 +40,7 @@ from bot.services.journey import (
 from bot.services.outbox import Post, enqueue_many
 from bot.slack import blocks as bk
 from bot.slack.journey_views import build_step_blocks, build_step_dm_blocks, render_step
+from bot.slack.mrkdwn import count
 from jobs import JOBS
 
 NAME = "journey"
@@ -101,11 +102,11 @@ def queue_due_steps(ctx: JobContext, books: dict[str, Playbook], zones: set[str]
             )
         session.commit()
     if len(due) > len(pending):
-        result.skipped.append(f"{len(due) - len(pending)} current step(s) already queued")
+        result.skipped.append(f"{count(len(due) - len(pending), 'current step')} already queued")
     if not_due:
         result.skipped.append(
-            f"{not_due} onboarding(s) with nothing due: before their first step, before 09:00 "
-            "local or not a business day"
+            f"{count(not_due, 'onboarding')} with nothing due: before their first step, "
+            "before 09:00 local or not a business day"
         )
     return result
 

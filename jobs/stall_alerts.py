@@ -46,6 +46,7 @@ from bot.services.signals import (
 )
 from bot.slack.alert_views import AlertGroup, AlertItem, alert_text, build_alert_blocks
 from bot.slack.channel_privacy import privacy_for
+from bot.slack.mrkdwn import count
 from jobs import JOBS
 
 NAME = "stall-alerts"
@@ -118,7 +119,7 @@ def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = C
         writer.commit()
     if not_due:
         result.skipped.append(
-            f"{not_due} onboarding(s) not due: before 09:00 local or not a business day"
+            f"{count(not_due, 'onboarding')} not due: before 09:00 local or not a business day"
         )
     return result
 

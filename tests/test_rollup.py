@@ -218,7 +218,7 @@ def test_onboard_db_rollup_rebuilds_it_after_rows_written_outside_onboard(tmp_pa
         assert stored(session) == {} and len(computed(session)) == 50
     result = run_cli("db", "rollup", env={"DATABASE_URL": url})
     assert result.returncode == 0, result.stderr
-    assert "rollup rebuilt for 50 onboarding(s)" in result.stdout
+    assert "rollup rebuilt for 50 onboardings" in result.stdout
     with db.session() as session:
         assert stored(session) == computed(session)
     db.engine.dispose()
