@@ -302,3 +302,12 @@ def test_the_schedule_colour_says_what_it_means(session, playbooks) -> None:  # 
     session.commit()
     text = json.dumps(build_status_blocks(load_status(session, acme.id, TODAY)))
     assert "*Schedule*\\n:red_circle: overdue or blocked" in text
+
+
+def test_single_threaded_without_anyone_says_no_stakeholders(session, playbooks) -> None:  # type: ignore[no-untyped-def]
+    acme = make_onboarding(session, playbooks, "Acme Manufacturing")
+    acme.stakeholders.clear()
+    session.commit()
+    text = json.dumps(build_status_blocks(load_status(session, acme.id, TODAY)))
+    assert "*Single-threaded*: no customer stakeholders (minimum 2)" in text
+    assert "*Stakeholders (0)*" in text

@@ -26,7 +26,7 @@ from bot.services.status import (
 )
 from bot.slack import blocks as bk
 from bot.slack.ids import ChecklistId, StakeholderId, StatusId
-from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, money, truncate
+from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, money, truncate
 from bot.slack.stakeholder_views import SENTIMENT_ICON
 
 LIST_PAGE_SIZE = 45  # + header, footer and the "more" button stays under 50 blocks
@@ -225,11 +225,9 @@ def _stakeholder_flags(card: StatusCard) -> list[str]:
             "no champion now"
         )
     if summary.single_threaded:
-        count = len(summary.present)
-        flags.append(
-            f":warning: *Single-threaded*: {count} customer stakeholder{'s' * (count != 1)} "
-            f"(minimum {summary.minimum})"
-        )
+        present = len(summary.present)
+        how_many = count(present, "customer stakeholder") if present else "no customer stakeholders"
+        flags.append(f":warning: *Single-threaded*: {how_many} (minimum {summary.minimum})")
     if summary.detractors:
         flags.append(f":red_circle: *Detractors*: {_names(summary.detractors)}")
     return flags
