@@ -157,12 +157,9 @@ def _changed(session: Session) -> set[int]:
 
 
 def _lock(session: Session, _context: Any, _instances: Any) -> None:
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return
     ids = _changed(session)
-    if ids:
-        connection.execute(
+    if ids and session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(
             select(Onboarding.id).where(Onboarding.id.in_(ids)).order_by(Onboarding.id)
             .with_for_update()
         )  # fmt: skip
