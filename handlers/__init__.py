@@ -18,6 +18,7 @@ from handlers import (
     hypercare,
     journey,
     kickoff,
+    message_log,
     metrics,
     setup,
     stakeholders,
@@ -37,6 +38,7 @@ def register_handlers(app: App) -> None:
     health.register(app, commands)
     setup.register(app, commands)
     hypercare.register(app, commands)
+    message_log.register(app, commands)
     journey.register(app, commands)
     gate.register(app, commands)
     kickoff.register(app, commands)

@@ -19,6 +19,7 @@ from bot.services.commitments import CommitmentInvalid
 from bot.services.criteria import CriterionInvalid
 from bot.services.errors import DomainError
 from bot.services.integrations import IntegrationInvalid
+from bot.services.message_log import MessageLogInvalid
 from bot.services.stakeholders import StakeholderInvalid
 from bot.services.training import TrainingInvalid
 from bot.slack import blocks as bk
@@ -28,7 +29,12 @@ log = logging.getLogger(__name__)
 Card = tuple[str, list[bk.Block]]
 # The services' form errors: `errors` maps each wrong field (named like its block) to why.
 FormInvalid = (
-    CommitmentInvalid | CriterionInvalid | IntegrationInvalid | StakeholderInvalid | TrainingInvalid
+    CommitmentInvalid
+    | CriterionInvalid
+    | IntegrationInvalid
+    | MessageLogInvalid
+    | StakeholderInvalid
+    | TrainingInvalid
 )
 T = TypeVar("T")
 

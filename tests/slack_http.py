@@ -273,13 +273,15 @@ class SlackHttp:
         channel_id: str = "C0GENERAL",
         message_user: str = "UCRM",
         user_team_id: str | None = None,
+        message_ts: str | None = None,
     ) -> Response:
-        """A message shortcut on a message by `message_user` saying `message_text`."""
-        ts = self._now_ts()
+        """A message shortcut on a message by `message_user` saying `message_text` (the
+        message `message_ts`, e.g. one seeded in the fake with `add_message`)."""
+        ts = message_ts or self._now_ts()
         payload = self._interaction("message_action", user_id, user_team_id)
         payload.update(
             callback_id=callback_id,
-            action_ts=ts,
+            action_ts=self._now_ts(),
             message_ts=ts,
             response_url=self._response_url("actions"),
             channel={"id": channel_id, "name": self._channel_name(channel_id)},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -52,8 +53,10 @@ def add_blocker(
     admins: Collection[str],
     now: datetime,
     owner_user_id: str | None = None,
+    data: dict[str, Any] | None = None,
 ) -> BlockerChange:
-    """Open a blocker owned by `owner_user_id` (the actor when not given)."""
+    """Open a blocker owned by `owner_user_id` (the actor when not given); `data` goes into
+    its activity entry (e.g. the permalink of the Slack message it was logged from)."""
     reason = " ".join(reason.split())
     if not reason:
         raise Conflict("Say what the blocker is, like `/onboard block acme waiting on SSO`.")
@@ -67,7 +70,13 @@ def add_blocker(
     )
     onboarding.blockers.append(blocker)
     record_activity(
-        session, onboarding, actor, "blocker_added", f"Blocked: {blocker.reason}", now=now
+        session,
+        onboarding,
+        actor,
+        "blocker_added",
+        f"Blocked: {blocker.reason}",
+        now=now,
+        data=data,
     )
     session.commit()
     return _result(onboarding, blocker)

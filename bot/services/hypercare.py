@@ -29,6 +29,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -350,8 +351,10 @@ def open_issue(
     title: str,
     actor: str,
     now: datetime,
+    *,
+    data: dict[str, Any] | None = None,
 ) -> HypercareIssue:
-    """Open an issue numbered 1, 2, 3... per onboarding."""
+    """Open an issue numbered 1, 2, 3... per onboarding; `data` goes into its activity entry."""
     level = parse_severity(severity)
     cleaned = clean_title(title)
     ensure_in_hypercare(onboarding)
@@ -367,7 +370,7 @@ def open_issue(
         "hypercare_issue_opened",
         f"Hypercare issue #{number} ({level.value}) opened: {cleaned}",
         now=now,
-        data={"number": number, "severity": level.value},
+        data={**(data or {}), "number": number, "severity": level.value},
     )
     return issue
 
@@ -538,11 +541,12 @@ def open_issue_by_id(
     admins: Collection[str],
     now: datetime,
     settings: Settings,
+    data: dict[str, Any] | None = None,
 ) -> IssueChange:
     """Open an issue; a concurrent one that took the same number makes this one retry."""
     for attempt in range(NUMBERING_ATTEMPTS):
         onboarding = _load(session, onboarding_id, actor, admins)
-        issue = open_issue(session, onboarding, severity, title, actor, now)
+        issue = open_issue(session, onboarding, severity, title, actor, now, data=data)
         change = _issue_change(onboarding, issue, True, now, settings)
         try:
             session.commit()

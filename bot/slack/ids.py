@@ -12,6 +12,7 @@ class Command(enum.StrEnum):
 class Shortcut(enum.StrEnum):
     NEW_HANDOFF = "new-handoff"
     HANDOFF_FROM_MESSAGE = "start-handoff-from-message"
+    LOG_FROM_MESSAGE = "log-message-on-onboarding"  # a blocker or hypercare issue from a message
 
 
 class Event(enum.StrEnum):
@@ -25,6 +26,14 @@ class HandoffId(enum.StrEnum):
     INPUT = "value"
     ACKNOWLEDGE = "handoff-acknowledge"
     CREATE_CHANNEL_OPTION = "create-internal-channel"
+
+
+class MessageLogId(enum.StrEnum):
+    """The "Log on onboarding" message shortcut's modal; its block ids are the service's
+    LogField values (bot/services/message_log.py)."""
+
+    VIEW = "message-log-submit"
+    INPUT = "value"
 
 
 class StatusId(enum.StrEnum):
