@@ -1,5 +1,6 @@
-"""Every button and view submission of status, checklist, training and App Home refuses a guest
-or a user of another organisation, and changes nothing: each entry point on its own."""
+"""Every button, view submission and message shortcut of status, checklist, training, App Home
+and logging a message refuses a guest or a user of another organisation, and changes nothing:
+each entry point on its own."""
 
 from __future__ import annotations
 
@@ -11,13 +12,22 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.models import ActivityEntry, Blocker, ChecklistItem, Milestone, MilestoneStatus, Onboarding
+from bot.models import (
+    ActivityEntry,
+    Blocker,
+    ChecklistItem,
+    HypercareIssue,
+    Milestone,
+    MilestoneStatus,
+    Onboarding,
+)
 from bot.services.status import ListScope
 from bot.slack.checklist_views import ChecklistMetadata
 from bot.slack.guard import REFUSAL
+from bot.slack.message_log_views import MessageLogMetadata
 from bot.slack.status_views import BlockerMetadata, ListPage, PickValue
 from bot.slack.training_views import TrainingMetadata
-from tests.slack_http import SlackHttp, checkboxes, plain
+from tests.slack_http import SlackHttp, checkboxes, plain, select_value
 from tests.test_status_slack import onboard
 
 # Calls the refusal itself may make: who is asking, and telling them no.
@@ -142,6 +152,40 @@ def _submit_training(callback_id: str) -> Entry:
     return submit
 
 
+def _log_message(slack: SlackHttp, ids: Ids, who: Outsider) -> Any:
+    return slack.message_shortcut(
+        "log-message-on-onboarding",
+        "SSO is down",
+        user_id=who.user_id,
+        user_team_id=who.team_id,
+        message_user=who.user_id,
+    )
+
+
+def _submit_message_log(slack: SlackHttp, ids: Ids, who: Outsider) -> Any:
+    metadata = MessageLogMetadata(
+        channel_id="C0GENERAL",
+        message_ts="1700000000.000100",
+        linked_onboarding_id=ids.onboarding,
+        linked_company="Acme Manufacturing",
+        linked_in_hypercare=True,
+    )
+    radio = {"type": "radio_buttons", "selected_option": {"value": "blocker"}}
+    return slack.view_submission(
+        "message-log-submit",
+        {
+            "message-log-customer": {"value": plain("Acme Manufacturing")},
+            "message-log-kind": {"value": radio},
+            "message-log-severity": {"value": select_value("P1")},
+            "message-log-text": {"value": plain("logged by an outsider")},
+        },
+        user_id=who.user_id,
+        user_team_id=who.team_id,
+        private_metadata=metadata.model_dump_json(),
+        view_id="VLOG",
+    )
+
+
 ENTRY_POINTS: dict[str, Entry] = {
     "status-open (list button)": _click("status-open", _onboarding),
     "status-pick-customer": _click("status-pick-customer-0", _pick("done", "kickoff")),
@@ -173,6 +217,10 @@ ENTRY_POINTS: dict[str, Entry] = {
     "training-deliver": _click("training-deliver-0", lambda ids: "1"),
     "training-schedule-submit": _submit_training("training-schedule-submit"),
     "training-deliver-submit": _submit_training("training-deliver-submit"),
+    # "Log on onboarding" on a message in a shared channel: the customer may see the
+    # shortcut, but neither the modal nor the log are theirs.
+    "log-message-on-onboarding (message shortcut)": _log_message,
+    "message-log-submit": _submit_message_log,
 }
 OUTSIDERS = {
     "other organisation": ({"team_id": "T0THEIRS"}, "T0THEIRS"),
@@ -199,6 +247,7 @@ def _state(db) -> tuple[Any, ...]:  # type: ignore[no-untyped-def]
             sorted(session.execute(select(ChecklistItem.id, ChecklistItem.done_by)).all()),
             session.scalar(select(func.count()).select_from(ChecklistItem)),
             session.scalar(select(func.count()).select_from(Blocker)),
+            session.scalar(select(func.count()).select_from(HypercareIssue)),
             session.scalar(select(func.count()).select_from(ActivityEntry)),
         )
 
