@@ -254,3 +254,19 @@ def test_a_double_submission_logs_once(slack, fake_slack, db, playbooks) -> None
     # Another modal is another log.
     submit(slack, view, view_id="VOTHER")
     assert _counts(db) == (2, 0)
+
+
+def test_where_onboard_is_not_a_member_the_confirmation_comes_by_dm(  # type: ignore[no-untyped-def]
+    slack, fake_slack, db, playbooks
+) -> None:
+    seed(db, playbooks, customer_channel_id="C0NOTIN")
+    fake_slack.add_channel("C0NOTIN", "acme-elsewhere", is_member=False)
+    view = open_modal(slack, fake_slack, "Our SSO still fails", channel="C0NOTIN")
+
+    submit(slack, view)
+
+    fake_slack.wait_for(
+        "chat.postMessage",
+        lambda p: p["channel"] == "UCSM" and "Blocker *#1*" in json.dumps(p["blocks"]),
+    )
+    assert _counts(db) == (1, 0)
