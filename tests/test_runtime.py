@@ -96,6 +96,8 @@ def test_help_for_empty_and_unknown_commands(slack) -> None:
         assert reply["response_type"] == "ephemeral"
         assert "/onboard new" in json.dumps(reply["blocks"])
     assert "frobnicate" in json.dumps(slack.command("frobnicate").json()["blocks"])
+    shortcuts = json.dumps(slack.command("help").json()["blocks"])
+    assert "*Start handoff*" in shortcuts and "*Log on onboarding*" in shortcuts
     assert "Did you mean" not in json.dumps(slack.command("frobnicate").json()["blocks"])
 
 

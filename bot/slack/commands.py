@@ -97,4 +97,9 @@ def help_blocks(unknown: str = "", suggestion: str = "") -> list[bk.Block]:
         bk.section(intro),
         bk.section(Mrkdwn(lines)),
         bk.context("Example: `/onboard new` right after a deal closes."),
+        bk.context(
+            "Shortcuts: *New handoff* (the ⚡ menu); on any message's ⋮ menu, *Start handoff* "
+            "(prefilled from the message) and *Log on onboarding* (as a blocker or a hypercare "
+            "issue). App Home lists your onboardings and the blockers you own."
+        ),
     ]
