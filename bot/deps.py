@@ -10,7 +10,6 @@ from slack_bolt import BoltContext
 from bot.config import Settings
 from bot.db import Database
 from bot.playbooks import PlaybookLibrary
-from bot.services.message_log import HandledViews
 from bot.services.permissions import Admins
 from bot.slack.client import UserDirectory
 from bot.slack.sender import NoOutbox, OutboxLoop
@@ -28,8 +27,6 @@ class Deps:
     admins: Admins = field(default_factory=Admins)
     # The outbox sender's loop: handlers call `deps.outbox.kick()` after they enqueue.
     outbox: OutboxLoop | NoOutbox = field(default_factory=NoOutbox)
-    # Submitted modals already handled in this process (message shortcut: one log per view).
-    handled_views: HandledViews = field(default_factory=HandledViews)
 
     def now(self) -> datetime:
         return datetime.now(UTC)

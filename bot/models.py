@@ -474,6 +474,18 @@ class AlertState(Base):
     onboarding: Mapped[Onboarding] = relationship(back_populates="alerts")
 
 
+class SubmittedView(Base):
+    """A modal submission that changed something, by Slack view id, committed with the change:
+    the same modal delivered again (a double click, Slack retrying) finds it and changes
+    nothing, in any process. For modals whose rows have no view id of their own."""
+
+    __tablename__ = "submitted_view"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    view_id: Mapped[str] = mapped_column(String(64), unique=True)
+    submitted_at: Mapped[datetime]
+
+
 class JobRun(Base):
     """One run of a scheduled job for one period, claimed by exactly one process.
 

@@ -72,10 +72,7 @@ def handle_message_log_shortcut(
 def handle_message_log_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    deps, user_id, view_id = deps_of(context), body["user"]["id"], view["id"]
-    if not deps.handled_views.claim(view_id):
-        ack()  # the same modal submitted again: the first submission logs it
-        return
+    deps, user_id = deps_of(context), body["user"]["id"]
     metadata = MessageLogMetadata.model_validate_json(view.get("private_metadata") or "{}")
     form = read_message_log_form(view["state"]["values"], metadata)
     source = SourceMessage(metadata.channel_id or "", metadata.message_ts or "", metadata.permalink)
@@ -92,10 +89,10 @@ def handle_message_log_submit(
             admins=deps.admins,
             now=deps.now(),
             settings=deps.settings,
+            view_id=view["id"],  # delivered twice: logged once, the second told so
         ),
     )
     if logged is None:
-        deps.handled_views.release(view_id)  # nothing stored: a corrected submit may follow
         return
     _confirm(client, metadata, user_id, logged, deps.now())
     after_change(deps, logged.onboarding_id)

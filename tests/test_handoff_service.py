@@ -708,6 +708,7 @@ def test_create_onboarding_writes_the_whole_plan(
             "hypercare_issue": 0,
             "alert_state": 0,
             "job_run": 0,
+            "submitted_view": 0,
             "health_check": 0,
             "onboarding_rollup": 1,  # its milestone figures, for the metrics
             "gate_review": 0,

@@ -1,4 +1,4 @@
-"""Logging a message on an onboarding, without Slack: the form's checks and the view-id guard."""
+"""Logging a message on an onboarding, without Slack: the form's checks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import pytest
 
 from bot.services.hypercare import IssueSeverity
 from bot.services.message_log import (
-    HandledViews,
     LinkedOnboarding,
     LogField,
     LogKind,
@@ -16,16 +15,6 @@ from bot.services.message_log import (
     linked_onboarding,
 )
 from tests.test_hypercare import live, make_onboarding
-
-
-def test_a_handled_view_is_refused_until_it_expires_or_is_released() -> None:
-    now = [0.0]
-    views = HandledViews(ttl=60, clock=lambda: now[0])
-    assert views.claim("V1") and not views.claim("V1") and views.claim("V2")
-    now[0] = 61
-    assert views.claim("V1")  # long gone: a new claim
-    views.release("V1")
-    assert views.claim("V1")
 
 
 def test_the_channel_names_its_one_open_onboarding(session, playbooks) -> None:  # type: ignore[no-untyped-def]

@@ -6,20 +6,17 @@ with every wrong field at once, then hands over to the existing services (`add_b
 `open_issue_by_id`), which check the permission and commit once. The message's permalink goes
 into the activity entry's data.
 
-A modal submitted twice (a double click, Slack retrying a slow answer) must not log twice, and
-neither table has a column for the view id. `HandledViews` is an in-process, short-lived set of
-view ids: claimed atomically before anything is stored, released when nothing was. It covers
-concurrent duplicates (a row check "same text, same user, last minute" would let two requests
-that arrive together both pass) and the server is one process (`onboard serve`, waitress
-threads); a duplicate that reached another process would not be caught.
+A modal submitted twice (a double click, Slack retrying a slow answer) logs once: the view id
+goes into `submitted_view` in the same transaction as the blocker or issue (one INSERT ... ON
+CONFLICT DO NOTHING), so a second delivery, in this process or another, even at the same moment,
+finds it and is told the message is already logged. A submission refused or rolled back leaves
+no trace, so the corrected form can be submitted again.
 """
 
 from __future__ import annotations
 
 import enum
-import threading
-import time
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,13 +24,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.models import Onboarding, OnboardingStatus
+from bot.db import insert_unless_exists
+from bot.models import Onboarding, OnboardingStatus, SubmittedView
 from bot.services.blockers import BlockerChange, add_blocker
 from bot.services.errors import DomainError
 from bot.services.hypercare import IssueChange, IssueSeverity, open_issue_by_id
 from bot.services.lookup import CustomerIndex
-
-HANDLED_VIEW_TTL = 600.0  # seconds: Slack retries a submission within seconds, not minutes
 
 
 class LogField(enum.StrEnum):
@@ -48,6 +44,10 @@ class LogField(enum.StrEnum):
 class LogKind(enum.StrEnum):
     BLOCKER = "blocker"
     ISSUE = "issue"
+
+
+class AlreadyLogged(DomainError):
+    """The same modal submitted again: the first submission logged the message."""
 
 
 class MessageLogInvalid(DomainError):
@@ -185,10 +185,15 @@ def log_from_message(
     admins: Collection[str],
     now: datetime,
     settings: Settings,
+    view_id: str | None = None,
 ) -> MessageLogged:
     """Log the message as the form says: a blocker owned by `actor`, or a hypercare issue.
-    Only the CSM, the AE and admins may (the services raise NotAllowed); commits once."""
+    Only the CSM, the AE and admins may (the services raise NotAllowed); commits once, with
+    `view_id` (the modal's), which a second submission of the same modal finds."""
     onboarding_id = check_form(session, form)
+    submitted = {"view_id": view_id, "submitted_at": now}
+    if view_id and insert_unless_exists(session, SubmittedView, submitted) is None:
+        raise AlreadyLogged("This message is already logged: the form was submitted twice.")
     data = source.activity_data()
     if form.kind == LogKind.ISSUE:
         assert form.severity is not None  # check_form asked for it
@@ -208,30 +213,3 @@ def log_from_message(
         session, onboarding_id, form.text, actor, admins=admins, now=now, data=data
     )
     return MessageLogged(LogKind.BLOCKER, blocker=blocker)
-
-
-class HandledViews:
-    """View ids being handled or handled lately (see the module docstring)."""
-
-    def __init__(
-        self, ttl: float = HANDLED_VIEW_TTL, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._ttl = ttl
-        self._clock = clock
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def claim(self, view_id: str) -> bool:
-        """True for the first claim of `view_id` within the ttl; False for a duplicate."""
-        with self._lock:
-            now = self._clock()
-            self._seen = {v: at for v, at in self._seen.items() if now - at < self._ttl}
-            if view_id in self._seen:
-                return False
-            self._seen[view_id] = now
-            return True
-
-    def release(self, view_id: str) -> None:
-        """Nothing was stored (errors shown, or refused): the same view may be submitted again."""
-        with self._lock:
-            self._seen.pop(view_id, None)
