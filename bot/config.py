@@ -81,6 +81,8 @@ class Settings:
     health_weights: dict[str, int] = field(default_factory=dict)
     health_thresholds: tuple[int, ...] = ()
     health_check_days: int = 7
+    # The leaders' Monday digest (jobs/leaders_digest.py) to the admins: on or off.
+    leaders_digest: bool = True
 
     @property
     def tz(self) -> ZoneInfo:
@@ -282,4 +284,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         health_weights=_health_weights(env),
         health_thresholds=_health_thresholds(env),
         health_check_days=_int(env, "ONBOARD_HEALTH_CHECK_DAYS", 7, minimum=1),
+        leaders_digest=_bool(env, "ONBOARD_LEADERS_DIGEST", True),
     )
