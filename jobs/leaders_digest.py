@@ -9,46 +9,18 @@ there is a Slack client or a bot token to make one; without, only the listed use
 
 from __future__ import annotations
 
-import threading
-
-from slack_sdk import WebClient
-
 from bot.calendar import ZoneOf
 from bot.jobs import JobContext, JobResult
 from bot.services.digest import may_be_due
 from bot.services.leaders_digest import LEADERS_DIGEST_KIND, due_leaders, leaders_book
 from bot.services.metrics import ttfv_targets
 from bot.services.outbox import Post, enqueue
-from bot.services.permissions import Admins
-from bot.slack.client import make_client
 from bot.slack.leaders_digest_views import build_leaders_digest_blocks, leaders_digest_text
-from bot.slack.usergroups import UserGroupMembers
+from bot.slack.usergroups import admins_for
 from jobs import JOBS
 from jobs.digest import csm_zones
 
 NAME = "leaders-digest"
-
-_groups: dict[tuple[str, str], UserGroupMembers] = {}
-_lock = threading.Lock()
-
-
-def _group_members(client: WebClient) -> UserGroupMembers:
-    """One cached lookup per workspace, so the runs of a Monday ask Slack every 5 minutes."""
-    with _lock:
-        return _groups.setdefault((client.base_url, client.token or ""), UserGroupMembers(client))
-
-
-def leaders(ctx: JobContext) -> Admins:
-    """The admins: the listed user ids, and the group's members when Slack can be asked."""
-    settings = ctx.settings
-    client = ctx.slack
-    if client is None and settings.admin_usergroup_id and settings.slack_bot_token:
-        client = make_client(settings)
-    if client is None or not settings.admin_usergroup_id:
-        return Admins(settings.admin_user_ids)
-    return Admins(
-        settings.admin_user_ids, settings.admin_usergroup_id, _group_members(client).members
-    )
 
 
 def run_leaders_digest(ctx: JobContext, zone_of: ZoneOf | None = None) -> JobResult:
@@ -59,7 +31,9 @@ def run_leaders_digest(ctx: JobContext, zone_of: ZoneOf | None = None) -> JobRes
         return JobResult(skipped=["leaders-digest: no ONBOARD_ADMINS, nobody to send it to"])
     result = JobResult()
     with ctx.db.session() as session:
-        due = due_leaders(session, ctx.now, leaders(ctx), zone_of or csm_zones(ctx))
+        due = due_leaders(
+            session, ctx.now, admins_for(ctx.settings, ctx.slack), zone_of or csm_zones(ctx)
+        )
         books = {
             monday: leaders_book(session, monday, ttfv_targets(ctx.playbooks))
             for monday in {d.monday for d in due}

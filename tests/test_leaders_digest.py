@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import jobs.leaders_digest
 from bot.cli import main
 from bot.config import Settings, load_settings
 from bot.db import Database
@@ -25,6 +24,7 @@ from bot.models import HealthCheck, Onboarding, OnboardingStatus, OutboxMessage
 from bot.playbooks import PlaybookLibrary
 from bot.slack import blocks as bk
 from bot.slack.user_zones import forget_zones
+from bot.slack.usergroups import forget_members
 from jobs.leaders_digest import run_leaders_digest
 from tests.fakeslack import FakeSlack
 
@@ -39,10 +39,10 @@ LONDON_0900 = datetime(2026, 11, 9, 9, 0, tzinfo=UTC)
 def fresh_caches() -> Iterator[None]:
     """Slack zones and group members are remembered per process: not from test to test."""
     forget_zones()
-    jobs.leaders_digest._groups.clear()
+    forget_members()
     yield
     forget_zones()
-    jobs.leaders_digest._groups.clear()
+    forget_members()
 
 
 @pytest.fixture

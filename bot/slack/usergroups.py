@@ -10,7 +10,9 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.client import slack_error
+from bot.config import Settings
+from bot.services.permissions import Admins
+from bot.slack.client import make_client, slack_error
 
 log = logging.getLogger(__name__)
 MEMBERS_TTL_SECONDS = 300.0
@@ -57,3 +59,28 @@ class UserGroupMembers:
             )
             return frozenset(), FAILURE_TTL_SECONDS
         return frozenset(users or ()), self._ttl
+
+
+_by_workspace: dict[tuple[str, str], UserGroupMembers] = {}
+_workspace_lock = threading.Lock()
+
+
+def admins_for(settings: Settings, client: WebClient | None = None) -> Admins:
+    """The Onboard admins for work outside a request (the scheduled jobs): the listed user ids,
+    and the user group's members when Slack can be asked (`client`, else one made from the bot
+    token), through one cached lookup per workspace."""
+    if client is None and settings.admin_usergroup_id and settings.slack_bot_token:
+        client = make_client(settings)
+    if client is None or not settings.admin_usergroup_id:
+        return Admins(settings.admin_user_ids)
+    with _workspace_lock:
+        members = _by_workspace.setdefault(
+            (client.base_url, client.token or ""), UserGroupMembers(client)
+        )
+    return Admins(settings.admin_user_ids, settings.admin_usergroup_id, members.members)
+
+
+def forget_members() -> None:
+    """Drop every cached group (tests; the cache expires on its own after minutes)."""
+    with _workspace_lock:
+        _by_workspace.clear()
