@@ -70,7 +70,10 @@ NAMES = {
     "CACME": "acme-manufacturing",
     "CEXTNORTH": "northwind-shared",
     "UDANA": "dana.reyes",
+    "UVPCS": "alex.vp-cs",
 }
+# The VP of Customer Success: an Onboard admin, so the leaders' Monday digest reaches someone.
+LEADER = "UVPCS"
 # Shared with the customer's organisation (Slack Connect): nothing internal may go there.
 SHARED_CHANNELS = frozenset({"CEXTNORTH"})
 ACME = "Acme Manufacturing"
@@ -507,7 +510,11 @@ def story() -> list[Beat]:
 
 
 def run_demo(database_url: str, out=print, days: int = DAYS) -> int:  # type: ignore[no-untyped-def]
-    settings = replace(load_settings(require_slack=False), database_url=database_url)
+    settings = replace(
+        load_settings(require_slack=False),
+        database_url=database_url,
+        admin_user_ids=frozenset({LEADER}),
+    )
     db = Database(database_url)
     db.upgrade()
     library = PlaybookLibrary.load(settings.templates_dir)

@@ -101,3 +101,11 @@ def test_the_demo_ends_with_what_leaders_see(story: tuple[str, list[str]]) -> No
     assert "*Mid-Market* · 1 onboarding\n" in leaders
     assert "First value: median 15 d · p75 15 d · target 14 d · 0 of 1 within target" in leaders
     assert re.search(r"signed 4 → kicked off \d", leaders)  # the whole book's funnel
+
+
+def test_the_vp_gets_the_leaders_digest_on_mondays(story: tuple[str, list[str]]) -> None:
+    _, lines = story
+    digests = [p for p in posts_in(lines, "DM to @alex.vp-cs") if "The book this week" in p]
+    assert len(digests) >= 12  # every Monday of the 90 days
+    assert any("*Northwind Traders* · CSM @robin.csm" in d for d in digests)
+    assert all("Customers who need a leader" in d for d in digests)
