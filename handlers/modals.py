@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -23,6 +23,7 @@ from bot.services.message_log import MessageLogInvalid
 from bot.services.stakeholders import StakeholderInvalid
 from bot.services.training import TrainingInvalid
 from bot.slack import blocks as bk
+from bot.slack.mrkdwn import Mrkdwn, escape
 from bot.slack.stakeholder_views import build_notice_view
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,20 @@ def save_modal(
             return None
     ack()
     return change
+
+
+class Saved(Protocol):
+    """What a card modal's save returns: the row's name, and whether it was new or changed."""
+
+    name: str
+    added: bool
+    changed: bool
+
+
+def saved_notice(icon: str, change: Saved) -> Mrkdwn:
+    """The line the redrawn card opens with: `*SAP ERP* added` / `saved` / `unchanged`."""
+    verb = "added" if change.added else "saved" if change.changed else "unchanged"
+    return Mrkdwn(f"{icon} *{escape(change.name)}* {verb}.")
 
 
 def replace_card(respond: Respond, card: Card) -> None:

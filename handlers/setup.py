@@ -23,7 +23,6 @@ from bot.services.integrations import (
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
 from bot.slack.ids import SetupId
-from bot.slack.mrkdwn import Mrkdwn, escape
 from bot.slack.setup_views import (
     SetupMetadata,
     build_integration_modal,
@@ -33,7 +32,7 @@ from bot.slack.setup_views import (
 from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
 from handlers.customer import customer_of
-from handlers.modals import Card, redraw, replace_card, save_modal
+from handlers.modals import Card, redraw, replace_card, save_modal, saved_notice
 
 
 def setup_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -120,8 +119,7 @@ def handle_setup_submit(
     )
     if change is None:
         return
-    verb = "added" if change.added else "saved" if change.changed else "unchanged"
-    notice = Mrkdwn(f":electric_plug: *{escape(change.name)}* {verb}.")
+    notice = saved_notice(":electric_plug:", change)
     card = setup_card(deps, metadata.onboarding_id, notice)
     redraw(client, metadata, user_id, card)
 

@@ -39,7 +39,7 @@ from bot.slack.status_views import PickValue
 from handlers import commitments
 from handlers.command import CommandRouter
 from handlers.customer import customer_of
-from handlers.modals import Card, redraw, replace_card, save_modal
+from handlers.modals import Card, redraw, replace_card, save_modal, saved_notice
 
 
 def stakeholder_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -187,8 +187,7 @@ def handle_stakeholder_submit(
     )
     if change is None:
         return
-    verb = "added" if change.added else "saved" if change.changed else "unchanged"
-    notice = Mrkdwn(f":bust_in_silhouette: *{escape(change.name)}* {verb}.")
+    notice = saved_notice(":bust_in_silhouette:", change)
     card = stakeholder_card(deps, metadata.onboarding_id, notice)
     redraw(client, metadata, user_id, card)
 
