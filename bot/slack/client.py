@@ -7,7 +7,8 @@ import re
 import threading
 import time
 import unicodedata
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
@@ -58,6 +59,31 @@ def make_client(settings: Settings, token: str | None = None) -> WebClient:
             _ServerErrorRetry(max_retry_count=2),
         ],
     )
+
+
+T = TypeVar("T")
+
+
+class PerWorkspace(Generic[T]):
+    """One `T` per workspace (bot token and API URL), made from its client on first use and
+    shared by every caller in the process: what the scheduled jobs remember between runs."""
+
+    def __init__(self, make: Callable[[WebClient], T]) -> None:
+        self._make = make
+        self._by_workspace: dict[tuple[str, str], T] = {}
+        self._lock = threading.Lock()
+
+    def get(self, client: WebClient) -> T:
+        key = (client.base_url, client.token or "")
+        with self._lock:
+            if key not in self._by_workspace:
+                self._by_workspace[key] = self._make(client)
+            return self._by_workspace[key]
+
+    def clear(self) -> None:
+        """Forget every workspace's (tests; each `T` expires its own answers anyway)."""
+        with self._lock:
+            self._by_workspace.clear()
 
 
 def slack_error(exc: SlackApiError) -> str:

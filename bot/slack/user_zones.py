@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.calendar import ZoneOf, time_zone
 from bot.config import Settings
-from bot.slack.client import slack_error
+from bot.slack.client import PerWorkspace, slack_error
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +90,7 @@ def _retry_after(exc: SlackApiError) -> timedelta:
         return timedelta(minutes=1)
 
 
-_by_workspace: dict[tuple[str, str], SlackZones] = {}
-_lock = threading.Lock()
+_zones: PerWorkspace[SlackZones] = PerWorkspace(SlackZones)
 
 
 def zones_for(settings: Settings, client: WebClient | None = None) -> SlackZones | None:
@@ -103,12 +102,9 @@ def zones_for(settings: Settings, client: WebClient | None = None) -> SlackZones
         client = WebClient(
             token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10
         )
-    key = (client.base_url, client.token or "")
-    with _lock:
-        return _by_workspace.setdefault(key, SlackZones(client))
+    return _zones.get(client)
 
 
 def forget_zones() -> None:
     """Drop every remembered zone (tests; a process forgets them anyway after a day)."""
-    with _lock:
-        _by_workspace.clear()
+    _zones.clear()

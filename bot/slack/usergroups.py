@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.services.permissions import Admins
-from bot.slack.client import make_client, slack_error
+from bot.slack.client import PerWorkspace, make_client, slack_error
 
 log = logging.getLogger(__name__)
 MEMBERS_TTL_SECONDS = 300.0
@@ -61,8 +61,7 @@ class UserGroupMembers:
         return frozenset(users or ()), self._ttl
 
 
-_by_workspace: dict[tuple[str, str], UserGroupMembers] = {}
-_workspace_lock = threading.Lock()
+_groups: PerWorkspace[UserGroupMembers] = PerWorkspace(UserGroupMembers)
 
 
 def admins_for(settings: Settings, client: WebClient | None = None) -> Admins:
@@ -73,14 +72,10 @@ def admins_for(settings: Settings, client: WebClient | None = None) -> Admins:
         client = make_client(settings)
     if client is None or not settings.admin_usergroup_id:
         return Admins(settings.admin_user_ids)
-    with _workspace_lock:
-        members = _by_workspace.setdefault(
-            (client.base_url, client.token or ""), UserGroupMembers(client)
-        )
+    members = _groups.get(client)
     return Admins(settings.admin_user_ids, settings.admin_usergroup_id, members.members)
 
 
 def forget_members() -> None:
     """Drop every cached group (tests; the cache expires on its own after minutes)."""
-    with _workspace_lock:
-        _by_workspace.clear()
+    _groups.clear()
