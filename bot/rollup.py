@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, event, func, select, true
+from sqlalchemy import ColumnElement, Connection, and_, case, event, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,7 +41,8 @@ LIVE, ADOPTED = 5, 6
 ROLLED_UP = (Milestone, HealthCheck)
 
 
-def _count_if(condition: Any) -> Any:
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows of the group meet `condition` (SUM of a CASE: the same on both databases)."""
     return func.sum(case((condition, 1), else_=0))
 
 
@@ -58,9 +59,9 @@ def _milestones(ids: Collection[int] | None) -> Any:
         Milestone.onboarding_id,
         func.max(Milestone.due_date).label("plan_end"),
         func.count().label("total"),
-        _count_if(done).label("done"),
-        _count_if(completed).label("completed"),
-        _count_if(and_(completed, Milestone.completed_on <= Milestone.due_date)).label("on_time"),
+        count_if(done).label("done"),
+        count_if(completed).label("completed"),
+        count_if(and_(completed, Milestone.completed_on <= Milestone.due_date)).label("on_time"),
         func.max(case((done, stage), else_=0)).label("stage"),
     ).group_by(Milestone.onboarding_id)
     if ids is not None:

@@ -59,7 +59,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from bot.models import FeedbackResponse, Onboarding, OnboardingRollup, OnboardingStatus
 from bot.playbooks import Playbook
-from bot.rollup import ADOPTED, LIVE
+from bot.rollup import ADOPTED, LIVE, count_if
 
 COMPLETION_TARGET = 0.85
 ON_TIME_COMPLETION_TARGET = 0.80
@@ -130,10 +130,6 @@ def _days_between_sqlite(element: days_between, compiler: Any, **kw: Any) -> str
 def _days_between_default(element: days_between, compiler: Any, **kw: Any) -> str:
     start, moment = (compiler.process(c, **kw) for c in element.clauses)
     return f"(CAST(({moment} AT TIME ZONE 'UTC') AS DATE) - {start})"
-
-
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
-    return func.sum(case((condition, 1), else_=0))
 
 
 def _slice_key(slice_by: SliceBy | None) -> ColumnElement[Any] | None:
@@ -373,13 +369,13 @@ def _book_query(
     )
     columns = [
         func.count(),
-        _count_if(Onboarding.start_date <= today),
-        _count_if(is_completed()),
-        _count_if(done_on_time),
+        count_if(Onboarding.start_date <= today),
+        count_if(is_completed()),
+        count_if(done_on_time),
         func.coalesce(func.sum(r.milestones_completed), 0),
         func.coalesce(func.sum(r.milestones_on_time), 0),
-        _count_if(r.milestones_completed > 0),
-        *(_count_if(stage >= index) for index in range(1, len(FUNNEL))),
+        count_if(r.milestones_completed > 0),
+        *(count_if(stage >= index) for index in range(1, len(FUNNEL))),
     ]
     selected, group = _grouped(columns, key)
     return (
@@ -428,8 +424,8 @@ def _health_query(key: ColumnElement[Any] | None, conditions: list[ColumnElement
 def _nps_query(key: ColumnElement[Any] | None, conditions: list[ColumnElement[bool]]) -> Any:
     columns = [
         func.count(),
-        _count_if(FeedbackResponse.nps >= 9),
-        _count_if(FeedbackResponse.nps <= 6),
+        count_if(FeedbackResponse.nps >= 9),
+        count_if(FeedbackResponse.nps <= 6),
         func.count(func.distinct(FeedbackResponse.onboarding_id)),
     ]
     selected, group = _grouped(columns, key)
