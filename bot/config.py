@@ -83,6 +83,10 @@ class Settings:
     health_check_days: int = 7
     # The leaders' Monday digest (jobs/leaders_digest.py) to the admins: on or off.
     leaders_digest: bool = True
+    # The largest request body /slack/events accepts (Slack's own stay far below it).
+    max_request_bytes: int = 512 * 1024
+    # How long a request may wait for Slack to say who its user is before it is refused.
+    identity_wait_ms: int = 500
 
     @property
     def tz(self) -> ZoneInfo:
@@ -285,4 +289,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         health_thresholds=_health_thresholds(env),
         health_check_days=_int(env, "ONBOARD_HEALTH_CHECK_DAYS", 7, minimum=1),
         leaders_digest=_bool(env, "ONBOARD_LEADERS_DIGEST", True),
+        max_request_bytes=_int(env, "ONBOARD_MAX_REQUEST_BYTES", 512 * 1024, minimum=4096),
+        identity_wait_ms=_int(env, "ONBOARD_IDENTITY_WAIT_MS", 500, minimum=50),
     )

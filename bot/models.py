@@ -486,6 +486,18 @@ class SubmittedView(Base):
     submitted_at: Mapped[datetime]
 
 
+class SeenRequest(Base):
+    """A verified Slack request by its signature, kept for the 5 minutes in which Slack's
+    timestamp check would still accept it: the same request sent again (a replay, or a proxy
+    resending it) is recognised in any process and acted on once."""
+
+    __tablename__ = "seen_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64), unique=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class JobRun(Base):
     """One run of a scheduled job for one period, claimed by exactly one process.
 

@@ -565,6 +565,16 @@ class FakeSlack:
 
         return self._wait(found, count, timeout, describe)
 
+    def wait_for_call(
+        self, predicate: Callable[[Call], bool], timeout: float = 5.0, since: int = 0
+    ) -> Call:
+        """Block until a call recorded at or after index `since` satisfies `predicate`."""
+
+        def found() -> list[Call]:
+            return [c for c in self.calls[since:] if predicate(c)]
+
+        return self._wait(found, 1, timeout, lambda: f"a matching call; recorded: {self.calls}")[0]
+
     def wait_for_response(
         self,
         predicate: Callable[[Params], bool] | None = None,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
 import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
@@ -150,6 +153,15 @@ def create_private_channel(
     raise RuntimeError(f"no free channel name for {company!r} after {max_attempts} attempts")
 
 
+class Unknown(enum.Enum):
+    """What Slack has not told us in time."""
+
+    UNKNOWN = "unknown"
+
+
+UNKNOWN = Unknown.UNKNOWN
+
+
 class UserDirectory:
     """users.info with a short cache: who is a guest, who belongs to another organisation."""
 
@@ -158,13 +170,14 @@ class UserDirectory:
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._lock = threading.Lock()
+        self._asking: dict[str, Future[dict[str, Any] | None]] = {}
+        self._askers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="onboard-users")
 
     def user(self, user_id: str) -> dict[str, Any] | None:
-        now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(user_id)
-        if cached and now - cached[0] < self._ttl:
+        cached = self._cached(user_id)
+        if cached is not None:
             return cached[1]
+        now = time.monotonic()
         try:
             user = self._client.users_info(user=user_id)["user"]
         except SlackApiError as exc:
@@ -174,6 +187,39 @@ class UserDirectory:
         with self._lock:
             self._cache[user_id] = (now, user)
         return user
+
+    def user_within(self, user_id: str, seconds: float) -> dict[str, Any] | Unknown | None:
+        """The user if Slack can say within `seconds` (None: no such user), else UNKNOWN.
+
+        The question goes on in the background (one per user however many requests ask), so
+        an answer that comes late is cached for the user's next request: a request thread
+        never waits on Slack longer than `seconds`, whatever Slack's latency or rate limits."""
+        cached = self._cached(user_id)
+        if cached is not None:
+            return cached[1]
+        with self._lock:
+            asking = self._asking.get(user_id)
+            if asking is None:
+                asking = self._askers.submit(self._ask, user_id)
+                self._asking[user_id] = asking
+        try:
+            return asking.result(timeout=seconds)
+        except (FutureTimeout, SlackApiError):
+            return UNKNOWN
+
+    def _ask(self, user_id: str) -> dict[str, Any] | None:
+        try:
+            return self.user(user_id)
+        finally:
+            with self._lock:
+                self._asking.pop(user_id, None)
+
+    def _cached(self, user_id: str) -> tuple[float, dict[str, Any] | None] | None:
+        with self._lock:
+            cached = self._cache.get(user_id)
+        if cached and time.monotonic() - cached[0] < self._ttl:
+            return cached
+        return None
 
     def display_name(self, user_id: str) -> str:
         try:
