@@ -191,7 +191,12 @@ def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-de
             return 0
         from bot.server import create_server, make_wsgi_app
 
-        server = create_server(make_wsgi_app(app, db), host="0.0.0.0", port=settings.port)
+        server = create_server(
+            make_wsgi_app(app, db),
+            host="0.0.0.0",
+            port=settings.port,
+            max_body_bytes=settings.max_request_bytes + 1,  # one more: ours says 413 with a why
+        )
         log.info("listening on port %s", settings.port)
         server.run()
         return 0

@@ -130,8 +130,22 @@ def _health(db: Database, start_response: StartResponse) -> list[bytes]:
     return [json.dumps({"ok": healthy, "database": "up" if healthy else "down"}).encode()]
 
 
-def create_server(wsgi: Callable[..., Any], host: str, port: int, threads: int = 16) -> Any:
-    """A waitress server (not yet running); `.run()` serves, `.close()` stops."""
+def create_server(
+    wsgi: Callable[..., Any],
+    host: str,
+    port: int,
+    threads: int = 16,
+    max_body_bytes: int = 1024 * 1024,
+) -> Any:
+    """A waitress server (not yet running); `.run()` serves, `.close()` stops. Bodies over
+    `max_body_bytes` are refused by waitress before they are buffered."""
     from waitress import create_server as waitress_server
 
-    return waitress_server(wsgi, host=host, port=port, threads=threads, ident="onboard")
+    return waitress_server(
+        wsgi,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="onboard",
+        max_request_body_size=max_body_bytes,
+    )
