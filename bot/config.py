@@ -12,11 +12,24 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_TEMPLATES_DIR = ROOT_DIR / "templates"
+
+
+def _default_templates_dir() -> Path:
+    """Where the message templates and playbooks are: the package data of an installed wheel
+    (bot/templates/, see pyproject.toml), else the repository's templates/ (a source checkout or
+    an editable install, where setuptools leaves them in place)."""
+    packaged = resources.files("bot") / "templates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return ROOT_DIR / "templates"
+
+
+DEFAULT_TEMPLATES_DIR = _default_templates_dir()
 DEFAULT_DATABASE_URL = "sqlite:///onboard.db"
 SLACK_API_URL = "https://slack.com/api/"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
