@@ -62,8 +62,9 @@ def create_app(
     load_feedback_config(settings.templates_dir)  # the pulse and survey wording, likewise
     health_rules(settings)  # the health check's questions, weights and statuses, likewise
     load_kickoff_config(settings.templates_dir)  # the kickoff agenda and questionnaire, likewise
+    # The client alone: it carries the bot token (Bolt takes `client.token`), and Bolt warns on
+    # every start that `token` goes unused when both are given.
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=client,
         process_before_response=False,
