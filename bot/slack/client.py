@@ -90,8 +90,16 @@ def slack_error(exc: SlackApiError) -> str:
     return str(exc.response.get("error") or exc.response.status_code)
 
 
+def is_direct_message(channel_id: str) -> bool:
+    """A DM between the app and one user (ids start with D): only that user reads it, so it is
+    never shared with another organisation, and no conversations.info (im:read) is needed."""
+    return channel_id[:1] == "D"
+
+
 def is_shared_externally(client: WebClient, channel_id: str) -> bool:
     """True when another organisation may read the channel. When we cannot tell, assume it may."""
+    if is_direct_message(channel_id):
+        return False
     try:
         channel = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as exc:
@@ -102,6 +110,8 @@ def is_shared_externally(client: WebClient, channel_id: str) -> bool:
 
 def channel_is_shared(channel: dict[str, Any]) -> bool:
     """Whether a conversations.info `channel` may be read by another organisation."""
+    if channel.get("is_im"):
+        return False
     return bool(
         channel.get("is_ext_shared")
         or channel.get("is_pending_ext_shared")
