@@ -32,6 +32,13 @@ CHANNEL_NAME_MAX = 80
 NOT_RESENT = frozenset({"chat.postMessage", "chat.scheduleMessage", "conversations.create"})
 
 
+# What Slack answers once the app is uninstalled or its bot token revoked: not a problem of one
+# call but of every call, so Onboard suspends its own calls (bot/slack/access.py) instead.
+ACCESS_LOST_ERRORS = frozenset(
+    {"token_revoked", "invalid_auth", "account_inactive", "token_expired"}
+)
+
+
 def _creates(request: HttpRequest) -> bool:
     return urlsplit(request.url).path.rsplit("/", 1)[-1] in NOT_RESENT
 
@@ -103,6 +110,8 @@ def is_shared_externally(client: WebClient, channel_id: str) -> bool:
     try:
         channel = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as exc:
+        if slack_error(exc) in ACCESS_LOST_ERRORS:
+            raise  # not "cannot tell": nothing can be asked or posted at all
         log.warning("conversations.info failed for %s: %s", channel_id, slack_error(exc))
         return True
     return channel_is_shared(channel)
