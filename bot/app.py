@@ -70,8 +70,9 @@ def create_app(
         listener_executor
         or ThreadPoolExecutor(max_workers=64, thread_name_prefix="onboard-listener")
     )
+    # The client alone: it carries the bot token (Bolt takes `client.token`), and Bolt warns on
+    # every start that `token` goes unused when both are given.
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=client,
         process_before_response=False,

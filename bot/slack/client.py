@@ -35,6 +35,13 @@ CHANNEL_NAME_MAX = 80
 NOT_RESENT = frozenset({"chat.postMessage", "chat.scheduleMessage", "conversations.create"})
 
 
+# What Slack answers once the app is uninstalled or its bot token revoked: not a problem of one
+# call but of every call, so Onboard suspends its own calls (bot/slack/access.py) instead.
+ACCESS_LOST_ERRORS = frozenset(
+    {"token_revoked", "invalid_auth", "account_inactive", "token_expired"}
+)
+
+
 def _creates(request: HttpRequest) -> bool:
     return urlsplit(request.url).path.rsplit("/", 1)[-1] in NOT_RESENT
 
@@ -93,11 +100,21 @@ def slack_error(exc: SlackApiError) -> str:
     return str(exc.response.get("error") or exc.response.status_code)
 
 
+def is_direct_message(channel_id: str) -> bool:
+    """A DM between the app and one user (ids start with D): only that user reads it, so it is
+    never shared with another organisation, and no conversations.info (im:read) is needed."""
+    return channel_id[:1] == "D"
+
+
 def is_shared_externally(client: WebClient, channel_id: str) -> bool:
     """True when another organisation may read the channel. When we cannot tell, assume it may."""
+    if is_direct_message(channel_id):
+        return False
     try:
         channel = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as exc:
+        if slack_error(exc) in ACCESS_LOST_ERRORS:
+            raise  # not "cannot tell": nothing can be asked or posted at all
         log.warning("conversations.info failed for %s: %s", channel_id, slack_error(exc))
         return True
     return channel_is_shared(channel)
@@ -105,6 +122,8 @@ def is_shared_externally(client: WebClient, channel_id: str) -> bool:
 
 def channel_is_shared(channel: dict[str, Any]) -> bool:
     """Whether a conversations.info `channel` may be read by another organisation."""
+    if channel.get("is_im"):
+        return False
     return bool(
         channel.get("is_ext_shared")
         or channel.get("is_pending_ext_shared")
