@@ -1,7 +1,7 @@
 """slack access: the sender and the jobs stop calling Slack while the app is uninstalled
 
 Revision ID: 0010
-Revises: 0009 (0009 is a colleague's; re-chain onto it when both are merged)
+Revises: 0009
 Create Date: 2026-12-04 15:25:00.000000
 """
 
