@@ -19,6 +19,7 @@ import functools
 import itertools
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -63,6 +64,10 @@ def manifest_bot_scopes() -> frozenset[str]:
     """The bot scopes manifest.yml asks for: what an install of the app is granted."""
     manifest = yaml.safe_load(MANIFEST.read_text())
     return frozenset(manifest["oauth_config"]["scopes"]["bot"])
+
+
+# Slack's broadcast mentions, which notify everyone in a channel.
+BROADCAST = re.compile(r"<!(?:channel|here|everyone)(?:\|[^>]*)?>")
 
 
 @dataclass
@@ -623,9 +628,17 @@ class FakeSlack:
             return hits
 
     def _record(self, call: Call) -> None:
+        self._check_pings(call.method, call.params)
         with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+
+    def _check_pings(self, method: str, params: Params) -> None:
+        """Onboard never means to ping a whole channel: a broadcast in anything it sends is
+        user text that went out unescaped (the `fake_slack` fixture fails the test)."""
+        found = BROADCAST.findall(json.dumps(params))
+        if found:
+            self.invalid.append((method, [f"unescaped broadcast {found[0]!r}"]))
 
     # ---- state -----------------------------------------------------------------------------
 
@@ -813,6 +826,7 @@ class FakeSlack:
             payload = None
         if not isinstance(payload, dict):
             return text_reply(400, "invalid_payload")
+        self._check_pings("response_url", payload)
         with self._changed:
             self.responses.append(payload)
             self._changed.notify_all()

@@ -709,6 +709,8 @@ def test_create_onboarding_writes_the_whole_plan(
             "alert_state": 0,
             "job_run": 0,
             "submitted_view": 0,
+            "seen_request": 0,
+            "slack_access": 0,
             "health_check": 0,
             "onboarding_rollup": 1,  # its milestone figures, for the metrics
             "gate_review": 0,

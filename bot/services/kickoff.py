@@ -379,7 +379,7 @@ def prepare_kickoff(
             key=outbox_key("questionnaire", onboarding_id, pack.csm_user_id, stamp),
             kind="questionnaire",
             channel=pack.csm_user_id,
-            text=f"Pre-kickoff questions for {pack.company_name}",
+            text=views.questionnaire_forward_text(pack.company_name),
             blocks=views.build_questionnaire_forward_blocks(
                 pack.company_name, config.questionnaire
             ),

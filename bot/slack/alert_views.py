@@ -114,7 +114,7 @@ def signal_text(item: AlertItem, group: AlertGroup) -> Mrkdwn:
 def alert_text(group: AlertGroup) -> str:
     count = len(group.items)
     label = "Escalation" if group.escalation else "Stall alert"
-    return f"{label}: {group.company_name}, {count} signal{'s' if count != 1 else ''}"
+    return f"{label}: {escape(group.company_name)}, {count} signal{'s' if count != 1 else ''}"
 
 
 def build_alert_blocks(group: AlertGroup) -> list[bk.Block]:

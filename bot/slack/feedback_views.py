@@ -79,7 +79,7 @@ def build_pulse_blocks(
 
 
 def survey_invite_text(company_name: str, wording: SurveyWording) -> str:
-    return f"{wording.title}: {company_name}"
+    return f"{wording.title}: {escape(company_name)}"
 
 
 def build_survey_invite_blocks(

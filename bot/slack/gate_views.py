@@ -295,7 +295,8 @@ def build_decision_view(decision: GateDecision) -> dict[str, Any]:
 
 
 def go_live_post_text(post: GoLivePost) -> str:
-    return f"{post.company_name} is live! Hypercare until {day(post.go_live.hypercare_ends_on)}."
+    ends = day(post.go_live.hypercare_ends_on)
+    return f"{escape(post.company_name)} is live! Hypercare until {ends}."
 
 
 def build_go_live_post_blocks(post: GoLivePost) -> list[bk.Block]:

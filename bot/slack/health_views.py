@@ -162,7 +162,7 @@ def build_health_modal(form: HealthForm, metadata: HealthMetadata) -> dict[str, 
 
 def result_text(result: HealthResult) -> str:
     a = result.assessment
-    return f"Health check for {result.company_name}: {a.score}/100, {a.status.name}"
+    return f"Health check for {escape(result.company_name)}: {a.score}/100, {a.status.name}"
 
 
 def build_health_result_blocks(result: HealthResult, component_names: dict[str, str]) -> list:

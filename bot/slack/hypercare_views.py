@@ -228,7 +228,8 @@ def _counts(lines: list[IssueLine]) -> str:
 
 def sync_fallback(sync: HypercareSync) -> str:
     return (
-        f"{_day_label(sync)} · {sync.company_name}: {count(len(sync.open_issues), 'open issue')}, "
+        f"{_day_label(sync)} · {escape(sync.company_name)}: "
+        f"{count(len(sync.open_issues), 'open issue')}, "
         f"{count(len(sync.breaches), 'SLA breach', plural='SLA breaches')}"
     )
 

@@ -77,7 +77,7 @@ def _section(title: str, purpose: str, body: str) -> list[bk.Block]:
 
 
 def pack_text(pack: KickoffPack) -> str:
-    return f"Kickoff pack: {pack.company_name}"
+    return f"Kickoff pack: {escape(pack.company_name)}"
 
 
 def _agenda_bodies(pack: KickoffPack) -> dict[str, str]:
@@ -241,6 +241,10 @@ def _questions_by_area(wording: QuestionnaireDef) -> str:
             lines.append(f"*{label}*")
             lines += [f"• {escape(q.label)}" for q in asked]
     return "\n".join(lines)
+
+
+def questionnaire_forward_text(company: str) -> str:
+    return f"Pre-kickoff questions for {escape(company)}"
 
 
 def build_questionnaire_forward_blocks(company: str, wording: QuestionnaireDef) -> list[bk.Block]:

@@ -177,7 +177,7 @@ def build_logged_message(
     )
     if logged.issue is not None:
         issue = logged.issue
-        text = f"Issue #{issue.number} opened for {issue.company_name}"
+        text = f"Issue #{issue.number} opened for {escape(issue.company_name)}"
         blocks = [*build_issue_blocks(issue, now), bk.context(_source_line(permalink)), status]
         return text, blocks
     blocker = logged.blocker
@@ -188,5 +188,5 @@ def build_logged_message(
         f"{escape(truncate(blocker.reason, 500))} "
         f"(owner {mention(blocker.owner_user_id)}; {blocker.open_count} open)."
     )
-    text = f"Blocker #{number} added to {blocker.company_name}"
+    text = f"Blocker #{number} added to {escape(blocker.company_name)}"
     return text, [bk.section(head), bk.context(_source_line(permalink)), status]

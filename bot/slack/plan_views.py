@@ -111,5 +111,5 @@ def build_plan_blocks(view: PlanView) -> list[bk.Block]:
 
 def plan_fallback_text(view: PlanView) -> str:
     return bk.fallback_text(
-        f"Onboarding plan: {view.company_name} ({view.done}/{view.total} milestones done)"
+        f"Onboarding plan: {escape(view.company_name)} ({view.done}/{view.total} milestones done)"
     )

@@ -51,7 +51,8 @@ def build_refusal_blocks(check: CompletionCheck, channel_id: str | None) -> list
 
 
 def refusal_text(check: CompletionCheck) -> str:
-    return f"{check.company_name} cannot be closed yet ({count(len(check.reasons), 'reason')})."
+    reasons = count(len(check.reasons), "reason")
+    return f"{escape(check.company_name)} cannot be closed yet ({reasons})."
 
 
 def build_waive_modal(check: CompletionCheck, metadata: TransitionMetadata) -> dict[str, Any]:
@@ -304,7 +305,8 @@ def build_report_blocks(report: OnboardingReport) -> list[bk.Block]:
 
 
 def report_text(report: OnboardingReport) -> str:
-    return f"Onboarding report: {report.company_name} (closed {report.closed_on:%b %-d, %Y})"
+    closed = f"{report.closed_on:%b %-d, %Y}"
+    return f"Onboarding report: {escape(report.company_name)} (closed {closed})"
 
 
 def build_handover_blocks(report: OnboardingReport) -> list[bk.Block]:
@@ -324,7 +326,7 @@ def build_handover_blocks(report: OnboardingReport) -> list[bk.Block]:
 
 
 def handover_text(report: OnboardingReport) -> str:
-    return f"You are now the ongoing CSM for {report.company_name}: the onboarding report"
+    return f"You are now the ongoing CSM for {escape(report.company_name)}: the onboarding report"
 
 
 # ---- reopening -------------------------------------------------------------------------------
