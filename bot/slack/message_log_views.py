@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,11 +17,13 @@ from bot.services.message_log import (
     LogField,
     LogKind,
     MessageLogForm,
+    MessageLogged,
 )
 from bot.slack import blocks as bk
 from bot.slack.forms import ViewForm
-from bot.slack.ids import MessageLogId
-from bot.slack.mrkdwn import truncate
+from bot.slack.hypercare_views import build_issue_blocks
+from bot.slack.ids import MessageLogId, StatusId
+from bot.slack.mrkdwn import Mrkdwn, escape, mention, truncate
 
 KIND_LABELS = {LogKind.BLOCKER: "Blocker", LogKind.ISSUE: "Hypercare issue"}
 _ANGLED = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
@@ -149,3 +152,34 @@ def read_message_log_form(form: ViewForm, metadata: MessageLogMetadata) -> Messa
         text=form.text(LogField.TEXT),
         linked=metadata.linked,
     )
+
+
+def _source_line(permalink: str | None) -> Mrkdwn:
+    if permalink and _PERMALINK.match(permalink):
+        return Mrkdwn(f"Logged from <{permalink}|this message>.")
+    return Mrkdwn("Logged from a message here.")
+
+
+def build_logged_message(
+    logged: MessageLogged, permalink: str | None, now: datetime
+) -> tuple[str, list[bk.Block]]:
+    """The ephemeral confirmation to the user who logged it: the number, the message's link
+    and a Status button."""
+    status = bk.actions(
+        bk.button("Status", StatusId.OPEN_STATUS, str(logged.onboarding_id)),
+    )
+    if logged.issue is not None:
+        issue = logged.issue
+        text = f"Issue #{issue.number} opened for {issue.company_name}"
+        blocks = [*build_issue_blocks(issue, now), bk.context(_source_line(permalink)), status]
+        return text, blocks
+    blocker = logged.blocker
+    assert blocker is not None
+    number = blocker.open_count  # the newest open blocker: last on the status card
+    head = Mrkdwn(
+        f":no_entry: Blocker *#{number}* added to *{escape(blocker.company_name)}*: "
+        f"{escape(truncate(blocker.reason, 500))} "
+        f"(owner {mention(blocker.owner_user_id)}; {blocker.open_count} open)."
+    )
+    text = f"Blocker #{number} added to {blocker.company_name}"
+    return text, [bk.section(head), bk.context(_source_line(permalink)), status]
