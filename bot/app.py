@@ -23,6 +23,7 @@ from bot.services.kickoff import load_kickoff_config
 from bot.services.permissions import Admins
 from bot.services.signals import load_catalog
 from bot.slack.client import UserDirectory, make_client
+from bot.slack.forms import UnreadableActions
 from bot.slack.guard import actor_user_id, make_actor_guard
 from bot.slack.sender import OutboxLoop, OutboxSender
 from bot.slack.usergroups import UserGroupMembers
@@ -70,6 +71,7 @@ def create_app(
         listener_executor=listener_executor
         or ThreadPoolExecutor(max_workers=64, thread_name_prefix="onboard-listener"),
     )
+    app.use(UnreadableActions())  # first: function middleware cannot take `actions: []`
     app.use(_request_context(deps))
     app.use(make_actor_guard(deps.users, functools.cache(lambda: _own_team(client))))
     app.error(_handle_error)

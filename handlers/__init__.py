@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.slack.forms import drop_unreadable_actions
 from handlers import (
     alerts,
     charts,
@@ -30,7 +29,6 @@ from handlers import (
 
 
 def register_handlers(app: App) -> None:
-    app.use(drop_unreadable_actions)  # before any matcher reads actions[0]
     commands = command.CommandRouter()
     handoff.register(app, commands)
     home.register(app, commands)

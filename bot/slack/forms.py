@@ -11,14 +11,15 @@ traceback, and nothing saved, since reading comes before any service is called.
 
 from __future__ import annotations
 
-import functools
+import inspect
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from slack_bolt import BoltContext, BoltResponse
+from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse, Respond
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -216,16 +217,43 @@ def _row_id(value: str) -> int:
 # ---- the answers -----------------------------------------------------------------------------
 
 
+# What the wrappers take from Bolt (a listener takes any of these); Bolt injects by the names of
+# the wrapper's own arguments, so the wrapper does not pretend to be the listener (__wrapped__).
+LISTENER_ARGS = ("ack", "body", "action", "view", "client", "context", "respond")
+
+
+def _listener(handler: Callable[..., Any], answer: Callable[..., Any]) -> Callable[..., Any]:
+    wanted = inspect.getfullargspec(handler).args
+    unknown = set(wanted) - set(LISTENER_ARGS)
+    assert not unknown, f"{handler.__name__} takes {unknown}: add them to LISTENER_ARGS"
+
+    def listener(
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any] | None,
+        view: dict[str, Any] | None,
+        client: WebClient,
+        context: BoltContext,
+        respond: Respond,
+    ) -> None:
+        given = {"ack": ack, "body": body, "action": action, "view": view}
+        given.update(client=client, context=context, respond=respond)
+        answer(lambda: handler(**{name: given[name] for name in wanted}), given)
+
+    listener.__name__ = listener.__qualname__ = handler.__name__
+    listener.__doc__ = handler.__doc__
+    return listener
+
+
 def submission(handler: F) -> F:
     """Wrap a view_submission listener: what its readers cannot read goes back as a field error
     or the out-of-date modal; a refusal after its ack() is a reply, not an exception (Bolt's
     thread runner can lose the ack and answer 404 when a listener raises after acking)."""
 
-    @functools.wraps(handler)
-    def answer(**kwargs: Any) -> Any:
-        ack = kwargs["ack"]
+    def answer(run: Callable[[], Any], given: dict[str, Any]) -> None:
+        ack = given["ack"]
         try:
-            return handler(**kwargs)
+            run()
         except FormError as error:
             log.info("form not read: %s", error)
             if ack.response is None:
@@ -238,65 +266,65 @@ def submission(handler: F) -> F:
             if ack.response is None:
                 raise
             log.info("domain error: %s", refused)
-            reply(kwargs, str(refused))
-        return None
+            reply(given, str(refused))
 
-    return answer  # type: ignore[return-value]
+    return _listener(handler, answer)  # type: ignore[return-value]
 
 
 def click(handler: F) -> F:
     """Wrap a block_actions listener: a value its readers cannot read gets the out-of-date
     notice, and a refusal is a reply rather than an exception (see `submission`)."""
 
-    @functools.wraps(handler)
-    def answer(**kwargs: Any) -> Any:
-        ack = kwargs["ack"]
+    def answer(run: Callable[[], Any], given: dict[str, Any]) -> None:
         try:
-            return handler(**kwargs)
+            run()
         except StaleButton as error:
             log.info("button out of date: %s", error)
-            _ack_then_reply(ack, kwargs, OUT_OF_DATE_BUTTON)
+            _ack_then_reply(given, OUT_OF_DATE_BUTTON)
         except DomainError as refused:
             log.info("domain error: %s", refused)
-            _ack_then_reply(ack, kwargs, str(refused))
-        return None
+            _ack_then_reply(given, str(refused))
 
-    return answer  # type: ignore[return-value]
-
-
-def _ack_then_reply(ack: Any, kwargs: dict[str, Any], text: str) -> None:
-    if ack.response is None:
-        ack()
-    reply(kwargs, text)
+    return _listener(handler, answer)  # type: ignore[return-value]
 
 
-def reply(kwargs: dict[str, Any], text: str) -> None:
+def _ack_then_reply(given: dict[str, Any], text: str) -> None:
+    if given["ack"].response is None:
+        given["ack"]()
+    reply(given, text)
+
+
+def reply(given: dict[str, Any], text: str) -> None:
     """An ephemeral reply to whoever sent the request, where they are."""
-    body, context = kwargs.get("body") or {}, kwargs.get("context")
-    client = kwargs.get("client") or (context.client if context else None)
+    body, client, respond = given["body"], given["client"], given.get("respond")
     user = (body.get("user") or {}).get("id") or body.get("user_id")
     channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
     try:
-        if context is not None and context.respond is not None and body.get("response_url"):
-            context.respond(text=text, response_type="ephemeral", replace_original=False)
-        elif client is not None and channel and user:
+        if respond is not None and body.get("response_url"):
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif channel and user:
             client.chat_postEphemeral(channel=channel, user=user, text=text)
-        elif client is not None and user:
+        elif user:
             client.chat_postMessage(channel=user, text=text)
     except SlackApiError as exc:
         log.info("reply not posted: %s", exc.response.get("error"))
 
 
-def drop_unreadable_actions(
-    body: dict[str, Any], context: BoltContext, client: WebClient, next: Callable[[], Any]
-) -> Any:
-    """Middleware: a block_actions payload with no action in it matches no listener (Bolt's
-    matchers would fail on it), so it gets the out-of-date notice here."""
-    if body.get("type") != "block_actions":
-        return next()
-    actions = body.get("actions")
-    if isinstance(actions, list) and actions and isinstance(actions[0], Mapping):
-        return next()
-    log.info("button out of date: no action")
-    reply({"body": body, "context": context, "client": client}, OUT_OF_DATE_BUTTON)
-    return BoltResponse(status=200, body="")
+class UnreadableActions(Middleware):
+    """A block_actions payload without an action in it gets the out-of-date notice. It has to
+    run before any function middleware: Bolt builds every function middleware's and listener's
+    arguments with `body["actions"][0]`, which fails (500) on `actions: []`."""
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        body = req.body
+        actions = body.get("actions")
+        if body.get("type") != "block_actions" or (
+            isinstance(actions, list) and actions and isinstance(actions[0], Mapping)
+        ):
+            return next()
+        log.info("button out of date: no action")
+        given = {"body": body, "client": req.context.client, "respond": req.context.respond}
+        reply(given, OUT_OF_DATE_BUTTON)
+        return BoltResponse(status=200, body="")
