@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot import logs
@@ -29,6 +28,10 @@ from bot.slack.sender import OutboxLoop, OutboxSender
 from bot.slack.usergroups import UserGroupMembers
 
 log = logging.getLogger(__name__)
+# The HTTP edge (bot/server.py) names each request; Socket Mode requests get a new id here.
+REQUEST_ID_HEADER = "x-onboard-request-id"
+REQUEST_ID = "onboard_request_id"
+VERIFIED = "onboard_verified"
 
 
 def create_app(
@@ -63,17 +66,24 @@ def create_app(
     load_feedback_config(settings.templates_dir)  # the pulse and survey wording, likewise
     health_rules(settings)  # the health check's questions, weights and statuses, likewise
     load_kickoff_config(settings.templates_dir)  # the kickoff agenda and questionnaire, likewise
+    # Listeners run on their own threads: the request id, user and command go with them.
+    executor = logs.ContextCarrying(
+        listener_executor
+        or ThreadPoolExecutor(max_workers=64, thread_name_prefix="onboard-listener")
+    )
+    # The client alone: it carries the bot token (Bolt takes `client.token`), and Bolt warns on
+    # every start that `token` goes unused when both are given.
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=client,
         process_before_response=False,
-        listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=64, thread_name_prefix="onboard-listener"),
+        listener_executor=executor,
     )
     app.use(UnreadableActions())  # first: function middleware cannot take `actions: []`
     app.use(_request_context(deps))
-    app.use(make_actor_guard(deps.users, functools.cache(lambda: _own_team(client))))
+    app.use(
+        make_actor_guard(deps.users, _own_team(client), executor, settings.identity_wait_ms / 1000)
+    )
     app.error(_handle_error)
     from handlers import register_handlers
 
@@ -83,14 +93,20 @@ def create_app(
 
 
 def _own_team(client: WebClient) -> tuple[str, str | None]:
+    """The installing team, asked once at start-up so no request waits for it."""
     auth = client.auth_test()
     return auth["team_id"], auth.get("enterprise_id")
 
 
 def _request_context(deps: Deps) -> Callable[..., Any]:
-    def attach_deps(body: dict[str, Any], context: BoltContext, next: Callable) -> Any:
+    def attach_deps(
+        body: dict[str, Any], context: BoltContext, request: BoltRequest, next: Callable
+    ) -> Any:
+        # Bolt's own signature check has passed by now (app.use runs after it).
+        context[VERIFIED] = True
         context[DEPS_KEY] = deps
-        logs.request_id.set(logs.new_request_id())
+        given = request.headers.get(REQUEST_ID_HEADER) or [None]
+        context[REQUEST_ID] = logs.start_request(given[0])
         logs.slack_user.set(actor_user_id(body) or "-")
         logs.slack_command.set(_describe(body))
         log.info("request")
@@ -117,12 +133,16 @@ def _describe(body: dict[str, Any]) -> str:
 def _handle_error(
     error: Exception, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> BoltResponse | None:
-    """Domain errors become a friendly ephemeral reply; anything else is logged with a reference."""
+    """Domain errors become a friendly ephemeral reply; anything else is logged with a reference.
+    A request that was never verified gets no reply at all: its body is the sender's word."""
+    if not context.get(VERIFIED):
+        log.warning("error before the request was verified: %s", type(error).__name__)
+        return None
     if isinstance(error, DomainError):
         message = str(error)
         log.info("domain error: %s", message)
     else:
-        reference = logs.request_id.get()
+        reference = context.get(REQUEST_ID) or logs.request_id.get()
         log.error("unexpected error", exc_info=error)
         message = f"Something went wrong on our side (reference `{reference}`). Please try again."
     channel = body.get("channel_id") or (body.get("channel") or {}).get("id")

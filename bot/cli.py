@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from bot.config import SettingsError, load_settings
 from bot.logs import configure_logging
@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
         default="sqlite:///onboard-demo.db",
         help="where the demo keeps its data (default: %(default)s)",
     )
+    demo.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        default=None,
+        help="the day the story's deals close, YYYY-MM-DD (default: today)",
+    )
     return parser
 
 
@@ -66,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.verb == "demo":
         from bot.demo import run_demo
 
-        return run_demo(args.database)
+        return run_demo(args.database, start=args.start)
     if args.verb == "playbooks":
         settings = load_settings(require_slack=False)
         library = PlaybookLibrary.load(settings.templates_dir)
@@ -185,7 +191,12 @@ def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-de
             return 0
         from bot.server import create_server, make_wsgi_app
 
-        server = create_server(make_wsgi_app(app, db), host="0.0.0.0", port=settings.port)
+        server = create_server(
+            make_wsgi_app(app, db),
+            host="0.0.0.0",
+            port=settings.port,
+            max_body_bytes=settings.max_request_bytes + 1,  # one more: ours says 413 with a why
+        )
         log.info("listening on port %s", settings.port)
         server.run()
         return 0

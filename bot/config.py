@@ -12,11 +12,24 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_TEMPLATES_DIR = ROOT_DIR / "templates"
+
+
+def _default_templates_dir() -> Path:
+    """Where the message templates and playbooks are: the package data of an installed wheel
+    (bot/templates/, see pyproject.toml), else the repository's templates/ (a source checkout or
+    an editable install, where setuptools leaves them in place)."""
+    packaged = resources.files("bot") / "templates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return ROOT_DIR / "templates"
+
+
+DEFAULT_TEMPLATES_DIR = _default_templates_dir()
 DEFAULT_DATABASE_URL = "sqlite:///onboard.db"
 SLACK_API_URL = "https://slack.com/api/"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -83,6 +96,10 @@ class Settings:
     health_check_days: int = 7
     # The leaders' Monday digest (jobs/leaders_digest.py) to the admins: on or off.
     leaders_digest: bool = True
+    # The largest request body /slack/events accepts (Slack's own stay far below it).
+    max_request_bytes: int = 512 * 1024
+    # How long a request may wait for Slack to say who its user is before it is refused.
+    identity_wait_ms: int = 500
 
     @property
     def tz(self) -> ZoneInfo:
@@ -285,4 +302,6 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         health_thresholds=_health_thresholds(env),
         health_check_days=_int(env, "ONBOARD_HEALTH_CHECK_DAYS", 7, minimum=1),
         leaders_digest=_bool(env, "ONBOARD_LEADERS_DIGEST", True),
+        max_request_bytes=_int(env, "ONBOARD_MAX_REQUEST_BYTES", 512 * 1024, minimum=4096),
+        identity_wait_ms=_int(env, "ONBOARD_IDENTITY_WAIT_MS", 500, minimum=50),
     )

@@ -509,7 +509,10 @@ def story() -> list[Beat]:
     ]
 
 
-def run_demo(database_url: str, out=print, days: int = DAYS) -> int:  # type: ignore[no-untyped-def]
+def run_demo(  # type: ignore[no-untyped-def]
+    database_url: str, out=print, days: int = DAYS, start: date | None = None
+) -> int:
+    """The story from `start` (default today): the day the deals close."""
     settings = replace(
         load_settings(require_slack=False),
         database_url=database_url,
@@ -520,7 +523,7 @@ def run_demo(database_url: str, out=print, days: int = DAYS) -> int:  # type: ig
     library = PlaybookLibrary.load(settings.templates_dir)
     slack = TerminalSlack(dict(NAMES), out=out, shared_channels=SHARED_CHANNELS)
     deps = Deps(settings=settings, db=db, playbooks=library, users=UserDirectory(slack))
-    start = datetime.now(UTC).date()
+    start = start or datetime.now(UTC).date()
     out(
         f"Onboard demo on {Path(database_url.removeprefix('sqlite:///')).name}: "
         f"{days} days of what Onboard would post, when and where.\n"

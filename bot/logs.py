@@ -7,16 +7,46 @@ import json
 import logging
 import sys
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 slack_user: contextvars.ContextVar[str] = contextvars.ContextVar("slack_user", default="-")
 slack_command: contextvars.ContextVar[str] = contextvars.ContextVar("slack_command", default="-")
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
 def new_request_id() -> str:
     return uuid.uuid4().hex[:12]
+
+
+def start_request(request: str | None = None) -> str:
+    """A new request on this thread: its id (new unless given), and no user or command yet."""
+    request = request or new_request_id()
+    request_id.set(request)
+    slack_user.set("-")
+    slack_command.set("-")
+    return request
+
+
+class ContextCarrying(Executor):
+    """Runs each task of `inner` in a copy of the submitter's context variables, so the request
+    id, user and command follow a listener onto its thread (a plain pool drops them)."""
+
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+
+    def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        context = contextvars.copy_context()
+        return self._inner.submit(context.run, fn, *args, **kwargs)  # type: ignore[arg-type]
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class JsonFormatter(logging.Formatter):

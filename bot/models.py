@@ -486,6 +486,32 @@ class SubmittedView(Base):
     submitted_at: Mapped[datetime]
 
 
+class SeenRequest(Base):
+    """A verified Slack request by its signature, kept for the 5 minutes in which Slack's
+    timestamp check would still accept it: the same request sent again (a replay, or a proxy
+    resending it) is recognised in any process and acted on once."""
+
+    __tablename__ = "seen_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signature: Mapped[str] = mapped_column(String(64), unique=True)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SlackAccess(Base):
+    """Whether Onboard may call Slack's Web API. Suspended when the app is uninstalled or its
+    bot token revoked (the app_uninstalled / tokens_revoked events, or Slack answering
+    token_revoked, invalid_auth or account_inactive), until a call proves the token works.
+    One row (id 1), made on first use; no row means access was never suspended."""
+
+    __tablename__ = "slack_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suspended_at: Mapped[datetime | None]  # None: access works
+    reason: Mapped[str] = mapped_column(String(60), default="")
+    resumed_at: Mapped[datetime | None]
+
+
 class JobRun(Base):
     """One run of a scheduled job for one period, claimed by exactly one process.
 

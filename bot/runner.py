@@ -5,6 +5,10 @@ that carry their period, so a job run twice queues nothing twice. The claim is w
 several processes (each with its own in-memory APScheduler) from all doing the same work each
 tick: the first to insert the `JobRun` row for (job, period) runs it, the others stand down.
 
+While Slack access is suspended (the app uninstalled or its token revoked, see
+bot/services/access.py) every job stands down without claiming: it would ask Slack questions
+and queue posts that cannot go out. The first tick after access resumes queues what is due then.
+
 A job that raises is logged with its traceback and recorded on its `JobRun` row; the caller
 (the scheduler, `onboard jobs run`) carries on. What the job committed before it raised stays
 queued, and the next run queues the rest (the keys it already queued are not queued again).
@@ -27,6 +31,7 @@ from bot import logs
 from bot.db import insert_unless_exists
 from bot.jobs import JobContext, JobResult
 from bot.models import JobRun
+from bot.services import access
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,7 @@ class JobRunResult(JobResult):
     period: str = ""
     ran: bool = False
     error: str = ""
+    suspended: str = ""  # why Slack access was suspended when the job stood down
 
     @property
     def failed(self) -> bool:
@@ -55,6 +61,8 @@ class JobRunResult(JobResult):
 
     @property
     def summary(self) -> str:
+        if self.suspended:
+            return f"stood down: Slack access suspended ({self.suspended})"
         if not self.ran:
             return f"stood down: period {self.period} already claimed"
         state = f"failed ({self.error.splitlines()[-1]})" if self.failed else "done"
@@ -120,6 +128,12 @@ def run_job(name: str, ctx: JobContext, *, owner: str, period: str | None = None
     token = logs.slack_command.set(f"job:{name}")
     run_token = logs.request_id.set(logs.new_request_id())
     try:
+        with ctx.db.session() as session:
+            suspended = access.suspension(session)
+        if suspended is not None:
+            outcome.suspended = suspended.reason
+            log.info("job %s period %s: Slack access suspended, standing down", name, period)
+            return outcome
         with ctx.db.session() as session:
             run_id = _claim(session, name, period, owner, prune=_first_tick_of_day(period))
         if run_id is None:

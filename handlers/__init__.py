@@ -1,10 +1,12 @@
-"""Bolt listeners, one module per feature, each with `register(app, commands)`."""
+"""Bolt listeners, one module per feature, each with `register(app, commands)` (or
+`register(app)` when it adds no command)."""
 
 from __future__ import annotations
 
 from slack_bolt import App
 
 from handlers import (
+    access,
     alerts,
     charts,
     checklist,
@@ -50,3 +52,4 @@ def register_handlers(app: App) -> None:
     charts.register(app, commands)
     close.register(app, commands)
     command.register(app, commands)
+    access.register(app)

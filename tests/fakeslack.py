@@ -15,6 +15,7 @@ and view payloads are validated against Block Kit limits and refused the way Sla
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import logging
@@ -25,10 +26,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
+import yaml
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
@@ -45,6 +48,21 @@ APP_ID = "A0ONBOARD"
 # Parameters that Slack accepts as JSON strings inside form bodies.
 JSON_PARAMS = frozenset({"attachments", "blocks", "files", "metadata", "unfurls", "view"})
 _STATUSES = {s.value for s in HTTPStatus}
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+# The scope conversations.info needs, by the kind of conversation asked about.
+READ_SCOPES = {
+    "public_channel": "channels:read",
+    "private_channel": "groups:read",
+    "im": "im:read",
+    "mpim": "mpim:read",
+}
+
+
+@functools.cache
+def manifest_bot_scopes() -> frozenset[str]:
+    """The bot scopes manifest.yml asks for: what an install of the app is granted."""
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    return frozenset(manifest["oauth_config"]["scopes"]["bot"])
 
 
 @dataclass
@@ -532,6 +550,10 @@ class FakeSlack:
         self.home_views: dict[str, Params] = {}
         self.files: dict[str, Params] = {}
         self.pins: list[tuple[str, str]] = []
+        # What the bot token was granted (what manifest.yml asks for); tests take some away.
+        self.scopes: set[str] = set(manifest_bot_scopes())
+        # The error every call answers once the token is revoked (`revoke`), else None.
+        self.revoked: str | None = None
         self._last_ts = 0
         self.add_user(self.bot_user_id, name="onboard", real_name="Onboard", is_bot=True)
         self.add_channel("C0GENERAL", "general")
@@ -564,6 +586,16 @@ class FakeSlack:
             return f"{count} call(s) to {method}; recorded: {[c.method for c in self.calls]}"
 
         return self._wait(found, count, timeout, describe)
+
+    def wait_for_call(
+        self, predicate: Callable[[Call], bool], timeout: float = 5.0, since: int = 0
+    ) -> Call:
+        """Block until a call recorded at or after index `since` satisfies `predicate`."""
+
+        def found() -> list[Call]:
+            return [c for c in self.calls[since:] if predicate(c)]
+
+        return self._wait(found, 1, timeout, lambda: f"a matching call; recorded: {self.calls}")[0]
 
     def wait_for_response(
         self,
@@ -689,6 +721,21 @@ class FakeSlack:
         with self._lock:
             self.channels[channel_id] = channel
         return channel
+
+    def add_im(self, user_id: str) -> str:
+        """The DM between the bot and `user_id` (as a slash command from it names it)."""
+        with self._lock:
+            return str(self._open_im(user_id)["id"])
+
+    def revoke(self, error: str = "token_revoked") -> None:
+        """The app was uninstalled or its token revoked: every call answers `error`
+        (Slack says token_revoked, invalid_auth or account_inactive) until `reinstate()`."""
+        with self._lock:
+            self.revoked = error
+
+    def reinstate(self) -> None:
+        with self._lock:
+            self.revoked = None
 
     def add_message(
         self,
@@ -816,6 +863,8 @@ class FakeSlack:
                 raise SlackError("not_authed")
             if not str(token).startswith("xox"):
                 raise SlackError("invalid_auth")
+            if self.revoked:
+                raise SlackError(self.revoked)
             payload = {"ok": True, **handler(self, params)}
         except SlackError as exc:
             payload = {"ok": False, "error": exc.error, **exc.extra}
@@ -927,6 +976,11 @@ class FakeSlack:
                 response_metadata={"messages": [f"[ERROR] {m}" for m in messages]},
             )
 
+    def _require(self, scope: str) -> None:
+        if scope not in self.scopes:
+            provided = ",".join(sorted(self.scopes))
+            raise SlackError("missing_scope", needed=scope, provided=provided)
+
     def _public_channel(self, channel: Params, *, num_members: bool = False) -> Params:
         out = _public(channel)
         if num_members:
@@ -1002,6 +1056,7 @@ class FakeSlack:
 
     def _conversations_info(self, p: Params) -> Params:
         channel = self._channel(p)
+        self._require(READ_SCOPES[_conversation_type(channel)])
         with_count = flag(p.get("include_num_members"))
         return {"channel": self._public_channel(channel, num_members=with_count)}
 

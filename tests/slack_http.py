@@ -111,6 +111,7 @@ class SlackHttp:
         self.timeout = timeout
         self.bot_user_id = fake.bot_user_id if fake else "UBOT"
         self._seq = itertools.count(1)
+        self.last_sent: tuple[bytes, dict[str, str]] = (b"", {})
 
     # ---- transport -------------------------------------------------------------------------
 
@@ -138,7 +139,16 @@ class SlackHttp:
             merged["X-Slack-Signature"] = self.sign(body, ts) if signature is None else signature
         merged.update(headers or {})
         final = {k: v for k, v in merged.items() if v is not None}
-        request = urllib.request.Request(self.app_url, data=body, headers=final, method="POST")
+        self.last_sent = (body, final)
+        return self.send(body, final)
+
+    def replay(self) -> Response:
+        """The last request again, byte for byte: same body, timestamp and signature."""
+        body, headers = self.last_sent
+        return self.send(body, headers)
+
+    def send(self, body: bytes, headers: dict[str, str]) -> Response:
+        request = urllib.request.Request(self.app_url, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as resp:
                 return Response(resp.status, resp.read(), dict(resp.headers.items()))

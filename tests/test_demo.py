@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.demo import run_demo
 
+STORY_START = date(2026, 10, 1)
+
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
     lines: list[str] = []
-    assert run_demo(url, out=lines.append) == 0
+    # A fixed start: the story's business days (and so its figures) move with the holidays.
+    assert run_demo(url, out=lines.append, start=STORY_START) == 0
     return url, "\n".join(lines).splitlines()
 
 

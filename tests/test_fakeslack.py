@@ -113,6 +113,33 @@ def test_missing_token_is_not_authed(fake: FakeSlack) -> None:
     assert api_error(excinfo) == "not_authed"
 
 
+def test_conversations_info_needs_the_read_scope_of_its_kind(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    dm = fake.add_im("UBOT")
+    fake.add_channel("CPRIV", "private", is_private=True)
+    assert client.conversations_info(channel=dm)["channel"]["is_im"] is True  # manifest scopes
+    fake.scopes -= {"im:read", "groups:read"}
+    for channel, scope in ((dm, "im:read"), ("CPRIV", "groups:read")):
+        with pytest.raises(SlackApiError) as raised:
+            client.conversations_info(channel=channel)
+        assert raised.value.response["error"] == "missing_scope"
+        assert raised.value.response["needed"] == scope
+    assert client.conversations_info(channel="C0GENERAL")["ok"]  # channels:read is still there
+
+
+def test_a_revoked_token_answers_every_call_until_reinstated(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.revoke("account_inactive")
+    for call in (client.auth_test, lambda: client.chat_postMessage(channel="C0GENERAL", text="x")):
+        with pytest.raises(SlackApiError) as raised:
+            call()
+        assert raised.value.response["error"] == "account_inactive"
+    fake.reinstate()
+    assert client.auth_test()["ok"]
+
+
 def test_unknown_method_is_recorded(fake: FakeSlack, client: WebClient) -> None:
     with pytest.raises(SlackApiError) as excinfo:
         client.api_call("chat.teleport", json={"channel": "C0GENERAL"})

@@ -169,5 +169,6 @@ def test_outsiders_cannot_open_the_full_metrics(slack, fake_slack, book, who) ->
         user_team_id=team,
         view={"id": "VH", "type": "home"},
     )
+    fake_slack.wait_for("views.open")
     views = [c.params["view"] for c in fake_slack.calls_to("views.open")]
     assert views and all(REFUSAL in dumps(v) for v in views)

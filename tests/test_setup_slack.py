@@ -177,6 +177,8 @@ def test_outsiders_are_refused(slack, fake_slack, db, entry, who) -> None:  # ty
         )
     assert response.status == 200
     answer = response.json() if response.text else None
+    if not (answer and "response_action" in answer) and REFUSAL not in response.text:
+        fake_slack.wait_for_call(lambda c: REFUSAL in json.dumps(c.params), since=calls_before)
     new_calls = fake_slack.calls[calls_before:]
     if answer and "response_action" in answer:
         assert REFUSAL in json.dumps(answer["view"])

@@ -457,8 +457,7 @@ def test_outsiders_are_refused_at_every_new_entry_point(slack, fake_slack, db, e
     if answer:
         assert answer["response_action"] == "update" and REFUSAL in json.dumps(answer["view"])
     else:
-        told = fake_slack.calls[calls_before:]
-        assert any(REFUSAL in json.dumps(call.params) for call in told), told
+        fake_slack.wait_for_call(lambda c: REFUSAL in json.dumps(c.params), since=calls_before)
     new_calls = fake_slack.calls[calls_before:]
     assert {call.method for call in new_calls} <= REFUSAL_CALLS
     assert len(fake_slack.responses) == responses_before

@@ -145,10 +145,11 @@ def test_shared_externally_keeps_names_and_agreements_but_nothing_internal(  # t
 
     text = shared(slack, fake_slack, "CEXT", external=True)
     assert "Agreed at kickoff" in text and "Dashboards in daily use" in text
-    assert "*Stakeholders (1)*" in text and "• *Dana Reyes* · Executive sponsor" in text
     for secret in (
         "etractor",  # the sentiment, the role, the flag
         "Lee Park",  # a detractor by role is not named at all
+        "Dana Reyes",  # nor one by sentiment
+        "Stakeholders (",  # nobody else is left to list
         "skeptic",
         ":red_circle:",
         "power high",
@@ -162,6 +163,22 @@ def test_shared_externally_keeps_names_and_agreements_but_nothing_internal(  # t
     ):
         assert secret not in text, secret
     assert "detractor" in shared(slack, fake_slack, "CTEAM", external=False)
+
+
+def test_a_detractor_by_sentiment_stays_internal_when_shared_externally(  # type: ignore[no-untyped-def]
+    slack, fake_slack, db
+) -> None:
+    """The sponsor is a detractor by sentiment only: `is_detractor` keeps her off the card
+    shared with the customer, as it lists her among the detractors for our team."""
+    onboard(slack, fake_slack)
+    set_map(db, Dana={"sentiment": "detractor"})
+    assert "*Detractors*: Dana Reyes" in card_text(status(slack, fake_slack))
+
+    text = shared(slack, fake_slack, "CEXT", external=True)
+    assert "*Stakeholders (2)*" in text
+    assert "• *Maria Lopez*" in text and "• *Lee Park*" in text
+    assert "Dana Reyes" not in text and "etractor" not in text
+    assert "Dana Reyes" in shared(slack, fake_slack, "CTEAM", external=False)
 
 
 def test_single_threaded_and_champion_gone_flags(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
@@ -214,8 +231,10 @@ def test_stakeholder_names_are_escaped(slack, fake_slack, db) -> None:  # type: 
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text
     assert "*Detractors*: &lt;!channel&gt;" in text
     assert "Champion departed*: &lt;@U0BOSS&gt; &amp; co" in text and "<@U0BOSS>" not in text
+    set_map(db, Lee={"name": "<!here> Lee"})
     shared_text = shared(slack, fake_slack, "CEXT", external=True)
-    assert "&lt;!channel&gt;" in shared_text and "<!channel>" not in shared_text
+    assert "&lt;!here&gt; Lee" in shared_text and "<!here>" not in shared_text
+    assert "channel" not in shared_text  # Dana, a detractor by sentiment, is not listed
 
 
 def home_status_modal(slack, fake_slack, db) -> dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.services.alerts import NoPrivacyInfo
-from bot.slack.client import channel_is_shared, make_client, slack_error
+from bot.slack.client import channel_is_shared, is_direct_message, make_client, slack_error
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 600.0
@@ -45,6 +45,8 @@ class SlackChannelPrivacy:
         return answer
 
     def _ask(self, channel_id: str) -> bool | None:
+        if is_direct_message(channel_id):
+            return False
         try:
             channel = self._client.conversations_info(channel=channel_id)["channel"]
         except SlackApiError as exc:

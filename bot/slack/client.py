@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import re
 import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
@@ -30,6 +33,13 @@ CHANNEL_NAME_MAX = 80
 # the request went out) Slack may have done it, and sending it again makes a second one. These
 # are not retried blindly; the outbox sender (bot/slack/sender.py) reads the channel back instead.
 NOT_RESENT = frozenset({"chat.postMessage", "chat.scheduleMessage", "conversations.create"})
+
+
+# What Slack answers once the app is uninstalled or its bot token revoked: not a problem of one
+# call but of every call, so Onboard suspends its own calls (bot/slack/access.py) instead.
+ACCESS_LOST_ERRORS = frozenset(
+    {"token_revoked", "invalid_auth", "account_inactive", "token_expired"}
+)
 
 
 def _creates(request: HttpRequest) -> bool:
@@ -90,11 +100,21 @@ def slack_error(exc: SlackApiError) -> str:
     return str(exc.response.get("error") or exc.response.status_code)
 
 
+def is_direct_message(channel_id: str) -> bool:
+    """A DM between the app and one user (ids start with D): only that user reads it, so it is
+    never shared with another organisation, and no conversations.info (im:read) is needed."""
+    return channel_id[:1] == "D"
+
+
 def is_shared_externally(client: WebClient, channel_id: str) -> bool:
     """True when another organisation may read the channel. When we cannot tell, assume it may."""
+    if is_direct_message(channel_id):
+        return False
     try:
         channel = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as exc:
+        if slack_error(exc) in ACCESS_LOST_ERRORS:
+            raise  # not "cannot tell": nothing can be asked or posted at all
         log.warning("conversations.info failed for %s: %s", channel_id, slack_error(exc))
         return True
     return channel_is_shared(channel)
@@ -102,6 +122,8 @@ def is_shared_externally(client: WebClient, channel_id: str) -> bool:
 
 def channel_is_shared(channel: dict[str, Any]) -> bool:
     """Whether a conversations.info `channel` may be read by another organisation."""
+    if channel.get("is_im"):
+        return False
     return bool(
         channel.get("is_ext_shared")
         or channel.get("is_pending_ext_shared")
@@ -150,6 +172,15 @@ def create_private_channel(
     raise RuntimeError(f"no free channel name for {company!r} after {max_attempts} attempts")
 
 
+class Unknown(enum.Enum):
+    """What Slack has not told us in time."""
+
+    UNKNOWN = "unknown"
+
+
+UNKNOWN = Unknown.UNKNOWN
+
+
 class UserDirectory:
     """users.info with a short cache: who is a guest, who belongs to another organisation."""
 
@@ -158,13 +189,14 @@ class UserDirectory:
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._lock = threading.Lock()
+        self._asking: dict[str, Future[dict[str, Any] | None]] = {}
+        self._askers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="onboard-users")
 
     def user(self, user_id: str) -> dict[str, Any] | None:
-        now = time.monotonic()
-        with self._lock:
-            cached = self._cache.get(user_id)
-        if cached and now - cached[0] < self._ttl:
+        cached = self._cached(user_id)
+        if cached is not None:
             return cached[1]
+        now = time.monotonic()
         try:
             user = self._client.users_info(user=user_id)["user"]
         except SlackApiError as exc:
@@ -174,6 +206,39 @@ class UserDirectory:
         with self._lock:
             self._cache[user_id] = (now, user)
         return user
+
+    def user_within(self, user_id: str, seconds: float) -> dict[str, Any] | Unknown | None:
+        """The user if Slack can say within `seconds` (None: no such user), else UNKNOWN.
+
+        The question goes on in the background (one per user however many requests ask), so
+        an answer that comes late is cached for the user's next request: a request thread
+        never waits on Slack longer than `seconds`, whatever Slack's latency or rate limits."""
+        cached = self._cached(user_id)
+        if cached is not None:
+            return cached[1]
+        with self._lock:
+            asking = self._asking.get(user_id)
+            if asking is None:
+                asking = self._askers.submit(self._ask, user_id)
+                self._asking[user_id] = asking
+        try:
+            return asking.result(timeout=seconds)
+        except (FutureTimeout, SlackApiError):
+            return UNKNOWN
+
+    def _ask(self, user_id: str) -> dict[str, Any] | None:
+        try:
+            return self.user(user_id)
+        finally:
+            with self._lock:
+                self._asking.pop(user_id, None)
+
+    def _cached(self, user_id: str) -> tuple[float, dict[str, Any] | None] | None:
+        with self._lock:
+            cached = self._cache.get(user_id)
+        if cached and time.monotonic() - cached[0] < self._ttl:
+            return cached
+        return None
 
     def display_name(self, user_id: str) -> str:
         try:

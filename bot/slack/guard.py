@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import blocks as bk
-from bot.slack.client import UserDirectory
+from bot.slack.client import UNKNOWN, UserDirectory
 from bot.slack.ids import PULSE_SCORES, FeedbackId, JourneyId, KickoffId, pulse_action_id
 
 log = logging.getLogger(__name__)
 
+NOT_YET_KNOWN = (
+    "Onboard could not confirm your account with Slack just now, so it did nothing. "
+    "Please try again in a few seconds."
+)
 REFUSAL = (
     "Sorry, Onboard is only available to members of the team that installed it. "
     "Ask your contact there for an update."
@@ -53,18 +58,18 @@ def _actor_teams(body: dict[str, Any], context: BoltContext) -> set[str]:
 
 
 def is_internal_user(
-    directory: UserDirectory,
+    user: dict[str, Any] | None,
     own_team_id: str,
     own_enterprise_id: str | None,
-    user_id: str,
     claimed_teams: set[str],
     actor_enterprise_id: str | None,
 ) -> bool:
+    """Whether `user` (users.info's record; None: Slack knows no such user) is a full member
+    of the installing organisation, and the payload claims nothing else."""
     if any(team != own_team_id for team in claimed_teams):
         return False
     if own_enterprise_id and actor_enterprise_id and actor_enterprise_id != own_enterprise_id:
         return False
-    user = directory.user(user_id)
     if user is None or user.get("deleted"):
         return False
     if user.get("is_restricted") or user.get("is_ultra_restricted") or user.get("is_stranger"):
@@ -75,36 +80,42 @@ def is_internal_user(
     )
 
 
-def _refuse(body: dict[str, Any], client: Any) -> BoltResponse:
+def _refuse(
+    body: dict[str, Any], client: Any, executor: Executor, message: str = REFUSAL
+) -> BoltResponse:
+    """The ack that refuses; a click's notice is sent after it, off the request thread."""
     kind = body.get("type") or ("command" if body.get("command") else "")
     if kind == "command":
-        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": REFUSAL})
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": message})
     if kind == "view_submission":
-        return BoltResponse(status=200, body={"response_action": "update", "view": refusal_view()})
-    if kind == "block_actions" and body.get("response_url"):
-        try:
-            client.chat_postEphemeral(
-                channel=(body.get("channel") or {}).get("id", ""),
-                user=body["user"]["id"],
-                text=REFUSAL,
-            )
-        except SlackApiError as exc:
-            log.info("could not tell an external user they are refused: %s", exc)
-    elif kind in ("shortcut", "message_action", "block_actions") and body.get("trigger_id"):
-        # A block action without a response URL comes from App Home or a modal.
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=refusal_view())
-        except SlackApiError as exc:
-            log.info("could not open the refusal modal: %s", exc)
+        view = refusal_view(message)
+        return BoltResponse(status=200, body={"response_action": "update", "view": view})
+    if kind in ("shortcut", "message_action", "block_actions"):
+        executor.submit(_tell_refused, body, client, message)
     return BoltResponse(status=200, body="")
 
 
-def refusal_view() -> dict[str, Any]:
+def _tell_refused(body: dict[str, Any], client: Any, message: str) -> None:
+    try:
+        if body.get("type") == "block_actions" and body.get("response_url"):
+            client.chat_postEphemeral(
+                channel=(body.get("channel") or {}).get("id", ""),
+                user=actor_user_id(body),
+                text=message,
+            )
+        elif body.get("trigger_id"):
+            # A block action without a response URL comes from App Home or a modal.
+            client.views_open(trigger_id=body["trigger_id"], view=refusal_view(message))
+    except SlackApiError as exc:
+        log.info("could not tell a refused user why: %s", exc)
+
+
+def refusal_view(message: str = REFUSAL) -> dict[str, Any]:
     return {
         "type": "modal",
         "title": bk.plain("Onboard"),
         "close": bk.plain("Close"),
-        "blocks": [bk.section(REFUSAL)],
+        "blocks": [bk.section(message)],
     }
 
 
@@ -140,10 +151,18 @@ def is_customer_entry_point(body: dict[str, Any]) -> bool:
 
 
 def make_actor_guard(
-    directory: UserDirectory, own_team: Callable[[], tuple[str, str | None]]
+    directory: UserDirectory,
+    own_team: tuple[str, str | None],
+    executor: Executor,
+    identity_wait_seconds: float,
 ) -> Callable[..., Any]:
     """A Bolt middleware: anything done by a guest or another organisation's user stops here,
-    except answering the customer's-voice questions (CUSTOMER_ACTIONS, CUSTOMER_VIEWS)."""
+    except answering the customer's-voice questions (CUSTOMER_ACTIONS, CUSTOMER_VIEWS).
+
+    It runs before the ack, so it never waits on Slack longer than `identity_wait_seconds`:
+    an actor Slack has not described in time is treated as an outsider (fail closed) and asked
+    to try again, while the lookup finishes in the background for their next request."""
+    team_id, enterprise_id = own_team
 
     def guard_actor(body: dict[str, Any], context: BoltContext, client: Any, next: Callable) -> Any:
         if body.get("type") in ("url_verification", "ssl_check"):
@@ -151,12 +170,11 @@ def make_actor_guard(
         user_id = actor_user_id(body)
         if not user_id:
             return next()
-        team_id, enterprise_id = own_team()
-        internal = is_internal_user(
-            directory,
+        user = directory.user_within(user_id, identity_wait_seconds)
+        internal = user is not UNKNOWN and is_internal_user(
+            user,  # type: ignore[arg-type]  # not UNKNOWN, checked just above
             team_id,
             enterprise_id,
-            user_id,
             _actor_teams(body, context),
             context.actor_enterprise_id,
         )
@@ -166,7 +184,10 @@ def make_actor_guard(
         if is_customer_entry_point(body):
             context[EXTERNAL_ACTOR] = True
             return next()
+        if user is UNKNOWN:
+            log.warning("refused a request: Slack did not say in time who the user is")
+            return _refuse(body, client, executor, NOT_YET_KNOWN)
         log.info("refused a request from a user outside the organisation or a guest")
-        return _refuse(body, client)
+        return _refuse(body, client, executor)
 
     return guard_actor

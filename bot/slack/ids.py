@@ -19,6 +19,8 @@ class Event(enum.StrEnum):
     APP_HOME_OPENED = "app_home_opened"
     REACTION_ADDED = "reaction_added"
     REACTION_REMOVED = "reaction_removed"
+    APP_UNINSTALLED = "app_uninstalled"
+    TOKENS_REVOKED = "tokens_revoked"
 
 
 class HandoffId(enum.StrEnum):

@@ -17,6 +17,11 @@ once. A failed row is logged and its onboarding's owner is told by DM what faile
 fix it. Rows past `expires_at` are skipped and logged, never sent late. Thread replies wait for
 their parent and reply under its `ts`.
 
+While Slack access is suspended (the app uninstalled, its token revoked: bot/slack/access.py)
+a pass calls nothing but the gate's auth.test probe and parks every row: it stays pending, no
+attempt counted. A call answered token_revoked, invalid_auth or account_inactive suspends access
+and parks its row the same way.
+
 The sender's WebClient never retries on its own: a blind retry of chat.postMessage after a
 timeout is exactly the double post this module exists to prevent.
 """
@@ -42,7 +47,8 @@ from bot.config import Settings
 from bot.db import Database
 from bot.models import Onboarding, OutboxMessage, OutboxStatus
 from bot.services import outbox
-from bot.slack.client import is_shared_externally
+from bot.slack.access import PROBE_INTERVAL, AccessGate
+from bot.slack.client import ACCESS_LOST_ERRORS, is_shared_externally
 from bot.slack.mrkdwn import escape
 
 log = logging.getLogger(__name__)
@@ -166,19 +172,21 @@ class DeliveryReport:
     waiting: list[str] = field(default_factory=list)  # thread replies whose parent is pending
     failed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    parked: list[str] = field(default_factory=list)  # due, but Slack access is suspended
 
     def add(self, outcome: str, key: str) -> None:
         getattr(self, outcome).append(key)
 
     def merge(self, other: DeliveryReport) -> DeliveryReport:
-        for name in ("sent", "retrying", "waiting", "failed", "skipped"):
+        for name in ("sent", "retrying", "waiting", "failed", "skipped", "parked"):
             getattr(self, name).extend(getattr(other, name))
         return self
 
     def __str__(self) -> str:
+        parked = f", parked {len(self.parked)}" if self.parked else ""
         return (
             f"sent {len(self.sent)}, retrying {len(self.retrying)}, waiting "
-            f"{len(self.waiting)}, failed {len(self.failed)}, skipped {len(self.skipped)}"
+            f"{len(self.waiting)}, failed {len(self.failed)}, skipped {len(self.skipped)}" + parked
         )
 
 
@@ -230,10 +238,12 @@ class OutboxSender:
         max_backoff: timedelta = timedelta(minutes=15),
         parent_wait: timedelta = timedelta(seconds=2),
         timeout: int | None = None,
+        probe_interval: timedelta = PROBE_INTERVAL,
     ) -> None:
         self.db = db
         self.settings = settings
         self.client = no_retry_client(settings, client, timeout)
+        self.gate = AccessGate(db, self.client, probe_interval)
         self.owner = owner or default_owner()
         self.lease = lease
         self.backoff = backoff
@@ -247,14 +257,20 @@ class OutboxSender:
         """Deliver every due pending row. `now` fixes the clock for the whole pass (tests,
         `onboard jobs run --now`); by default each row is handled at the real time."""
         report = DeliveryReport()
+        is_open = self.gate.open(now or _utcnow())
         with self.db.session() as session:
             due = outbox.due_messages(session, now=now or _utcnow(), limit=limit)
             # Parents before replies, so a thread is delivered in one pass.
             order = [m.id for m in due if not m.thread_of] + [m.id for m in due if m.thread_of]
+            keys = {m.id: m.idempotency_key for m in due}
         for message_id in order:
+            if not is_open:  # Slack access is suspended: the row waits, untouched
+                report.parked.append(keys[message_id])
+                continue
             result = self.deliver_one(message_id, now=now or _utcnow())
             if result is not None:
                 report.add(*result)
+                is_open = result[0] != "parked"
         return report
 
     def deliver_one(self, message_id: int, *, now: datetime) -> tuple[str, str] | None:
@@ -290,6 +306,8 @@ class OutboxSender:
         try:
             self._send(row, thread_ts, now)
         except SlackFailure as failure:
+            if failure.error in ACCESS_LOST_ERRORS:
+                return self._park(row, failure.error, now)
             return self._failed_attempt(row, failure, now)
         except NETWORK_ERRORS as exc:
             return self._failed_attempt(row, _failure(exc), now)
@@ -320,10 +338,8 @@ class OutboxSender:
     def _send(self, row: _Row, thread_ts: str | None, now: datetime) -> None:
         payload = row.payload
         channel_id = self._conversation(row.channel)
-        if (
-            payload.get("internal")
-            and channel_id[:1] != "D"
-            and is_shared_externally(self.client, channel_id)
+        if payload.get("internal") and self._call(
+            is_shared_externally, client=self.client, channel_id=channel_id
         ):
             raise SlackFailure("channel_shared_externally", Kind.PERMANENT)
         ts = row.ts
@@ -474,6 +490,12 @@ class OutboxSender:
             outbox.settle(session, row.id, owner=self.owner, status=status, error=error)
             session.commit()
 
+    def _park(self, row: _Row, error: str, now: datetime) -> str:
+        """Slack says the token no longer works: suspend access, give the row back as it was."""
+        self.gate.suspend(error, now)
+        self._release(row, now, f"parked: {error}", counted=False)
+        return "parked"
+
     def _failed_attempt(self, row: _Row, failure: SlackFailure, now: datetime) -> str:
         if failure.kind is Kind.RATE_LIMITED:
             wait = timedelta(seconds=failure.retry_after or 1)
@@ -600,6 +622,13 @@ class OutboxLoop:
         """Ask for a delivery pass now; never blocks."""
         self._wake.set()
 
+    def recheck_access(self) -> None:
+        """A verified request came in: if Slack access is suspended, probe it now (the
+        request may be the first since the app was reinstalled)."""
+        if self.sender.gate.suspended:
+            self.sender.gate.probe_soon()
+            self.kick()
+
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait for a full pass that started after this call (tests, shutdown). Without a
         running thread, run the pass here."""
@@ -643,6 +672,9 @@ class NoOutbox:
         pass
 
     def kick(self) -> None:
+        pass
+
+    def recheck_access(self) -> None:
         pass
 
     def drain(self, timeout: float = 10.0) -> bool:

@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.models import StakeholderRole
 from bot.services.blockers import BlockerChange
 from bot.services.health import HealthStatus, HealthSummary, Trend
 from bot.services.lookup import CustomerRef
@@ -234,11 +233,12 @@ def _stakeholder_flags(card: StatusCard) -> list[str]:
 
 
 def _stakeholder_blocks(card: StatusCard, *, internal: bool) -> list[bk.Block]:
-    """Who is who at the customer, by role. Shared, only names and roles (never a detractor);
-    for our team also sentiment, power/interest, last contact and the flags."""
+    """Who is who at the customer, by role. Shared, only names and roles (never a detractor, by
+    role or by sentiment: `is_detractor` decides); for our team also sentiment, power/interest,
+    last contact and the flags."""
     present = card.stakeholders.present
     if not internal:
-        present = [p for p in present if p.role != StakeholderRole.DETRACTOR]
+        present = [p for p in present if not p.is_detractor]
     flags = _stakeholder_flags(card) if internal else []
     if not present and not flags:
         return []
