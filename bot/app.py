@@ -22,6 +22,7 @@ from bot.services.kickoff import load_kickoff_config
 from bot.services.permissions import Admins
 from bot.services.signals import load_catalog
 from bot.slack.client import UserDirectory, make_client
+from bot.slack.forms import UnreadableActions
 from bot.slack.guard import actor_user_id, make_actor_guard
 from bot.slack.sender import OutboxLoop, OutboxSender
 from bot.slack.usergroups import UserGroupMembers
@@ -78,6 +79,7 @@ def create_app(
         process_before_response=False,
         listener_executor=executor,
     )
+    app.use(UnreadableActions())  # first: function middleware cannot take `actions: []`
     app.use(_request_context(deps))
     app.use(
         make_actor_guard(deps.users, _own_team(client), executor, settings.identity_wait_ms / 1000)

@@ -18,6 +18,7 @@ from bot.services.alerts import acknowledge_alerts, snooze_alerts
 from bot.services.signals import load_catalog
 from bot.slack import blocks as bk
 from bot.slack.alert_views import AlertAction, answered_text, with_alert_status
+from bot.slack.forms import button_model, click
 from bot.slack.ids import AlertId
 from handlers.command import CommandRouter
 
@@ -27,7 +28,7 @@ def handle_alert_answer_click(
 ) -> None:
     ack()
     deps, user_id = deps_of(context), body["user"]["id"]
-    value = AlertAction.model_validate_json(action["value"])
+    value = button_model(action, AlertAction)
     catalog = load_catalog(deps.settings.templates_dir)
     with deps.db.session() as session:
         if action["action_id"] == AlertId.ACKNOWLEDGE:
@@ -66,5 +67,5 @@ def handle_alert_answer_click(
 
 def register(app: App, commands: CommandRouter) -> None:
     app.action(re.compile(f"^({AlertId.ACKNOWLEDGE}|{AlertId.SNOOZE_1}|{AlertId.SNOOZE_3})$"))(
-        handle_alert_answer_click
+        click(handle_alert_answer_click)
     )

@@ -21,6 +21,7 @@ from bot.slack.charts import timeline_comment, timeline_filename, timeline_sent_
 from bot.slack.client import is_shared_externally, slack_error
 from bot.slack.commands import CommandRequest
 from bot.slack.files import upload_file, upload_to_dm
+from bot.slack.forms import button_model, click
 from bot.slack.ids import ChartId
 from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
@@ -84,7 +85,7 @@ def handle_chart_pick_click(
     respond: Respond,
 ) -> None:
     ack()
-    pick = PickValue.model_validate_json(action["value"])
+    pick = button_model(action, PickValue)
     channel_id = (body.get("channel") or {}).get("id") or ""
     send_timeline(
         deps_of(context), client, respond, body["user"]["id"], channel_id, pick.onboarding_id
@@ -93,4 +94,4 @@ def handle_chart_pick_click(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("timeline",), handle_timeline_command)
-    app.action(re.compile(f"^{ChartId.PICK_CUSTOMER}-\\d+$"))(handle_chart_pick_click)
+    app.action(re.compile(f"^{ChartId.PICK_CUSTOMER}-\\d+$"))(click(handle_chart_pick_click))

@@ -23,6 +23,16 @@ from bot.slack.checklist_views import (
     saved_text,
 )
 from bot.slack.commands import CommandRequest
+from bot.slack.forms import (
+    StaleButton,
+    ViewForm,
+    button_id,
+    button_model,
+    click,
+    read_model,
+    selected_value,
+    submission,
+)
 from bot.slack.ids import ChecklistId
 from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
@@ -77,20 +87,20 @@ def handle_checklist_open_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    _open(body, client, context, int(action["value"]))
+    _open(body, client, context, button_id(action))
 
 
 def handle_checklist_pick_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    _open(body, client, context, PickValue.model_validate_json(action["value"]).onboarding_id)
+    _open(body, client, context, button_model(action, PickValue).onboarding_id)
 
 
 def _switch(body: dict[str, Any], client: WebClient, context: BoltContext, **where: Any) -> None:
     """Show another phase or page of the checklist in the same modal."""
-    current = body["view"]
-    metadata = ChecklistMetadata.model_validate_json(current["private_metadata"])
+    current = body.get("view") or {}
+    metadata = read_model(ChecklistMetadata, current.get("private_metadata"), StaleButton)
     where.setdefault("phase_key", metadata.phase_key)
     view = _checklist_view(
         context, body["user"]["id"], metadata.onboarding_id, channel_id=metadata.channel_id, **where
@@ -102,22 +112,23 @@ def handle_checklist_phase_select(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    _switch(body, client, context, phase_key=action["selected_option"]["value"])
+    _switch(body, client, context, phase_key=selected_value(action))
 
 
 def handle_checklist_page_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    _switch(body, client, context, offset=int(action["value"]))
+    _switch(body, client, context, offset=button_id(action))
 
 
 def handle_checklist_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = ChecklistMetadata.model_validate_json(view["private_metadata"])
-    edit = checklist_edit(metadata, read_checklist_form(view["state"]["values"]))
+    fields = ViewForm(view)
+    metadata = fields.metadata(ChecklistMetadata)
+    edit = checklist_edit(metadata, read_checklist_form(fields))
     with deps.db.session() as session:
         try:
             change = save_checklist(session, edit, user_id, admins=deps.admins, now=deps.now())
@@ -148,8 +159,10 @@ def _tell(client: WebClient, channel_id: str, user_id: str, text: str) -> None:
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("checklist",), handle_checklist_command)
-    app.action(ChecklistId.OPEN)(handle_checklist_open_click)
-    app.action(re.compile(f"^{ChecklistId.PICK_CUSTOMER}-\\d+$"))(handle_checklist_pick_click)
-    app.action(ChecklistId.PHASE)(handle_checklist_phase_select)
-    app.action(ChecklistId.PAGE)(handle_checklist_page_click)
-    app.view(ChecklistId.VIEW)(handle_checklist_submit)
+    app.action(ChecklistId.OPEN)(click(handle_checklist_open_click))
+    app.action(re.compile(f"^{ChecklistId.PICK_CUSTOMER}-\\d+$"))(
+        click(handle_checklist_pick_click)
+    )
+    app.action(ChecklistId.PHASE)(click(handle_checklist_phase_select))
+    app.action(ChecklistId.PAGE)(click(handle_checklist_page_click))
+    app.view(ChecklistId.VIEW)(submission(handle_checklist_submit))

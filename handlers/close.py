@@ -21,6 +21,7 @@ from bot.services.transition import (
     waive_milestones,
 )
 from bot.slack.commands import CommandRequest
+from bot.slack.forms import ViewForm, button_model, click, submission
 from bot.slack.ids import TransitionId
 from bot.slack.mrkdwn import Mrkdwn, escape
 from bot.slack.status_views import PickValue, build_pick_blocks
@@ -133,7 +134,7 @@ def handle_transition_pick_click(
     context: BoltContext,
 ) -> None:
     ack()
-    picked = PickValue.model_validate_json(action["value"])
+    picked = button_model(action, PickValue)
     deps, user_id = deps_of(context), body["user"]["id"]
     if picked.sub == "reopen":
         reopen(deps, respond, user_id, picked.onboarding_id, picked.rest)
@@ -149,7 +150,7 @@ def handle_waive_click(
 ) -> None:
     ack()
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = TransitionMetadata.model_validate_json(action["value"])
+    metadata = button_model(action, TransitionMetadata)
     with deps.db.session() as session:
         check = check_close(session, metadata.onboarding_id, user_id, admins=deps.admins)
     if not check.open_milestones:
@@ -163,8 +164,9 @@ def handle_waive_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = TransitionMetadata.model_validate_json(view["private_metadata"])
-    ids, reason = read_waive_form(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(TransitionMetadata)
+    ids, reason = read_waive_form(fields)
     with deps.db.session() as session:
         try:
             names = waive_milestones(
@@ -196,8 +198,9 @@ def handle_close_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = TransitionMetadata.model_validate_json(view["private_metadata"])
-    lessons, ongoing = read_close_form(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(TransitionMetadata)
+    lessons, ongoing = read_close_form(fields)
     with deps.db.session() as session:
         try:
             closed = close_onboarding(
@@ -225,7 +228,9 @@ def handle_close_submit(
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("close",), handle_close_command)
     commands.add(("reopen",), handle_reopen_command)
-    app.action(re.compile(f"^{TransitionId.PICK_CUSTOMER}-\\d+$"))(handle_transition_pick_click)
-    app.action(TransitionId.WAIVE_OPEN)(handle_waive_click)
-    app.view(TransitionId.WAIVE_VIEW)(handle_waive_submit)
-    app.view(TransitionId.CLOSE_VIEW)(handle_close_submit)
+    app.action(re.compile(f"^{TransitionId.PICK_CUSTOMER}-\\d+$"))(
+        click(handle_transition_pick_click)
+    )
+    app.action(TransitionId.WAIVE_OPEN)(click(handle_waive_click))
+    app.view(TransitionId.WAIVE_VIEW)(submission(handle_waive_submit))
+    app.view(TransitionId.CLOSE_VIEW)(submission(handle_close_submit))

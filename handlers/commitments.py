@@ -40,6 +40,7 @@ from bot.slack.commitment_views import (
     read_owner_and_due,
     read_reason,
 )
+from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.ids import CommitmentId, CriterionId
 from bot.slack.mrkdwn import Mrkdwn, escape, truncate
 from handlers.modals import Card, redraw, replace_card, save_modal
@@ -77,7 +78,7 @@ def handle_commitment_done_click(
     deps = deps_of(context)
     with deps.db.session() as session:
         change = complete_commitment(
-            session, int(action["value"]), body["user"]["id"], admins=deps.admins, now=deps.now()
+            session, button_id(action), body["user"]["id"], admins=deps.admins, now=deps.now()
         )
     notice = Mrkdwn(
         f":white_check_mark: Done: {_said(change.text)}."
@@ -94,7 +95,7 @@ def handle_commitment_drop_click(
     deps = deps_of(context)
     with deps.db.session() as session:
         onboarding_id, company, line = open_commitment(
-            session, int(action["value"]), body["user"]["id"], admins=deps.admins
+            session, button_id(action), body["user"]["id"], admins=deps.admins
         )
     metadata = _metadata(body, onboarding_id, line.commitment_id)
     client.views_open(trigger_id=body["trigger_id"], view=build_drop_modal(metadata, company, line))
@@ -107,7 +108,7 @@ def handle_commitment_edit_click(
     deps = deps_of(context)
     with deps.db.session() as session:
         onboarding_id, company, line = open_commitment(
-            session, int(action["value"]), body["user"]["id"], admins=deps.admins
+            session, button_id(action), body["user"]["id"], admins=deps.admins
         )
     metadata = _metadata(body, onboarding_id, line.commitment_id)
     client.views_open(
@@ -119,8 +120,9 @@ def handle_commitment_drop_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = CardMetadata.model_validate_json(view["private_metadata"])
-    reason = read_reason(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(CardMetadata)
+    reason = read_reason(fields)
     change = save_modal(
         ack,
         deps,
@@ -144,8 +146,9 @@ def handle_commitment_edit_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = CardMetadata.model_validate_json(view["private_metadata"])
-    owner, due = read_owner_and_due(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(CardMetadata)
+    owner, due = read_owner_and_due(fields)
     change = save_modal(
         ack,
         deps,
@@ -171,7 +174,7 @@ def handle_criterion_met_click(
     deps = deps_of(context)
     with deps.db.session() as session:
         onboarding_id, company, line = open_criterion(
-            session, int(action["value"]), body["user"]["id"], admins=deps.admins
+            session, button_id(action), body["user"]["id"], admins=deps.admins
         )
     metadata = _metadata(body, onboarding_id, line.criterion_id)
     client.views_open(trigger_id=body["trigger_id"], view=build_met_modal(metadata, company, line))
@@ -184,7 +187,7 @@ def handle_criterion_flag_click(
     deps = deps_of(context)
     with deps.db.session() as session:
         change = flag_first_value(
-            session, int(action["value"]), body["user"]["id"], admins=deps.admins, now=deps.now()
+            session, button_id(action), body["user"]["id"], admins=deps.admins, now=deps.now()
         )
     notice = Mrkdwn(f":star: The customer's first-value criterion: {_said(change.text)}.")
     replace_card(respond, criteria_card(deps, change.onboarding_id, notice))
@@ -194,7 +197,7 @@ def handle_criterion_add_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    deps, onboarding_id = deps_of(context), int(action["value"])
+    deps, onboarding_id = deps_of(context), button_id(action)
     with deps.db.session() as session:
         company = ensure_can_add(session, onboarding_id, body["user"]["id"], admins=deps.admins)
     metadata = _metadata(body, onboarding_id, None)
@@ -207,8 +210,9 @@ def handle_criterion_met_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = CardMetadata.model_validate_json(view["private_metadata"])
-    evidence = read_evidence(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(CardMetadata)
+    evidence = read_evidence(fields)
     change = save_modal(
         ack,
         deps,
@@ -234,8 +238,9 @@ def handle_criterion_add_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = CardMetadata.model_validate_json(view["private_metadata"])
-    text, target, first_value = read_new_criterion(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(CardMetadata)
+    text, target, first_value = read_new_criterion(fields)
     change = save_modal(
         ack,
         deps,
@@ -259,13 +264,13 @@ def handle_criterion_add_submit(
 
 
 def register(app: App) -> None:
-    app.action(CommitmentId.DONE)(handle_commitment_done_click)
-    app.action(CommitmentId.DROP)(handle_commitment_drop_click)
-    app.action(CommitmentId.EDIT)(handle_commitment_edit_click)
-    app.view(CommitmentId.DROP_VIEW)(handle_commitment_drop_submit)
-    app.view(CommitmentId.EDIT_VIEW)(handle_commitment_edit_submit)
-    app.action(CriterionId.MET)(handle_criterion_met_click)
-    app.action(CriterionId.FLAG_FIRST_VALUE)(handle_criterion_flag_click)
-    app.action(CriterionId.ADD)(handle_criterion_add_click)
-    app.view(CriterionId.MET_VIEW)(handle_criterion_met_submit)
-    app.view(CriterionId.ADD_VIEW)(handle_criterion_add_submit)
+    app.action(CommitmentId.DONE)(click(handle_commitment_done_click))
+    app.action(CommitmentId.DROP)(click(handle_commitment_drop_click))
+    app.action(CommitmentId.EDIT)(click(handle_commitment_edit_click))
+    app.view(CommitmentId.DROP_VIEW)(submission(handle_commitment_drop_submit))
+    app.view(CommitmentId.EDIT_VIEW)(submission(handle_commitment_edit_submit))
+    app.action(CriterionId.MET)(click(handle_criterion_met_click))
+    app.action(CriterionId.FLAG_FIRST_VALUE)(click(handle_criterion_flag_click))
+    app.action(CriterionId.ADD)(click(handle_criterion_add_click))
+    app.view(CriterionId.MET_VIEW)(submission(handle_criterion_met_submit))
+    app.view(CriterionId.ADD_VIEW)(submission(handle_criterion_add_submit))

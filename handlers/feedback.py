@@ -35,11 +35,11 @@ from bot.slack.feedback_views import (
     build_notice_view,
     build_survey_modal,
     internal_respondent_text,
-    parse_metadata,
     pulse_thanks_text,
     read_survey_form,
     survey_sent_text,
 )
+from bot.slack.forms import ViewForm, button_model, click, submission
 from bot.slack.guard import EXTERNAL_ACTOR
 from bot.slack.ids import FeedbackId
 from bot.slack.status_views import PickValue
@@ -64,7 +64,7 @@ def handle_feedback_pulse_click(
         _tell(respond, internal_respondent_text())
         return
     deps = deps_of(context)
-    value = PulseValue.model_validate_json(action["value"])
+    value = button_model(action, PulseValue)
     with deps.db.session() as session:
         record_pulse(
             session,
@@ -93,7 +93,7 @@ def handle_feedback_survey_open_click(
         _tell(respond, internal_respondent_text())
         return
     deps = deps_of(context)
-    value = SurveyValue.model_validate_json(action["value"])
+    value = button_model(action, SurveyValue)
     channel_id = (body.get("channel") or {}).get("id")
     with deps.db.session() as session:
         previous = open_survey(session, value.onboarding_id, body["user"]["id"], channel_id)
@@ -109,14 +109,15 @@ def handle_feedback_survey_submit(
 ) -> None:
     deps = deps_of(context)
     wording = load_feedback_config(deps.settings.templates_dir).survey
-    metadata = parse_metadata(view.get("private_metadata", ""))
-    if not _external(context) or metadata is None:
+    if not _external(context):
         ack(
             response_action="update",
             view=build_notice_view(wording.title, internal_respondent_text()),
         )
         return
-    form = read_survey_form(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(SurveyMetadata)
+    form = read_survey_form(fields)
     if form.errors:
         ack(response_action="errors", errors=form.errors)
         return
@@ -168,13 +169,13 @@ def handle_feedback_pick_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    pick = PickValue.model_validate_json(action["value"])
+    pick = button_model(action, PickValue)
     _send_survey(deps_of(context), respond, body["user"]["id"], pick.onboarding_id)
 
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("survey",), handle_survey_command)
-    app.action(re.compile(f"^{FeedbackId.PULSE}-[1-5]$"))(handle_feedback_pulse_click)
-    app.action(FeedbackId.SURVEY_OPEN)(handle_feedback_survey_open_click)
-    app.action(re.compile(f"^{FeedbackId.PICK_CUSTOMER}-\\d+$"))(handle_feedback_pick_click)
-    app.view(FeedbackId.SURVEY_VIEW)(handle_feedback_survey_submit)
+    app.action(re.compile(f"^{FeedbackId.PULSE}-[1-5]$"))(click(handle_feedback_pulse_click))
+    app.action(FeedbackId.SURVEY_OPEN)(click(handle_feedback_survey_open_click))
+    app.action(re.compile(f"^{FeedbackId.PICK_CUSTOMER}-\\d+$"))(click(handle_feedback_pick_click))
+    app.view(FeedbackId.SURVEY_VIEW)(submission(handle_feedback_survey_submit))

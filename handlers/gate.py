@@ -20,6 +20,7 @@ from bot.services.gate import (
     open_gate,
 )
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm, submission
 from bot.slack.gate_views import (
     GateMetadata,
     build_decision_blocks,
@@ -73,8 +74,9 @@ def handle_gate_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = GateMetadata.model_validate_json(view["private_metadata"])
-    submitted = read_gate_form(view["state"]["values"], metadata)
+    fields = ViewForm(view)
+    metadata = fields.metadata(GateMetadata)
+    submitted = read_gate_form(fields, metadata)
     with deps.db.session() as session:
         try:
             decision = decide_gate_by_id(
@@ -118,4 +120,4 @@ def _tell(client: WebClient, channel_id: str, user_id: str, text: str, decision:
 
 def register(app: App, commands: CommandRouter) -> None:
     """`golive` itself is a hypercare subcommand (handlers/hypercare.py); the modal is ours."""
-    app.view(GateId.VIEW)(handle_gate_submit)
+    app.view(GateId.VIEW)(submission(handle_gate_submit))

@@ -21,6 +21,7 @@ from bot.services.onboardings import acknowledge_handoff
 from bot.slack import blocks as bk
 from bot.slack.announce import announce_handoff
 from bot.slack.commands import CommandRequest
+from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.handoff_views import (
     HandoffMetadata,
     build_csm_handoff_dm,
@@ -85,7 +86,9 @@ def handle_handoff_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps = deps_of(context)
-    form = read_handoff_form(view["state"]["values"])
+    fields = ViewForm(view)
+    fields.metadata(HandoffMetadata)  # not needed to save; a form that cannot be read is stale
+    form = read_handoff_form(fields)
     actor = body["user"]["id"]
     with deps.db.session() as session:
         try:
@@ -135,7 +138,7 @@ def handle_handoff_acknowledge_click(
     deps = deps_of(context)
     with deps.db.session() as session:
         onboarding, newly = acknowledge_handoff(
-            session, int(action["value"]), body["user"]["id"], now=deps.now()
+            session, button_id(action), body["user"]["id"], now=deps.now()
         )
         blocks = build_csm_handoff_dm(onboarding)
         name, ae = onboarding.company_name, onboarding.ae_user_id
@@ -159,5 +162,5 @@ def register(app: App, commands: CommandRouter) -> None:
     commands.add(("new", "handoff"), handle_handoff_command)
     app.shortcut(Shortcut.NEW_HANDOFF)(handle_handoff_shortcut)
     app.shortcut(Shortcut.HANDOFF_FROM_MESSAGE)(handle_handoff_message_shortcut)
-    app.view(HandoffId.VIEW)(handle_handoff_submit)
-    app.action(HandoffId.ACKNOWLEDGE)(handle_handoff_acknowledge_click)
+    app.view(HandoffId.VIEW)(submission(handle_handoff_submit))
+    app.action(HandoffId.ACKNOWLEDGE)(click(handle_handoff_acknowledge_click))

@@ -24,6 +24,7 @@ from bot.services.health import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
+from bot.slack.forms import ViewForm, button_model, click, submission
 from bot.slack.health_views import (
     HealthMetadata,
     build_health_modal,
@@ -77,7 +78,7 @@ def handle_health_pick_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    onboarding_id = PickValue.model_validate_json(action["value"]).onboarding_id
+    onboarding_id = button_model(action, PickValue).onboarding_id
     channel_id = (body.get("channel") or {}).get("id")
     view = _health_modal(context, body["user"]["id"], onboarding_id, channel_id)
     client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -87,8 +88,9 @@ def handle_health_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = HealthMetadata.model_validate_json(view["private_metadata"])
-    entry = read_health_form(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(HealthMetadata)
+    entry = read_health_form(fields)
     rules = health_rules(deps.settings)
     with deps.db.session() as session:
         try:
@@ -136,5 +138,5 @@ def _tell(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("health",), handle_health_command)
-    app.action(re.compile(f"^{HealthId.PICK_CUSTOMER}-\\d+$"))(handle_health_pick_click)
-    app.view(HealthId.VIEW)(handle_health_submit)
+    app.action(re.compile(f"^{HealthId.PICK_CUSTOMER}-\\d+$"))(click(handle_health_pick_click))
+    app.view(HealthId.VIEW)(submission(handle_health_submit))

@@ -12,6 +12,7 @@ from bot.services.book import blockers_owned_by, book_for_user
 from bot.services.health import health_rules
 from bot.services.metrics import book_metrics, ttfv_targets
 from bot.services.status import load_status
+from bot.slack.forms import button_id, click
 from bot.slack.home_views import build_home_view
 from bot.slack.ids import Event, HomeId
 from bot.slack.metrics_views import build_book_health_blocks
@@ -51,7 +52,7 @@ def handle_home_open_status_click(
     with deps.db.session() as session:
         card = load_status(
             session,
-            int(action["value"]),
+            button_id(action),
             deps.today(),
             health_rules(deps.settings),
             min_stakeholders=deps.settings.min_stakeholders,
@@ -61,4 +62,4 @@ def handle_home_open_status_click(
 
 def register(app: App, commands: CommandRouter) -> None:
     app.event(Event.APP_HOME_OPENED)(handle_home_event)
-    app.action(HomeId.OPEN_STATUS)(handle_home_open_status_click)
+    app.action(HomeId.OPEN_STATUS)(click(handle_home_open_status_click))

@@ -18,6 +18,7 @@ from bot.services.hypercare import (
 )
 from bot.services.lookup import CustomerIndex
 from bot.slack.commands import CommandRequest
+from bot.slack.forms import button_id, button_model, click
 from bot.slack.hypercare_views import (
     USAGE,
     HypercarePick,
@@ -119,7 +120,7 @@ def handle_hypercare_pick_click(
     respond: Respond,
 ) -> None:
     ack()
-    pick = HypercarePick.model_validate_json(action["value"])
+    pick = button_model(action, HypercarePick)
     if pick.sub == "golive":
         _gate(actor_of(body, client, context, respond), body["trigger_id"], pick.onboarding_id)
     elif pick.sub in SUBCOMMANDS:
@@ -136,7 +137,7 @@ def handle_hypercare_responded_click(
     respond: Respond,
 ) -> None:
     ack()
-    ref = IssueRef.model_validate_json(action["value"])
+    ref = button_model(action, IssueRef)
     actor = actor_of(body, client, context, respond)
     _run(actor, "respond", ref.onboarding_id, str(ref.number), replace_original=True)
 
@@ -150,7 +151,7 @@ def handle_hypercare_resolve_click(
     respond: Respond,
 ) -> None:
     ack()
-    ref = IssueRef.model_validate_json(action["value"])
+    ref = button_model(action, IssueRef)
     actor = actor_of(body, client, context, respond)
     _run(actor, "resolve", ref.onboarding_id, str(ref.number), replace_original=True)
 
@@ -169,19 +170,21 @@ def handle_hypercare_end_click(
     with actor.deps.db.session() as session:
         result = end_hypercare_by_id(
             session,
-            int(action["value"]),
+            button_id(action),
             actor.user_id,
             admins=actor.admins,
             now=actor.deps.now(),
             settings=actor.deps.settings,
         )
     actor.say(ended_text(result), replace_original=False)
-    actor.changed(int(action["value"]))
+    actor.changed(button_id(action))
 
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(SUBCOMMANDS, handle_hypercare_command)
-    app.action(re.compile(f"^{HypercareId.PICK_CUSTOMER}(-\\d+)?$"))(handle_hypercare_pick_click)
-    app.action(HypercareId.RESPONDED)(handle_hypercare_responded_click)
-    app.action(HypercareId.RESOLVE)(handle_hypercare_resolve_click)
-    app.action(HypercareId.END)(handle_hypercare_end_click)
+    app.action(re.compile(f"^{HypercareId.PICK_CUSTOMER}(-\\d+)?$"))(
+        click(handle_hypercare_pick_click)
+    )
+    app.action(HypercareId.RESPONDED)(click(handle_hypercare_responded_click))
+    app.action(HypercareId.RESOLVE)(click(handle_hypercare_resolve_click))
+    app.action(HypercareId.END)(click(handle_hypercare_end_click))

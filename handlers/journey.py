@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import deps_of
 from bot.services.journey import ask_for_help
+from bot.slack.forms import click
 from bot.slack.ids import JourneyId
 from bot.slack.journey_views import HELP_GONE_TEXT, help_thanks_text, parse_help_value
 from handlers.command import CommandRouter
@@ -62,4 +63,4 @@ def handle_journey_help_click(
 
 
 def register(app: App, commands: CommandRouter) -> None:
-    app.action(JourneyId.HELP)(handle_journey_help_click)
+    app.action(JourneyId.HELP)(click(handle_journey_help_click))

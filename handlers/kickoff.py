@@ -29,6 +29,7 @@ from bot.services.lookup import CustomerIndex
 from bot.slack import blocks as bk
 from bot.slack.client import is_shared_externally
 from bot.slack.commands import CommandRequest
+from bot.slack.forms import ViewForm, button_model, click, submission
 from bot.slack.ids import KickoffId
 from bot.slack.kickoff_views import (
     KickoffMetadata,
@@ -38,7 +39,6 @@ from bot.slack.kickoff_views import (
     build_notice_view,
     build_questionnaire_modal,
     kickoff_sent_text,
-    parse_questionnaire_metadata,
     questionnaire_errors,
     read_kickoff_done_form,
     read_questionnaire_form,
@@ -103,7 +103,7 @@ def handle_kickoff_pick_click(
     respond: Respond,
 ) -> None:
     ack()
-    pick = PickValue.model_validate_json(action["value"])
+    pick = button_model(action, PickValue)
     _prepare(deps_of(context), client, respond, body["user"]["id"], pick.onboarding_id)
 
 
@@ -120,7 +120,7 @@ def handle_kickoff_questionnaire_open_click(
 ) -> None:
     ack()
     deps = deps_of(context)
-    value = QuestionnaireValue.model_validate_json(action["value"])
+    value = button_model(action, QuestionnaireValue)
     channel_id = (body.get("channel") or {}).get("id")
     with deps.db.session() as session:
         try:
@@ -140,13 +140,9 @@ def handle_kickoff_questionnaire_submit(
 ) -> None:
     deps = deps_of(context)
     wording = load_kickoff_config(deps.settings.templates_dir).questionnaire
-    metadata = parse_questionnaire_metadata(view.get("private_metadata", ""))
-    if metadata is None:
-        ack(
-            response_action="update", view=build_notice_view(wording.title, "Something went wrong.")
-        )
-        return
-    answers = read_questionnaire_form(view["state"]["values"], wording)
+    fields = ViewForm(view)
+    metadata = fields.metadata(QuestionnaireMetadata)
+    answers = read_questionnaire_form(fields, wording)
     with deps.db.session() as session:
         try:
             record_questionnaire(
@@ -207,8 +203,9 @@ def handle_kickoff_done_submit(
     from handlers.status import after_change
 
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = KickoffMetadata.model_validate_json(view["private_metadata"])
-    first_value, cadence, escalation = read_kickoff_done_form(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(KickoffMetadata)
+    first_value, cadence, escalation = read_kickoff_done_form(fields)
     with deps.db.session() as session:
         try:
             change = record_kickoff(
@@ -248,7 +245,7 @@ def _tell(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("kickoff",), handle_kickoff_command)
-    app.action(re.compile(f"^{KickoffId.PICK_CUSTOMER}-\\d+$"))(handle_kickoff_pick_click)
-    app.action(KickoffId.QUESTIONNAIRE_OPEN)(handle_kickoff_questionnaire_open_click)
-    app.view(KickoffId.QUESTIONNAIRE_VIEW)(handle_kickoff_questionnaire_submit)
-    app.view(KickoffId.DONE_VIEW)(handle_kickoff_done_submit)
+    app.action(re.compile(f"^{KickoffId.PICK_CUSTOMER}-\\d+$"))(click(handle_kickoff_pick_click))
+    app.action(KickoffId.QUESTIONNAIRE_OPEN)(click(handle_kickoff_questionnaire_open_click))
+    app.view(KickoffId.QUESTIONNAIRE_VIEW)(submission(handle_kickoff_questionnaire_submit))
+    app.view(KickoffId.DONE_VIEW)(submission(handle_kickoff_done_submit))

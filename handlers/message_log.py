@@ -21,6 +21,7 @@ from bot.services.message_log import (
 )
 from bot.slack import blocks as bk
 from bot.slack.client import slack_error
+from bot.slack.forms import ViewForm, submission
 from bot.slack.ids import MessageLogId, Shortcut
 from bot.slack.message_log_views import (
     MessageLogMetadata,
@@ -73,8 +74,9 @@ def handle_message_log_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = MessageLogMetadata.model_validate_json(view.get("private_metadata") or "{}")
-    form = read_message_log_form(view["state"]["values"], metadata)
+    fields = ViewForm(view)
+    metadata = fields.metadata(MessageLogMetadata)
+    form = read_message_log_form(fields, metadata)
     source = SourceMessage(metadata.channel_id or "", metadata.message_ts or "", metadata.permalink)
     logged = save_modal(
         ack,
@@ -123,4 +125,4 @@ def _confirm(
 
 def register(app: App, commands: CommandRouter) -> None:
     app.shortcut(Shortcut.LOG_FROM_MESSAGE)(handle_message_log_shortcut)
-    app.view(MessageLogId.VIEW)(handle_message_log_submit)
+    app.view(MessageLogId.VIEW)(submission(handle_message_log_submit))

@@ -18,6 +18,7 @@ from bot.slack import blocks as bk
 from bot.slack.client import slack_error
 from bot.slack.commands import CommandRequest
 from bot.slack.files import upload_to_dm
+from bot.slack.forms import click
 from bot.slack.ids import MetricsId
 from bot.slack.metrics_views import (
     build_metrics_blocks,
@@ -120,4 +121,4 @@ def handle_metrics_open_click(
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(["metrics"], handle_metrics_command)
     commands.add(["export"], handle_export_command)
-    app.action(MetricsId.OPEN)(handle_metrics_open_click)
+    app.action(MetricsId.OPEN)(click(handle_metrics_open_click))

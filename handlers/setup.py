@@ -22,6 +22,7 @@ from bot.services.integrations import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
+from bot.slack.forms import ViewForm, button_id, button_model, click, selected_id, submission
 from bot.slack.ids import SetupId
 from bot.slack.setup_views import (
     SetupMetadata,
@@ -54,7 +55,7 @@ def handle_setup_pick_click(
     ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    pick = PickValue.model_validate_json(action["value"])
+    pick = button_model(action, PickValue)
     replace_card(respond, setup_card(deps_of(context), pick.onboarding_id))
 
 
@@ -81,15 +82,14 @@ def handle_setup_add_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    _open_modal(body, client, context, int(action["value"]), None)
+    _open_modal(body, client, context, button_id(action), None)
 
 
 def handle_setup_edit_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    chosen = action.get("selected_option") or {}
-    integration_id = int(chosen.get("value") or action["value"])
+    integration_id = selected_id(action) if "selected_option" in action else button_id(action)
     deps = deps_of(context)
     with deps.db.session() as session:
         onboarding_id = onboarding_of_integration(session, integration_id)
@@ -100,8 +100,9 @@ def handle_setup_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = SetupMetadata.model_validate_json(view["private_metadata"])
-    form = read_integration_form(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(SetupMetadata)
+    form = read_integration_form(fields)
     change = save_modal(
         ack,
         deps,
@@ -126,8 +127,8 @@ def handle_setup_submit(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("setup",), handle_setup_command)
-    app.action(re.compile(f"^{SetupId.PICK_CUSTOMER}-\\d+$"))(handle_setup_pick_click)
-    app.action(SetupId.ADD)(handle_setup_add_click)
-    app.action(SetupId.EDIT)(handle_setup_edit_click)
-    app.action(SetupId.EDIT_PICK)(handle_setup_edit_click)
-    app.view(SetupId.VIEW)(handle_setup_submit)
+    app.action(re.compile(f"^{SetupId.PICK_CUSTOMER}-\\d+$"))(click(handle_setup_pick_click))
+    app.action(SetupId.ADD)(click(handle_setup_add_click))
+    app.action(SetupId.EDIT)(click(handle_setup_edit_click))
+    app.action(SetupId.EDIT_PICK)(click(handle_setup_edit_click))
+    app.view(SetupId.VIEW)(submission(handle_setup_submit))

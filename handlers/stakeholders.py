@@ -27,6 +27,7 @@ from bot.services.stakeholders import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
+from bot.slack.forms import ViewForm, button_id, button_model, click, submission
 from bot.slack.ids import StakeholderId
 from bot.slack.mrkdwn import Mrkdwn, escape
 from bot.slack.stakeholder_views import (
@@ -72,7 +73,7 @@ def handle_stakeholders_pick_click(
     ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    pick = PickValue.model_validate_json(action["value"])
+    pick = button_model(action, PickValue)
     if pick.sub in CARDS:
         replace_card(respond, CARDS[pick.sub](deps_of(context), pick.onboarding_id))
 
@@ -103,7 +104,7 @@ def handle_stakeholder_add_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    _open_modal(body, client, context, int(action["value"]), None)
+    _open_modal(body, client, context, button_id(action), None)
 
 
 def handle_stakeholder_edit_click(
@@ -112,8 +113,8 @@ def handle_stakeholder_edit_click(
     ack()
     deps = deps_of(context)
     with deps.db.session() as session:
-        onboarding_id = onboarding_of_stakeholder(session, int(action["value"]))
-    _open_modal(body, client, context, onboarding_id, int(action["value"]))
+        onboarding_id = onboarding_of_stakeholder(session, button_id(action))
+    _open_modal(body, client, context, onboarding_id, button_id(action))
 
 
 def handle_stakeholder_contact_click(
@@ -123,7 +124,7 @@ def handle_stakeholder_contact_click(
     deps = deps_of(context)
     with deps.db.session() as session:
         change = log_contact(
-            session, int(action["value"]), body["user"]["id"], admins=deps.admins, now=deps.now()
+            session, button_id(action), body["user"]["id"], admins=deps.admins, now=deps.now()
         )
     notice = Mrkdwn(f":telephone_receiver: Contact with *{escape(change.name)}* logged.")
     replace_card(respond, stakeholder_card(deps, change.onboarding_id, notice))
@@ -155,7 +156,7 @@ def handle_stakeholder_depart_click(
     with deps.db.session() as session:
         change = mark_departed(
             session,
-            int(action["value"]),
+            button_id(action),
             body["user"]["id"],
             admins=deps.admins,
             playbooks=deps.playbooks,
@@ -168,8 +169,9 @@ def handle_stakeholder_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = StakeholderMetadata.model_validate_json(view["private_metadata"])
-    form = read_stakeholder_form(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(StakeholderMetadata)
+    form = read_stakeholder_form(fields)
     change = save_modal(
         ack,
         deps,
@@ -194,10 +196,12 @@ def handle_stakeholder_submit(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(CARDS, handle_stakeholders_command)
-    app.action(re.compile(f"^{StakeholderId.PICK_CUSTOMER}-\\d+$"))(handle_stakeholders_pick_click)
-    app.action(StakeholderId.ADD)(handle_stakeholder_add_click)
-    app.action(StakeholderId.EDIT)(handle_stakeholder_edit_click)
-    app.action(StakeholderId.LOG_CONTACT)(handle_stakeholder_contact_click)
-    app.action(StakeholderId.DEPART)(handle_stakeholder_depart_click)
-    app.view(StakeholderId.VIEW)(handle_stakeholder_submit)
+    app.action(re.compile(f"^{StakeholderId.PICK_CUSTOMER}-\\d+$"))(
+        click(handle_stakeholders_pick_click)
+    )
+    app.action(StakeholderId.ADD)(click(handle_stakeholder_add_click))
+    app.action(StakeholderId.EDIT)(click(handle_stakeholder_edit_click))
+    app.action(StakeholderId.LOG_CONTACT)(click(handle_stakeholder_contact_click))
+    app.action(StakeholderId.DEPART)(click(handle_stakeholder_depart_click))
+    app.view(StakeholderId.VIEW)(submission(handle_stakeholder_submit))
     commitments.register(app)

@@ -28,6 +28,7 @@ from bot.services.status import ListScope, StatusCard, list_onboardings, load_st
 from bot.slack import blocks as bk
 from bot.slack.client import is_shared_externally, post_in_channel, slack_error
 from bot.slack.commands import CommandRequest
+from bot.slack.forms import ViewForm, button_id, button_model, click, selected_id, submission
 from bot.slack.ids import StatusId
 from bot.slack.mrkdwn import Mrkdwn, channel_link, escape
 from bot.slack.status_views import (
@@ -303,7 +304,7 @@ def handle_status_pick_click(
     respond: Respond,
 ) -> None:
     ack()
-    pick = PickValue.model_validate_json(action["value"])
+    pick = button_model(action, PickValue)
     if pick.sub in CUSTOMER_SUBCOMMANDS:
         _run(actor_of(body, client, context, respond), pick.sub, pick.onboarding_id, pick.rest)
 
@@ -317,7 +318,7 @@ def handle_status_open_click(
     respond: Respond,
 ) -> None:
     ack()
-    _status(actor_of(body, client, context, respond), int(action["value"]), "")
+    _status(actor_of(body, client, context, respond), button_id(action), "")
 
 
 def handle_status_list_page_click(
@@ -329,7 +330,7 @@ def handle_status_list_page_click(
     respond: Respond,
 ) -> None:
     ack()
-    page = ListPage.model_validate_json(action["value"])
+    page = button_model(action, ListPage)
     _list_page(actor_of(body, client, context, respond), page, replace_original=True)
 
 
@@ -343,12 +344,12 @@ def handle_status_done_select(
 ) -> None:
     ack()
     actor = actor_of(body, client, context, respond)
-    if _kickoff_modal(actor, milestone_id=int(action["selected_option"]["value"])):
+    if _kickoff_modal(actor, milestone_id=selected_id(action)):
         return
     with actor.deps.db.session() as session:
         change = complete_milestone_by_id(
             session,
-            int(action["selected_option"]["value"]),
+            selected_id(action),
             actor.user_id,
             admins=actor.admins,
             now=actor.deps.now(),
@@ -369,7 +370,7 @@ def handle_status_undo_click(
     actor = actor_of(body, client, context, respond)
     with actor.deps.db.session() as session:
         change = reopen_milestone(
-            session, int(action["value"]), actor.user_id, admins=actor.admins, now=actor.deps.now()
+            session, button_id(action), actor.user_id, admins=actor.admins, now=actor.deps.now()
         )
     actor.say(
         f"{change.milestone_name} reopened", build_reopened_blocks(change), replace_original=True
@@ -388,31 +389,24 @@ def handle_status_add_blocker_click(
     ack()
     actor = actor_of(body, client, context, respond)
     with actor.deps.db.session() as session:
-        onboarding = get_onboarding(session, int(action["value"]))
+        onboarding = get_onboarding(session, button_id(action))
         ensure_can_change(onboarding, actor.user_id, actor.admins)
         company = onboarding.company_name
-    metadata = BlockerMetadata(
-        onboarding_id=int(action["value"]), channel_id=actor.channel_id or None
-    )
+    metadata = BlockerMetadata(onboarding_id=button_id(action), channel_id=actor.channel_id or None)
     client.views_open(trigger_id=body["trigger_id"], view=build_blocker_modal(metadata, company))
 
 
 def handle_status_blocker_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    reason = (
-        view["state"]["values"]
-        .get(StatusId.BLOCKER_REASON, {})
-        .get(StatusId.INPUT, {})
-        .get("value")
-        or ""
-    )
+    fields = ViewForm(view)
+    metadata = fields.metadata(BlockerMetadata)
+    reason = fields.text(StatusId.BLOCKER_REASON)
     if not reason.strip():
         ack(response_action="errors", errors={StatusId.BLOCKER_REASON: "Say what is blocking."})
         return
     ack()
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = BlockerMetadata.model_validate_json(view["private_metadata"])
     with deps.db.session() as session:
         change = add_blocker(
             session,
@@ -433,10 +427,10 @@ def register(app: App, commands: CommandRouter) -> None:
     commands.add(CUSTOMER_SUBCOMMANDS, handle_status_command)
     commands.set_fallback(status_by_name)
     commands.add(("list",), handle_list_command)
-    app.action(re.compile(f"^{StatusId.PICK_CUSTOMER}(-\\d+)?$"))(handle_status_pick_click)
-    app.action(StatusId.OPEN_STATUS)(handle_status_open_click)
-    app.action(StatusId.LIST_PAGE)(handle_status_list_page_click)
-    app.action(StatusId.DONE_SELECT)(handle_status_done_select)
-    app.action(StatusId.UNDO_DONE)(handle_status_undo_click)
-    app.action(StatusId.ADD_BLOCKER)(handle_status_add_blocker_click)
-    app.view(StatusId.BLOCKER_VIEW)(handle_status_blocker_submit)
+    app.action(re.compile(f"^{StatusId.PICK_CUSTOMER}(-\\d+)?$"))(click(handle_status_pick_click))
+    app.action(StatusId.OPEN_STATUS)(click(handle_status_open_click))
+    app.action(StatusId.LIST_PAGE)(click(handle_status_list_page_click))
+    app.action(StatusId.DONE_SELECT)(click(handle_status_done_select))
+    app.action(StatusId.UNDO_DONE)(click(handle_status_undo_click))
+    app.action(StatusId.ADD_BLOCKER)(click(handle_status_add_blocker_click))
+    app.view(StatusId.BLOCKER_VIEW)(submission(handle_status_blocker_submit))

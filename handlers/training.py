@@ -24,6 +24,7 @@ from bot.services.training import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
+from bot.slack.forms import ViewForm, button_id, button_model, click, submission
 from bot.slack.ids import TrainingId
 from bot.slack.mrkdwn import Mrkdwn, escape
 from bot.slack.status_views import PickValue
@@ -60,7 +61,7 @@ def handle_training_pick_click(
     ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    pick = PickValue.model_validate_json(action["value"])
+    pick = button_model(action, PickValue)
     replace_card(respond, training_card(deps_of(context), pick.onboarding_id))
 
 
@@ -68,7 +69,7 @@ def handle_training_schedule_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    deps, onboarding_id = deps_of(context), int(action["value"])
+    deps, onboarding_id = deps_of(context), button_id(action)
     with deps.db.session() as session:
         plan = open_schedule_form(
             session, onboarding_id, body["user"]["id"], admins=deps.admins, playbooks=deps.playbooks
@@ -86,7 +87,7 @@ def handle_training_deliver_click(
     with deps.db.session() as session:
         onboarding_id, company, track_name, line = open_session(
             session,
-            int(action["value"]),
+            button_id(action),
             body["user"]["id"],
             admins=deps.admins,
             playbooks=deps.playbooks,
@@ -103,8 +104,9 @@ def handle_training_schedule_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = TrainingMetadata.model_validate_json(view["private_metadata"])
-    entry = read_schedule_form(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(TrainingMetadata)
+    entry = read_schedule_form(fields)
     change = save_modal(
         ack,
         deps,
@@ -132,8 +134,9 @@ def handle_training_deliver_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     deps, user_id = deps_of(context), body["user"]["id"]
-    metadata = TrainingMetadata.model_validate_json(view["private_metadata"])
-    entry = read_delivery_form(view["state"]["values"])
+    fields = ViewForm(view)
+    metadata = fields.metadata(TrainingMetadata)
+    entry = read_delivery_form(fields)
     change = save_modal(
         ack,
         deps,
@@ -167,8 +170,8 @@ def handle_training_deliver_submit(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("training",), handle_training_command)
-    app.action(re.compile(f"^{TrainingId.PICK_CUSTOMER}-\\d+$"))(handle_training_pick_click)
-    app.action(TrainingId.SCHEDULE)(handle_training_schedule_click)
-    app.action(re.compile(f"^{TrainingId.DELIVER}-\\d+$"))(handle_training_deliver_click)
-    app.view(TrainingId.SCHEDULE_VIEW)(handle_training_schedule_submit)
-    app.view(TrainingId.DELIVER_VIEW)(handle_training_deliver_submit)
+    app.action(re.compile(f"^{TrainingId.PICK_CUSTOMER}-\\d+$"))(click(handle_training_pick_click))
+    app.action(TrainingId.SCHEDULE)(click(handle_training_schedule_click))
+    app.action(re.compile(f"^{TrainingId.DELIVER}-\\d+$"))(click(handle_training_deliver_click))
+    app.view(TrainingId.SCHEDULE_VIEW)(submission(handle_training_schedule_submit))
+    app.view(TrainingId.DELIVER_VIEW)(submission(handle_training_deliver_submit))

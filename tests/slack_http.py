@@ -213,15 +213,17 @@ class SlackHttp:
         block_id: str = "b",
         selected_option: str | Payload | None = None,
         extra_action: Payload | None = None,
+        actions: list[Any] | None = None,
     ) -> Response:
         """A click on a button (or a static_select choice with `selected_option`).
 
         With `view` the action comes from that modal/Home tab; otherwise from the message
-        `message_ts` in `channel_id` (taken from the fake when it has it)."""
+        `message_ts` in `channel_id` (taken from the fake when it has it). `actions` replaces
+        the payload's list of actions (malformed payloads)."""
         action = self._action(action_id, value, block_id, selected_option)
         action.update(extra_action or {})
         payload = self._interaction("block_actions", user_id, user_team_id)
-        payload["actions"] = [action]
+        payload["actions"] = [action] if actions is None else actions
         if view is not None:
             payload.update(self._view_context(view))
         else:
@@ -231,15 +233,17 @@ class SlackHttp:
     def view_submission(
         self,
         callback_id: str,
-        values: Payload,
+        values: Payload | None,
         *,
         user_id: str = "UAE",
         user_team_id: str | None = None,
-        private_metadata: str = "",
+        private_metadata: str | None = "",
         view_id: str = "V123",
         hash: str = "h1",
     ) -> Response:
-        """A modal submitted with `values` as view.state.values ({block: {action: {...}}})."""
+        """A modal submitted with `values` as view.state.values ({block: {action: {...}}}).
+
+        None for `values` sends no state, None for `private_metadata` none (malformed views)."""
         view = self.view(
             id=view_id,
             callback_id=callback_id,
@@ -247,6 +251,10 @@ class SlackHttp:
             hash=hash,
             state={"values": values},
         )
+        if values is None:
+            view.pop("state")
+        if private_metadata is None:
+            view.pop("private_metadata")
         payload = self._interaction("view_submission", user_id, user_team_id)
         payload.update(view=view, response_urls=[])
         return self.post_interaction(payload)

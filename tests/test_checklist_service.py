@@ -20,6 +20,7 @@ from bot.services.checklist import (
 )
 from bot.services.errors import NotAllowed
 from bot.slack.checklist_views import build_checklist_modal, read_checklist_form
+from bot.slack.forms import ViewForm
 from bot.slack.home_views import build_home_view
 from tests.factories import AE, CSM
 from tests.fakeslack import view_problems
@@ -191,7 +192,7 @@ def test_the_form_reads_every_group_and_the_new_items() -> None:
         "checklist-items-1": {"value": {"type": "checkboxes", "selected_options": []}},
         "checklist-add-items": {"value": {"type": "plain_text_input", "value": "a\nb"}},
     }
-    form = read_checklist_form(values)
+    form = read_checklist_form(ViewForm({"state": {"values": values}}))
     assert form.checked_ids == {4, 7} and form.new_items_text == "a\nb"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.models import ActivityEntry, Milestone, Onboarding
+from bot.slack.handoff_views import HandoffMetadata
 from tests.slack_http import channel_value, checkboxes, date_value, plain, user_value
 
 TODAY = datetime.now(UTC).date()
@@ -50,8 +51,14 @@ def handoff_values(**overrides: Any) -> dict[str, Any]:
     return {block_id: {"value": action} for block_id, action in fields.items()}
 
 
+METADATA = HandoffMetadata().model_dump_json()
+
+
 def submit(slack, values: dict[str, Any], view_id: str = "VHANDOFF1", user_id: str = "UAE"):  # type: ignore[no-untyped-def]
-    return slack.view_submission("handoff-submit", values, user_id=user_id, view_id=view_id)
+    """The modal as the app built it: its metadata is the empty HandoffMetadata."""
+    return slack.view_submission(
+        "handoff-submit", values, user_id=user_id, view_id=view_id, private_metadata=METADATA
+    )
 
 
 def count(db, model) -> int:  # type: ignore[no-untyped-def]

@@ -207,10 +207,15 @@ def test_guests_and_other_organisations_are_refused_everywhere(slack, fake_slack
 
 
 def submit_as(slack, user_id: str, team: str | None) -> dict:  # type: ignore[no-untyped-def]
-    from tests.test_handoff_slack import handoff_values
+    from tests.test_handoff_slack import METADATA, handoff_values
 
     return slack.view_submission(
-        "handoff-submit", handoff_values(), user_id=user_id, user_team_id=team, view_id="VEXT"
+        "handoff-submit",
+        handoff_values(),
+        user_id=user_id,
+        user_team_id=team,
+        view_id="VEXT",
+        private_metadata=METADATA,
     ).json()
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from bot.services.checklist import ITEM_TEXT_MAX, Checklist, ChecklistEdit, ChecklistLine
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.ids import ChecklistId
 from bot.slack.mrkdwn import Mrkdwn, escape, mention, truncate
 
@@ -38,17 +39,10 @@ class ChecklistForm:
     new_items_text: str
 
 
-def read_checklist_form(values: dict[str, Any]) -> ChecklistForm:
-    """The one place that turns the modal's `view.state.values` into typed input."""
-    checked: set[int] = set()
-    for block_id, actions in values.items():
-        if not block_id.startswith(f"{ChecklistId.ITEMS}-"):
-            continue
-        for option in (actions.get(ChecklistId.INPUT) or {}).get("selected_options") or []:
-            if str(option.get("value", "")).isdigit():
-                checked.add(int(option["value"]))
-    text = (values.get(ChecklistId.ADD_ITEMS, {}).get(ChecklistId.INPUT) or {}).get("value")
-    return ChecklistForm(frozenset(checked), text or "")
+def read_checklist_form(form: ViewForm) -> ChecklistForm:
+    """The checklist modal's fields as typed input."""
+    checked = {i for block in form.block_ids(ChecklistId.ITEMS) for i in form.choice_ids(block)}
+    return ChecklistForm(frozenset(checked), form.text(ChecklistId.ADD_ITEMS))
 
 
 def checklist_edit(metadata: ChecklistMetadata, form: ChecklistForm) -> ChecklistEdit:

@@ -11,6 +11,7 @@ from typing import Any
 from bot.services.commitments import CommitmentField, CommitmentLine, CommitmentList
 from bot.services.criteria import CriteriaList, CriterionField, CriterionLine
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.ids import CommitmentId, CriterionId
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
 
@@ -125,18 +126,12 @@ def build_commitment_edit_modal(
     }
 
 
-def _state(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
-    return (values.get(block_id) or {}).get(action_id) or {}
+def read_reason(form: ViewForm) -> str:
+    return form.text(CommitmentField.REASON)
 
 
-def read_reason(values: dict[str, Any]) -> str:
-    return _state(values, CommitmentField.REASON, CommitmentId.INPUT).get("value") or ""
-
-
-def read_owner_and_due(values: dict[str, Any]) -> tuple[str | None, date | None]:
-    owner = _state(values, CommitmentField.OWNER, CommitmentId.INPUT).get("selected_user")
-    due = _state(values, CommitmentField.DUE_DATE, CommitmentId.INPUT).get("selected_date")
-    return owner or None, date.fromisoformat(due) if due else None
+def read_owner_and_due(form: ViewForm) -> tuple[str | None, date | None]:
+    return form.user(CommitmentField.OWNER), form.date(CommitmentField.DUE_DATE)
 
 
 # ---- success criteria ------------------------------------------------------------------------
@@ -265,12 +260,13 @@ def build_add_criterion_modal(metadata: CardMetadata, company_name: str) -> dict
     }
 
 
-def read_evidence(values: dict[str, Any]) -> str:
-    return _state(values, CriterionField.EVIDENCE, CriterionId.INPUT).get("value") or ""
+def read_evidence(form: ViewForm) -> str:
+    return form.text(CriterionField.EVIDENCE)
 
 
-def read_new_criterion(values: dict[str, Any]) -> tuple[str, date | None, bool]:
-    text = _state(values, CriterionField.TEXT, CriterionId.INPUT).get("value") or ""
-    target = _state(values, CriterionField.TARGET_DATE, CriterionId.INPUT).get("selected_date")
-    chosen = _state(values, CriterionField.FIRST_VALUE, CriterionId.INPUT).get("selected_options")
-    return text, date.fromisoformat(target) if target else None, bool(chosen)
+def read_new_criterion(form: ViewForm) -> tuple[str, date | None, bool]:
+    return (
+        form.text(CriterionField.TEXT),
+        form.date(CriterionField.TARGET_DATE),
+        bool(form.choices(CriterionField.FIRST_VALUE)),
+    )

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.ids import PULSE_SCORES, FeedbackId, pulse_action_id
 from bot.slack.mrkdwn import Mrkdwn, channel_link, count, escape
 
@@ -181,29 +182,20 @@ class SurveyForm:
     errors: dict[str, str]
 
 
-def _chosen(values: dict[str, Any], block_id: str) -> int | None:
-    selected = (values.get(block_id, {}).get(FeedbackId.INPUT) or {}).get("selected_option")
-    value = str((selected or {}).get("value", ""))
-    return int(value) if value.isdigit() else None
+def _chosen(form: ViewForm, block_id: str) -> int | None:
+    value = form.choice(block_id) or ""
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
-def read_survey_form(values: dict[str, Any]) -> SurveyForm:
-    """The one place that turns the survey's `view.state.values` into typed input."""
+def read_survey_form(form: ViewForm) -> SurveyForm:
+    """The survey modal's fields as typed input."""
     numbers = {
-        name: _chosen(values, ERROR_BLOCKS[name]) for name in ("satisfaction", "nps", "effort")
+        name: _chosen(form, ERROR_BLOCKS[name]) for name in ("satisfaction", "nps", "effort")
     }
     errors = {
         ERROR_BLOCKS[name]: "Please choose a number." for name, v in numbers.items() if v is None
     }
-    comment = (values.get(FeedbackId.COMMENT, {}).get(FeedbackId.INPUT) or {}).get("value") or ""
-    return SurveyForm(comment=comment, errors=errors, **numbers)
-
-
-def parse_metadata(raw: str) -> SurveyMetadata | None:
-    try:
-        return SurveyMetadata.model_validate_json(raw or "{}")
-    except ValidationError:
-        return None
+    return SurveyForm(comment=form.text(FeedbackId.COMMENT), errors=errors, **numbers)
 
 
 def build_notice_view(title: str, text: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from bot.services.gate import GateAnswer, GateDecision, GateForm, GateItem, GoLivePost
 from bot.slack import blocks as bk
 from bot.slack.celebration_views import against_plan
+from bot.slack.forms import ViewForm
 from bot.slack.ids import GateId
 from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
 
@@ -54,29 +55,21 @@ class GateSubmission:
     override_reason: str | None  # None: the field was empty (or not shown)
 
 
-def _value(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return values.get(block_id, {}).get(GateId.INPUT) or {}
-
-
-def read_gate_form(values: dict[str, Any], metadata: GateMetadata) -> GateSubmission:
-    """The one place that turns the modal's `view.state.values` into typed input."""
+def read_gate_form(form: ViewForm, metadata: GateMetadata) -> GateSubmission:
+    """The gate modal's fields as typed input."""
     group_note: dict[int, str] = {}
     if metadata.group_notes:
         for group, ids in metadata.groups.items():
-            note = _value(values, f"{GateId.GROUP_NOTE}-{group}").get("value") or ""
+            note = form.text(f"{GateId.GROUP_NOTE}-{group}")
             group_note.update({item_id: note for item_id in ids})
     answers: dict[int, GateAnswer] = {}
     for item_id in metadata.item_ids:
-        chosen = (_value(values, f"{GateId.ITEM}-{item_id}").get("selected_option") or {}).get(
-            "value"
-        )
+        chosen = form.choice(f"{GateId.ITEM}-{item_id}")
         yes = True if chosen == YES else False if chosen == NO else None
-        note = _value(values, f"{GateId.NOTE}-{item_id}").get("value") or group_note.get(
-            item_id, ""
-        )
+        note = form.text(f"{GateId.NOTE}-{item_id}") or group_note.get(item_id, "")
         answers[item_id] = GateAnswer(item_id, yes, note)
-    reason = _value(values, GateId.OVERRIDE).get("value")
-    return GateSubmission(answers, reason if reason and reason.strip() else None)
+    reason = form.text(GateId.OVERRIDE)
+    return GateSubmission(answers, reason if reason.strip() else None)
 
 
 def item_block_id(item_id: int) -> str:

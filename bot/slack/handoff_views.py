@@ -11,6 +11,7 @@ from bot.models import Onboarding, StakeholderRole
 from bot.playbooks import PlaybookLibrary
 from bot.services.handoff import COMPANY_NAME_MAX, HandoffField, HandoffForm
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.ids import HandoffId
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, money, render, truncate
 
@@ -202,51 +203,37 @@ def build_handoff_modal(
     }
 
 
-def _value(values: dict[str, Any], field: HandoffField) -> dict[str, Any]:
-    return values.get(field, {}).get(HandoffId.INPUT, {}) or {}
+def read_handoff_form(form: ViewForm) -> HandoffForm:
+    """The handoff modal's fields as typed input."""
 
+    def text(field: HandoffField) -> str:
+        return form.text(field).strip()
 
-def _text(values: dict[str, Any], field: HandoffField) -> str:
-    return (_value(values, field).get("value") or "").strip()
-
-
-def _date(values: dict[str, Any], field: HandoffField) -> date | None:
-    raw = _value(values, field).get("selected_date")
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
-def read_handoff_form(values: dict[str, Any]) -> HandoffForm:
-    """The one place that turns the modal's `view.state.values` into typed input."""
-    segment = (_value(values, F.SEGMENT).get("selected_option") or {}).get("value")
-    checked = {o.get("value") for o in _value(values, F.OPTIONS).get("selected_options") or []}
     return HandoffForm(
-        company_name=_text(values, F.COMPANY_NAME),
-        website=_text(values, F.WEBSITE),
-        industry=_text(values, F.INDUSTRY),
-        company_size=_text(values, F.COMPANY_SIZE),
-        arr=_text(values, F.ARR),
-        contract_term=_text(values, F.CONTRACT_TERM),
-        start_date=_date(values, F.START_DATE),
-        csm_user_id=_value(values, F.CSM).get("selected_user"),
-        customer_channel_id=_value(values, F.CUSTOMER_CHANNEL).get("selected_conversation"),
-        segment=segment,
-        create_internal_channel=HandoffId.CREATE_CHANNEL_OPTION in checked,
-        stakeholders=_text(values, F.STAKEHOLDERS),
-        why_bought=_text(values, F.WHY_BOUGHT),
-        alternatives=_text(values, F.ALTERNATIVES),
-        success_criteria=_text(values, F.SUCCESS_CRITERIA),
-        systems=_text(values, F.SYSTEMS),
-        sso=_text(values, F.SSO),
-        data_migration=_text(values, F.DATA_MIGRATION),
-        constraints=_text(values, F.CONSTRAINTS),
-        promises=_text(values, F.PROMISES),
-        out_of_scope=_text(values, F.OUT_OF_SCOPE),
-        risks=_text(values, F.RISKS),
-        hard_deadlines=_text(values, F.HARD_DEADLINES),
-        go_live_target=_date(values, F.GO_LIVE_TARGET),
+        company_name=text(F.COMPANY_NAME),
+        website=text(F.WEBSITE),
+        industry=text(F.INDUSTRY),
+        company_size=text(F.COMPANY_SIZE),
+        arr=text(F.ARR),
+        contract_term=text(F.CONTRACT_TERM),
+        start_date=form.date(F.START_DATE),
+        csm_user_id=form.user(F.CSM),
+        customer_channel_id=form.conversation(F.CUSTOMER_CHANNEL),
+        segment=form.choice(F.SEGMENT),
+        create_internal_channel=HandoffId.CREATE_CHANNEL_OPTION in form.choices(F.OPTIONS),
+        stakeholders=text(F.STAKEHOLDERS),
+        why_bought=text(F.WHY_BOUGHT),
+        alternatives=text(F.ALTERNATIVES),
+        success_criteria=text(F.SUCCESS_CRITERIA),
+        systems=text(F.SYSTEMS),
+        sso=text(F.SSO),
+        data_migration=text(F.DATA_MIGRATION),
+        constraints=text(F.CONSTRAINTS),
+        promises=text(F.PROMISES),
+        out_of_scope=text(F.OUT_OF_SCOPE),
+        risks=text(F.RISKS),
+        hard_deadlines=text(F.HARD_DEADLINES),
+        go_live_target=form.date(F.GO_LIVE_TARGET),
     )
 
 

@@ -21,6 +21,7 @@ from bot.services.health import (
     ProgressFacts,
 )
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.ids import HealthId
 from bot.slack.mrkdwn import Mrkdwn, escape, mention
 from bot.slack.status_views import HEALTH_STATUS_ICON, trend_text
@@ -48,24 +49,18 @@ def rating_block_id(component: str) -> str:
     return f"{HealthId.RATING}-{component}"
 
 
-def read_health_form(values: dict[str, Any]) -> HealthEntry:
-    """The one place that turns the modal's `view.state.values` into typed input."""
-    yes: dict[str, set[int]] = {}
+def read_health_form(form: ViewForm) -> HealthEntry:
+    """The health modal's fields as typed input."""
+    yes = {
+        block.removeprefix(f"{HealthId.AREA}-"): set(form.choice_ids(block))
+        for block in form.block_ids(HealthId.AREA)
+    }
     ratings: dict[str, int | None] = {c: None for c in ASKED}
-    for block_id, actions in values.items():
-        element = actions.get(HealthId.INPUT) or {}
-        if block_id.startswith(f"{HealthId.AREA}-"):
-            chosen = element.get("selected_options") or []
-            yes[block_id.removeprefix(f"{HealthId.AREA}-")] = {
-                int(o["value"]) for o in chosen if str(o.get("value", "")).isdigit()
-            }
-        elif block_id.startswith(f"{HealthId.RATING}-"):
-            component = block_id.removeprefix(f"{HealthId.RATING}-")
-            value = str((element.get("selected_option") or {}).get("value", ""))
-            if component in ratings and value.isdigit():
-                ratings[component] = int(value)
-    note = (values.get(HealthId.NOTE, {}).get(HealthId.INPUT) or {}).get("value") or ""
-    return HealthEntry(yes=yes, ratings=ratings, note=note)
+    for block in form.block_ids(HealthId.RATING):
+        component, value = block.removeprefix(f"{HealthId.RATING}-"), form.choice(block) or ""
+        if component in ratings and value.isascii() and value.isdigit():
+            ratings[component] = int(value)
+    return HealthEntry(yes=yes, ratings=ratings, note=form.text(HealthId.NOTE))
 
 
 def health_errors(invalid: HealthInvalid) -> dict[str, str]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.ids import KickoffId
 from bot.slack.mrkdwn import Mrkdwn, channel_link, day, escape, mention, truncate
 
@@ -45,13 +46,6 @@ class QuestionnaireMetadata(BaseModel):
 class KickoffMetadata(BaseModel):
     onboarding_id: int
     channel_id: str | None = None
-
-
-def parse_questionnaire_metadata(raw: str) -> QuestionnaireMetadata | None:
-    try:
-        return QuestionnaireMetadata.model_validate_json(raw)
-    except ValidationError:
-        return None
 
 
 def _short(text: str, limit: int = ITEM_MAX) -> Mrkdwn:
@@ -280,16 +274,8 @@ def build_questionnaire_modal(
     }
 
 
-def read_questionnaire_form(values: dict[str, Any], wording: QuestionnaireDef) -> dict[str, str]:
-    return {
-        q.key: str(
-            (values.get(f"{KickoffId.QUESTION}-{q.key}", {}).get(KickoffId.INPUT) or {}).get(
-                "value"
-            )
-            or ""
-        )
-        for q in wording.questions
-    }
+def read_questionnaire_form(form: ViewForm, wording: QuestionnaireDef) -> dict[str, str]:
+    return {q.key: form.text(f"{KickoffId.QUESTION}-{q.key}") for q in wording.questions}
 
 
 def questionnaire_errors(errors: dict[str, str]) -> dict[str, str]:
@@ -387,16 +373,13 @@ def build_kickoff_done_modal(form: KickoffForm, channel_id: str | None) -> dict[
     }
 
 
-def read_kickoff_done_form(values: dict[str, Any]) -> tuple[str, str, str]:
+def read_kickoff_done_form(form: ViewForm) -> tuple[str, str, str]:
     from bot.services.kickoff import KickoffField
 
-    def value(block_id: str) -> str:
-        return str((values.get(block_id, {}).get(KickoffId.INPUT) or {}).get("value") or "")
-
     return (
-        value(KickoffField.FIRST_VALUE),
-        value(KickoffField.CADENCE),
-        value(KickoffField.ESCALATION),
+        form.text(KickoffField.FIRST_VALUE),
+        form.text(KickoffField.CADENCE),
+        form.text(KickoffField.ESCALATION),
     )
 
 

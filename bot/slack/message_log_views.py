@@ -20,6 +20,7 @@ from bot.services.message_log import (
     MessageLogged,
 )
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.hypercare_views import build_issue_blocks
 from bot.slack.ids import MessageLogId, StatusId
 from bot.slack.mrkdwn import Mrkdwn, escape, mention, truncate
@@ -141,22 +142,14 @@ def build_message_log_modal(metadata: MessageLogMetadata, message_text: str) -> 
     }
 
 
-def _state(values: dict[str, Any], field: LogField) -> dict[str, Any]:
-    return (values.get(field) or {}).get(MessageLogId.INPUT) or {}
-
-
-def _selected(values: dict[str, Any], field: LogField) -> str | None:
-    return (_state(values, field).get("selected_option") or {}).get("value")
-
-
-def read_message_log_form(values: dict[str, Any], metadata: MessageLogMetadata) -> MessageLogForm:
-    kind = _selected(values, LogField.KIND)
-    severity = _selected(values, LogField.SEVERITY)
+def read_message_log_form(form: ViewForm, metadata: MessageLogMetadata) -> MessageLogForm:
+    kind = form.choice(LogField.KIND)
+    severity = form.choice(LogField.SEVERITY)
     return MessageLogForm(
-        customer=_state(values, LogField.CUSTOMER).get("value") or "",
+        customer=form.text(LogField.CUSTOMER),
         kind=LogKind(kind) if kind in set(LogKind) else None,
         severity=IssueSeverity(severity) if severity in set(IssueSeverity) else None,
-        text=_state(values, LogField.TEXT).get("value") or "",
+        text=form.text(LogField.TEXT),
         linked=metadata.linked,
     )
 

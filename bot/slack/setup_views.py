@@ -20,6 +20,7 @@ from bot.services.integrations import (
     SetupCard,
 )
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.ids import SetupId
 from bot.slack.mrkdwn import Mrkdwn, escape, mention, truncate
 
@@ -203,18 +204,14 @@ def build_integration_modal(
     }
 
 
-def _value(values: dict[str, Any], field: F) -> dict[str, Any]:
-    return (values.get(field) or {}).get(SetupId.INPUT) or {}
-
-
-def read_integration_form(values: dict[str, Any]) -> IntegrationForm:
-    """The one place that turns the modal's `view.state.values` into typed input."""
+def read_integration_form(form: ViewForm) -> IntegrationForm:
+    """The integration modal's fields as typed input."""
     return IntegrationForm(
-        name=_value(values, F.NAME).get("value") or "",
-        owner_user_id=_value(values, F.OWNER).get("selected_user") or None,
-        status=str((_value(values, F.STATUS).get("selected_option") or {}).get("value") or ""),
-        config_notes=_value(values, F.NOTES).get("value") or "",
-        migration_result=_value(values, F.MIGRATION).get("value") or "",
-        known_limitations=_value(values, F.LIMITATIONS).get("value") or "",
-        waived_reason=_value(values, F.WAIVED_REASON).get("value") or "",
+        name=form.text(F.NAME),
+        owner_user_id=form.user(F.OWNER),
+        status=form.choice(F.STATUS) or "",
+        config_notes=form.text(F.NOTES),
+        migration_result=form.text(F.MIGRATION),
+        known_limitations=form.text(F.LIMITATIONS),
+        waived_reason=form.text(F.WAIVED_REASON),
     )

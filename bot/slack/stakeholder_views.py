@@ -20,6 +20,7 @@ from bot.services.stakeholders import (
     StakeholderMap,
 )
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.ids import StakeholderId
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
 
@@ -235,26 +236,18 @@ def build_stakeholder_modal(
     }
 
 
-def _value(values: dict[str, Any], field: F) -> dict[str, Any]:
-    return (values.get(field) or {}).get(StakeholderId.INPUT) or {}
-
-
-def _chosen(values: dict[str, Any], field: F) -> str:
-    return str((_value(values, field).get("selected_option") or {}).get("value") or "")
-
-
-def read_stakeholder_form(values: dict[str, Any]) -> StakeholderForm:
-    """The one place that turns the modal's `view.state.values` into typed input."""
+def read_stakeholder_form(form: ViewForm) -> StakeholderForm:
+    """The stakeholder modal's fields as typed input."""
     return StakeholderForm(
-        name=_value(values, F.NAME).get("value") or "",
-        title=_value(values, F.TITLE).get("value") or "",
-        role=_chosen(values, F.ROLE),
-        power=_chosen(values, F.POWER),
-        interest=_chosen(values, F.INTEREST),
-        sentiment=_chosen(values, F.SENTIMENT),
-        slack_user_id=_value(values, F.SLACK_USER).get("selected_user") or None,
-        email=_value(values, F.EMAIL).get("value") or "",
-        notes=_value(values, F.NOTES).get("value") or "",
+        name=form.text(F.NAME),
+        title=form.text(F.TITLE),
+        role=form.choice(F.ROLE) or "",
+        power=form.choice(F.POWER) or "",
+        interest=form.choice(F.INTEREST) or "",
+        sentiment=form.choice(F.SENTIMENT) or "",
+        slack_user_id=form.user(F.SLACK_USER),
+        email=form.text(F.EMAIL),
+        notes=form.text(F.NOTES),
     )
 
 

@@ -5,7 +5,6 @@ Pure functions of typed input: no database, no Slack calls."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +19,7 @@ from bot.services.training import (
     TrainingPlan,
 )
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.ids import TrainingId
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
 
@@ -201,28 +201,19 @@ def build_deliver_modal(
     }
 
 
-def _state(values: dict[str, Any], field: TrainingField) -> dict[str, Any]:
-    return (values.get(field) or {}).get(TrainingId.INPUT) or {}
-
-
-def _selected(values: dict[str, Any], field: TrainingField) -> str | None:
-    return (_state(values, field).get("selected_option") or {}).get("value")
-
-
-def read_schedule_form(values: dict[str, Any]) -> ScheduleEntry:
-    raw_date = _state(values, TrainingField.DATE).get("selected_date")
+def read_schedule_form(form: ViewForm) -> ScheduleEntry:
     return ScheduleEntry(
-        track=_selected(values, TrainingField.TRACK),
-        scheduled_on=date.fromisoformat(raw_date) if raw_date else None,
-        trainer_user_id=_state(values, TrainingField.TRAINER).get("selected_user") or None,
-        invited=_state(values, TrainingField.INVITED).get("value") or "",
+        track=form.choice(TrainingField.TRACK),
+        scheduled_on=form.date(TrainingField.DATE),
+        trainer_user_id=form.user(TrainingField.TRAINER),
+        invited=form.text(TrainingField.INVITED),
     )
 
 
-def read_delivery_form(values: dict[str, Any]) -> DeliveryEntry:
-    competency = _selected(values, TrainingField.COMPETENCY)
+def read_delivery_form(form: ViewForm) -> DeliveryEntry:
+    competency = form.choice(TrainingField.COMPETENCY)
     return DeliveryEntry(
-        attended=_state(values, TrainingField.ATTENDED).get("value") or "",
+        attended=form.text(TrainingField.ATTENDED),
         competency_passed={COMPETENCY_YES: True, COMPETENCY_NO: False}.get(competency or ""),
-        notes=_state(values, TrainingField.NOTES).get("value") or "",
+        notes=form.text(TrainingField.NOTES),
     )

@@ -16,6 +16,7 @@ from bot.services.transition import (
     Reopened,
 )
 from bot.slack import blocks as bk
+from bot.slack.forms import ViewForm
 from bot.slack.ids import TransitionId
 from bot.slack.mrkdwn import Mrkdwn, channel_link, count, day, escape, mention, truncate
 
@@ -90,14 +91,9 @@ def build_waive_modal(check: CompletionCheck, metadata: TransitionMetadata) -> d
     }
 
 
-def read_waive_form(values: dict[str, Any]) -> tuple[list[int], str]:
+def read_waive_form(form: ViewForm) -> tuple[list[int], str]:
     """The milestone ids chosen and the reason."""
-    chosen = (values.get(TransitionId.MILESTONES, {}).get(TransitionId.INPUT) or {}).get(
-        "selected_options"
-    ) or []
-    ids = [int(o["value"]) for o in chosen if str(o.get("value", "")).isdigit()]
-    reason = (values.get(TransitionId.REASON, {}).get(TransitionId.INPUT) or {}).get("value") or ""
-    return ids, reason
+    return form.choice_ids(TransitionId.MILESTONES), form.text(TransitionId.REASON)
 
 
 def close_errors(invalid: CloseInvalid) -> dict[str, str]:
@@ -153,12 +149,8 @@ def build_close_modal(company_name: str, metadata: TransitionMetadata) -> dict[s
     }
 
 
-def read_close_form(values: dict[str, Any]) -> tuple[str, str | None]:
-    lessons = (values.get(TransitionId.LESSONS, {}).get(TransitionId.INPUT) or {}).get("value")
-    user = (values.get(TransitionId.ONGOING_CSM, {}).get(TransitionId.INPUT) or {}).get(
-        "selected_user"
-    )
-    return lessons or "", user or None
+def read_close_form(form: ViewForm) -> tuple[str, str | None]:
+    return form.text(TransitionId.LESSONS), form.user(TransitionId.ONGOING_CSM)
 
 
 def build_notice_view(text: str, title: str = "Close onboarding") -> dict[str, Any]:
