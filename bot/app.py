@@ -22,7 +22,7 @@ from bot.services.kickoff import load_kickoff_config
 from bot.services.permissions import Admins
 from bot.services.signals import load_catalog
 from bot.slack.client import UserDirectory, make_client
-from bot.slack.forms import UnreadableActions
+from bot.slack.forms import UnreadableActions, reply_to
 from bot.slack.guard import actor_user_id, make_actor_guard
 from bot.slack.sender import OutboxLoop, OutboxSender
 from bot.slack.usergroups import UserGroupMembers
@@ -145,12 +145,5 @@ def _handle_error(
         reference = context.get(REQUEST_ID) or logs.request_id.get()
         log.error("unexpected error", exc_info=error)
         message = f"Something went wrong on our side (reference `{reference}`). Please try again."
-    channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
-    user = actor_user_id(body)
-    if context.respond is not None and (body.get("response_url") or body.get("command")):
-        context.respond(text=message, response_type="ephemeral", replace_original=False)
-    elif channel and user:
-        client.chat_postEphemeral(channel=channel, user=user, text=message)
-    elif user:
-        client.chat_postMessage(channel=user, text=message)
+    reply_to(body, client, context.respond, message)
     return None

@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services.errors import DomainError
 from bot.slack import blocks as bk
+from bot.slack.guard import actor_user_id
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -296,11 +297,15 @@ def _ack_then_reply(given: dict[str, Any], text: str) -> None:
 
 def reply(given: dict[str, Any], text: str) -> None:
     """An ephemeral reply to whoever sent the request, where they are."""
-    body, client, respond = given["body"], given["client"], given.get("respond")
-    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    reply_to(given["body"], given["client"], given.get("respond"), text)
+
+
+def reply_to(body: dict[str, Any], client: WebClient, respond: Respond | None, text: str) -> None:
+    """Ephemeral by the response URL where there is one, else in the channel, else by DM."""
+    user = actor_user_id(body)
     channel = body.get("channel_id") or (body.get("channel") or {}).get("id")
     try:
-        if respond is not None and body.get("response_url"):
+        if respond is not None and (body.get("response_url") or body.get("command")):
             respond(text=text, response_type="ephemeral", replace_original=False)
         elif channel and user:
             client.chat_postEphemeral(channel=channel, user=user, text=text)
