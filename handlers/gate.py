@@ -32,6 +32,7 @@ from bot.slack.gate_views import (
     read_gate_form,
 )
 from bot.slack.ids import GateId
+from bot.slack.refusals import refusal_text
 from handlers.command import CommandRouter
 from handlers.home import publish_home
 from handlers.status import after_change
@@ -95,7 +96,7 @@ def handle_gate_submit(
             ack(response_action="errors", errors=_errors(metadata, invalid))
             return
         except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(str(refused)))
+            ack(response_action="update", view=build_notice_view(refusal_text(refused)))
             return
     ack(response_action="update", view=build_decision_view(decision))
     if metadata.channel_id:

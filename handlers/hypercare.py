@@ -5,12 +5,14 @@ opens the readiness gate (handlers/gate.py), which goes live when it passes."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.services.hypercare import (
+    IssueChange,
     end_hypercare_by_id,
     open_issue_by_id,
     resolve_issue_by_id,
@@ -81,33 +83,28 @@ def _gate(actor: Actor, trigger_id: str, onboarding_id: int) -> None:
     )
 
 
-def _run(actor: Actor, sub: str, onboarding_id: int, rest: str, **reply: Any) -> None:
-    deps, now = actor.deps, actor.deps.now()
-    common: dict[str, Any] = {"admins": actor.admins, "now": now}
-    with deps.db.session() as session:
+def _change(actor: Actor, sub: str, onboarding_id: int, rest: str, now: datetime) -> IssueChange:
+    """Open, answer or resolve an issue, in one transaction."""
+    deps = actor.deps
+    common: dict[str, Any] = {"admins": actor.admins, "now": now, "settings": deps.settings}
+    with deps.db.transaction() as session:
         if sub == "issue":
             severity, _, title = rest.partition(" ")
-            change = open_issue_by_id(
-                session,
-                onboarding_id,
-                severity,
-                title,
-                actor.user_id,
-                settings=deps.settings,
-                **common,
+            return open_issue_by_id(
+                session, onboarding_id, severity, title, actor.user_id, **common
             )
-            actor.say(f"Issue #{change.number} opened", build_issue_blocks(change, now), **reply)
-            return
-        number = int(rest)
-        if sub == "respond":
-            change = respond_to_issue_by_id(
-                session, onboarding_id, number, actor.user_id, settings=deps.settings, **common
-            )
-            actor.say(f"Issue #{number}: responded", responded_blocks(change, now), **reply)
-            return
-        change = resolve_issue_by_id(
-            session, onboarding_id, number, actor.user_id, settings=deps.settings, **common
-        )
+        change = respond_to_issue_by_id if sub == "respond" else resolve_issue_by_id
+        return change(session, onboarding_id, int(rest), actor.user_id, **common)
+
+
+def _run(actor: Actor, sub: str, onboarding_id: int, rest: str, **reply: Any) -> None:
+    now = actor.deps.now()
+    change = _change(actor, sub, onboarding_id, rest, now)
+    if sub == "issue":
+        actor.say(f"Issue #{change.number} opened", build_issue_blocks(change, now), **reply)
+    elif sub == "respond":
+        actor.say(f"Issue #{change.number}: responded", responded_blocks(change, now), **reply)
+    else:
         actor.say(resolved_text(change, now), **reply)
 
 
@@ -167,7 +164,7 @@ def handle_hypercare_end_click(
     """ "End hypercare" on the daily sync: the exit check is run again at the click."""
     ack()
     actor = actor_of(body, client, context, respond)
-    with actor.deps.db.session() as session:
+    with actor.deps.db.transaction() as session:
         result = end_hypercare_by_id(
             session,
             button_id(action),

@@ -8,7 +8,7 @@ detail as a reply in its thread. They expire at the end of that local day, so af
 yesterday's sync is skipped, not sent late.
 
 Where: the customer channel; without one, the internal channel; without that, the CSM's DM.
-The content is customer-safe wherever it goes (see bot/slack/hypercare_views.py).
+The content is customer-safe wherever it goes (see bot/slack/hypercare_sync_views.py).
 """
 
 from __future__ import annotations
@@ -21,18 +21,17 @@ from sqlalchemy.orm import selectinload
 from bot.calendar import is_business_day, local_midnight, time_zone
 from bot.jobs import JobContext, JobResult
 from bot.models import Onboarding, OnboardingStatus
-from bot.services.hypercare import SYNC_TIME, build_sync
-from bot.services.outbox import Post, enqueue, outbox_key
-from bot.slack import blocks as bk
-from bot.slack.hypercare_views import (
-    build_sync_detail_blocks,
-    build_sync_parent_blocks,
-    sync_fallback,
+from bot.services.hypercare_sync import (
+    SYNC_DETAIL_KIND,
+    SYNC_KIND,
+    SYNC_TIME,
+    HypercareSync,
+    build_sync,
 )
+from bot.services.outbox import Post, enqueue, outbox_key, post_data
 from jobs import JOBS
 
-NAME = "hypercare-sync"
-DETAIL_KIND = "hypercare-sync-detail"
+NAME = SYNC_KIND
 
 
 def sync_keys(onboarding_id: int, period: str) -> tuple[str, str]:
@@ -62,6 +61,32 @@ def _not_due(onboarding: Onboarding, now: datetime, zone: tzinfo) -> str | None:
     return None
 
 
+def _posts(onboarding: Onboarding, sync: HypercareSync, zone: tzinfo) -> tuple[Post, Post]:
+    """The parent post and its thread reply, both carrying the sync; gone at local midnight."""
+    parent_key, detail_key = sync_keys(onboarding.id, sync.day.isoformat())
+    channel = destination(onboarding)
+    expires = local_midnight(sync.day + timedelta(days=1), zone)
+    data = post_data(sync)
+    parent = Post(
+        key=parent_key,
+        kind=SYNC_KIND,
+        channel=channel,
+        data=data,
+        onboarding_id=onboarding.id,
+        expires_at=expires,
+    )
+    detail = Post(
+        key=detail_key,
+        kind=SYNC_DETAIL_KIND,
+        channel=channel,
+        data=data,
+        onboarding_id=onboarding.id,
+        thread_of=parent_key,
+        expires_at=expires,
+    )
+    return parent, detail
+
+
 def hypercare_sync(ctx: JobContext) -> JobResult:
     result = JobResult()
     with ctx.db.session() as session:
@@ -78,30 +103,7 @@ def hypercare_sync(ctx: JobContext) -> JobResult:
                 result.skipped.append(f"{NAME}:{onboarding.id}: {reason}")
                 continue
             sync = build_sync(onboarding, ctx.now, ctx.settings, zone)
-            period = sync.day.isoformat()
-            parent_key, detail_key = sync_keys(onboarding.id, period)
-            channel = destination(onboarding)
-            expires = local_midnight(sync.day + timedelta(days=1), zone)
-            parent = Post(
-                key=parent_key,
-                kind=NAME,
-                channel=channel,
-                text=bk.fallback_text(sync_fallback(sync)),
-                blocks=build_sync_parent_blocks(sync),
-                onboarding_id=onboarding.id,
-                expires_at=expires,
-            )
-            detail = Post(
-                key=detail_key,
-                kind=DETAIL_KIND,
-                channel=channel,
-                text=bk.fallback_text(f"Hypercare detail · {sync.company_name}"),
-                blocks=build_sync_detail_blocks(sync, ctx.now),
-                onboarding_id=onboarding.id,
-                thread_of=parent_key,
-                expires_at=expires,
-            )
-            for post in (parent, detail):
+            for post in _posts(onboarding, sync, zone):
                 if enqueue(session, post, now=ctx.now):
                     result.queued.append(post.key)
                 else:

@@ -17,6 +17,7 @@ from bot.models import ActivityEntry, GateReview, Onboarding, OnboardingStatus, 
 from bot.playbooks import PlaybookLibrary
 from bot.services.gate import GO_LIVE_POST_KIND
 from bot.services.hypercare import AlreadyLive
+from bot.slack.refusals import refusal_text
 from tests.test_gate import NOW, answers, decide
 from tests.test_hypercare import make_onboarding
 
@@ -62,7 +63,7 @@ def test_two_submissions_at_once_go_live_once(
 
     [refused] = second
     assert isinstance(refused, AlreadyLive)
-    assert str(refused).startswith("*Acme Manufacturing* already went live on 2026-12-16")
+    assert refusal_text(refused).startswith("*Acme Manufacturing* already went live on 2026-12-16")
     session.expire_all()
     live = session.get(Onboarding, onboarding.id)
     assert live is not None and live.status == OnboardingStatus.HYPERCARE

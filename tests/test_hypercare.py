@@ -6,6 +6,7 @@ expected dates are written out by hand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,30 +19,29 @@ from bot.calendar import time_zone
 from bot.config import DEFAULT_HYPERCARE_SLA, Settings, load_settings
 from bot.models import ActivityEntry, HypercareIssue, Onboarding, OnboardingStatus
 from bot.playbooks import PlaybookLibrary
-from bot.services.errors import NotAllowed
+from bot.services.errors import DomainError, NotAllowed
 from bot.services.handoff import create_onboarding, validate_handoff
 from bot.services.hypercare import (
     AlreadyLive,
-    ClockStage,
     EmptyTitle,
     ExitCheckFailed,
-    IssueSeverity,
     NotInHypercare,
     OnboardingClosed,
     UnknownIssue,
     UnknownSeverity,
-    build_sync,
     end_hypercare,
-    exit_check,
+    find_issue,
     go_live,
     open_issue,
     open_issue_by_id,
-    previous_sync_moment,
+    parse_severity,
     resolve_issue,
     respond_to_issue,
-    sla_clock,
 )
-from bot.slack.hypercare_views import sync_fallback
+from bot.services.hypercare_sla import ClockStage, IssueSeverity, exit_check, sla_clock
+from bot.services.hypercare_sync import build_sync, previous_sync_moment
+from bot.slack.hypercare_sync_views import sync_fallback
+from bot.slack.refusals import refusal_text
 from tests.factories import ACME_START, AE, CSM, handoff_form
 
 CREATED = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
@@ -153,24 +153,50 @@ def test_issues_are_numbered_per_onboarding(session, playbooks) -> None:
     assert acme.hypercare_issues[0].severity == "P2"
 
 
+def refused(error: type[DomainError], call: Callable[..., object], *args: object) -> str:
+    """What the user reads when `call(*args)` refuses with `error`."""
+    with pytest.raises(error) as raised:
+        call(*args)
+    return refusal_text(raised.value)
+
+
 def test_issue_input_errors(session, playbooks) -> None:
     onboarding = make_onboarding(session, playbooks)
-    with pytest.raises(NotInHypercare, match="golive"):
-        open_issue(session, onboarding, "P1", "Down", CSM, LIVE)
+    assert "`/onboard golive Acme Manufacturing`" in refused(
+        NotInHypercare, open_issue, session, onboarding, "P1", "Down", CSM, LIVE
+    )
     with pytest.raises(NotInHypercare):
         resolve_issue(session, onboarding, 1, CSM, LIVE)
     go_live(session, onboarding, CSM, LIVE, playbooks.get("mid_market"))
-    with pytest.raises(UnknownSeverity, match="P5"):
-        open_issue(session, onboarding, "P5", "Down", CSM, LIVE)
+    assert refused(UnknownSeverity, open_issue, session, onboarding, "P5", "Down", CSM, LIVE) == (
+        "`P5` is not a severity: use P1 (critical), P2 (high), P3 (medium) or P4 (low)."
+    )
     with pytest.raises(UnknownSeverity):
         open_issue(session, onboarding, "urgent", "Down", CSM, LIVE)
     with pytest.raises(EmptyTitle):
         open_issue(session, onboarding, "P1", "   ", CSM, LIVE)
-    with pytest.raises(UnknownIssue, match="no issues"):
-        resolve_issue(session, onboarding, 1, CSM, LIVE)
+    assert refused(UnknownIssue, resolve_issue, session, onboarding, 1, CSM, LIVE) == (
+        "*Acme Manufacturing* has no issue #1; it has no issues."
+    )
     open_issue(session, onboarding, "P3", "Slow", CSM, LIVE)
-    with pytest.raises(UnknownIssue, match="#1 to #1"):
-        respond_to_issue(session, onboarding, 7, CSM, LIVE)
+    assert "; its issues are #1 to #1." in refused(
+        UnknownIssue, respond_to_issue, session, onboarding, 7, CSM, LIVE
+    )
+
+
+def test_refusals_escape_what_users_typed(session, playbooks) -> None:
+    onboarding = live(session, playbooks, name="A&B <!channel>")
+    name = "*A&amp;B &lt;!channel&gt;*"
+    assert refused(UnknownSeverity, parse_severity, " <@U1> ") == (
+        "`&lt;@U1&gt;` is not a severity: use P1 (critical), P2 (high), P3 (medium) or P4 (low)."
+    )
+    playbook = playbooks.get("mid_market")
+    assert refused(AlreadyLive, go_live, session, onboarding, CSM, LIVE, playbook) == (
+        f"{name} already went live on 2026-12-16; hypercare ends 2027-01-06."
+    )
+    assert refused(UnknownIssue, find_issue, onboarding, 3) == (
+        f"{name} has no issue #3; it has no issues."
+    )
 
 
 def test_long_titles_are_cut(session, playbooks) -> None:

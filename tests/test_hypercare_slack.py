@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +16,7 @@ from bot.calendar import add_business_days
 from bot.jobs import JobContext
 from bot.models import HypercareIssue, Onboarding, OnboardingStatus, OutboxMessage
 from bot.services.hypercare import go_live, open_issue, resolve_issue
+from bot.slack.renderers import render_post
 from jobs import JOBS
 from jobs.hypercare_sync import hypercare_sync, sync_keys
 from tests.fakeslack import message_problems
@@ -168,6 +170,12 @@ def rows(db) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
         return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
+def sent(row: OutboxMessage) -> dict[str, Any]:
+    """The message the sender posts for `row`."""
+    rendered = render_post(row.kind, row.payload)
+    return {"text": rendered.text, "blocks": rendered.blocks}
+
+
 def local(zone: ZoneInfo, *args: int) -> datetime:
     return datetime(*args, tzinfo=zone).astimezone(UTC)
 
@@ -195,7 +203,7 @@ def test_sync_at_0900_local(settings, db, playbooks, zone, own_zone) -> None:  #
     assert parent.channel == detail.channel == "C0ACME"
     end_of_day = datetime(2026, 12, 18, 0, 0, tzinfo=zone)
     assert parent.expires_at == detail.expires_at == end_of_day
-    assert "Hypercare day 4 of 15" in json.dumps(parent.payload)
+    assert "Hypercare day 4 of 15" in json.dumps(sent(parent))
     # Run again (and later the same day): nothing new.
     again = run(settings, db, playbooks, now, default)
     later = run(settings, db, playbooks, now + timedelta(hours=8), default)
@@ -216,7 +224,7 @@ def test_no_sync_on_the_go_live_day_after_0900(settings, db, playbooks) -> None:
     assert run(settings, db, playbooks, datetime(2026, 12, 16, 11, 0, tzinfo=UTC)).queued == []
     result = run(settings, db, playbooks, datetime(2026, 12, 17, 9, 5, tzinfo=UTC))
     assert len(result.queued) == 2
-    assert "Hypercare day 2 of 15" in json.dumps(rows(db)[0].payload)
+    assert "Hypercare day 2 of 15" in json.dumps(sent(rows(db)[0]))
 
 
 @pytest.mark.parametrize(
@@ -289,13 +297,14 @@ def test_sync_content_is_customer_safe_and_fits_slack(settings, db, playbooks) -
     run(settings, db, playbooks, datetime(2026, 12, 15, 9, tzinfo=UTC))
     parent, detail = rows(db)
     for row in (parent, detail):
-        assert message_problems(row.payload) is None, message_problems(row.payload)
-        text = json.dumps(row.payload)
+        message = sent(row)
+        assert message_problems(message) is None, message_problems(message)
+        text = json.dumps(message)
         assert "<!channel>" not in text
         for internal in ("$95K", "ARR", "IT team stretched", "Risk", "Health", "Detractor"):
-            assert internal not in text
-    assert len(detail.payload["blocks"]) <= 50
-    detail_text = json.dumps(detail.payload)
+            assert internal not in text and internal not in json.dumps(row.payload)
+    assert len(sent(detail)["blocks"]) <= 50
+    detail_text = json.dumps(sent(detail))
     assert "&lt;!channel&gt; bug" in detail_text
     assert "SLA breaches" in detail_text and "more open issues" in detail_text
     assert "Exit check: not yet" in detail_text and "hypercare-end" not in detail_text
@@ -314,8 +323,8 @@ def test_end_hypercare_button(slack, fake_slack, settings, db, playbooks) -> Non
         now = (now + timedelta(hours=1)).replace(minute=0)
     run(settings, db, playbooks, now)
     parent, detail = rows(db)
-    assert "Exit check passes" in json.dumps(parent.payload)
-    end = buttons(detail.payload)["hypercare-end"]
+    assert "Exit check passes" in json.dumps(sent(parent))
+    end = buttons(sent(detail))["hypercare-end"]
     slack.block_action(end["action_id"], end["value"], user_id="UOTHER", channel_id="C0GENERAL")
     reply(fake_slack, "Only the CSM")
     slack.block_action(end["action_id"], end["value"], user_id="UCSM", channel_id="C0GENERAL")
