@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from bot.calendar import is_business_day, local_midnight, time_zone
 from bot.jobs import JobContext, JobResult
 from bot.models import Onboarding, OnboardingStatus
-from bot.services.hypercare_sync import (
+from bot.services.hypercare import (
     SYNC_DETAIL_KIND,
     SYNC_KIND,
     SYNC_TIME,

@@ -23,23 +23,27 @@ from bot.services.errors import DomainError, NotAllowed
 from bot.services.handoff import create_onboarding, validate_handoff
 from bot.services.hypercare import (
     AlreadyLive,
+    ClockStage,
     EmptyTitle,
     ExitCheckFailed,
+    IssueSeverity,
     NotInHypercare,
     OnboardingClosed,
     UnknownIssue,
     UnknownSeverity,
+    build_sync,
     end_hypercare,
+    exit_check,
     find_issue,
     go_live,
     open_issue,
     open_issue_by_id,
     parse_severity,
+    previous_sync_moment,
     resolve_issue,
     respond_to_issue,
+    sla_clock,
 )
-from bot.services.hypercare_sla import ClockStage, IssueSeverity, exit_check, sla_clock
-from bot.services.hypercare_sync import build_sync, previous_sync_moment
 from bot.slack.hypercare_sync_views import sync_fallback
 from bot.slack.refusals import refusal_text
 from tests.factories import ACME_START, AE, CSM, handoff_form

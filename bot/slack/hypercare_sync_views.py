@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
-from bot.services.hypercare_sla import ClockStage, IssueSeverity, SlaClock
-from bot.services.hypercare_sync import HypercareSync, IssueLine
+from bot.services.hypercare import ClockStage, HypercareSync, IssueLine, IssueSeverity, SlaClock
 from bot.slack import blocks as bk
 from bot.slack.ids import HypercareId
 from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate

@@ -9,9 +9,14 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from bot.services.hypercare import HypercareEnded, IssueChange
-from bot.services.hypercare_sla import ClockStage
-from bot.services.hypercare_sync import SYNC_DETAIL_KIND, SYNC_KIND, HypercareSync
+from bot.services.hypercare import (
+    SYNC_DETAIL_KIND,
+    SYNC_KIND,
+    ClockStage,
+    HypercareEnded,
+    HypercareSync,
+    IssueChange,
+)
 from bot.slack import blocks as bk
 from bot.slack.hypercare_sync_views import (
     SEVERITY_ICON,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.calendar import business_days_between
 from bot.config import Settings
 from bot.models import HypercareIssue, Onboarding
-from bot.services.hypercare_sla import (
+from bot.services.hypercare.sla import (
     ExitCheck,
     IssueSeverity,
     SlaClock,
