@@ -14,6 +14,7 @@ from bot.services.handoff import HandoffForm, create_onboarding, validate_handof
 from bot.services.lookup import CustomerIndex, find_customer
 from bot.services.milestones import complete_named_milestone, match_milestone, reopen_milestone
 from bot.services.status import MilestoneState, load_status
+from bot.slack.refusals import refusal_text
 from tests.factories import meet_first_value_criterion
 from tests.sql import statements
 
@@ -145,6 +146,27 @@ def status_queries(session, onboarding_id: int) -> int:  # type: ignore[no-untyp
     with statements(session.get_bind()) as seen:
         load_status(session, onboarding_id, TODAY)
     return len(seen)
+
+
+def test_blocker_refusals_name_the_customer_escaped(session, playbooks) -> None:  # type: ignore[no-untyped-def]
+    tricky = make_onboarding(session, playbooks, "A&B <!here>")
+    with pytest.raises(NotFound) as none_open:
+        resolve_blocker(session, tricky.id, None, "UCSM", admins=ADMINS, now=NOW)
+    assert refusal_text(none_open.value) == "*A&amp;B &lt;!here&gt;* has no open blockers."
+    add_blocker(session, tricky.id, "waiting on <SSO> & VPN", "UCSM", admins=ADMINS, now=NOW)
+    add_blocker(session, tricky.id, "no data export", "UCSM", admins=ADMINS, now=NOW)
+    with pytest.raises(Conflict) as which:
+        resolve_blocker(session, tricky.id, None, "UCSM", admins=ADMINS, now=NOW)
+    assert refusal_text(which.value) == (
+        "*A&amp;B &lt;!here&gt;* has 2 open blockers; say which by number, like "
+        "`/onboard unblock A&amp;B &lt;!here&gt; 2`:\n"
+        "1. waiting on &lt;SSO&gt; &amp; VPN\n2. no data export"
+    )
+    with pytest.raises(NotFound) as no_such:
+        resolve_blocker(session, tricky.id, 3, "UCSM", admins=ADMINS, now=NOW)
+    assert refusal_text(no_such.value) == (
+        "*A&amp;B &lt;!here&gt;* has 2 open blockers; there is no number 3."
+    )
 
 
 def test_status_sql_is_constant(session, playbooks, acme) -> None:  # type: ignore[no-untyped-def]

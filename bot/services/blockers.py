@@ -14,9 +14,22 @@ from bot.services.activity import record_activity
 from bot.services.errors import Conflict, NotFound
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
-from bot.slack.mrkdwn import count, escape, truncate
+from bot.text import count, truncate
 
 REASON_MAX = 1000
+
+
+# Refusals, worded in templates/messages/blockers_*.j2.
+class NoOpenBlockers(NotFound):
+    template = "blockers_none_open"
+
+
+class WhichBlocker(Conflict):
+    template = "blockers_which"
+
+
+class NoSuchBlocker(NotFound):
+    template = "blockers_no_such"
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ def add_blocker(
         now=now,
         data=data,
     )
-    session.commit()
+    session.commit()  # until handlers/status.py opens deps.db.transaction() for blockers
     return _result(onboarding, blocker)
 
 
@@ -95,29 +108,38 @@ def resolve_blocker(
     when `number` is None."""
     onboarding = get_onboarding(session, onboarding_id, Onboarding.blockers)
     ensure_can_change(onboarding, actor, admins)
-    current = open_blockers(onboarding)
-    name = escape(onboarding.company_name)
-    if not current:
-        raise NotFound(f"*{name}* has no open blockers.")
-    if number is None and len(current) > 1:
-        listed = "\n".join(f"{i}. {escape(b.reason)}" for i, b in enumerate(current, start=1))
-        raise Conflict(
-            f"*{name}* has {len(current)} open blockers; say which by number, "
-            f"like `/onboard unblock {name} 2`:\n{listed}"
-        )
-    index = 1 if number is None else number
-    if not 1 <= index <= len(current):
-        raise NotFound(
-            f"*{name}* has {count(len(current), 'open blocker')}; there is no number {index}."
-        )
-    blocker = current[index - 1]
+    blocker = _pick(onboarding, number)
     blocker.resolved_at = now
     blocker.resolved_by = actor
     record_activity(
         session, onboarding, actor, "blocker_resolved", f"Unblocked: {blocker.reason}", now=now
     )
-    session.commit()
+    session.commit()  # until handlers/status.py opens deps.db.transaction() for blockers
     return _result(onboarding, blocker)
+
+
+def _pick(onboarding: Onboarding, number: int | None) -> Blocker:
+    """Open blocker `number` (1-based), or the only one when `number` is None."""
+    current = open_blockers(onboarding)
+    company = onboarding.company_name
+    if not current:
+        raise NoOpenBlockers("This onboarding has no open blockers.", company=company)
+    if number is None and len(current) > 1:
+        raise WhichBlocker(
+            f"This onboarding has {len(current)} open blockers; say which by number.",
+            company=company,
+            reasons=[b.reason for b in current],
+        )
+    index = 1 if number is None else number
+    if not 1 <= index <= len(current):
+        raise NoSuchBlocker(
+            f"This onboarding has {count(len(current), 'open blocker')}; "
+            f"there is no number {index}.",
+            company=company,
+            open_count=len(current),
+            number=index,
+        )
+    return current[index - 1]
 
 
 def link_customer_channel(
@@ -141,5 +163,5 @@ def link_customer_channel(
         f"Customer channel <#{channel_id}> linked",
         now=now,
     )
-    session.commit()
+    session.commit()  # until handlers/status.py opens deps.db.transaction() for blockers
     return onboarding.company_name
