@@ -30,6 +30,7 @@ from bot.slack.gate_views import (
     decision_text,
     item_block_id,
     read_gate_form,
+    refusal_message,
 )
 from bot.slack.ids import GateId
 from handlers.command import CommandRouter
@@ -77,8 +78,8 @@ def handle_gate_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(GateMetadata)
     submitted = read_gate_form(fields, metadata)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             decision = decide_gate_by_id(
                 session,
                 metadata.onboarding_id,
@@ -91,12 +92,12 @@ def handle_gate_submit(
                 override_reason=submitted.override_reason,
                 view_id=view["id"],
             )
-        except (GateIncomplete, OverrideNotAllowed, OverrideReasonMissing) as invalid:
-            ack(response_action="errors", errors=_errors(metadata, invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(str(refused)))
-            return
+    except (GateIncomplete, OverrideNotAllowed, OverrideReasonMissing) as invalid:
+        ack(response_action="errors", errors=_errors(metadata, invalid))
+        return
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view(refusal_message(refused)))
+        return
     ack(response_action="update", view=build_decision_view(decision))
     if metadata.channel_id:
         _tell(client, metadata.channel_id, user_id, decision_text(decision), decision)
