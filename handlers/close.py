@@ -62,6 +62,14 @@ def _worded() -> Iterator[None]:
         raise DomainError(refusal_message(refused)) from refused
 
 
+def _ack_refusal(ack: Ack, refused: DomainError) -> None:
+    """A modal refused: a field's error next to it, anything else in place of the modal."""
+    if isinstance(refused, CloseInvalid):
+        ack(response_action="errors", errors=close_errors(refused))
+    else:
+        ack(response_action="update", view=build_notice_view(refusal_message(refused)))
+
+
 def start_close(
     deps: Deps,
     client: WebClient,
@@ -196,11 +204,8 @@ def handle_waive_submit(
             company = check_close(
                 session, metadata.onboarding_id, user_id, admins=deps.admins
             ).company_name
-    except CloseInvalid as invalid:
-        ack(response_action="errors", errors=close_errors(invalid))
-        return
     except DomainError as refused:
-        ack(response_action="update", view=build_notice_view(refusal_message(refused)))
+        _ack_refusal(ack, refused)
         return
     ack(
         response_action="update",
@@ -229,11 +234,8 @@ def handle_close_submit(
                 now=deps.now(),
                 today=deps.today(),
             )
-    except CloseInvalid as invalid:
-        ack(response_action="errors", errors=close_errors(invalid))
-        return
     except DomainError as refused:
-        ack(response_action="update", view=build_notice_view(refusal_message(refused)))
+        _ack_refusal(ack, refused)
         return
     ack(response_action="update", view=build_closed_view(closed.report, closed.report_channel))
     after_change(deps, metadata.onboarding_id)  # the report, the handover, the survey go out

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
 from bot.services.gate import (
+    GateDecision,
     GateIncomplete,
     OverrideNotAllowed,
     OverrideReasonMissing,
@@ -105,7 +106,9 @@ def handle_gate_submit(
     publish_home(client, context, user_id)
 
 
-def _tell(client: WebClient, channel_id: str, user_id: str, text: str, decision: Any) -> None:
+def _tell(
+    client: WebClient, channel_id: str, user_id: str, text: str, decision: GateDecision
+) -> None:
     """The decision, ephemeral, where `golive` was typed; the modal shows it anyway when the
     channel does not take it (a DM with someone else, a channel without us)."""
     try:

@@ -305,6 +305,7 @@ def test_go_live_post_lists_the_rollback_triggers_and_nothing_internal(session, 
     )
     (post,) = session.scalars(select(OutboxMessage)).all()
     assert post.channel == "C0ACME" and post.kind == "go-live"
+    assert "blocks" not in post.payload  # the post's data, rendered when sent
     assert post.idempotency_key == f"go-live:{onboarding.id}:announcement:2026-12-16"
     text = str(render_post(post.kind, post.payload))
     for trigger in DEFAULT_ROLLBACK_TRIGGERS:

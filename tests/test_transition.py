@@ -35,7 +35,7 @@ from bot.services.transition import (
 )
 from bot.slack.close_report_views import build_report_blocks
 from bot.slack.renderers import render_post
-from bot.slack.transition_views import completion_reasons, refusal_text
+from bot.slack.transition_views import completion_reasons, refusal_message, refusal_text
 from tests.factories import ACME_START, AE, CSM
 from tests.test_hypercare import make_onboarding
 
@@ -230,6 +230,7 @@ def test_close_stores_everything_and_queues_the_report_and_the_handover(session,
     report_post, handover = outbox(session)
     assert (report_post.channel, report_post.kind) == ("CINT", "transition_report")
     assert report_post.payload["internal"] is True
+    assert "blocks" not in report_post.payload  # the report's data, rendered when sent
     assert (handover.channel, handover.kind) == (NEXT, "transition_handover")
     assert "<#CINT>" in json.dumps(render_post(handover.kind, handover.payload).blocks)
 
@@ -333,6 +334,17 @@ def test_reopen_is_refused_while_another_onboarding_of_the_company_is_open(
     assert "another onboarding of the same company is open" in str(refused.value)
     session.expire_all()
     assert session.get(Onboarding, first.id).status == OnboardingStatus.CLOSED
+
+
+def test_refusals_are_worded_with_the_names_escaped(session, playbooks) -> None:  # type: ignore[no-untyped-def]
+    onboarding = ready(session, make_onboarding(session, playbooks, company_name="A<b> & Co"))
+    close(session, playbooks, onboarding)
+    with pytest.raises(Conflict) as closed:
+        check_close(session, onboarding.id, CSM, admins=ADMINS)
+    assert refusal_message(closed.value) == (
+        "*A&lt;b&gt; &amp; Co* was already closed on Mar 1, 2027. "
+        "`/onboard reopen A&lt;b&gt; &amp; Co <why>` reopens it."
+    )
 
 
 def test_lookup_of_closed_onboardings(session, playbooks) -> None:  # type: ignore[no-untyped-def]

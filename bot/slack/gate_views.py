@@ -25,7 +25,7 @@ from bot.slack import blocks as bk
 from bot.slack.celebration_views import against_plan
 from bot.slack.forms import ViewForm
 from bot.slack.ids import GateId
-from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
+from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, render, truncate
 from bot.slack.rendering import Rendered, renderer
 
 GROUP_NAMES = {
@@ -212,11 +212,8 @@ def _intro(form: GateForm) -> Mrkdwn:
 def refusal_message(refused: DomainError) -> Mrkdwn:
     """A refused decision, worded (user text escaped); any other one as it says itself."""
     if isinstance(refused, AlreadyDecided):
-        name = escape(refused.company_name)
-        return Mrkdwn(
-            f"This readiness review of *{name}* was already submitted "
-            f"({OUTCOME_WORDS[refused.outcome]}); `/onboard status {name}` shows where it stands."
-        )
+        outcome = OUTCOME_WORDS[refused.outcome]
+        return render("gate_already_decided", refused=refused, outcome=outcome)
     return Mrkdwn(str(refused))
 
 

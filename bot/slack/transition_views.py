@@ -25,7 +25,7 @@ from bot.slack import blocks as bk
 from bot.slack.close_report_views import FIELD_MAX, build_handover_message, build_report_message
 from bot.slack.forms import ViewForm
 from bot.slack.ids import TransitionId
-from bot.slack.mrkdwn import Mrkdwn, channel_link, count, escape, mention, truncate
+from bot.slack.mrkdwn import Mrkdwn, channel_link, count, escape, mention, render, truncate
 from bot.slack.rendering import renderer
 
 OPTIONS_MAX = 100
@@ -226,18 +226,12 @@ def refusal_message(refused: DomainError) -> Mrkdwn:
     """A transition refusal, worded (user text escaped); any other one as it says itself."""
     if isinstance(refused, NotReady):
         return not_ready_text(refused.check)
-    if isinstance(refused, AlreadyClosed):
-        name = escape(refused.company_name)
-        when = f" on {refused.closed_at:%b %-d, %Y}" if refused.closed_at else ""
-        return Mrkdwn(
-            f"*{name}* was already closed{when}. `/onboard reopen {name} <why>` reopens it."
-        )
-    if isinstance(refused, NotClosed):
-        return Mrkdwn(f"*{escape(refused.company_name)}* is not closed.")
-    if isinstance(refused, OtherOnboardingOpen):
-        return Mrkdwn(
-            f"*{escape(refused.company_name)}* cannot be reopened: another onboarding of "
-            f"the same company is open (*{escape(refused.other_name)}*, started "
-            f"{refused.other_start:%b %-d, %Y}). Close that one first, or work in it."
-        )
-    return Mrkdwn(str(refused))
+    template = _REFUSAL_TEMPLATES.get(type(refused))
+    return Mrkdwn(str(refused)) if template is None else render(template, refused=refused)
+
+
+_REFUSAL_TEMPLATES: dict[type[DomainError], str] = {
+    AlreadyClosed: "transition_already_closed",
+    NotClosed: "transition_not_closed",
+    OtherOnboardingOpen: "transition_other_open",
+}
