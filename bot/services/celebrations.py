@@ -9,8 +9,8 @@ still sees the win); without either, nowhere (reported as skipped). The content 
 channel shared with the customer (names, dates and durations only), so it never needs to know.
 
 Go-live is not celebrated: it completes only through the readiness gate, which queues the go-live
-post (bot/services/gate.py) in the transaction that completes the milestone, and that post is
-the one announcement of the event; a celebration too would be a second post for it.
+post (bot/services/go_live_post.py) in the transaction that completes the milestone, and that
+post is the one announcement of the event; a celebration too would be a second post for it.
 """
 
 from __future__ import annotations
