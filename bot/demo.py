@@ -60,6 +60,7 @@ from bot.slack.client import UserDirectory
 from bot.slack.metrics_views import build_metrics_blocks
 from bot.slack.sender import OutboxSender
 from bot.slack.terminal import TerminalSlack, blocks_to_text
+from bot.slack.transition_views import not_ready_text
 
 DAYS = 90
 UCSM1 = "UCSM1"
@@ -146,7 +147,7 @@ class Team:
     now: datetime = datetime(2000, 1, 1, tzinfo=UTC)  # set by the story's clock before use
 
     def _run(self, action: Callable[..., object], *args: object, **kwargs: object) -> None:
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             action(session, *args, now=self.now, admins=(), **kwargs)
 
     def done(self, company: str, milestone: str, who: str) -> None:
@@ -195,7 +196,7 @@ class Team:
                 today=self.now.astimezone(self.deps.settings.tz).date(),
             )
         except transition.NotReady as refused:
-            return str(refused)
+            return not_ready_text(refused.check)
         return ""
 
     def integrations_verified(self, company: str, who: str, result: str) -> None:

@@ -5,6 +5,8 @@ modal (lessons learned, ongoing CSM) and the report it queues; reopening, logged
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -14,7 +16,10 @@ from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
 from bot.services.lookup import CustomerIndex
 from bot.services.transition import (
+    AlreadyClosed,
     CloseInvalid,
+    NotClosed,
+    OtherOnboardingOpen,
     check_close,
     close_onboarding,
     reopen_onboarding,
@@ -36,6 +41,7 @@ from bot.slack.transition_views import (
     close_errors,
     read_close_form,
     read_waive_form,
+    refusal_message,
     refusal_text,
     reopened_text,
 )
@@ -45,6 +51,23 @@ from handlers.home import publish_home
 from handlers.status import after_change
 
 REOPEN_USAGE = Mrkdwn("Usage: `/onboard reopen <customer> <why it is reopened>`")
+
+
+@contextmanager
+def _worded() -> Iterator[None]:
+    """The transition's refusals carry facts; raised again worded, for the app's reply."""
+    try:
+        yield
+    except (AlreadyClosed, NotClosed, OtherOnboardingOpen) as refused:
+        raise DomainError(refusal_message(refused)) from refused
+
+
+def _ack_refusal(ack: Ack, refused: DomainError) -> None:
+    """A modal refused: a field's error next to it, anything else in place of the modal."""
+    if isinstance(refused, CloseInvalid):
+        ack(response_action="errors", errors=close_errors(refused))
+    else:
+        ack(response_action="update", view=build_notice_view(refusal_message(refused)))
 
 
 def start_close(
@@ -57,7 +80,7 @@ def start_close(
     channel_id: str | None,
 ) -> None:
     """The check: refused with its reasons (ephemeral, nothing changes), else the modal."""
-    with deps.db.session() as session:
+    with _worded(), deps.db.session() as session:
         check = check_close(session, onboarding_id, user_id, admins=deps.admins)
     metadata = TransitionMetadata(onboarding_id=onboarding_id, channel_id=channel_id)
     if not check.passed:
@@ -75,7 +98,7 @@ def reopen(deps: Deps, respond: Respond, user_id: str, onboarding_id: int, reaso
     if not reason.strip():
         respond(text=REOPEN_USAGE, response_type="ephemeral", replace_original=False)
         return
-    with deps.db.session() as session:
+    with _worded(), deps.db.transaction() as session:
         reopened = reopen_onboarding(
             session, onboarding_id, user_id, reason, admins=deps.admins, now=deps.now()
         )
@@ -151,7 +174,7 @@ def handle_waive_click(
     ack()
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = button_model(action, TransitionMetadata)
-    with deps.db.session() as session:
+    with _worded(), deps.db.session() as session:
         check = check_close(session, metadata.onboarding_id, user_id, admins=deps.admins)
     if not check.open_milestones:
         view = build_notice_view(Mrkdwn("Every milestone is done or waived already."))
@@ -167,8 +190,8 @@ def handle_waive_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(TransitionMetadata)
     ids, reason = read_waive_form(fields)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             names = waive_milestones(
                 session,
                 metadata.onboarding_id,
@@ -181,12 +204,9 @@ def handle_waive_submit(
             company = check_close(
                 session, metadata.onboarding_id, user_id, admins=deps.admins
             ).company_name
-        except CloseInvalid as invalid:
-            ack(response_action="errors", errors=close_errors(invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
-            return
+    except DomainError as refused:
+        _ack_refusal(ack, refused)
+        return
     ack(
         response_action="update",
         view=build_notice_view(build_waived_text(company, names), "Waive milestones"),
@@ -201,8 +221,8 @@ def handle_close_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(TransitionMetadata)
     lessons, ongoing = read_close_form(fields)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             closed = close_onboarding(
                 session,
                 metadata.onboarding_id,
@@ -214,12 +234,9 @@ def handle_close_submit(
                 now=deps.now(),
                 today=deps.today(),
             )
-        except CloseInvalid as invalid:
-            ack(response_action="errors", errors=close_errors(invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
-            return
+    except DomainError as refused:
+        _ack_refusal(ack, refused)
+        return
     ack(response_action="update", view=build_closed_view(closed.report, closed.report_channel))
     after_change(deps, metadata.onboarding_id)  # the report, the handover, the survey go out
     publish_home(client, context, user_id)

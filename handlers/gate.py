@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
 from bot.services.gate import (
+    GateDecision,
     GateIncomplete,
     OverrideNotAllowed,
     OverrideReasonMissing,
@@ -30,6 +31,7 @@ from bot.slack.gate_views import (
     decision_text,
     item_block_id,
     read_gate_form,
+    refusal_message,
 )
 from bot.slack.ids import GateId
 from handlers.command import CommandRouter
@@ -77,8 +79,8 @@ def handle_gate_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(GateMetadata)
     submitted = read_gate_form(fields, metadata)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             decision = decide_gate_by_id(
                 session,
                 metadata.onboarding_id,
@@ -91,12 +93,12 @@ def handle_gate_submit(
                 override_reason=submitted.override_reason,
                 view_id=view["id"],
             )
-        except (GateIncomplete, OverrideNotAllowed, OverrideReasonMissing) as invalid:
-            ack(response_action="errors", errors=_errors(metadata, invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(str(refused)))
-            return
+    except (GateIncomplete, OverrideNotAllowed, OverrideReasonMissing) as invalid:
+        ack(response_action="errors", errors=_errors(metadata, invalid))
+        return
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view(refusal_message(refused)))
+        return
     ack(response_action="update", view=build_decision_view(decision))
     if metadata.channel_id:
         _tell(client, metadata.channel_id, user_id, decision_text(decision), decision)
@@ -104,7 +106,9 @@ def handle_gate_submit(
     publish_home(client, context, user_id)
 
 
-def _tell(client: WebClient, channel_id: str, user_id: str, text: str, decision: Any) -> None:
+def _tell(
+    client: WebClient, channel_id: str, user_id: str, text: str, decision: GateDecision
+) -> None:
     """The decision, ephemeral, where `golive` was typed; the modal shows it anyway when the
     channel does not take it (a DM with someone else, a channel without us)."""
     try:

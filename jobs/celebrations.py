@@ -14,13 +14,12 @@ NAME = "celebrations"
 
 def run_celebrations(ctx: JobContext) -> JobResult:
     result = JobResult()
-    with ctx.db.session() as session:
+    with ctx.db.transaction() as session:
         for celebration in due_celebrations(session, ctx.playbooks, now=ctx.now):
             if not celebration.channel_id:
                 result.skipped.append(f"{celebration.key}: no customer or internal channel")
             elif queue_celebration(session, celebration, now=ctx.now):
                 result.queued.append(celebration.key)
-        session.commit()
     return result
 
 
