@@ -51,13 +51,7 @@ def create_app(
     The outbox sender loop (`app.onboard_deps.outbox`) is built here but not started: whoever
     runs the app starts it and stops it (`onboard serve`/`socket`, the tests' `slack` fixture)."""
     db = db or Database(settings.database_url)
-    metrics = Metrics(db)
-    # Every Web API call of the app is counted: its own, Bolt's per-request copies of its
-    # client, and the outbox sender's.
-    client = count_api_calls(client or make_client(settings), metrics)
-    outbox = outbox or OutboxLoop(OutboxSender(db, client, settings))
-    count_api_calls(outbox.sender.client, metrics)
-    listener_names = ListenerNames()
+    metrics, client, outbox = _counted(settings, db, client, outbox)
     deps = Deps(
         settings=settings,
         db=db,
@@ -70,7 +64,7 @@ def create_app(
         ),
         outbox=outbox,
         metrics=metrics,
-        listener_names=listener_names,
+        listener_names=ListenerNames(),  # told the subcommands once they are registered
     )
     # The stall-signal catalog is data too: a mistake in it stops start-up, naming the field.
     load_catalog(settings.templates_dir).check_playbooks(p.key for p in deps.playbooks)
@@ -98,9 +92,21 @@ def create_app(
     app.error(_handle_error)
     from handlers import register_handlers
 
-    listener_names.know(register_handlers(app))
+    deps.listener_names.know(register_handlers(app))
     app.onboard_deps = deps  # type: ignore[attr-defined]  # for the process that runs the app
     return app
+
+
+def _counted(
+    settings: Settings, db: Database, client: WebClient | None, outbox: OutboxLoop | None
+) -> tuple[Metrics, WebClient, OutboxLoop]:
+    """The app's metrics, with every Web API call of the app counted in them: its client's,
+    Bolt's per-request copies of it, and the outbox sender's."""
+    metrics = Metrics(db)
+    client = count_api_calls(client or make_client(settings), metrics)
+    outbox = outbox or OutboxLoop(OutboxSender(db, client, settings))
+    count_api_calls(outbox.sender.client, metrics)
+    return metrics, client, outbox
 
 
 def _own_team(client: WebClient) -> tuple[str, str | None]:
