@@ -57,6 +57,15 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One use case's unit of work, opened at the edge (handler, job, CLI): it commits once
+        when the block ends and rolls back if it raises. Services never commit; reply to Slack
+        after the block, never inside it."""
+        with self.session() as session:
+            yield session
+            session.commit()
+
     def ping(self) -> bool:
         with self.engine.connect() as connection:
             return connection.execute(text("SELECT 1")).scalar() == 1

@@ -176,3 +176,4 @@ def slack(
     server.close()
     thread.join(timeout=5)
     listeners.shutdown(wait=True)  # work after ack finishes before the tables are emptied
+    app.onboard_deps.users.close()  # nor may a users.info asked in the background land later

@@ -3,14 +3,20 @@
 A post is identified by its idempotency key, `kind:onboarding:subject:period`. Inserting a key
 that exists does nothing (on-conflict-do-nothing, on SQLite and PostgreSQL alike), so two
 processes running the same job, or one job run twice, queue the post once.
+
+A post stores what it says, not how it looks: its `kind` and its `data` (a service's dataclass,
+dumped to JSON with `post_data`). The sender asks bot/slack/renderers.py for the renderer of the
+kind and builds the blocks and text when it sends, so services never hold Slack markup.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -23,15 +29,36 @@ def outbox_key(kind: str, onboarding_id: int | None, subject: str = "", period: 
     return f"{kind}:{onboarding_id or '-'}:{subject}:{period}"
 
 
+@cache
+def _adapter(kind: type) -> TypeAdapter[Any]:
+    return TypeAdapter(kind)
+
+
+def post_data(fact: Any) -> dict[str, Any]:
+    """A dataclass as the JSON the outbox stores (dates as ISO strings, enums as values)."""
+    return _adapter(type(fact)).dump_python(fact, mode="json")
+
+
+def fact_of(kind: type[Any], data: Any) -> Any:
+    """The dataclass back from what `post_data` stored (raises pydantic's ValidationError)."""
+    return _adapter(kind).validate_python(data)
+
+
 @dataclass(frozen=True)
 class Post:
-    """A message to deliver. `channel` is a channel id, or a user id for a direct message."""
+    """A message to deliver. `channel` is a channel id, or a user id for a direct message.
+
+    `data` is what the renderer of `kind` needs (see `post_data`). `text` and `blocks` are the
+    older, pre-rendered form, still delivered as they are for rows queued before rendering
+    moved to send time.
+    """
 
     key: str
     kind: str
     channel: str
-    text: str
+    text: str = ""
     blocks: list[dict[str, Any]] = field(default_factory=list)
+    data: dict[str, Any] | None = None
     onboarding_id: int | None = None
     # The key of the post this one replies to, in its thread; sent after it.
     thread_of: str | None = None
@@ -45,6 +72,8 @@ class Post:
 
     @property
     def payload(self) -> dict[str, Any]:
+        if self.data is not None:
+            return {"data": self.data, "pin": self.pin, "internal": self.internal}
         return {
             "text": self.text,
             "blocks": self.blocks,

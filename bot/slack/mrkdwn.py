@@ -12,6 +12,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.config import DEFAULT_TEMPLATES_DIR
+from bot.text import count
+
+__all__ = ["Mrkdwn", "count", "escape", "mention", "render", "truncate"]
 
 _ID = re.compile(r"^[UWCGDS][A-Z0-9]{2,}$")
 
@@ -52,17 +55,6 @@ def channel_link(channel_id: str | None) -> Mrkdwn:
     if not channel_id or not _ID.match(channel_id):
         return Mrkdwn("a channel")
     return Mrkdwn(f"<#{channel_id}>")
-
-
-def count(n: int, noun: str, *, plural: str | None = None) -> str:
-    """`1 onboarding`, `3 onboardings`, `0 onboardings`: the noun agrees with the number.
-
-    `plural` is the plural form for a noun that does not just take an s:
-    `count(2, "SLA breach", plural="SLA breaches")`.
-    """
-    if n == 1:
-        return f"{n} {noun}"
-    return f"{n} {noun + 's' if plural is None else plural}"
 
 
 def money(value: Decimal | int | float) -> str:

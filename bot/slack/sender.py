@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -51,6 +52,7 @@ from bot.slack.access import PROBE_INTERVAL, AccessGate
 from bot.slack.api_metrics import counters_of
 from bot.slack.client import ACCESS_LOST_ERRORS, is_shared_externally
 from bot.slack.mrkdwn import escape
+from bot.slack.renderers import UnknownKind, render_post
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +349,7 @@ class OutboxSender:
         ts = row.ts
         if ts is not None:
             try:
-                self._call(self.client.chat_update, channel=channel_id, ts=ts, **_content(payload))
+                self._call(self.client.chat_update, channel=channel_id, ts=ts, **_content(row))
             except SlackFailure as failure:
                 if failure.error != "message_not_found":
                     raise
@@ -359,7 +361,7 @@ class OutboxSender:
             if ts is not None:
                 log.info("outbox: %s had reached Slack (ts %s); not posting it again", row.key, ts)
                 self._record_ts(row, ts)
-                self._call(self.client.chat_update, channel=channel_id, ts=ts, **_content(payload))
+                self._call(self.client.chat_update, channel=channel_id, ts=ts, **_content(row))
         if ts is None:
             self._renew(row, now)
             ts = self._post(row, channel_id, thread_ts)
@@ -387,7 +389,7 @@ class OutboxSender:
     def _post(self, row: _Row, channel_id: str, thread_ts: str | None) -> str:
         message = {
             "channel": channel_id,
-            **_content(row.payload),
+            **_content(row),
             "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": row.key}},
         }
         if thread_ts:
@@ -574,10 +576,16 @@ class OutboxSender:
         return self.settings.escalation_channel_id, ""
 
 
-def _content(payload: dict[str, Any]) -> dict[str, Any]:
-    content: dict[str, Any] = {"text": payload.get("text") or ""}
-    if payload.get("blocks"):
-        content["blocks"] = payload["blocks"]
+def _content(row: _Row) -> dict[str, Any]:
+    """The message the row's kind renders from its data, built now, at send time."""
+    try:
+        message = render_post(row.kind, row.payload)
+    except (UnknownKind, ValidationError) as exc:
+        log.error("outbox: %s cannot be rendered: %s", row.key, exc)
+        raise SlackFailure("cannot_render", Kind.PERMANENT) from exc
+    content: dict[str, Any] = {"text": message.text}
+    if message.blocks:
+        content["blocks"] = message.blocks
     return content
 
 
