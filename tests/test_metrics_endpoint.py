@@ -83,7 +83,7 @@ def serve(
     settings: Settings, db: Database, playbooks: PlaybookLibrary, fake_slack: FakeSlack
 ) -> Iterator[Callable[..., Served]]:
     """Start the real app behind the real WSGI server, with `settings` changed as given."""
-    running: list[tuple[Any, threading.Thread, ThreadPoolExecutor]] = []
+    running: list[tuple[Any, threading.Thread, ThreadPoolExecutor, Deps]] = []
 
     def start(**changes: Any) -> Served:
         app_settings = replace(settings, **changes)
@@ -95,7 +95,7 @@ def serve(
         server = create_server(make_wsgi_app(app, db), host="127.0.0.1", port=0, threads=4)
         thread = threading.Thread(target=_run_until_closed, args=(server,), daemon=True)
         thread.start()
-        running.append((server, thread, listeners))
+        running.append((server, thread, listeners, app.onboard_deps))  # type: ignore[attr-defined]
         base = f"http://127.0.0.1:{server.effective_port}"
         http = SlackHttp(
             base + "/slack/events", SIGNING_SECRET, team_id=fake_slack.team_id, fake=fake_slack
@@ -103,10 +103,11 @@ def serve(
         return Served(http, app.onboard_deps, base + "/metrics")  # type: ignore[attr-defined]
 
     yield start
-    for server, thread, listeners in running:
+    for server, thread, listeners, deps in running:
         server.close()
         thread.join(timeout=5)
         listeners.shutdown(wait=True)
+        deps.users.close()  # no users.info asked in the background lands in the next test
 
 
 def _status(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> int:
