@@ -14,6 +14,7 @@ from bot import logs
 from bot.config import Settings
 from bot.db import Database
 from bot.deps import DEPS_KEY, Deps
+from bot.observability import Metrics
 from bot.playbooks import PlaybookLibrary
 from bot.services.errors import DomainError
 from bot.services.feedback import load_feedback_config
@@ -21,9 +22,11 @@ from bot.services.health import health_rules
 from bot.services.kickoff import load_kickoff_config
 from bot.services.permissions import Admins
 from bot.services.signals import load_catalog
+from bot.slack.api_metrics import count_api_calls
 from bot.slack.client import UserDirectory, make_client
 from bot.slack.forms import UnreadableActions, reply_to
 from bot.slack.guard import actor_user_id, make_actor_guard
+from bot.slack.listener_names import ListenerNames
 from bot.slack.sender import OutboxLoop, OutboxSender
 from bot.slack.usergroups import UserGroupMembers
 
@@ -47,8 +50,8 @@ def create_app(
 
     The outbox sender loop (`app.onboard_deps.outbox`) is built here but not started: whoever
     runs the app starts it and stops it (`onboard serve`/`socket`, the tests' `slack` fixture)."""
-    client = client or make_client(settings)
     db = db or Database(settings.database_url)
+    metrics, client, outbox = _counted(settings, db, client, outbox)
     deps = Deps(
         settings=settings,
         db=db,
@@ -59,7 +62,9 @@ def create_app(
             settings.admin_usergroup_id,
             UserGroupMembers(client).members,
         ),
-        outbox=outbox or OutboxLoop(OutboxSender(db, client, settings)),
+        outbox=outbox,
+        metrics=metrics,
+        listener_names=ListenerNames(),  # told the subcommands once they are registered
     )
     # The stall-signal catalog is data too: a mistake in it stops start-up, naming the field.
     load_catalog(settings.templates_dir).check_playbooks(p.key for p in deps.playbooks)
@@ -87,9 +92,21 @@ def create_app(
     app.error(_handle_error)
     from handlers import register_handlers
 
-    register_handlers(app)
+    deps.listener_names.know(register_handlers(app))
     app.onboard_deps = deps  # type: ignore[attr-defined]  # for the process that runs the app
     return app
+
+
+def _counted(
+    settings: Settings, db: Database, client: WebClient | None, outbox: OutboxLoop | None
+) -> tuple[Metrics, WebClient, OutboxLoop]:
+    """The app's metrics, with every Web API call of the app counted in them: its client's,
+    Bolt's per-request copies of it, and the outbox sender's."""
+    metrics = Metrics(db)
+    client = count_api_calls(client or make_client(settings), metrics)
+    outbox = outbox or OutboxLoop(OutboxSender(db, client, settings))
+    count_api_calls(outbox.sender.client, metrics)
+    return metrics, client, outbox
 
 
 def _own_team(client: WebClient) -> tuple[str, str | None]:

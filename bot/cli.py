@@ -177,11 +177,13 @@ def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-de
     db = Database(settings.database_url)
     db.upgrade()
     app = create_app(settings, db=db, playbooks=library)
-    outbox = app.onboard_deps.outbox  # type: ignore[attr-defined]
-    outbox.start()
+    deps = app.onboard_deps  # type: ignore[attr-defined]
+    deps.outbox.start()
     # SIGTERM (docker stop, systemd) ends the process through the `finally` below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    scheduler = start_scheduler(settings, db, library, deliver=outbox_kick(app))
+    scheduler = start_scheduler(
+        settings, db, library, deliver=outbox_kick(app), metrics=deps.metrics
+    )
     try:
         if socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -203,7 +205,7 @@ def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-de
     finally:
         if scheduler is not None:
             scheduler.shutdown()
-        outbox.stop()
+        deps.outbox.stop()
 
 
 if __name__ == "__main__":

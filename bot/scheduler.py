@@ -20,6 +20,7 @@ digest). That is why:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.config import Settings
 from bot.db import Database
 from bot.jobs import JobContext
+from bot.observability import Metrics
 from bot.playbooks import PlaybookLibrary
 from bot.runner import JobRunResult, process_owner, run_job
 
@@ -49,7 +51,8 @@ class JobScheduler:
     """One APScheduler interval tick per registered job; each tick claims, runs, then delivers.
 
     `deliver` is called after every tick that ran (the outbox sender's non-blocking `kick`, so
-    what was queued goes out promptly). `clock` and `scheduler` are injectable for tests.
+    what was queued goes out promptly). Each tick is counted in `metrics` (the app's, for its
+    GET /metrics) by job and outcome. `clock` and `scheduler` are injectable for tests.
     """
 
     def __init__(
@@ -63,8 +66,10 @@ class JobScheduler:
         clock: Clock = utc_now,
         scheduler: BaseScheduler | None = None,
         names: list[str] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.db = db
         self.playbooks = playbooks
         self.deliver = deliver
@@ -123,7 +128,11 @@ class JobScheduler:
         """Run `name` as of now for the current tick period, then ask for delivery."""
         now = self.clock()
         ctx = JobContext(settings=self.settings, db=self.db, playbooks=self.playbooks, now=now)
+        started = time.perf_counter()
         outcome = run_job(name, ctx, owner=self.owner)
+        if self.metrics is not None:
+            seconds = time.perf_counter() - started if outcome.ran else None
+            self.metrics.job_run(name, tick_outcome(outcome), seconds)
         if outcome.ran and self.deliver is not None:
             try:
                 self.deliver()
@@ -132,12 +141,23 @@ class JobScheduler:
         return outcome
 
 
+def tick_outcome(outcome: JobRunResult) -> str:
+    """The `outcome` label of a tick: done, failed, stood_down (another process claimed the
+    period) or suspended (Slack access is)."""
+    if outcome.suspended:
+        return "suspended"
+    if not outcome.ran:
+        return "stood_down"
+    return "failed" if outcome.failed else "done"
+
+
 def start_scheduler(
     settings: Settings,
     db: Database,
     playbooks: PlaybookLibrary,
     *,
     deliver: Deliver | None = None,
+    metrics: Metrics | None = None,
 ) -> JobScheduler | None:
     """Start the scheduler unless ONBOARD_SCHEDULER=off; the caller shuts it down."""
     if not settings.scheduler_enabled:
@@ -146,7 +166,7 @@ def start_scheduler(
     import jobs
 
     jobs.load()
-    scheduler = JobScheduler(settings, db, playbooks, deliver=deliver)
+    scheduler = JobScheduler(settings, db, playbooks, deliver=deliver, metrics=metrics)
     scheduler.start()
     return scheduler
 

@@ -49,6 +49,7 @@ from bot.db import Database
 from bot.models import Onboarding, OutboxMessage, OutboxStatus
 from bot.services import outbox
 from bot.slack.access import PROBE_INTERVAL, AccessGate
+from bot.slack.api_metrics import counters_of
 from bot.slack.client import ACCESS_LOST_ERRORS, is_shared_externally
 from bot.slack.mrkdwn import escape
 from bot.slack.renderers import UnknownKind, render_post
@@ -143,7 +144,8 @@ NETWORK_ERRORS = (OSError, http.client.HTTPException)
 def no_retry_client(
     settings: Settings, client: WebClient | None = None, timeout: int | None = None
 ) -> WebClient:
-    """`client` (default: one for `settings`), copied, with no retry handlers at all.
+    """`client` (default: one for `settings`), copied, with no retry handlers but its call
+    counter (bot/slack/api_metrics.py), which never retries.
 
     slack_sdk's ConnectionErrorRetryHandler and ServerErrorRetryHandler re-send a request whose
     answer was lost; for chat.postMessage that is a second message. The sender decides itself.
@@ -155,7 +157,7 @@ def no_retry_client(
             token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10
         )
     quiet = copy.copy(client)
-    quiet.retry_handlers = []
+    quiet.retry_handlers = counters_of(client)
     if timeout is not None:
         quiet.timeout = timeout
     return quiet
