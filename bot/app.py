@@ -24,7 +24,8 @@ from bot.services.signals import load_catalog
 from bot.slack.client import UserDirectory, make_client
 from bot.slack.forms import UnreadableActions, reply_to
 from bot.slack.guard import actor_user_id, make_actor_guard
-from bot.slack.sender import OutboxLoop, OutboxSender
+from bot.slack.outbox_loop import OutboxLoop
+from bot.slack.sender import OutboxSender
 from bot.slack.usergroups import UserGroupMembers
 
 log = logging.getLogger(__name__)
