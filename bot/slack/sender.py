@@ -196,7 +196,9 @@ class OutboxSender:
         if status == OutboxStatus.FAILED:
             self._fail(row, "thread_parent_failed", tell_owner=False)
             return "failed"
-        self._release(row, now + self.parent_wait, "waiting for the thread parent", counted=False)
+        self.ledger.release(
+            row, now + self.parent_wait, "waiting for the thread parent", counted=False
+        )
         return "waiting"
 
     # ---- one delivery --------------------------------------------------------------------------
@@ -305,20 +307,17 @@ class OutboxSender:
         if not self.ledger.record_ts(row, ts):
             log.warning("outbox: could not record ts %s for %s (moved or lease lost)", ts, row.key)
 
-    def _release(self, row: ClaimedRow, at: datetime, error: str, *, counted: bool) -> None:
-        self.ledger.release(row, at, error, counted=counted)
-
     def _park(self, row: ClaimedRow, error: str, now: datetime) -> str:
         """Slack says the token no longer works: suspend access, give the row back as it was."""
         self.gate.suspend(error, now)
-        self._release(row, now, f"parked: {error}", counted=False)
+        self.ledger.release(row, now, f"parked: {error}", counted=False)
         return "parked"
 
     def _failed_attempt(self, row: ClaimedRow, failure: SlackFailure, now: datetime) -> str:
         if failure.kind is Kind.RATE_LIMITED:
             wait = timedelta(seconds=failure.retry_after or 1)
             log.info("outbox: %s rate limited; retrying in %ss", row.key, wait.total_seconds())
-            self._release(row, now + wait, failure.error, counted=False)
+            self.ledger.release(row, now + wait, failure.error, counted=False)
             return "retrying"
         if failure.kind is Kind.PERMANENT:
             self._fail(row, failure.error)
@@ -334,7 +333,7 @@ class OutboxSender:
             failure.error,
             delay.total_seconds(),
         )
-        self._release(row, now + delay, failure.error, counted=True)
+        self.ledger.release(row, now + delay, failure.error, counted=True)
         return "retrying"
 
     def _fail(
