@@ -27,7 +27,8 @@ from bot.slack.client import UserDirectory, make_client
 from bot.slack.forms import UnreadableActions, reply_to
 from bot.slack.guard import actor_user_id, make_actor_guard
 from bot.slack.listener_names import ListenerNames
-from bot.slack.sender import OutboxLoop, OutboxSender
+from bot.slack.outbox_loop import OutboxLoop
+from bot.slack.sender import OutboxSender
 from bot.slack.usergroups import UserGroupMembers
 
 log = logging.getLogger(__name__)

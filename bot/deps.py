@@ -14,7 +14,7 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.permissions import Admins
 from bot.slack.client import UserDirectory
 from bot.slack.listener_names import ListenerNames
-from bot.slack.sender import NoOutbox, OutboxLoop
+from bot.slack.outbox_loop import NoOutbox, OutboxLoop
 
 DEPS_KEY = "onboard"
 

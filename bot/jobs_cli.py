@@ -20,6 +20,7 @@ from bot.jobs import JobContext
 from bot.models import OutboxMessage
 from bot.playbooks import PlaybookLibrary
 from bot.runner import JobRunResult, manual_period, process_owner, run_jobs
+from bot.slack.sender import OutboxSender
 
 log = logging.getLogger(__name__)
 NOW_EXAMPLE = "2026-11-02T09:00:00-05:00"
@@ -43,8 +44,6 @@ def parse_now(raw: str, zone: tzinfo) -> datetime:
 
 def deliver_with_sender(settings: Settings, db: Database, now: datetime, owner: str) -> Any:
     """Deliver every due outbox row once, with the real sender and Slack client."""
-    from bot.slack.sender import OutboxSender
-
     return OutboxSender(db, None, settings, owner=owner).deliver_due(now=now)
 
 

@@ -22,7 +22,8 @@ from bot.db import Database
 from bot.models import Base
 from bot.playbooks import PlaybookLibrary
 from bot.server import create_server, make_wsgi_app
-from bot.slack.sender import OutboxLoop, OutboxSender
+from bot.slack.outbox_loop import OutboxLoop
+from bot.slack.sender import OutboxSender
 from tests.fakeslack import FakeSlack
 from tests.slack_http import SlackHttp
 

@@ -1,6 +1,6 @@
 """Charts as PNG bytes, drawn server-side with matplotlib (Agg, no display).
 
-Pure functions of the data in bot/services/charts.py -> PNG bytes, sized for Slack's preview
+Pure functions of the data in bot/services/chart_data.py -> PNG bytes, sized for Slack's preview
 (1200 x 675 pixels; a timeline of many milestones grows taller) with large type. matplotlib is
 imported on first use, so the app starts as fast without it. Text is never parsed as math: a
 company called "$ave" is drawn as written.
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot.services.charts import BarState, MetricsChartData, TimelineChart
+from bot.services.chart_data import BarState, MetricsChartData, TimelineChart
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -1,9 +1,9 @@
 """What the charts show, as plain data: the plan's timeline (planned against actual dates per
 milestone) and the metrics chart (time to first value by segment, the stage funnel).
 
-Pure functions of the model and of the metrics (bot/services/metrics.py); bot/charts.py draws
-them. Nothing internal goes into the timeline: names and dates only, so it may be shown to the
-customer.
+Pure functions of the model and of the metrics (bot/services/metrics.py);
+bot/slack/chart_images.py draws them. Nothing internal goes into the timeline: names and dates
+only, so it may be shown to the customer.
 """
 
 from __future__ import annotations
@@ -11,15 +11,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.models import MilestoneStatus, Onboarding
+from bot.services.metrics import BookMetrics
 from bot.services.onboardings import get_onboarding
-
-if TYPE_CHECKING:
-    from bot.services.metrics import BookMetrics
 
 
 class BarState(enum.StrEnum):

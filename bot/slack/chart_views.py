@@ -4,7 +4,7 @@ Pure functions; company names are escaped (a name is data, never markup)."""
 
 from __future__ import annotations
 
-from bot.services.charts import TimelineChart
+from bot.services.chart_data import TimelineChart
 from bot.slack.client import channel_slug
 from bot.slack.mrkdwn import Mrkdwn, escape
 
