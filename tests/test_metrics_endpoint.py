@@ -35,7 +35,8 @@ from bot.slack.api_metrics import count_api_calls, error_of
 from bot.slack.client import make_client
 from bot.slack.guard import NOT_YET_KNOWN
 from bot.slack.listener_names import ListenerNames
-from bot.slack.sender import OutboxLoop, OutboxSender
+from bot.slack.outbox_loop import OutboxLoop
+from bot.slack.sender import OutboxSender
 from tests.conftest import SIGNING_SECRET
 from tests.fakeslack import FakeSlack
 from tests.slack_http import SlackHttp
