@@ -20,6 +20,7 @@ from bot.jobs import JobContext
 from bot.models import OutboxMessage
 from bot.playbooks import PlaybookLibrary
 from bot.runner import JobRunResult, manual_period, process_owner, run_jobs
+from bot.slack.renderers import UnknownKind, render_post
 from bot.slack.sender import OutboxSender
 
 log = logging.getLogger(__name__)
@@ -112,13 +113,21 @@ def _print_posts(db: Database, keys: list[str], heading: str, out: TextIO) -> No
         if row is None:
             continue
         counts[row.status] = counts.get(row.status, 0) + 1
-        text = " ".join(str(row.payload.get("text", "")).split())
+        text = " ".join(_preview(row).split())
         if len(text) > _TEXT_WIDTH:
             text = text[: _TEXT_WIDTH - 1] + "…"
         error = f"  ({row.last_error})" if row.last_error else ""
         print(f"  {row.status:<8} {_where(row.channel):<14} {text}{error}", file=out)
     summary = ", ".join(f"{count} {status}" for status, count in sorted(counts.items()))
     print(f"  {summary or 'nothing queued'}", file=out)
+
+
+def _preview(row: OutboxMessage) -> str:
+    """The post's text as it will be sent (rendered from its data), for the operator's list."""
+    try:
+        return render_post(row.kind, row.payload or {}).text
+    except (UnknownKind, ValueError) as exc:
+        return f"(cannot render: {exc})"
 
 
 def _where(channel: str) -> str:
