@@ -91,7 +91,7 @@ class Actor:
 def after_change(deps: Deps, onboarding_id: int, completed_milestone_id: int | None = None) -> None:
     """The customer channel's plan (and the celebration of a milestone just completed) go to
     the outbox and the sender is woken; the plan and celebrations jobs catch what this misses."""
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         if completed_milestone_id is not None:
             queue_milestone_celebration(
                 session, completed_milestone_id, deps.playbooks, now=deps.now()
