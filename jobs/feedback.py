@@ -13,9 +13,8 @@ NAME = "feedback"
 
 def run_feedback(ctx: JobContext) -> JobResult:
     config = load_feedback_config(ctx.settings.templates_dir)
-    with ctx.db.session() as session:
+    with ctx.db.transaction() as session:
         queued = queue_due_feedback(session, config, now=ctx.now)
-        session.commit()
     return JobResult(queued=queued)
 
 
