@@ -49,7 +49,7 @@ from bot.slack.status_views import (
 )
 from handlers.command import CommandRouter
 from handlers.home import publish_home
-from handlers.kickoff import open_kickoff_modal
+from handlers.kickoff_modal import open_kickoff_modal
 
 CUSTOMER_SUBCOMMANDS = ("status", "done", "block", "unblock", "channel")
 NEEDS_REST = ("done", "block")
