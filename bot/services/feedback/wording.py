@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.yaml_files import load_yaml_model
 
 
 class FeedbackConfigError(ValueError):
@@ -65,17 +66,7 @@ class FeedbackConfig(_Strict):
 
     @classmethod
     def load(cls, templates_dir: Path) -> FeedbackConfig:
-        path = templates_dir / "feedback.yml"
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise FeedbackConfigError(f"{path}: cannot read: {exc}") from None
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-            raise FeedbackConfigError(f"{path}: {where}: {first['msg']}") from None
+        return load_yaml_model(cls, templates_dir / "feedback.yml", FeedbackConfigError)
 
 
 @functools.cache

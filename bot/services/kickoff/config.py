@@ -7,8 +7,9 @@ import functools
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bot.yaml_files import load_yaml_model
 
 IMPACT_KEYS = (
     "introductions",
@@ -81,17 +82,7 @@ class KickoffConfig(_Strict):
 
     @classmethod
     def load(cls, templates_dir: Path) -> KickoffConfig:
-        path = templates_dir / "kickoff.yml"
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise KickoffConfigError(f"{path}: cannot read: {exc}") from None
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-            raise KickoffConfigError(f"{path}: {where}: {first['msg']}") from None
+        return load_yaml_model(cls, templates_dir / "kickoff.yml", KickoffConfigError)
 
 
 @functools.cache
