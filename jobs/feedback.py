@@ -1,5 +1,5 @@
 """`feedback`: queue the customer's-voice questions due for milestones completed lately: the
-pulse after kickoff and after go-live, the survey at transition (bot/services/feedback.py).
+pulse after kickoff and after go-live, the survey at transition (bot/services/feedback/).
 Commands queue theirs right away (handlers/status.after_change); this catches the rest."""
 
 from __future__ import annotations
