@@ -146,6 +146,7 @@ def test_prepare_posts_internal_or_dm_never_shared_and_questionnaire_once(
     assert sent.pack_in_dm and sent.pack_to == CSM  # Acme has no internal channel
     [pack] = rows(session, "kickoff_pack")
     assert pack.channel == CSM and pack.payload["internal"]
+    assert "RACI draft" in shown(pack) and "Victor Grim" in shown(pack)  # internal: named
     [questions] = rows(session, "questionnaire")
     assert questions.channel == "C0ACME" and not questions.payload["internal"]
     seen = shown(questions)
@@ -247,6 +248,21 @@ def test_questionnaire_answers_are_stored_prefill_first_value_and_tell_the_csm(
     )
     assert not again.prefilled_first_value
     assert session.get(Onboarding, onboarding.id).first_value_definition == "answer to first_value"
+
+
+def test_the_answers_dm_escapes_the_company_name(session, playbooks) -> None:  # type: ignore[no-untyped-def]
+    onboarding = acme(session, playbooks, company_name="<!channel> & Co")
+    record_questionnaire(
+        session,
+        onboarding.id,
+        "UEXT",
+        _answers(),
+        CONFIG.questionnaire,
+        channel_id="C0ACME",
+        now=NOW,
+    )
+    [dm] = rows(session, "questionnaire_answers")
+    assert "<!channel>" not in shown(dm) and "&lt;!channel&gt; &amp; Co" in shown(dm)
 
 
 def test_recording_the_kickoff_requires_first_value_and_stores_the_agreements(
