@@ -65,7 +65,7 @@ def handle_feedback_pulse_click(
         return
     deps = deps_of(context)
     value = button_model(action, PulseValue)
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         record_pulse(
             session,
             value.onboarding_id,
@@ -122,8 +122,8 @@ def handle_feedback_survey_submit(
         ack(response_action="errors", errors=form.errors)
         return
     answers = SurveyAnswers(form.satisfaction, form.nps, form.effort, form.comment)  # type: ignore[arg-type]
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             record_survey(
                 session,
                 metadata.onboarding_id,
@@ -133,18 +133,18 @@ def handle_feedback_survey_submit(
                 channel_id=metadata.channel_id,
                 now=deps.now(),
             )
-        except InvalidAnswer as bad:
-            ack(response_action="errors", errors={ERROR_BLOCKS[bad.field]: str(bad)})
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(wording.title, str(refused)))
-            return
+    except InvalidAnswer as bad:
+        ack(response_action="errors", errors={ERROR_BLOCKS[bad.field]: str(bad)})
+        return
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view(wording.title, str(refused)))
+        return
     ack(response_action="update", view=build_notice_view(wording.title, wording.thanks))
     deps.outbox.kick()
 
 
 def _send_survey(request_deps: Deps, respond: Respond, user_id: str, onboarding_id: int) -> None:
-    with request_deps.db.session() as session:
+    with request_deps.db.transaction() as session:
         sent: SurveySent = send_survey(
             session,
             onboarding_id,

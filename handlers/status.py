@@ -49,7 +49,7 @@ from bot.slack.status_views import (
 )
 from handlers.command import CommandRouter
 from handlers.home import publish_home
-from handlers.kickoff import open_kickoff_modal
+from handlers.kickoff_modal import open_kickoff_modal
 
 CUSTOMER_SUBCOMMANDS = ("status", "done", "block", "unblock", "channel")
 NEEDS_REST = ("done", "block")
@@ -91,7 +91,7 @@ class Actor:
 def after_change(deps: Deps, onboarding_id: int, completed_milestone_id: int | None = None) -> None:
     """The customer channel's plan (and the celebration of a milestone just completed) go to
     the outbox and the sender is woken; the plan and celebrations jobs catch what this misses."""
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         if completed_milestone_id is not None:
             queue_milestone_celebration(
                 session, completed_milestone_id, deps.playbooks, now=deps.now()

@@ -1,5 +1,5 @@
 """`feedback`: queue the customer's-voice questions due for milestones completed lately: the
-pulse after kickoff and after go-live, the survey at transition (bot/services/feedback.py).
+pulse after kickoff and after go-live, the survey at transition (bot/services/feedback/).
 Commands queue theirs right away (handlers/status.after_change); this catches the rest."""
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ NAME = "feedback"
 
 def run_feedback(ctx: JobContext) -> JobResult:
     config = load_feedback_config(ctx.settings.templates_dir)
-    with ctx.db.session() as session:
+    with ctx.db.transaction() as session:
         queued = queue_due_feedback(session, config, now=ctx.now)
-        session.commit()
     return JobResult(queued=queued)
 
 

@@ -16,7 +16,7 @@ NAME = "plan"
 
 
 def run_plan(ctx: JobContext) -> JobResult:
-    with ctx.db.session() as session:
+    with ctx.db.transaction() as session:
         queued = refresh_plans(session, now=ctx.now, default_tz=ctx.settings.tz)
     return JobResult(queued=queued)
 

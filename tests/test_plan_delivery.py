@@ -44,7 +44,10 @@ def calls(fake_slack, method: str) -> list:  # type: ignore[no-untyped-def]
 
 
 def refresh(session, onboarding_id: int, now: datetime) -> bool:  # type: ignore[no-untyped-def]
-    return refresh_plan(session, onboarding_id, now=now, default_tz=UTC_ZONE)
+    """A command's refresh of the plan, committed as the command's transaction would be."""
+    queued = refresh_plan(session, onboarding_id, now=now, default_tz=UTC_ZONE)
+    session.commit()
+    return queued
 
 
 def test_plan_is_pinned_once_and_edited_in_place(  # type: ignore[no-untyped-def]
