@@ -146,7 +146,7 @@ class Team:
     now: datetime = datetime(2000, 1, 1, tzinfo=UTC)  # set by the story's clock before use
 
     def _run(self, action: Callable[..., object], *args: object, **kwargs: object) -> None:
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             action(session, *args, now=self.now, admins=(), **kwargs)
 
     def done(self, company: str, milestone: str, who: str) -> None:

@@ -30,7 +30,7 @@ def handle_alert_answer_click(
     deps, user_id = deps_of(context), body["user"]["id"]
     value = button_model(action, AlertAction)
     catalog = load_catalog(deps.settings.templates_dir)
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         if action["action_id"] == AlertId.ACKNOWLEDGE:
             answer = acknowledge_alerts(
                 session,

@@ -34,6 +34,7 @@ from bot.services.signals import (
     detect_all,
     load_catalog,
 )
+from bot.slack.alert_views import load_checked_catalog
 from tests.factories import handoff_form
 from tests.sql import statements
 
@@ -244,7 +245,8 @@ def test_p1_response_then_resolution_breach() -> None:
 def test_every_signal_renders_its_message() -> None:
     from zoneinfo import ZoneInfo
 
-    from bot.slack.alert_views import AlertGroup, AlertItem, build_alert_blocks
+    from bot.services.alerts import AlertGroup, AlertItem
+    from bot.slack.alert_views import build_alert_blocks
 
     now = at(date(2026, 12, 2))
     f = facts(
@@ -340,7 +342,7 @@ def test_catalog_errors_name_the_field(tmp_path: Path) -> None:
         SignalCatalog.load(write_catalog(tmp_path, missing))
     bad_fact = good.replace("{{ days_open }}", "{{ age }}", 1)
     with pytest.raises(SignalCatalogError, match=r"blocker_open\.what.*age"):
-        SignalCatalog.load(write_catalog(tmp_path, bad_fact))
+        load_checked_catalog(write_catalog(tmp_path, bad_fact))
     with pytest.raises(SignalCatalogError, match="unknown playbook 'enterprise'"):
         CATALOG.check_playbooks(["mid_market", "smb", "self_serve"])
 
