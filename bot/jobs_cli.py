@@ -20,6 +20,7 @@ from bot.jobs import JobContext
 from bot.models import OutboxMessage
 from bot.playbooks import PlaybookLibrary
 from bot.runner import JobRunResult, manual_period, process_owner, run_jobs
+from bot.slack.renderers import render_post
 
 log = logging.getLogger(__name__)
 NOW_EXAMPLE = "2026-11-02T09:00:00-05:00"
@@ -113,7 +114,7 @@ def _print_posts(db: Database, keys: list[str], heading: str, out: TextIO) -> No
         if row is None:
             continue
         counts[row.status] = counts.get(row.status, 0) + 1
-        text = " ".join(str(row.payload.get("text", "")).split())
+        text = " ".join(render_post(row.kind, row.payload).text.split())
         if len(text) > _TEXT_WIDTH:
             text = text[: _TEXT_WIDTH - 1] + "…"
         error = f"  ({row.last_error})" if row.last_error else ""
