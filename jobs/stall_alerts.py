@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from sqlalchemy.orm import Session
+
 from bot.calendar import is_business_day, local_midnight, time_zone
 from bot.jobs import JobContext, JobResult, claim_daily_passes, release_daily_passes
 from bot.services.alert_states import (
@@ -146,7 +148,9 @@ def _save(ctx: JobContext, work: list[_Work], catalog: SignalCatalog, result: Jo
         save_changes(writer, changes, notified=notified)
 
 
-def _queue(ctx, writer, item: _Work, catalog: SignalCatalog, result: JobResult) -> bool:  # type: ignore[no-untyped-def]
+def _queue(
+    ctx: JobContext, writer: Session, item: _Work, catalog: SignalCatalog, result: JobResult
+) -> bool:
     """Queue the onboarding's grouped alert to each destination; True when any was queued."""
     onboarding = item.onboarding
     items = [

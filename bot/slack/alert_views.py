@@ -165,6 +165,10 @@ def with_alert_status(blocks: list[dict[str, Any]], text: str) -> list[dict[str,
     return bk.fit_message([*kept, status])
 
 
+def snoozed_verb(days: int) -> str:
+    return f"Snoozed for {days} day{'s' if days != 1 else ''}"
+
+
 def answered_text(
     verb: str, actor: str, at: datetime, tz: ZoneInfo, until: datetime | None
 ) -> Mrkdwn:
