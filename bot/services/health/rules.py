@@ -42,7 +42,7 @@ class HealthStatus(enum.StrEnum):
         return list(HealthStatus).index(self)
 
 
-# At risk or worse is a stall signal (bot/services/signals.py).
+# At risk or worse is a stall signal (bot/services/signals/detection.py).
 LOW_STATUSES = (HealthStatus.AT_RISK, HealthStatus.CRITICAL, HealthStatus.EMERGENCY)
 
 

@@ -15,7 +15,7 @@ Decisions, documented here once:
   who have not departed. Commitment past due: open with a due date before today.
 - Hypercare SLA breach: the clocks of bot/services/hypercare.py; an issue whose resolution is
   overdue, or that is still waiting past its response time; severity by the issue's priority.
-- Health low: the latest weekly health check (bot/services/health.py) is at risk or worse; the
+- Health low: the latest weekly health check (bot/services/health/) is at risk or worse; the
   severity follows its status (signals.yml `severity_by_status`: at risk high, critical and
   emergency critical), and a worse status notifies again. Health check missing: no check for
   ONBOARD_HEALTH_CHECK_DAYS days (local calendar days since the last check, or since the
