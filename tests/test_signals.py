@@ -347,6 +347,15 @@ def test_catalog_errors_name_the_field(tmp_path: Path) -> None:
         CATALOG.check_playbooks(["mid_market", "smb", "self_serve"])
 
 
+def test_the_wording_of_a_playbook_override_is_checked_too(tmp_path: Path) -> None:
+    good = (ROOT / "templates" / "signals.yml").read_text(encoding="utf-8")
+    bad = good.replace("    silence: {severity: critical}", "    silence: {what: '{{ dayz }}'}", 1)
+    templates = write_catalog(tmp_path, bad)
+    SignalCatalog.load(templates)  # the shape is fine, the wording is not
+    with pytest.raises(SignalCatalogError, match=r"playbooks\.enterprise\.silence\.what.*dayz"):
+        load_checked_catalog(templates)
+
+
 # ---- the scan: every open onboarding, a constant number of queries -----------------------------
 
 
