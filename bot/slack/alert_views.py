@@ -27,7 +27,7 @@ from bot.services.signals import (
 )
 from bot.slack import blocks as bk
 from bot.slack.ids import AlertId, StatusId
-from bot.slack.mrkdwn import Mrkdwn, channel_link, day, environment, escape, mention
+from bot.slack.mrkdwn import Mrkdwn, channel_link, day, environment, escape, mention, render
 from bot.slack.rendering import Rendered, renderer
 
 SEVERITY_MARK = {
@@ -83,7 +83,7 @@ def what(item: AlertItem) -> Mrkdwn:
     return Mrkdwn(_template(item.definition.what).render(**facts).strip())
 
 
-def who_acts(item: AlertItem, group: AlertGroup) -> str:
+def who_acts(item: AlertItem, group: AlertGroup) -> Mrkdwn:
     people: list[str] = []
     for actor in item.definition.act:
         if actor == "csm":
@@ -99,21 +99,20 @@ def who_acts(item: AlertItem, group: AlertGroup) -> str:
                 else ""
             )
             people.append(f"CS leadership{where}")
-    return ", ".join(dict.fromkeys(people)) or mention(group.csm_user_id)
-
-
-def _since(moment: datetime, tz: ZoneInfo) -> str:
-    return day(moment.astimezone(tz).date())
+    return Mrkdwn(", ".join(dict.fromkeys(people))) or mention(group.csm_user_id)
 
 
 def signal_text(item: AlertItem, group: AlertGroup) -> Mrkdwn:
-    signal, definition = item.signal, item.definition
-    return Mrkdwn(
-        f"{SEVERITY_MARK[signal.severity]} *{escape(definition.name)}* · {signal.severity.value}"
-        f"{REASON_NOTE.get(item.reason, '')}\n"
-        f"{what(item)}\n"
-        f"*Since* {_since(signal.since, group.timezone)} · *Do:* {escape(definition.intervention)}"
-        f" · *Who:* {who_acts(item, group)}"
+    signal = item.signal
+    return render(
+        "alert_signal",
+        mark=SEVERITY_MARK[signal.severity],
+        definition=item.definition,
+        severity=signal.severity.value,
+        note=REASON_NOTE.get(item.reason, ""),
+        what=what(item),
+        since=signal.since.astimezone(group.timezone).date(),
+        who=who_acts(item, group),
     )
 
 
