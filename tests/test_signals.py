@@ -246,7 +246,9 @@ def test_every_signal_renders_its_message() -> None:
     from zoneinfo import ZoneInfo
 
     from bot.services.alerts import AlertGroup, AlertItem
+    from bot.services.outbox import post_data
     from bot.slack.alert_views import build_alert_blocks
+    from bot.slack.renderers import render_post
 
     now = at(date(2026, 12, 2))
     f = facts(
@@ -276,6 +278,9 @@ def test_every_signal_renders_its_message() -> None:
     failing = "The *SAP ERP* integration is failing (for 30 days, since Mon Nov 2, 2026)"
     assert f"{failing}: IDoc &lt;timeout&gt;." in text
     assert "*Admins* training on Fri Nov 20, 2026: 5 of 10 attended (50%, below the 80%" in text
+    # As the outbox stores it (dates as ISO strings) and the sender renders it: the same message.
+    stored = render_post("alert", {"data": post_data(group)})
+    assert stored.blocks == build_alert_blocks(group)
 
 
 def test_sla_severity_follows_the_issue_priority() -> None:
