@@ -21,7 +21,7 @@ from bot.services.feedback import load_feedback_config
 from bot.services.health import health_rules
 from bot.services.kickoff import load_kickoff_config
 from bot.services.permissions import Admins
-from bot.services.signals import load_catalog
+from bot.slack.alert_views import load_checked_catalog
 from bot.slack.api_metrics import count_api_calls
 from bot.slack.client import UserDirectory, make_client
 from bot.slack.forms import UnreadableActions, reply_to
@@ -68,7 +68,7 @@ def create_app(
         listener_names=ListenerNames(),  # told the subcommands once they are registered
     )
     # The stall-signal catalog is data too: a mistake in it stops start-up, naming the field.
-    load_catalog(settings.templates_dir).check_playbooks(p.key for p in deps.playbooks)
+    load_checked_catalog(settings.templates_dir).check_playbooks(p.key for p in deps.playbooks)
     load_feedback_config(settings.templates_dir)  # the pulse and survey wording, likewise
     health_rules(settings)  # the health check's questions, weights and statuses, likewise
     load_kickoff_config(settings.templates_dir)  # the kickoff agenda and questionnaire, likewise

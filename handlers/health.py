@@ -92,8 +92,8 @@ def handle_health_submit(
     metadata = fields.metadata(HealthMetadata)
     entry = read_health_form(fields)
     rules = health_rules(deps.settings)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             result = record_health_check(
                 session,
                 metadata.onboarding_id,
@@ -105,12 +105,12 @@ def handle_health_submit(
                 today=deps.today(),
                 view_id=view.get("id"),  # delivered twice: stored once, answered the same
             )
-        except HealthInvalid as invalid:
-            ack(response_action="errors", errors=health_errors(invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
-            return
+    except HealthInvalid as invalid:
+        ack(response_action="errors", errors=health_errors(invalid))
+        return
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
+        return
     ack()
     names = {key: c.name for key, c in rules.components.items()}
     _tell(client, metadata.channel_id, user_id, result, build_health_result_blocks(result, names))
