@@ -85,7 +85,7 @@ class Settings:
     # Hypercare exit check: hours without an open P1/P2, and the issue-volume window in days.
     hypercare_quiet_hours: int = 48
     hypercare_volume_days: int = 7
-    # The in-process scheduler (bot/scheduler.py): on or off, and how often each job ticks.
+    # The in-process scheduler (bot/entry/scheduler.py): on or off, and how often each job ticks.
     scheduler_enabled: bool = True
     job_interval_seconds: int = 300
     # The health score (domain.md "Health score during onboarding"): component weights in

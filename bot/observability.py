@@ -2,8 +2,8 @@
 
 One `Metrics` per app, each with its own `CollectorRegistry` (never prometheus_client's global
 one: a process, such as the test suite, may build many apps). Everything recorded here comes
-from the edge (bot/server.py), the Web API client (bot/slack/api_metrics.py) and the scheduler
-(bot/scheduler.py); the outbox figures are read from the database at each scrape.
+from the edge (bot/entry/server.py), the Web API client (bot/slack/api_metrics.py) and the scheduler
+(bot/entry/scheduler.py); the outbox figures are read from the database at each scrape.
 
 Labels never carry user text or Slack ids, and each label keeps at most `MAX_LABEL_VALUES`
 distinct values (later ones count as "other"), so a scrape stays small whatever arrives.

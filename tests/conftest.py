@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from bot.app import create_app
 from bot.config import Settings, load_settings
 from bot.db import Database
+from bot.entry.app import create_app
+from bot.entry.server import create_server, make_wsgi_app
 from bot.models import Base
 from bot.playbooks import PlaybookLibrary
-from bot.server import create_server, make_wsgi_app
 from bot.slack.outbox_loop import OutboxLoop
 from bot.slack.sender import OutboxSender
 from tests.fakeslack import FakeSlack

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 import jobs
 from bot.config import Settings
 from bot.db import Database
+from bot.entry.scheduler import JobScheduler
 from bot.jobs import JobContext, JobResult
 from bot.models import JobRun
 from bot.playbooks import PlaybookLibrary
-from bot.scheduler import JobScheduler
 from bot.services import access
 from bot.slack.access import PROBE_INTERVAL
 from bot.slack.sender import OutboxSender

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 import jobs
-from bot.cli import main
 from bot.db import Database
+from bot.entry.cli import main
 from bot.jobs import JobContext, JobResult
 from bot.models import JobRun, OutboxMessage
 from bot.services.outbox import Post, enqueue, outbox_key
@@ -126,7 +126,7 @@ def test_bad_now_and_unknown_job_are_one_line_errors_with_exit_2(registry, cli_e
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.entry.cli", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cli import main
 from bot.config import Settings, load_settings
 from bot.db import Database
+from bot.entry.cli import main
+from bot.entry.jobs_cli import deliver_with_sender
 from bot.jobs import JobContext
-from bot.jobs_cli import deliver_with_sender
 from bot.models import HealthCheck, Onboarding, OnboardingStatus, OutboxMessage
 from bot.playbooks import PlaybookLibrary
 from bot.slack import blocks as bk

@@ -21,15 +21,15 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 import jobs
-from bot.app import create_app
 from bot.config import Settings, SettingsError, load_settings
 from bot.db import Database
 from bot.deps import Deps
+from bot.entry.app import create_app
+from bot.entry.scheduler import JobScheduler
+from bot.entry.server import create_server, make_wsgi_app
 from bot.jobs import JobContext, JobResult
 from bot.observability import OTHER, BoundedValues, Metrics
 from bot.playbooks import PlaybookLibrary
-from bot.scheduler import JobScheduler
-from bot.server import create_server, make_wsgi_app
 from bot.services.outbox import Post, enqueue
 from bot.slack.api_metrics import count_api_calls, error_of
 from bot.slack.client import make_client

@@ -30,10 +30,10 @@ import jobs
 from bot.calendar import is_business_day
 from bot.config import Settings, load_settings
 from bot.db import Database
+from bot.entry.runner import run_job, run_jobs, tick_period
+from bot.entry.scheduler import JobScheduler, start_scheduler
 from bot.jobs import JobContext, JobResult
 from bot.models import JobRun, OutboxMessage
-from bot.runner import run_job, run_jobs, tick_period
-from bot.scheduler import JobScheduler, start_scheduler
 from bot.services.outbox import Post, enqueue, outbox_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -380,7 +380,7 @@ import jobs
 from bot.config import load_settings
 from bot.db import Database
 from bot.jobs import JobContext, JobResult
-from bot.runner import run_job
+from bot.entry.runner import run_job
 from bot.services.outbox import Post, enqueue
 
 def job(ctx):
@@ -508,7 +508,7 @@ def _serve(tmp_path: Path, fake_slack, **extra: str) -> tuple[subprocess.Popen[s
         **extra,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
+        [sys.executable, "-m", "bot.entry.cli", "serve"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -583,8 +583,8 @@ def test_onboard_scheduler_off_serves_without_running_jobs(tmp_path: Path, fake_
 def test_a_tick_kicks_the_apps_outbox_sender_which_delivers_to_slack(
     registry, settings, db, playbooks, fake_slack
 ) -> None:
-    from bot.app import create_app
-    from bot.scheduler import outbox_kick
+    from bot.entry.app import create_app
+    from bot.entry.scheduler import outbox_kick
 
     def one_post(ctx: JobContext) -> JobResult:
         post = Post(key="kick:-:s:p", kind="kick", channel="C0SYNC", text="Queued by a tick")

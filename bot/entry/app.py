@@ -32,7 +32,7 @@ from bot.slack.sender import OutboxSender
 from bot.slack.usergroups import UserGroupMembers
 
 log = logging.getLogger(__name__)
-# The HTTP edge (bot/server.py) names each request; Socket Mode requests get a new id here.
+# The HTTP edge (bot/entry/server.py) names each request; Socket Mode requests get a new id here.
 REQUEST_ID_HEADER = "x-onboard-request-id"
 REQUEST_ID = "onboard_request_id"
 VERIFIED = "onboard_verified"

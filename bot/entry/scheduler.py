@@ -32,10 +32,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.db import Database
+from bot.entry.runner import JobRunResult, process_owner, run_job
 from bot.jobs import JobContext
 from bot.observability import Metrics
 from bot.playbooks import PlaybookLibrary
-from bot.runner import JobRunResult, process_owner, run_job
 
 log = logging.getLogger(__name__)
 

@@ -20,16 +20,16 @@ import jobs
 from bot.calendar import add_business_days, is_business_day
 from bot.config import Settings, load_settings
 from bot.db import Database
-from bot.demo.cast import DAYS, LEADER, NAMES, SHARED_CHANNELS, demo_handoffs
-from bot.demo.story import story
-from bot.demo.summary import leaders_view, summary
-from bot.demo.team import Team
 from bot.deps import Deps
+from bot.entry.demo.cast import DAYS, LEADER, NAMES, SHARED_CHANNELS, demo_handoffs
+from bot.entry.demo.story import story
+from bot.entry.demo.summary import leaders_view, summary
+from bot.entry.demo.team import Team
+from bot.entry.runner import run_jobs
 from bot.jobs import JobContext
 from bot.models import Onboarding
 from bot.parsing import company_key
 from bot.playbooks import PlaybookLibrary
-from bot.runner import run_jobs
 from bot.services.handoff import create_onboarding, validate_handoff
 from bot.services.onboardings import acknowledge_handoff
 from bot.slack.announce import announce_handoff

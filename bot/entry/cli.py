@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.verb == "demo":
-        from bot.demo import run_demo
+        from bot.entry.demo import run_demo
 
         return run_demo(args.database, start=args.start)
     if args.verb == "playbooks":
@@ -126,8 +126,8 @@ def _db(args: argparse.Namespace) -> int:
 def _run_jobs(args: argparse.Namespace) -> int:
     import jobs
     from bot.db import Database
-    from bot.jobs_cli import BadNowError, parse_now, run_jobs_command
-    from bot.runner import UnknownJobError, job_names
+    from bot.entry.jobs_cli import BadNowError, parse_now, run_jobs_command
+    from bot.entry.runner import UnknownJobError, job_names
 
     configure_logging()
     settings = load_settings(require_slack=False)
@@ -169,9 +169,9 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-def]
-    from bot.app import create_app
     from bot.db import Database
-    from bot.scheduler import outbox_kick, start_scheduler
+    from bot.entry.app import create_app
+    from bot.entry.scheduler import outbox_kick, start_scheduler
 
     library = PlaybookLibrary.load(settings.templates_dir)
     db = Database(settings.database_url)
@@ -191,7 +191,7 @@ def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-de
             log.info("starting in Socket Mode")
             SocketModeHandler(app, settings.slack_app_token).start()
             return 0
-        from bot.server import create_server, make_wsgi_app
+        from bot.entry.server import create_server, make_wsgi_app
 
         server = create_server(
             make_wsgi_app(app, db),

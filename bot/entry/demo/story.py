@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.demo.cast import ACME, BLUEBIRD, NORTHWIND, PICO, UCSM1
-from bot.demo.team import Team
+from bot.entry.demo.cast import ACME, BLUEBIRD, NORTHWIND, PICO, UCSM1
+from bot.entry.demo.team import Team
 
 
 @dataclass(frozen=True)

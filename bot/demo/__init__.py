@@ -1,5 +1,0 @@
-"""`onboard demo`: the 90-day story, printed, with no Slack workspace (bot/demo/run.py)."""
-
-from bot.demo.run import run_demo
-
-__all__ = ["run_demo"]
