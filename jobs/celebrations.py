@@ -5,9 +5,8 @@ go-live post: one post for one event."""
 
 from __future__ import annotations
 
-from bot.jobs import JobContext, JobResult
 from bot.services.celebrations import due_celebrations, queue_celebration
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 
 NAME = "celebrations"
 
@@ -23,4 +22,3 @@ def run_celebrations(ctx: JobContext) -> JobResult:
     return result
 
 
-JOBS[NAME] = run_celebrations

@@ -11,11 +11,10 @@ out, and Slack is asked again a little later.
 from __future__ import annotations
 
 from bot.calendar import ZoneOf
-from bot.jobs import JobContext, JobResult
 from bot.services.digest import DIGEST_KIND, digest_csms, due_books, may_be_due
 from bot.services.outbox import Post, enqueue, post_data
 from bot.slack.user_zones import zones_for
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 
 NAME = "digest"
 
@@ -50,4 +49,3 @@ def run_digest(ctx: JobContext, zone_of: ZoneOf | None = None) -> JobResult:
     return result
 
 
-JOBS[NAME] = run_digest

@@ -4,9 +4,8 @@ Commands queue theirs right away (handlers/status.after_change); this catches th
 
 from __future__ import annotations
 
-from bot.jobs import JobContext, JobResult
 from bot.services.feedback import load_feedback_config, queue_due_feedback
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 
 NAME = "feedback"
 
@@ -18,4 +17,3 @@ def run_feedback(ctx: JobContext) -> JobResult:
     return JobResult(queued=queued)
 
 
-JOBS[NAME] = run_feedback

@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.calendar import is_business_day, local_midnight, time_zone
-from bot.jobs import JobContext, JobResult
 from bot.models import Onboarding, OnboardingStatus
 from bot.services.hypercare import SYNC_TIME, build_sync
 from bot.services.outbox import Post, enqueue, outbox_key
@@ -29,7 +28,7 @@ from bot.slack.hypercare_views import (
     build_sync_parent_blocks,
     sync_fallback,
 )
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 
 NAME = "hypercare-sync"
 DETAIL_KIND = "hypercare-sync-detail"
@@ -110,4 +109,3 @@ def hypercare_sync(ctx: JobContext) -> JobResult:
     return result
 
 
-JOBS[NAME] = hypercare_sync

@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar import is_business_day, time_zone
-from bot.jobs import JobContext, JobResult, claim_daily_passes, release_daily_passes
 from bot.models import Onboarding, OnboardingStatus
 from bot.playbooks import Playbook
 from bot.services.journey import (
@@ -39,7 +38,7 @@ from bot.services.journey import (
 )
 from bot.services.outbox import enqueue_many
 from bot.text import count
-from jobs import JOBS
+from jobs.context import JobContext, JobResult, claim_daily_passes, release_daily_passes
 
 NAME = "journey"
 PASS_JOB = "journey:daily-pass"
@@ -130,4 +129,3 @@ def _current_steps(
     return due, not_due
 
 
-JOBS[NAME] = run_journey

@@ -10,13 +10,12 @@ there is a Slack client or a bot token to make one; without, only the listed use
 from __future__ import annotations
 
 from bot.calendar import ZoneOf
-from bot.jobs import JobContext, JobResult
 from bot.services.digest import may_be_due
 from bot.services.leaders_digest import LEADERS_DIGEST_KIND, due_leaders, leaders_book
 from bot.services.metrics import ttfv_targets
 from bot.services.outbox import Post, enqueue, post_data
 from bot.slack.usergroups import admins_for
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 from jobs.digest import csm_zones
 
 NAME = "leaders-digest"
@@ -51,4 +50,3 @@ def run_leaders_digest(ctx: JobContext, zone_of: ZoneOf | None = None) -> JobRes
     return result
 
 
-JOBS[NAME] = run_leaders_digest

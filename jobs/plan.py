@@ -8,9 +8,8 @@ so running it every tick costs renders, not Slack calls.
 
 from __future__ import annotations
 
-from bot.jobs import JobContext, JobResult
 from bot.services.plan_refresh import refresh_plans
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 
 NAME = "plan"
 
@@ -21,4 +20,3 @@ def run_plan(ctx: JobContext) -> JobResult:
     return JobResult(queued=queued)
 
 
-JOBS[NAME] = run_plan

@@ -22,7 +22,6 @@ from datetime import date, time, timedelta
 from sqlalchemy.orm import Session
 
 from bot.calendar import is_business_day, local_midnight, time_zone
-from bot.jobs import JobContext, JobResult, claim_daily_passes, release_daily_passes
 from bot.services.alert_states import (
     AlertRow,
     Change,
@@ -53,7 +52,7 @@ from bot.services.signals import (
 from bot.slack.alert_views import load_checked_catalog
 from bot.slack.channel_privacy import privacy_for
 from bot.text import count
-from jobs import JOBS
+from jobs.context import JobContext, JobResult, claim_daily_passes, release_daily_passes
 
 NAME = "stall-alerts"
 PASS_JOB = "stall-alerts:daily-pass"
@@ -202,4 +201,3 @@ def _queue(
     return queued
 
 
-JOBS[NAME] = stall_alerts

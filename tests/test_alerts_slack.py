@@ -16,7 +16,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import JobContext
 from bot.models import (
     ActivityEntry,
     AlertState,
@@ -30,6 +29,7 @@ from bot.models import Stakeholder as StakeholderModel
 from bot.slack.channel_privacy import forget_privacy
 from bot.slack.ids import AlertId, StatusId
 from bot.slack.renderers import render_post
+from jobs.context import JobContext
 from jobs.stall_alerts import stall_alerts
 
 MONDAY = date(2027, 3, 1)

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.jobs import JobContext
 from bot.models import Milestone, OutboxMessage, OutboxStatus
 from bot.services.celebrations import celebration_key, queue_milestone_celebration
 from bot.services.gate import all_yes, decide_gate_by_id, open_gate
@@ -19,6 +18,7 @@ from bot.slack.renderers import render_post
 from bot.slack.rendering import Rendered
 from bot.slack.sender import OutboxSender
 from jobs.celebrations import run_celebrations
+from jobs.context import JobContext
 from tests.factories import CSM, meet_first_value_criterion
 from tests.test_plan import acme
 

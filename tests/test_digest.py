@@ -15,13 +15,13 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.jobs import JobContext
 from bot.models import Blocker, HypercareIssue, OnboardingStatus, OutboxMessage
 from bot.services.digest import Book, MilestoneDue, digest_day, may_be_due
 from bot.services.milestones import complete_named_milestone
 from bot.slack.digest_views import LINES_MAX, build_digest_blocks
 from bot.slack.renderers import render_post
 from bot.slack.user_zones import forget_zones
+from jobs.context import JobContext
 from jobs.digest import run_digest
 from tests.factories import CSM
 from tests.test_plan import acme

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import JobContext
 from bot.models import (
     ActivityEntry,
     FeedbackResponse,
@@ -42,6 +41,7 @@ from bot.services.feedback import (
 from bot.services.milestones import complete_named_milestone
 from bot.slack.feedback_views import survey_sent_text
 from bot.slack.renderers import render_post
+from jobs.context import JobContext
 from jobs.feedback import run_feedback
 from tests.conftest import ROOT
 from tests.factories import CSM

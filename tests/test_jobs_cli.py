@@ -15,9 +15,9 @@ from sqlalchemy import select
 import jobs
 from bot.db import Database
 from bot.entry.cli import main
-from bot.jobs import JobContext, JobResult
 from bot.models import JobRun, OutboxMessage
 from bot.services.outbox import Post, enqueue, outbox_key
+from jobs.context import JobContext, JobResult
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +47,6 @@ def daily_at_nine(ctx: JobContext) -> JobResult:
 def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[JobContext], JobResult]]:
     fake: dict[str, Callable[[JobContext], JobResult]] = {"test-daily": daily_at_nine}
     monkeypatch.setattr(jobs, "JOBS", fake)
-    monkeypatch.setattr(jobs, "load", lambda: fake)
     return fake
 
 

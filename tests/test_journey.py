@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.jobs import JobContext, JobResult
 from bot.models import Milestone, MilestoneStatus, Onboarding, OnboardingStatus, OutboxMessage
 from bot.services.journey import send_days, step_key
 from bot.slack.renderers import render_post
+from jobs.context import JobContext, JobResult
 from jobs.journey import run_journey
 from tests.factories import CSM, handoff_form
 from tests.test_handoff_service import submit

@@ -19,13 +19,13 @@ from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.entry.cli import main
 from bot.entry.jobs_cli import deliver_with_sender
-from bot.jobs import JobContext
 from bot.models import HealthCheck, Onboarding, OnboardingStatus, OutboxMessage
 from bot.playbooks import PlaybookLibrary
 from bot.slack import blocks as bk
 from bot.slack.renderers import render_post
 from bot.slack.user_zones import forget_zones
 from bot.slack.usergroups import forget_members
+from jobs.context import JobContext
 from jobs.leaders_digest import run_leaders_digest
 from tests.fakeslack import FakeSlack
 

@@ -27,7 +27,6 @@ from bot.deps import Deps
 from bot.entry.app import create_app
 from bot.entry.scheduler import JobScheduler
 from bot.entry.server import create_server, make_wsgi_app
-from bot.jobs import JobContext, JobResult
 from bot.observability import OTHER, BoundedValues, Metrics
 from bot.playbooks import PlaybookLibrary
 from bot.services.outbox import Post, enqueue
@@ -37,6 +36,7 @@ from bot.slack.guard import NOT_YET_KNOWN
 from bot.slack.listener_names import ListenerNames
 from bot.slack.outbox_loop import OutboxLoop
 from bot.slack.sender import OutboxSender
+from jobs.context import JobContext, JobResult
 from tests.conftest import SIGNING_SECRET
 from tests.fakeslack import FakeSlack
 from tests.slack_http import SlackHttp

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.jobs import JobContext
 from bot.models import Blocker, Onboarding, OutboxMessage, OutboxStatus
 from bot.services.blockers import add_blocker
 from bot.services.milestones import complete_named_milestone, reopen_milestone
@@ -18,6 +17,7 @@ from bot.services.plan import build_plan_view
 from bot.services.plan_refresh import plan_key, plan_post, refresh_plan, refresh_plans
 from bot.services.status import MilestoneState
 from bot.slack.renderers import render_post
+from jobs.context import JobContext
 from jobs.plan import run_plan
 from tests.factories import ACME_STAKEHOLDERS, CSM, handoff_form
 from tests.test_handoff_service import submit

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs import JobContext
 from bot.services.milestones import complete_named_milestone, reopen_milestone
 from bot.services.plan_refresh import refresh_plan
 from bot.slack.sender import OutboxSender
 from jobs.celebrations import run_celebrations
+from jobs.context import JobContext
 from jobs.digest import run_digest
 from tests.factories import CSM, meet_first_value_criterion
 from tests.test_plan import acme

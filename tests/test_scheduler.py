@@ -32,9 +32,9 @@ from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.entry.runner import run_job, run_jobs, tick_period
 from bot.entry.scheduler import JobScheduler, start_scheduler
-from bot.jobs import JobContext, JobResult
 from bot.models import JobRun, OutboxMessage
 from bot.services.outbox import Post, enqueue, outbox_key
+from jobs.context import JobContext, JobResult
 
 ROOT = Path(__file__).resolve().parent.parent
 DAILY = "test-daily"
@@ -80,7 +80,6 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[JobContext]
     """A job registry of the test's own jobs only; the real job modules are not imported."""
     fake: dict[str, Callable[[JobContext], JobResult]] = {}
     monkeypatch.setattr(jobs, "JOBS", fake)
-    monkeypatch.setattr(jobs, "load", lambda: fake)
     return fake
 
 
@@ -379,7 +378,7 @@ from dataclasses import replace
 import jobs
 from bot.config import load_settings
 from bot.db import Database
-from bot.jobs import JobContext, JobResult
+from jobs.context import JobContext, JobResult
 from bot.entry.runner import run_job
 from bot.services.outbox import Post, enqueue
 
@@ -553,7 +552,7 @@ def test_onboard_serve_ticks_every_job_at_start_up_and_stops_the_scheduler_on_si
     process, db, port = _serve(tmp_path, fake_slack)
     try:
         assert _wait_until(lambda: _healthy(port))
-        expected = set(jobs.load())
+        expected = set(jobs.JOBS)
         assert _wait_until(lambda: {r.job for r in _job_runs(db)} == expected), _job_runs(db)
         assert _wait_until(lambda: all(r.finished_at for r in _job_runs(db)))
     finally:

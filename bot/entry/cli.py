@@ -124,14 +124,12 @@ def _db(args: argparse.Namespace) -> int:
 
 
 def _run_jobs(args: argparse.Namespace) -> int:
-    import jobs
     from bot.db import Database
     from bot.entry.jobs_cli import BadNowError, parse_now, run_jobs_command
     from bot.entry.runner import UnknownJobError, job_names
 
     configure_logging()
     settings = load_settings(require_slack=False)
-    jobs.load()
     try:
         job_names(args.job)
         now = parse_now(args.now, settings.tz) if args.now else datetime.now(UTC)

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.db import Database
 from bot.entry.runner import JobRunResult, manual_period, process_owner, run_jobs
-from bot.jobs import JobContext
 from bot.models import OutboxMessage
 from bot.playbooks import PlaybookLibrary
 from bot.slack.renderers import UnknownKind, render_post
 from bot.slack.sender import OutboxSender
+from jobs.context import JobContext
 
 log = logging.getLogger(__name__)
 NOW_EXAMPLE = "2026-11-02T09:00:00-05:00"

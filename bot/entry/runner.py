@@ -27,11 +27,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+import jobs
 from bot import logs
 from bot.db import insert_unless_exists
-from bot.jobs import JobContext, JobResult
 from bot.models import JobRun
 from bot.services import access
+from jobs.context import JobContext, JobResult
 
 log = logging.getLogger(__name__)
 
@@ -91,19 +92,15 @@ def manual_period(now: datetime) -> str:
 
 def job_names(name: str) -> list[str]:
     """The jobs `name` stands for: itself, or every registered job for "all"."""
-    from jobs import JOBS
-
     if name == ALL:
-        return list(JOBS)
-    if name not in JOBS:
+        return list(jobs.JOBS)
+    if name not in jobs.JOBS:
         raise UnknownJobError(f"unknown job {name!r}; valid jobs: {', '.join(valid_names())}")
     return [name]
 
 
 def valid_names() -> list[str]:
-    from jobs import JOBS
-
-    return [*sorted(JOBS), ALL]
+    return [*sorted(jobs.JOBS), ALL]
 
 
 def run_jobs(
@@ -119,9 +116,7 @@ def run_job(name: str, ctx: JobContext, *, owner: str, period: str | None = None
     `period` defaults to the scheduler tick that `ctx.now` falls in. Returns without running
     when another process claimed the period first.
     """
-    from jobs import JOBS
-
-    if name not in JOBS:
+    if name not in jobs.JOBS:
         raise UnknownJobError(f"unknown job {name!r}; valid jobs: {', '.join(valid_names())}")
     period = period or tick_period(ctx.now, ctx.settings.job_interval_seconds)
     outcome = JobRunResult(job=name, period=period)
@@ -141,7 +136,7 @@ def run_job(name: str, ctx: JobContext, *, owner: str, period: str | None = None
             return outcome
         outcome.ran = True
         try:
-            outcome.merge(JOBS[name](ctx))
+            outcome.merge(jobs.JOBS[name](ctx))
         except Exception as exc:  # recorded and logged with its traceback; the scheduler goes on
             outcome.error = "".join(traceback.format_exception(exc)).strip() or repr(exc)
             log.error(

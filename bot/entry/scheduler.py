@@ -30,12 +30,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+import jobs
 from bot.config import Settings
 from bot.db import Database
 from bot.entry.runner import JobRunResult, process_owner, run_job
-from bot.jobs import JobContext
 from bot.observability import Metrics
 from bot.playbooks import PlaybookLibrary
+from jobs.context import JobContext
 
 log = logging.getLogger(__name__)
 
@@ -86,9 +87,7 @@ class JobScheduler:
 
     def install(self) -> list[str]:
         """Add one interval tick per registered job to the (not yet started) scheduler."""
-        from jobs import JOBS
-
-        names = self.names if self.names is not None else list(JOBS)
+        names = self.names if self.names is not None else list(jobs.JOBS)
         now = self.clock()
         for name in names:
             self.scheduler.add_job(
@@ -163,9 +162,6 @@ def start_scheduler(
     if not settings.scheduler_enabled:
         log.info("scheduler disabled (ONBOARD_SCHEDULER=off): this process only serves")
         return None
-    import jobs
-
-    jobs.load()
     scheduler = JobScheduler(settings, db, playbooks, deliver=deliver, metrics=metrics)
     scheduler.start()
     return scheduler

@@ -16,7 +16,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import jobs
 from bot.calendar import add_business_days, is_business_day
 from bot.config import Settings, load_settings
 from bot.db import Database
@@ -26,7 +25,6 @@ from bot.entry.demo.story import story
 from bot.entry.demo.summary import leaders_view, summary
 from bot.entry.demo.team import Team
 from bot.entry.runner import run_jobs
-from bot.jobs import JobContext
 from bot.models import Onboarding
 from bot.parsing import company_key
 from bot.playbooks import PlaybookLibrary
@@ -36,6 +34,7 @@ from bot.slack.announce import announce_handoff
 from bot.slack.client import UserDirectory
 from bot.slack.sender import OutboxSender
 from bot.slack.terminal import TerminalSlack
+from jobs.context import JobContext
 
 Out = Callable[[str], object]  # where the story is printed (print, or a test's list.append)
 
@@ -65,7 +64,6 @@ def run_demo(
     if not created:
         out("The demo database already holds this story; remove it to run the story again.")
         return 0
-    jobs.load()
     sender = OutboxSender(db, slack, settings, owner="demo")
     sender.client = slack  # print, don't send (the sender would build an HTTP client)
     beats = story()
