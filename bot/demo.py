@@ -146,7 +146,7 @@ class Team:
     now: datetime = datetime(2000, 1, 1, tzinfo=UTC)  # set by the story's clock before use
 
     def _run(self, action: Callable[..., object], *args: object, **kwargs: object) -> None:
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             action(session, *args, now=self.now, admins=(), **kwargs)
 
     def done(self, company: str, milestone: str, who: str) -> None:
@@ -156,7 +156,7 @@ class Team:
         """`/onboard training`: schedule a session today, then mark it delivered."""
         today = self.now.astimezone(self.deps.settings.tz).date()
         common = {"admins": (), "playbooks": self.deps.playbooks, "now": self.now}
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             training.schedule_session(
                 session,
                 self.ids[company],

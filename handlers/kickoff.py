@@ -5,7 +5,6 @@ modal that records the kickoff (`done <customer> kickoff`, opened by handlers/st
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -14,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
+from bot.services.follow_ups import after_change
 from bot.services.kickoff import (
     KickoffAgreements,
     KickoffInvalid,
@@ -44,8 +44,10 @@ from bot.slack.kickoff_views import (
     read_questionnaire_form,
 )
 from bot.slack.mrkdwn import Mrkdwn
-from bot.slack.status_views import PickValue, build_done_blocks, build_pick_blocks
+from bot.slack.picker import build_pick_blocks
+from bot.slack.status_views import build_done_blocks
 from handlers.command import CommandRouter
+from handlers.customer import CustomerPick, on_pick
 from handlers.home import publish_home
 
 log = logging.getLogger(__name__)
@@ -94,17 +96,8 @@ def handle_kickoff_command(request: CommandRequest) -> None:
     )
 
 
-def handle_kickoff_pick_click(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-) -> None:
-    ack()
-    pick = button_model(action, PickValue)
-    _prepare(deps_of(context), client, respond, body["user"]["id"], pick.onboarding_id)
+def handle_kickoff_pick_click(pick: CustomerPick) -> None:
+    _prepare(pick.deps, pick.client, pick.respond, pick.user_id, pick.onboarding_id)
 
 
 # ---- the questionnaire: open to the customer's users (bot/slack/guard.py) -----------------------
@@ -200,8 +193,6 @@ def open_kickoff_modal(
 def handle_kickoff_done_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    from handlers.status import after_change
-
     deps, user_id = deps_of(context), body["user"]["id"]
     fields = ViewForm(view)
     metadata = fields.metadata(KickoffMetadata)
@@ -222,11 +213,14 @@ def handle_kickoff_done_submit(
         except DomainError as refused:
             ack(response_action="update", view=build_notice_view("Kickoff", str(refused)))
             return
+        completed = change.milestone_id if change.changed else None
+        after_change(session, deps, change.onboarding_id, completed)
+        session.commit()
     ack()
     blocks = build_done_blocks(change)
     text = bk.fallback_text(f"{change.milestone_name} complete")
     _tell(client, metadata.channel_id, user_id, text, blocks)
-    after_change(deps, change.onboarding_id, change.milestone_id if change.changed else None)
+    deps.outbox.kick()
     publish_home(client, context, user_id)
 
 
@@ -245,7 +239,7 @@ def _tell(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("kickoff",), handle_kickoff_command)
-    app.action(re.compile(f"^{KickoffId.PICK_CUSTOMER}-\\d+$"))(click(handle_kickoff_pick_click))
+    on_pick(app, KickoffId.PICK_CUSTOMER, handle_kickoff_pick_click)
     app.action(KickoffId.QUESTIONNAIRE_OPEN)(click(handle_kickoff_questionnaire_open_click))
     app.view(KickoffId.QUESTIONNAIRE_VIEW)(submission(handle_kickoff_questionnaire_submit))
     app.view(KickoffId.DONE_VIEW)(submission(handle_kickoff_done_submit))

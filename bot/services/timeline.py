@@ -116,7 +116,6 @@ def pin_message(
         added = [i for i in onboarding_ids if i not in have]
         for onboarding_id in added:
             _add_entry(session, onboarding_id, message, reaction.user_id, now)
-    session.commit()
     return added
 
 
@@ -157,5 +156,4 @@ def unpin_message(session: Session, reaction: PinReaction, *, now: datetime) -> 
         else:
             removed.append(entry.onboarding_id)
             session.delete(entry)
-    session.commit()
     return removed
