@@ -34,7 +34,9 @@ def rows(session) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
 
 
 def done(session, onboarding_id: int, name: str, now: datetime):  # type: ignore[no-untyped-def]
-    return complete_named_milestone(session, onboarding_id, name, CSM, admins=(), now=now)
+    change = complete_named_milestone(session, onboarding_id, name, CSM, admins=(), now=now)
+    session.commit()  # as the edge does: the job reads in its own session
+    return change
 
 
 def test_one_celebration_per_completion(session, db, settings, playbooks) -> None:  # type: ignore[no-untyped-def]
@@ -56,6 +58,7 @@ def test_undo_before_the_job_runs_celebrates_nothing(session, db, settings, play
     onboarding = acme(session, playbooks)
     change = done(session, onboarding.id, "kickoff", MON)
     reopen_milestone(session, change.milestone_id, CSM, admins=(), now=MON)
+    session.commit()
     assert run(settings, db, playbooks, MON + timedelta(minutes=5)) == []
     assert rows(session) == []
 
@@ -68,6 +71,7 @@ def test_undo_withdraws_a_queued_one_and_redo_the_same_day_queues_it_once(  # ty
     assert queue_milestone_celebration(session, change.milestone_id, playbooks, now=MON)
     session.commit()
     reopen_milestone(session, change.milestone_id, CSM, admins=(), now=MON)
+    session.commit()
     [row] = rows(session)
     assert row.status == OutboxStatus.SKIPPED  # the sender will not post it
     done(session, onboarding.id, "kickoff", MON + timedelta(hours=1))
@@ -88,6 +92,7 @@ def test_a_sent_celebration_is_not_sent_again_after_undo_and_redo(  # type: igno
     row.status, row.ts = OutboxStatus.SENT, "1.000100"
     session.commit()
     reopen_milestone(session, change.milestone_id, CSM, admins=(), now=MON)
+    session.commit()
     done(session, onboarding.id, "kickoff", MON + timedelta(hours=1))
     assert run(settings, db, playbooks, MON + timedelta(hours=2)) == []
     assert not queue_milestone_celebration(session, change.milestone_id, playbooks, now=MON)
