@@ -42,9 +42,8 @@ from bot.slack.feedback_views import (
 from bot.slack.forms import ViewForm, button_model, click, submission
 from bot.slack.guard import EXTERNAL_ACTOR
 from bot.slack.ids import FeedbackId
-from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
-from handlers.customer import customer_of
+from handlers.customer import CustomerPick, customer_of, on_pick
 
 
 def _external(context: BoltContext) -> bool:
@@ -165,17 +164,13 @@ def handle_survey_command(request: CommandRequest) -> None:
     _send_survey(request.deps, request.respond, request.user_id, onboarding_id)
 
 
-def handle_feedback_pick_click(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
-) -> None:
-    ack()
-    pick = button_model(action, PickValue)
-    _send_survey(deps_of(context), respond, body["user"]["id"], pick.onboarding_id)
+def handle_feedback_pick_click(pick: CustomerPick) -> None:
+    _send_survey(pick.deps, pick.respond, pick.user_id, pick.onboarding_id)
 
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("survey",), handle_survey_command)
     app.action(re.compile(f"^{FeedbackId.PULSE}-[1-5]$"))(click(handle_feedback_pulse_click))
     app.action(FeedbackId.SURVEY_OPEN)(click(handle_feedback_survey_open_click))
-    app.action(re.compile(f"^{FeedbackId.PICK_CUSTOMER}-\\d+$"))(click(handle_feedback_pick_click))
+    on_pick(app, FeedbackId.PICK_CUSTOMER, handle_feedback_pick_click)
     app.view(FeedbackId.SURVEY_VIEW)(submission(handle_feedback_survey_submit))

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
+from bot.services.follow_ups import after_change
 from bot.services.gate import (
     GateDecision,
     GateIncomplete,
@@ -36,7 +37,6 @@ from bot.slack.gate_views import (
 from bot.slack.ids import GateId
 from handlers.command import CommandRouter
 from handlers.home import publish_home
-from handlers.status import after_change
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ def handle_gate_submit(
                 override_reason=submitted.override_reason,
                 view_id=view["id"],
             )
+            after_change(session, deps, metadata.onboarding_id)
     except (GateIncomplete, OverrideNotAllowed, OverrideReasonMissing) as invalid:
         ack(response_action="errors", errors=_errors(metadata, invalid))
         return
@@ -102,7 +103,7 @@ def handle_gate_submit(
     ack(response_action="update", view=build_decision_view(decision))
     if metadata.channel_id:
         _tell(client, metadata.channel_id, user_id, decision_text(decision), decision)
-    after_change(deps, metadata.onboarding_id)  # the plan, and the go-live post, go out
+    deps.outbox.kick()  # the plan, and the go-live post, go out
     publish_home(client, context, user_id)
 
 

@@ -6,7 +6,6 @@ opens it with handlers/kickoff_modal.py)."""
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -15,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
+from bot.services.follow_ups import after_change
 from bot.services.kickoff import (
     KickoffAgreements,
     KickoffInvalid,
@@ -44,10 +44,11 @@ from bot.slack.kickoff_views import (
     read_questionnaire_form,
 )
 from bot.slack.mrkdwn import Mrkdwn
-from bot.slack.status_views import PickValue, build_done_blocks, build_pick_blocks
+from bot.slack.picker import build_pick_blocks
+from bot.slack.status_views import build_done_blocks
 from handlers.command import CommandRouter
+from handlers.customer import CustomerPick, on_pick
 from handlers.home import publish_home
-from handlers.status import after_change
 
 log = logging.getLogger(__name__)
 USAGE = Mrkdwn("Usage: `/onboard kickoff <customer>`")
@@ -99,17 +100,8 @@ def handle_kickoff_command(request: CommandRequest) -> None:
     )
 
 
-def handle_kickoff_pick_click(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-) -> None:
-    ack()
-    pick = button_model(action, PickValue)
-    _prepare(deps_of(context), client, respond, body["user"]["id"], pick.onboarding_id)
+def handle_kickoff_pick_click(pick: CustomerPick) -> None:
+    _prepare(pick.deps, pick.client, pick.respond, pick.user_id, pick.onboarding_id)
 
 
 # ---- the questionnaire: open to the customer's users (bot/slack/guard.py) -----------------------
@@ -189,6 +181,8 @@ def handle_kickoff_done_submit(
                 admins=deps.admins,
                 now=deps.now(),
             )
+            completed = change.milestone_id if change.changed else None
+            after_change(session, deps, change.onboarding_id, completed)
     except KickoffInvalid as invalid:
         ack(response_action="errors", errors=invalid.errors)
         return
@@ -199,7 +193,7 @@ def handle_kickoff_done_submit(
     blocks = build_done_blocks(change)
     text = bk.fallback_text(f"{change.milestone_name} complete")
     _tell(client, metadata.channel_id, user_id, text, blocks)
-    after_change(deps, change.onboarding_id, change.milestone_id if change.changed else None)
+    deps.outbox.kick()
     publish_home(client, context, user_id)
 
 
@@ -218,7 +212,7 @@ def _tell(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("kickoff",), handle_kickoff_command)
-    app.action(re.compile(f"^{KickoffId.PICK_CUSTOMER}-\\d+$"))(click(handle_kickoff_pick_click))
+    on_pick(app, KickoffId.PICK_CUSTOMER, handle_kickoff_pick_click)
     app.action(KickoffId.QUESTIONNAIRE_OPEN)(click(handle_kickoff_questionnaire_open_click))
     app.view(KickoffId.QUESTIONNAIRE_VIEW)(submission(handle_kickoff_questionnaire_submit))
     app.view(KickoffId.DONE_VIEW)(submission(handle_kickoff_done_submit))

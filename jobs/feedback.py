@@ -1,6 +1,6 @@
 """`feedback`: queue the customer's-voice questions due for milestones completed lately: the
 pulse after kickoff and after go-live, the survey at transition (bot/services/feedback/).
-Commands queue theirs right away (handlers/status.after_change); this catches the rest."""
+Commands queue theirs right away (bot/services/follow_ups.after_change); this catches the rest."""
 
 from __future__ import annotations
 

@@ -101,6 +101,7 @@ def test_celebration_delivered_once_and_not_after_undo(  # type: ignore[no-untyp
     change = complete_named_milestone(
         session, onboarding.id, "first value", CSM, admins=(), now=now
     )
+    session.commit()  # as the edge does: the job reads in its own session
     ctx = JobContext(settings, db, playbooks, now)
     run_celebrations(ctx)
     run_celebrations(ctx)
@@ -109,7 +110,9 @@ def test_celebration_delivered_once_and_not_after_undo(  # type: ignore[no-untyp
     assert "First value reached!" in json.dumps(post.params["blocks"])
 
     reopen_milestone(session, change.milestone_id, CSM, admins=(), now=now)
+    session.commit()
     complete_named_milestone(session, onboarding.id, "first value", CSM, admins=(), now=now)
+    session.commit()
     run_celebrations(ctx)
     sender.deliver_due(now=now)
     assert len(calls(fake_slack, "chat.postMessage")) == 1  # same day: celebrated once
