@@ -224,8 +224,8 @@ def measure(url: str, mode: str, trace: bool) -> dict:
                     summary[s.kind.value] = summary.get(s.kind.value, 0) + 1
         summary["onboardings"] = onboardings
     else:
-        from bot.jobs import JobContext
         from bot.services.alerts import NoPrivacyInfo
+        from jobs.context import JobContext
         from jobs.stall_alerts import run_stall_alerts
 
         ctx = JobContext(settings, db, PlaybookLibrary.load(ROOT / "templates"), NOW)

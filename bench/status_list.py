@@ -33,9 +33,10 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, insert, text
 
-from bot.app import create_app
 from bot.config import load_settings
 from bot.db import Database
+from bot.entry.app import create_app
+from bot.entry.server import create_server, make_wsgi_app
 from bot.models import (
     ActivityEntry,
     Blocker,
@@ -47,7 +48,6 @@ from bot.models import (
 )
 from bot.parsing import company_key
 from bot.playbooks import PlaybookLibrary
-from bot.server import create_server, make_wsgi_app
 from bot.services.handoff import milestone_due_dates
 from tests.fakeslack import FakeSlack
 from tests.slack_http import SlackHttp

@@ -85,7 +85,7 @@ class Settings:
     # Hypercare exit check: hours without an open P1/P2, and the issue-volume window in days.
     hypercare_quiet_hours: int = 48
     hypercare_volume_days: int = 7
-    # The in-process scheduler (bot/scheduler.py): on or off, and how often each job ticks.
+    # The in-process scheduler (bot/entry/scheduler.py): on or off, and how often each job ticks.
     scheduler_enabled: bool = True
     job_interval_seconds: int = 300
     # The health score (domain.md "Health score during onboarding"): component weights in
@@ -100,6 +100,8 @@ class Settings:
     max_request_bytes: int = 512 * 1024
     # How long a request may wait for Slack to say who its user is before it is refused.
     identity_wait_ms: int = 500
+    # When set, GET /metrics answers only `Authorization: Bearer <this>`; empty: anyone.
+    metrics_token: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -253,6 +255,15 @@ def _health_thresholds(env: Mapping[str, str]) -> tuple[int, ...]:
     return values
 
 
+def _metrics_token(env: Mapping[str, str]) -> str:
+    token = env.get("ONBOARD_METRICS_TOKEN", "").strip()
+    if token and (len(token) < 16 or not re.match(r"^[\x21-\x7e]+$", token)):
+        raise SettingsError(
+            "ONBOARD_METRICS_TOKEN must be at least 16 printable characters without spaces"
+        )
+    return token
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool = True) -> Settings:
     """Read settings from `env` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -304,4 +315,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         leaders_digest=_bool(env, "ONBOARD_LEADERS_DIGEST", True),
         max_request_bytes=_int(env, "ONBOARD_MAX_REQUEST_BYTES", 512 * 1024, minimum=4096),
         identity_wait_ms=_int(env, "ONBOARD_IDENTITY_WAIT_MS", 500, minimum=50),
+        metrics_token=_metrics_token(env),
     )

@@ -9,10 +9,12 @@ from slack_bolt import BoltContext
 
 from bot.config import Settings
 from bot.db import Database
+from bot.observability import Metrics
 from bot.playbooks import PlaybookLibrary
 from bot.services.permissions import Admins
 from bot.slack.client import UserDirectory
-from bot.slack.sender import NoOutbox, OutboxLoop
+from bot.slack.listener_names import ListenerNames
+from bot.slack.outbox_loop import NoOutbox, OutboxLoop
 
 DEPS_KEY = "onboard"
 
@@ -27,6 +29,9 @@ class Deps:
     admins: Admins = field(default_factory=Admins)
     # The outbox sender's loop: handlers call `deps.outbox.kick()` after they enqueue.
     outbox: OutboxLoop | NoOutbox = field(default_factory=NoOutbox)
+    # What GET /metrics shows (bot/observability.py), and how it names each request's listener.
+    metrics: Metrics = field(default_factory=Metrics)
+    listener_names: ListenerNames = field(default_factory=ListenerNames)
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -30,7 +30,8 @@ from handlers import (
 )
 
 
-def register_handlers(app: App) -> None:
+def register_handlers(app: App) -> list[str]:
+    """Register every listener; returns the `/onboard` subcommands (for /metrics labels)."""
     commands = command.CommandRouter()
     handoff.register(app, commands)
     home.register(app, commands)
@@ -53,3 +54,4 @@ def register_handlers(app: App) -> None:
     close.register(app, commands)
     command.register(app, commands)
     access.register(app)
+    return commands.names

@@ -1,7 +1,7 @@
 """app_uninstalled and tokens_revoked: Slack access is suspended until the token works again.
 
 While it is, the outbox sender parks every post and the jobs stand down (bot/slack/access.py,
-bot/runner.py). Any other verified request asks the sender to probe at once: Slack sends none
+bot/entry/runner.py). Any other verified request asks the sender to probe at once: Slack sends none
 to an app that is not installed, so it may be the first since a reinstall.
 """
 

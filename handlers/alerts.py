@@ -17,7 +17,7 @@ from bot.deps import deps_of
 from bot.services.alerts import acknowledge_alerts, snooze_alerts
 from bot.services.signals import load_catalog
 from bot.slack import blocks as bk
-from bot.slack.alert_views import AlertAction, answered_text, with_alert_status
+from bot.slack.alert_views import AlertAction, answered_text, snoozed_verb, with_alert_status
 from bot.slack.forms import button_model, click
 from bot.slack.ids import AlertId
 from handlers.command import CommandRouter
@@ -30,7 +30,7 @@ def handle_alert_answer_click(
     deps, user_id = deps_of(context), body["user"]["id"]
     value = button_model(action, AlertAction)
     catalog = load_catalog(deps.settings.templates_dir)
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         if action["action_id"] == AlertId.ACKNOWLEDGE:
             answer = acknowledge_alerts(
                 session,
@@ -54,7 +54,7 @@ def handle_alert_answer_click(
                 default_timezone=deps.settings.timezone,
                 now=deps.now(),
             )
-            verb = f"Snoozed for {value.d} day{'s' if value.d != 1 else ''}"
+            verb = snoozed_verb(value.d)
     message = body.get("message") or {}
     status = answered_text(verb, user_id, answer.at, deps.settings.tz, answer.snoozed_until)
     client.chat_update(

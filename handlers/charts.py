@@ -7,25 +7,21 @@ with another organisation (or one the bot cannot post in) it goes to the asker b
 from __future__ import annotations
 
 import logging
-import re
-from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.charts import render_timeline_png
-from bot.deps import Deps, deps_of
-from bot.services.charts import load_timeline
-from bot.slack.charts import timeline_comment, timeline_filename, timeline_sent_text
+from bot.deps import Deps
+from bot.services.chart_data import load_timeline
+from bot.slack.chart_images import render_timeline_png
+from bot.slack.chart_views import timeline_comment, timeline_filename, timeline_sent_text
 from bot.slack.client import is_shared_externally, slack_error
 from bot.slack.commands import CommandRequest
 from bot.slack.files import upload_file, upload_to_dm
-from bot.slack.forms import button_model, click
 from bot.slack.ids import ChartId
-from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
-from handlers.customer import customer_of
+from handlers.customer import CustomerPick, customer_of, on_pick
 
 log = logging.getLogger(__name__)
 
@@ -76,22 +72,17 @@ def handle_timeline_command(request: CommandRequest) -> None:
     )
 
 
-def handle_chart_pick_click(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-) -> None:
-    ack()
-    pick = button_model(action, PickValue)
-    channel_id = (body.get("channel") or {}).get("id") or ""
+def handle_chart_pick_click(pick: CustomerPick) -> None:
     send_timeline(
-        deps_of(context), client, respond, body["user"]["id"], channel_id, pick.onboarding_id
+        pick.deps,
+        pick.client,
+        pick.respond,
+        pick.user_id,
+        pick.channel_id or "",
+        pick.onboarding_id,
     )
 
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("timeline",), handle_timeline_command)
-    app.action(re.compile(f"^{ChartId.PICK_CUSTOMER}-\\d+$"))(click(handle_chart_pick_click))
+    on_pick(app, ChartId.PICK_CUSTOMER, handle_chart_pick_click)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -27,16 +26,14 @@ from bot.slack.forms import (
     StaleButton,
     ViewForm,
     button_id,
-    button_model,
     click,
     read_model,
     selected_value,
     submission,
 )
 from bot.slack.ids import ChecklistId
-from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
-from handlers.customer import customer_of
+from handlers.customer import CustomerPick, customer_of, on_pick
 from handlers.home import publish_home
 
 log = logging.getLogger(__name__)
@@ -90,11 +87,8 @@ def handle_checklist_open_click(
     _open(body, client, context, button_id(action))
 
 
-def handle_checklist_pick_click(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    ack()
-    _open(body, client, context, button_model(action, PickValue).onboarding_id)
+def handle_checklist_pick_click(pick: CustomerPick) -> None:
+    _open(pick.body, pick.client, pick.context, pick.onboarding_id)
 
 
 def _switch(body: dict[str, Any], client: WebClient, context: BoltContext, **where: Any) -> None:
@@ -129,15 +123,15 @@ def handle_checklist_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(ChecklistMetadata)
     edit = checklist_edit(metadata, read_checklist_form(fields))
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             change = save_checklist(session, edit, user_id, admins=deps.admins, now=deps.now())
-        except ChecklistInvalid as invalid:
-            ack(response_action="errors", errors={ChecklistId.ADD_ITEMS: str(invalid)})
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(str(refused)))
-            return
+    except ChecklistInvalid as invalid:
+        ack(response_action="errors", errors={ChecklistId.ADD_ITEMS: str(invalid)})
+        return
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view(str(refused)))
+        return
     ack()
     if not change.changed:
         return
@@ -160,9 +154,7 @@ def _tell(client: WebClient, channel_id: str, user_id: str, text: str) -> None:
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("checklist",), handle_checklist_command)
     app.action(ChecklistId.OPEN)(click(handle_checklist_open_click))
-    app.action(re.compile(f"^{ChecklistId.PICK_CUSTOMER}-\\d+$"))(
-        click(handle_checklist_pick_click)
-    )
+    on_pick(app, ChecklistId.PICK_CUSTOMER, handle_checklist_pick_click)
     app.action(ChecklistId.PHASE)(click(handle_checklist_phase_select))
     app.action(ChecklistId.PAGE)(click(handle_checklist_page_click))
     app.view(ChecklistId.VIEW)(submission(handle_checklist_submit))

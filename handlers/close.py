@@ -4,7 +4,8 @@ modal (lessons learned, ongoing CSM) and the report it queues; reopening, logged
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -12,9 +13,13 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
+from bot.services.follow_ups import after_change
 from bot.services.lookup import CustomerIndex
 from bot.services.transition import (
+    AlreadyClosed,
     CloseInvalid,
+    NotClosed,
+    OtherOnboardingOpen,
     check_close,
     close_onboarding,
     reopen_onboarding,
@@ -24,7 +29,7 @@ from bot.slack.commands import CommandRequest
 from bot.slack.forms import ViewForm, button_model, click, submission
 from bot.slack.ids import TransitionId
 from bot.slack.mrkdwn import Mrkdwn, escape
-from bot.slack.status_views import PickValue, build_pick_blocks
+from bot.slack.picker import build_pick_blocks
 from bot.slack.transition_views import (
     TransitionMetadata,
     build_close_modal,
@@ -36,15 +41,32 @@ from bot.slack.transition_views import (
     close_errors,
     read_close_form,
     read_waive_form,
+    refusal_message,
     refusal_text,
     reopened_text,
 )
 from handlers.command import CommandRouter
-from handlers.customer import customer_of
+from handlers.customer import CustomerPick, customer_of, on_pick
 from handlers.home import publish_home
-from handlers.status import after_change
 
 REOPEN_USAGE = Mrkdwn("Usage: `/onboard reopen <customer> <why it is reopened>`")
+
+
+@contextmanager
+def _worded() -> Iterator[None]:
+    """The transition's refusals carry facts; raised again worded, for the app's reply."""
+    try:
+        yield
+    except (AlreadyClosed, NotClosed, OtherOnboardingOpen) as refused:
+        raise DomainError(refusal_message(refused)) from refused
+
+
+def _ack_refusal(ack: Ack, refused: DomainError) -> None:
+    """A modal refused: a field's error next to it, anything else in place of the modal."""
+    if isinstance(refused, CloseInvalid):
+        ack(response_action="errors", errors=close_errors(refused))
+    else:
+        ack(response_action="update", view=build_notice_view(refusal_message(refused)))
 
 
 def start_close(
@@ -57,7 +79,7 @@ def start_close(
     channel_id: str | None,
 ) -> None:
     """The check: refused with its reasons (ephemeral, nothing changes), else the modal."""
-    with deps.db.session() as session:
+    with _worded(), deps.db.session() as session:
         check = check_close(session, onboarding_id, user_id, admins=deps.admins)
     metadata = TransitionMetadata(onboarding_id=onboarding_id, channel_id=channel_id)
     if not check.passed:
@@ -75,12 +97,13 @@ def reopen(deps: Deps, respond: Respond, user_id: str, onboarding_id: int, reaso
     if not reason.strip():
         respond(text=REOPEN_USAGE, response_type="ephemeral", replace_original=False)
         return
-    with deps.db.session() as session:
+    with _worded(), deps.db.transaction() as session:
         reopened = reopen_onboarding(
             session, onboarding_id, user_id, reason, admins=deps.admins, now=deps.now()
         )
+        after_change(session, deps, onboarding_id)
     respond(text=reopened_text(reopened), response_type="ephemeral", replace_original=False)
-    after_change(deps, onboarding_id)
+    deps.outbox.kick()
 
 
 def handle_close_command(request: CommandRequest) -> None:
@@ -125,23 +148,19 @@ def handle_reopen_command(request: CommandRequest) -> None:
     reopen(request.deps, request.respond, request.user_id, lookup.one.onboarding_id, reason)
 
 
-def handle_transition_pick_click(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    ack()
-    picked = button_model(action, PickValue)
-    deps, user_id = deps_of(context), body["user"]["id"]
+def handle_transition_pick_click(picked: CustomerPick) -> None:
+    deps, user_id = picked.deps, picked.user_id
     if picked.sub == "reopen":
-        reopen(deps, respond, user_id, picked.onboarding_id, picked.rest)
+        reopen(deps, picked.respond, user_id, picked.onboarding_id, picked.rest)
         return
-    channel_id = (body.get("channel") or {}).get("id")
     start_close(
-        deps, client, respond, body["trigger_id"], user_id, picked.onboarding_id, channel_id
+        deps,
+        picked.client,
+        picked.respond,
+        picked.trigger_id,
+        user_id,
+        picked.onboarding_id,
+        picked.channel_id,
     )
 
 
@@ -151,7 +170,7 @@ def handle_waive_click(
     ack()
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = button_model(action, TransitionMetadata)
-    with deps.db.session() as session:
+    with _worded(), deps.db.session() as session:
         check = check_close(session, metadata.onboarding_id, user_id, admins=deps.admins)
     if not check.open_milestones:
         view = build_notice_view(Mrkdwn("Every milestone is done or waived already."))
@@ -167,8 +186,8 @@ def handle_waive_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(TransitionMetadata)
     ids, reason = read_waive_form(fields)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             names = waive_milestones(
                 session,
                 metadata.onboarding_id,
@@ -181,17 +200,15 @@ def handle_waive_submit(
             company = check_close(
                 session, metadata.onboarding_id, user_id, admins=deps.admins
             ).company_name
-        except CloseInvalid as invalid:
-            ack(response_action="errors", errors=close_errors(invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
-            return
+            after_change(session, deps, metadata.onboarding_id)
+    except DomainError as refused:
+        _ack_refusal(ack, refused)
+        return
     ack(
         response_action="update",
         view=build_notice_view(build_waived_text(company, names), "Waive milestones"),
     )
-    after_change(deps, metadata.onboarding_id)
+    deps.outbox.kick()
 
 
 def handle_close_submit(
@@ -201,8 +218,8 @@ def handle_close_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(TransitionMetadata)
     lessons, ongoing = read_close_form(fields)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             closed = close_onboarding(
                 session,
                 metadata.onboarding_id,
@@ -214,23 +231,19 @@ def handle_close_submit(
                 now=deps.now(),
                 today=deps.today(),
             )
-        except CloseInvalid as invalid:
-            ack(response_action="errors", errors=close_errors(invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
-            return
+            after_change(session, deps, metadata.onboarding_id)  # the survey, the plan
+    except DomainError as refused:
+        _ack_refusal(ack, refused)
+        return
     ack(response_action="update", view=build_closed_view(closed.report, closed.report_channel))
-    after_change(deps, metadata.onboarding_id)  # the report, the handover, the survey go out
+    deps.outbox.kick()  # the report, the handover, the survey go out
     publish_home(client, context, user_id)
 
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("close",), handle_close_command)
     commands.add(("reopen",), handle_reopen_command)
-    app.action(re.compile(f"^{TransitionId.PICK_CUSTOMER}-\\d+$"))(
-        click(handle_transition_pick_click)
-    )
+    on_pick(app, TransitionId.PICK_CUSTOMER, handle_transition_pick_click)
     app.action(TransitionId.WAIVE_OPEN)(click(handle_waive_click))
     app.view(TransitionId.WAIVE_VIEW)(submission(handle_waive_submit))
     app.view(TransitionId.CLOSE_VIEW)(submission(handle_close_submit))

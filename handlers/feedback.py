@@ -42,9 +42,8 @@ from bot.slack.feedback_views import (
 from bot.slack.forms import ViewForm, button_model, click, submission
 from bot.slack.guard import EXTERNAL_ACTOR
 from bot.slack.ids import FeedbackId
-from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
-from handlers.customer import customer_of
+from handlers.customer import CustomerPick, customer_of, on_pick
 
 
 def _external(context: BoltContext) -> bool:
@@ -65,7 +64,7 @@ def handle_feedback_pulse_click(
         return
     deps = deps_of(context)
     value = button_model(action, PulseValue)
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         record_pulse(
             session,
             value.onboarding_id,
@@ -122,8 +121,8 @@ def handle_feedback_survey_submit(
         ack(response_action="errors", errors=form.errors)
         return
     answers = SurveyAnswers(form.satisfaction, form.nps, form.effort, form.comment)  # type: ignore[arg-type]
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             record_survey(
                 session,
                 metadata.onboarding_id,
@@ -133,18 +132,18 @@ def handle_feedback_survey_submit(
                 channel_id=metadata.channel_id,
                 now=deps.now(),
             )
-        except InvalidAnswer as bad:
-            ack(response_action="errors", errors={ERROR_BLOCKS[bad.field]: str(bad)})
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(wording.title, str(refused)))
-            return
+    except InvalidAnswer as bad:
+        ack(response_action="errors", errors={ERROR_BLOCKS[bad.field]: str(bad)})
+        return
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view(wording.title, str(refused)))
+        return
     ack(response_action="update", view=build_notice_view(wording.title, wording.thanks))
     deps.outbox.kick()
 
 
 def _send_survey(request_deps: Deps, respond: Respond, user_id: str, onboarding_id: int) -> None:
-    with request_deps.db.session() as session:
+    with request_deps.db.transaction() as session:
         sent: SurveySent = send_survey(
             session,
             onboarding_id,
@@ -165,17 +164,13 @@ def handle_survey_command(request: CommandRequest) -> None:
     _send_survey(request.deps, request.respond, request.user_id, onboarding_id)
 
 
-def handle_feedback_pick_click(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
-) -> None:
-    ack()
-    pick = button_model(action, PickValue)
-    _send_survey(deps_of(context), respond, body["user"]["id"], pick.onboarding_id)
+def handle_feedback_pick_click(pick: CustomerPick) -> None:
+    _send_survey(pick.deps, pick.respond, pick.user_id, pick.onboarding_id)
 
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("survey",), handle_survey_command)
     app.action(re.compile(f"^{FeedbackId.PULSE}-[1-5]$"))(click(handle_feedback_pulse_click))
     app.action(FeedbackId.SURVEY_OPEN)(click(handle_feedback_survey_open_click))
-    app.action(re.compile(f"^{FeedbackId.PICK_CUSTOMER}-\\d+$"))(click(handle_feedback_pick_click))
+    on_pick(app, FeedbackId.PICK_CUSTOMER, handle_feedback_pick_click)
     app.view(FeedbackId.SURVEY_VIEW)(submission(handle_feedback_survey_submit))

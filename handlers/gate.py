@@ -12,7 +12,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
+from bot.services.follow_ups import after_change
 from bot.services.gate import (
+    GateDecision,
     GateIncomplete,
     OverrideNotAllowed,
     OverrideReasonMissing,
@@ -30,12 +32,11 @@ from bot.slack.gate_views import (
     decision_text,
     item_block_id,
     read_gate_form,
+    refusal_message,
 )
 from bot.slack.ids import GateId
-from bot.slack.refusals import refusal_text
 from handlers.command import CommandRouter
 from handlers.home import publish_home
-from handlers.status import after_change
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,8 @@ def handle_gate_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(GateMetadata)
     submitted = read_gate_form(fields, metadata)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             decision = decide_gate_by_id(
                 session,
                 metadata.onboarding_id,
@@ -92,20 +93,23 @@ def handle_gate_submit(
                 override_reason=submitted.override_reason,
                 view_id=view["id"],
             )
-        except (GateIncomplete, OverrideNotAllowed, OverrideReasonMissing) as invalid:
-            ack(response_action="errors", errors=_errors(metadata, invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(refusal_text(refused)))
-            return
+            after_change(session, deps, metadata.onboarding_id)
+    except (GateIncomplete, OverrideNotAllowed, OverrideReasonMissing) as invalid:
+        ack(response_action="errors", errors=_errors(metadata, invalid))
+        return
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view(refusal_message(refused)))
+        return
     ack(response_action="update", view=build_decision_view(decision))
     if metadata.channel_id:
         _tell(client, metadata.channel_id, user_id, decision_text(decision), decision)
-    after_change(deps, metadata.onboarding_id)  # the plan, and the go-live post, go out
+    deps.outbox.kick()  # the plan, and the go-live post, go out
     publish_home(client, context, user_id)
 
 
-def _tell(client: WebClient, channel_id: str, user_id: str, text: str, decision: Any) -> None:
+def _tell(
+    client: WebClient, channel_id: str, user_id: str, text: str, decision: GateDecision
+) -> None:
     """The decision, ephemeral, where `golive` was typed; the modal shows it anyway when the
     channel does not take it (a DM with someone else, a channel without us)."""
     try:

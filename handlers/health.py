@@ -6,7 +6,6 @@ message where the modal was opened, else a DM from the app), never into a channe
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -24,7 +23,7 @@ from bot.services.health import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
-from bot.slack.forms import ViewForm, button_model, click, submission
+from bot.slack.forms import ViewForm, submission
 from bot.slack.health_views import (
     HealthMetadata,
     build_health_modal,
@@ -36,9 +35,8 @@ from bot.slack.health_views import (
 )
 from bot.slack.ids import HealthId
 from bot.slack.mrkdwn import Mrkdwn
-from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
-from handlers.customer import customer_of
+from handlers.customer import CustomerPick, customer_of, on_pick
 from handlers.home import publish_home
 
 log = logging.getLogger(__name__)
@@ -74,14 +72,9 @@ def handle_health_command(request: CommandRequest) -> None:
     request.client.views_open(trigger_id=request.trigger_id, view=view)
 
 
-def handle_health_pick_click(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    ack()
-    onboarding_id = button_model(action, PickValue).onboarding_id
-    channel_id = (body.get("channel") or {}).get("id")
-    view = _health_modal(context, body["user"]["id"], onboarding_id, channel_id)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+def handle_health_pick_click(pick: CustomerPick) -> None:
+    view = _health_modal(pick.context, pick.user_id, pick.onboarding_id, pick.channel_id)
+    pick.client.views_open(trigger_id=pick.trigger_id, view=view)
 
 
 def handle_health_submit(
@@ -92,8 +85,8 @@ def handle_health_submit(
     metadata = fields.metadata(HealthMetadata)
     entry = read_health_form(fields)
     rules = health_rules(deps.settings)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             result = record_health_check(
                 session,
                 metadata.onboarding_id,
@@ -105,12 +98,12 @@ def handle_health_submit(
                 today=deps.today(),
                 view_id=view.get("id"),  # delivered twice: stored once, answered the same
             )
-        except HealthInvalid as invalid:
-            ack(response_action="errors", errors=health_errors(invalid))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
-            return
+    except HealthInvalid as invalid:
+        ack(response_action="errors", errors=health_errors(invalid))
+        return
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
+        return
     ack()
     names = {key: c.name for key, c in rules.components.items()}
     _tell(client, metadata.channel_id, user_id, result, build_health_result_blocks(result, names))
@@ -138,5 +131,5 @@ def _tell(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("health",), handle_health_command)
-    app.action(re.compile(f"^{HealthId.PICK_CUSTOMER}-\\d+$"))(click(handle_health_pick_click))
+    on_pick(app, HealthId.PICK_CUSTOMER, handle_health_pick_click)
     app.view(HealthId.VIEW)(submission(handle_health_submit))

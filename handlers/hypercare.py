@@ -4,7 +4,6 @@ opens the readiness gate (handlers/gate.py), which goes live when it passes."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -23,10 +22,8 @@ from bot.slack.commands import CommandRequest
 from bot.slack.forms import button_id, button_model, click
 from bot.slack.hypercare_views import (
     USAGE,
-    HypercarePick,
     IssueRef,
     build_issue_blocks,
-    build_pick_blocks,
     ended_text,
     resolved_text,
     responded_blocks,
@@ -35,9 +32,11 @@ from bot.slack.hypercare_views import (
 )
 from bot.slack.ids import HypercareId
 from bot.slack.mrkdwn import Mrkdwn
+from bot.slack.picker import build_pick_blocks
+from handlers.actor import Actor, actor_of
 from handlers.command import CommandRouter
+from handlers.customer import CustomerPick, on_pick
 from handlers.gate import open_gate_modal
-from handlers.status import Actor, actor_of
 
 SUBCOMMANDS = ("golive", "issue", "respond", "resolve")
 
@@ -64,10 +63,17 @@ def handle_hypercare_command(request: CommandRequest) -> None:
     with actor.deps.db.session() as session:
         lookup = CustomerIndex.load(session).find(" ".join(customer_words))
     if lookup.one is None:
-        refs = [(r.onboarding_id, r.company_name) for r in lookup.matches or lookup.closest]
+        refs = lookup.matches or lookup.closest
         actor.say(
             f"Which customer did you mean by {lookup.query}?",
-            build_pick_blocks(lookup.query, refs, request.name, rest, found=bool(lookup.matches)),
+            build_pick_blocks(
+                lookup.query,
+                refs,
+                request.name,
+                rest,
+                found=bool(lookup.matches),
+                action_id=HypercareId.PICK_CUSTOMER,
+            ),
         )
         return
     if request.name == "golive":
@@ -108,20 +114,11 @@ def _run(actor: Actor, sub: str, onboarding_id: int, rest: str, **reply: Any) ->
         actor.say(resolved_text(change, now), **reply)
 
 
-def handle_hypercare_pick_click(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-) -> None:
-    ack()
-    pick = button_model(action, HypercarePick)
+def handle_hypercare_pick_click(pick: CustomerPick) -> None:
+    actor = actor_of(pick.body, pick.client, pick.context, pick.respond)
     if pick.sub == "golive":
-        _gate(actor_of(body, client, context, respond), body["trigger_id"], pick.onboarding_id)
+        _gate(actor, pick.trigger_id, pick.onboarding_id)
     elif pick.sub in SUBCOMMANDS:
-        actor = actor_of(body, client, context, respond)
         _run(actor, pick.sub, pick.onboarding_id, pick.rest, replace_original=True)
 
 
@@ -173,15 +170,14 @@ def handle_hypercare_end_click(
             now=actor.deps.now(),
             settings=actor.deps.settings,
         )
+        actor.follow_up(session, button_id(action))
     actor.say(ended_text(result), replace_original=False)
-    actor.changed(button_id(action))
+    actor.changed()
 
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(SUBCOMMANDS, handle_hypercare_command)
-    app.action(re.compile(f"^{HypercareId.PICK_CUSTOMER}(-\\d+)?$"))(
-        click(handle_hypercare_pick_click)
-    )
+    on_pick(app, HypercareId.PICK_CUSTOMER, handle_hypercare_pick_click)
     app.action(HypercareId.RESPONDED)(click(handle_hypercare_responded_click))
     app.action(HypercareId.RESOLVE)(click(handle_hypercare_resolve_click))
     app.action(HypercareId.END)(click(handle_hypercare_end_click))

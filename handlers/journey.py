@@ -46,7 +46,7 @@ def handle_journey_help_click(
     link = _permalink(client, channel_id, (body.get("container") or {}).get("message_ts"))
     request = None
     if value is not None:
-        with deps.db.session() as session:
+        with deps.db.transaction() as session:
             request = ask_for_help(
                 session,
                 value.onboarding_id,

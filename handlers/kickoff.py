@@ -1,11 +1,11 @@
 """`/onboard kickoff <customer>`: the kickoff pack (agenda, RACI draft) and the pre-kickoff
 questionnaire; the questionnaire's button and modal (open to the customer's users); and the
-modal that records the kickoff (`done <customer> kickoff`, opened by handlers/status.py)."""
+submission of the modal that records the kickoff (`done <customer> kickoff`: handlers/status.py
+opens it with handlers/kickoff_modal.py)."""
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -14,13 +14,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
+from bot.services.follow_ups import after_change
 from bot.services.kickoff import (
     KickoffAgreements,
     KickoffInvalid,
     QuestionnaireInvalid,
-    kickoff_form_for,
     load_kickoff_config,
     open_questionnaire,
+    pack_channel,
     prepare_kickoff,
     record_kickoff,
     record_questionnaire,
@@ -35,7 +36,6 @@ from bot.slack.kickoff_views import (
     KickoffMetadata,
     QuestionnaireMetadata,
     QuestionnaireValue,
-    build_kickoff_done_modal,
     build_notice_view,
     build_questionnaire_modal,
     kickoff_sent_text,
@@ -44,8 +44,10 @@ from bot.slack.kickoff_views import (
     read_questionnaire_form,
 )
 from bot.slack.mrkdwn import Mrkdwn
-from bot.slack.status_views import PickValue, build_done_blocks, build_pick_blocks
+from bot.slack.picker import build_pick_blocks
+from bot.slack.status_views import build_done_blocks
 from handlers.command import CommandRouter
+from handlers.customer import CustomerPick, on_pick
 from handlers.home import publish_home
 
 log = logging.getLogger(__name__)
@@ -56,13 +58,17 @@ def _prepare(
     deps: Deps, client: WebClient, respond: Respond, user_id: str, onboarding_id: int
 ) -> None:
     with deps.db.session() as session:
+        internal = pack_channel(session, onboarding_id, user_id, admins=deps.admins)
+    # Asked of Slack before the transaction; a channel that changed since counts as shared.
+    shared = internal is None or is_shared_externally(client, internal)
+    with deps.db.transaction() as session:
         sent = prepare_kickoff(
             session,
             onboarding_id,
             user_id,
             load_kickoff_config(deps.settings.templates_dir),
             admins=deps.admins,
-            is_shared=lambda channel: is_shared_externally(client, channel),
+            is_shared=lambda channel: channel != internal or shared,
             now=deps.now(),
         )
     deps.outbox.kick()
@@ -94,17 +100,8 @@ def handle_kickoff_command(request: CommandRequest) -> None:
     )
 
 
-def handle_kickoff_pick_click(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-) -> None:
-    ack()
-    pick = button_model(action, PickValue)
-    _prepare(deps_of(context), client, respond, body["user"]["id"], pick.onboarding_id)
+def handle_kickoff_pick_click(pick: CustomerPick) -> None:
+    _prepare(pick.deps, pick.client, pick.respond, pick.user_id, pick.onboarding_id)
 
 
 # ---- the questionnaire: open to the customer's users (bot/slack/guard.py) -----------------------
@@ -143,8 +140,8 @@ def handle_kickoff_questionnaire_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(QuestionnaireMetadata)
     answers = read_questionnaire_form(fields, wording)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             record_questionnaire(
                 session,
                 metadata.onboarding_id,
@@ -154,12 +151,12 @@ def handle_kickoff_questionnaire_submit(
                 channel_id=metadata.channel_id,
                 now=deps.now(),
             )
-        except QuestionnaireInvalid as invalid:
-            ack(response_action="errors", errors=questionnaire_errors(invalid.errors))
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(wording.title, str(refused)))
-            return
+    except QuestionnaireInvalid as invalid:
+        ack(response_action="errors", errors=questionnaire_errors(invalid.errors))
+        return
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view(wording.title, str(refused)))
+        return
     ack(response_action="update", view=build_notice_view(wording.title, wording.thanks))
     deps.outbox.kick()  # the CSM's DM with the answers
 
@@ -167,47 +164,15 @@ def handle_kickoff_questionnaire_submit(
 # ---- recording the kickoff ---------------------------------------------------------------------
 
 
-def open_kickoff_modal(
-    deps: Deps,
-    client: WebClient,
-    *,
-    trigger_id: str,
-    user_id: str,
-    channel_id: str | None,
-    onboarding_id: int | None = None,
-    query: str = "",
-    milestone_id: int | None = None,
-) -> bool:
-    """`done` on the kickoff milestone (not done yet) from Slack: open the modal asking for the
-    agreements and return True; False for any other milestone (complete it as usual)."""
-    if not trigger_id:
-        return False
-    with deps.db.session() as session:
-        form = kickoff_form_for(
-            session,
-            onboarding_id,
-            query=query,
-            milestone_id=milestone_id,
-            actor=user_id,
-            admins=deps.admins,
-        )
-    if form is None:
-        return False
-    client.views_open(trigger_id=trigger_id, view=build_kickoff_done_modal(form, channel_id))
-    return True
-
-
 def handle_kickoff_done_submit(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    from handlers.status import after_change
-
     deps, user_id = deps_of(context), body["user"]["id"]
     fields = ViewForm(view)
     metadata = fields.metadata(KickoffMetadata)
     first_value, cadence, escalation = read_kickoff_done_form(fields)
-    with deps.db.session() as session:
-        try:
+    try:
+        with deps.db.transaction() as session:
             change = record_kickoff(
                 session,
                 metadata.onboarding_id,
@@ -216,17 +181,19 @@ def handle_kickoff_done_submit(
                 admins=deps.admins,
                 now=deps.now(),
             )
-        except KickoffInvalid as invalid:
-            ack(response_action="errors", errors=invalid.errors)
-            return
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view("Kickoff", str(refused)))
-            return
+            completed = change.milestone_id if change.changed else None
+            after_change(session, deps, change.onboarding_id, completed)
+    except KickoffInvalid as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view("Kickoff", str(refused)))
+        return
     ack()
     blocks = build_done_blocks(change)
     text = bk.fallback_text(f"{change.milestone_name} complete")
     _tell(client, metadata.channel_id, user_id, text, blocks)
-    after_change(deps, change.onboarding_id, change.milestone_id if change.changed else None)
+    deps.outbox.kick()
     publish_home(client, context, user_id)
 
 
@@ -245,7 +212,7 @@ def _tell(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("kickoff",), handle_kickoff_command)
-    app.action(re.compile(f"^{KickoffId.PICK_CUSTOMER}-\\d+$"))(click(handle_kickoff_pick_click))
+    on_pick(app, KickoffId.PICK_CUSTOMER, handle_kickoff_pick_click)
     app.action(KickoffId.QUESTIONNAIRE_OPEN)(click(handle_kickoff_questionnaire_open_click))
     app.view(KickoffId.QUESTIONNAIRE_VIEW)(submission(handle_kickoff_questionnaire_submit))
     app.view(KickoffId.DONE_VIEW)(submission(handle_kickoff_done_submit))

@@ -10,8 +10,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.deps import deps_of
+from bot.services.follow_ups import after_change
 from bot.services.message_log import (
     MessageLogged,
     MessageLogInvalid,
@@ -32,7 +34,6 @@ from bot.slack.message_log_views import (
 from handlers.command import CommandRouter
 from handlers.home import publish_home
 from handlers.modals import save_modal
-from handlers.status import after_change
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +79,9 @@ def handle_message_log_submit(
     metadata = fields.metadata(MessageLogMetadata)
     form = read_message_log_form(fields, metadata)
     source = SourceMessage(metadata.channel_id or "", metadata.message_ts or "", metadata.permalink)
-    logged = save_modal(
-        ack,
-        deps,
-        MessageLogInvalid,
-        "Log on onboarding",
-        lambda session: log_from_message(
+
+    def log_it(session: Session) -> MessageLogged:
+        logged = log_from_message(
             session,
             form,
             source,
@@ -92,12 +90,15 @@ def handle_message_log_submit(
             now=deps.now(),
             settings=deps.settings,
             view_id=view["id"],  # delivered twice: logged once, the second told so
-        ),
-    )
+        )
+        after_change(session, deps, logged.onboarding_id)
+        return logged
+
+    logged = save_modal(ack, deps, MessageLogInvalid, "Log on onboarding", log_it)
     if logged is None:
         return
     _confirm(client, metadata, user_id, logged, deps.now())
-    after_change(deps, logged.onboarding_id)
+    deps.outbox.kick()
     publish_home(client, context, user_id)
 
 

@@ -11,10 +11,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import Deps, deps_of
-from bot.services.charts import metrics_chart_data
+from bot.services.chart_data import metrics_chart_data
 from bot.services.export import may_export, write_csv
 from bot.services.metrics import BookFilter, BookMetrics, SliceBy, book_metrics, ttfv_targets
 from bot.slack import blocks as bk
+from bot.slack.chart_images import render_metrics_chart
 from bot.slack.client import slack_error
 from bot.slack.commands import CommandRequest
 from bot.slack.files import upload_to_dm
@@ -65,8 +66,6 @@ def handle_metrics_command(request: CommandRequest) -> None:
 
 def _send_chart(request: CommandRequest, metrics: BookMetrics) -> None:
     """The chart goes by DM: the figures are internal, wherever the command was typed."""
-    from bot.charts import render_metrics_chart  # matplotlib loads on first use only
-
     png = render_metrics_chart(metrics_chart_data(metrics))
     try:
         upload_to_dm(

@@ -44,20 +44,18 @@ T = TypeVar("T")
 def save_modal(
     ack: Ack, deps: Deps, invalid: type[FormInvalid], title: str, save: Callable[[Session], T]
 ) -> T | None:
-    """Run `save` in one transaction (committed when it returns) and answer the submission:
-    `invalid` goes back as errors on the modal's fields, any other refusal replaces the modal
-    with a notice titled `title` (both give None, nothing saved); else the modal closes and
-    `save`'s result is returned."""
-    with deps.db.session() as session:
-        try:
+    """Run `save` in one transaction and answer the submission: `invalid` goes back as errors on
+    the modal's fields, any other refusal replaces the modal with a notice titled `title`
+    (both give None); else the modal closes and `save`'s result is returned."""
+    try:
+        with deps.db.transaction() as session:
             change = save(session)
-            session.commit()
-        except invalid as error:
-            ack(response_action="errors", errors={k.value: v for k, v in error.errors.items()})
-            return None
-        except DomainError as refused:
-            ack(response_action="update", view=build_notice_view(title, refusal_text(refused)))
-            return None
+    except invalid as error:
+        ack(response_action="errors", errors={k.value: v for k, v in error.errors.items()})
+        return None
+    except DomainError as refused:
+        ack(response_action="update", view=build_notice_view(title, refusal_text(refused)))
+        return None
     ack()
     return change
 

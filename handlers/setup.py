@@ -6,10 +6,9 @@ the onboarding's CSM, its AE or an admin (checked when the modal opens and when 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
@@ -22,7 +21,7 @@ from bot.services.integrations import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
-from bot.slack.forms import ViewForm, button_id, button_model, click, selected_id, submission
+from bot.slack.forms import ViewForm, button_id, click, selected_id, submission
 from bot.slack.ids import SetupId
 from bot.slack.setup_views import (
     SetupMetadata,
@@ -30,9 +29,8 @@ from bot.slack.setup_views import (
     build_setup_blocks,
     read_integration_form,
 )
-from bot.slack.status_views import PickValue
 from handlers.command import CommandRouter
-from handlers.customer import customer_of
+from handlers.customer import CustomerPick, customer_of, on_pick
 from handlers.modals import Card, redraw, replace_card, save_modal, saved_notice
 
 
@@ -51,12 +49,8 @@ def handle_setup_command(request: CommandRequest) -> None:
     request.respond(text=bk.fallback_text(text), blocks=blocks, response_type="ephemeral")
 
 
-def handle_setup_pick_click(
-    ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond
-) -> None:
-    ack()
-    pick = button_model(action, PickValue)
-    replace_card(respond, setup_card(deps_of(context), pick.onboarding_id))
+def handle_setup_pick_click(pick: CustomerPick) -> None:
+    replace_card(pick.respond, setup_card(pick.deps, pick.onboarding_id))
 
 
 def _open_modal(
@@ -127,7 +121,7 @@ def handle_setup_submit(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("setup",), handle_setup_command)
-    app.action(re.compile(f"^{SetupId.PICK_CUSTOMER}-\\d+$"))(click(handle_setup_pick_click))
+    on_pick(app, SetupId.PICK_CUSTOMER, handle_setup_pick_click)
     app.action(SetupId.ADD)(click(handle_setup_add_click))
     app.action(SetupId.EDIT)(click(handle_setup_edit_click))
     app.action(SetupId.EDIT_PICK)(click(handle_setup_edit_click))

@@ -7,7 +7,6 @@ the click that opened it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +26,7 @@ from bot.services.stakeholders import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
-from bot.slack.forms import ViewForm, button_id, button_model, click, submission
+from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.ids import StakeholderId
 from bot.slack.mrkdwn import Mrkdwn, escape
 from bot.slack.stakeholder_views import (
@@ -36,10 +35,9 @@ from bot.slack.stakeholder_views import (
     build_stakeholder_modal,
     read_stakeholder_form,
 )
-from bot.slack.status_views import PickValue
 from handlers import commitments
 from handlers.command import CommandRouter
-from handlers.customer import customer_of
+from handlers.customer import CustomerPick, customer_of, on_pick
 from handlers.modals import Card, redraw, replace_card, save_modal, saved_notice
 
 
@@ -69,13 +67,9 @@ def handle_stakeholders_command(request: CommandRequest) -> None:
     request.respond(text=bk.fallback_text(text), blocks=blocks, response_type="ephemeral")
 
 
-def handle_stakeholders_pick_click(
-    ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond
-) -> None:
-    ack()
-    pick = button_model(action, PickValue)
+def handle_stakeholders_pick_click(pick: CustomerPick) -> None:
     if pick.sub in CARDS:
-        replace_card(respond, CARDS[pick.sub](deps_of(context), pick.onboarding_id))
+        replace_card(pick.respond, CARDS[pick.sub](pick.deps, pick.onboarding_id))
 
 
 def _open_modal(
@@ -196,9 +190,7 @@ def handle_stakeholder_submit(
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(CARDS, handle_stakeholders_command)
-    app.action(re.compile(f"^{StakeholderId.PICK_CUSTOMER}-\\d+$"))(
-        click(handle_stakeholders_pick_click)
-    )
+    on_pick(app, StakeholderId.PICK_CUSTOMER, handle_stakeholders_pick_click)
     app.action(StakeholderId.ADD)(click(handle_stakeholder_add_click))
     app.action(StakeholderId.EDIT)(click(handle_stakeholder_edit_click))
     app.action(StakeholderId.LOG_CONTACT)(click(handle_stakeholder_contact_click))

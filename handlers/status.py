@@ -1,120 +1,42 @@
-"""`/onboard status|list|done|block|unblock|channel` and the buttons on their replies."""
+"""`/onboard status|list|done` and the buttons on their replies (`block|unblock|channel` and the
+blocker buttons are in handlers/blockers.py)."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
-from bot.deps import Deps, deps_of
-from bot.services.blockers import add_blocker, link_customer_channel, resolve_blocker
-from bot.services.celebrations import queue_milestone_celebration
-from bot.services.feedback import load_feedback_config, queue_due_feedback
 from bot.services.health import health_rules
 from bot.services.lookup import CustomerIndex
 from bot.services.milestones import (
+    MilestoneChange,
     complete_milestone_by_id,
     complete_named_milestone,
     reopen_milestone,
 )
-from bot.services.onboardings import get_onboarding
-from bot.services.permissions import Admins, ensure_can_change
-from bot.services.plan_refresh import refresh_plan
-from bot.services.status import ListScope, StatusCard, list_onboardings, load_status
+from bot.services.onboarding_list import ListScope, list_onboardings
+from bot.services.status import StatusCard, load_status
 from bot.slack import blocks as bk
 from bot.slack.client import is_shared_externally, post_in_channel, slack_error
 from bot.slack.commands import CommandRequest
-from bot.slack.forms import ViewForm, button_id, button_model, click, selected_id, submission
+from bot.slack.forms import button_id, button_model, click, selected_id
 from bot.slack.ids import StatusId
-from bot.slack.mrkdwn import Mrkdwn, channel_link, escape
-from bot.slack.status_views import (
-    BlockerMetadata,
-    ListPage,
-    PickValue,
-    blocker_text,
-    build_blocker_modal,
-    build_done_blocks,
-    build_list_blocks,
-    build_pick_blocks,
-    build_reopened_blocks,
-    build_status_blocks,
-    parse_channel_ref,
-    parse_number,
-    split_trailing,
-    usage_text,
-)
+from bot.slack.mrkdwn import Mrkdwn, escape
+from bot.slack.picker import build_pick_blocks
+from bot.slack.status_replies import ListPage, build_list_blocks, split_trailing, usage_text
+from bot.slack.status_views import build_done_blocks, build_reopened_blocks, build_status_blocks
+from handlers.actor import Actor, actor_of
+from handlers.blockers import block, link_channel, register_blocker_buttons, unblock
 from handlers.command import CommandRouter
-from handlers.home import publish_home
-from handlers.kickoff import open_kickoff_modal
+from handlers.customer import CustomerPick, on_pick
+from handlers.kickoff_modal import open_kickoff_modal
 
 CUSTOMER_SUBCOMMANDS = ("status", "done", "block", "unblock", "channel")
 NEEDS_REST = ("done", "block")
-
-
-@dataclass
-class Actor:
-    """Who asked, where, and how to answer them."""
-
-    deps: Deps
-    client: WebClient
-    context: BoltContext
-    respond: Respond
-    user_id: str
-    channel_id: str
-    trigger_id: str = ""  # a command or a click: `done` on the kickoff opens a modal with it
-
-    @property
-    def admins(self) -> Admins:
-        return self.deps.admins
-
-    def say(self, text: str, blocks: list[bk.Block] | None = None, **kwargs: Any) -> None:
-        self.respond(
-            text=bk.fallback_text(text),
-            blocks=blocks or [bk.section(text)],
-            response_type="ephemeral",
-            **kwargs,
-        )
-
-    def changed(
-        self, onboarding_id: int | None = None, completed_milestone_id: int | None = None
-    ) -> None:
-        """Redraw the actor's App Home; given the onboarding, refresh its plan (after_change)."""
-        if onboarding_id is not None:
-            after_change(self.deps, onboarding_id, completed_milestone_id)
-        publish_home(self.client, self.context, self.user_id)
-
-
-def after_change(deps: Deps, onboarding_id: int, completed_milestone_id: int | None = None) -> None:
-    """The customer channel's plan (and the celebration of a milestone just completed) go to
-    the outbox and the sender is woken; the plan and celebrations jobs catch what this misses."""
-    with deps.db.session() as session:
-        if completed_milestone_id is not None:
-            queue_milestone_celebration(
-                session, completed_milestone_id, deps.playbooks, now=deps.now()
-            )
-        # The pulse after kickoff or go-live, the survey at transition (queued once each).
-        queue_due_feedback(
-            session,
-            load_feedback_config(deps.settings.templates_dir),
-            now=deps.now(),
-            onboarding_id=onboarding_id,
-        )
-        refresh_plan(session, onboarding_id, now=deps.now(), default_tz=deps.settings.tz)
-    deps.outbox.kick()
-
-
-def actor_of(
-    body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
-) -> Actor:
-    channel = (body.get("channel") or {}).get("id") or body.get("channel_id", "")
-    user = (body.get("user") or {}).get("id") or body.get("user_id", "")
-    return Actor(
-        deps_of(context), client, context, respond, user, channel, body.get("trigger_id") or ""
-    )
 
 
 def handle_status_command(request: CommandRequest) -> None:
@@ -134,7 +56,14 @@ def handle_status_command(request: CommandRequest) -> None:
         refs = lookup.matches or lookup.closest
         actor.say(
             f"Which customer did you mean by {lookup.query}?",
-            build_pick_blocks(lookup.query, refs, sub, rest, found=bool(lookup.matches)),
+            build_pick_blocks(
+                lookup.query,
+                refs,
+                sub,
+                rest,
+                found=bool(lookup.matches),
+                action_id=StatusId.PICK_CUSTOMER,
+            ),
         )
         return
     _run(actor, sub, lookup.one.onboarding_id, rest)
@@ -155,9 +84,13 @@ def status_by_name(request: CommandRequest) -> bool:
 
 
 def _run(actor: Actor, sub: str, onboarding_id: int, rest: str) -> None:
-    {"status": _status, "done": _done, "block": _block, "unblock": _unblock, "channel": _channel}[
-        sub
-    ](actor, onboarding_id, rest)
+    {
+        "status": _status,
+        "done": _done,
+        "block": block,
+        "unblock": unblock,
+        "channel": link_channel,
+    }[sub](actor, onboarding_id, rest)
 
 
 def _status(actor: Actor, onboarding_id: int, rest: str) -> None:
@@ -200,12 +133,18 @@ def _share(actor: Actor, card: StatusCard) -> None:
 def _done(actor: Actor, onboarding_id: int, rest: str) -> None:
     if _kickoff_modal(actor, onboarding_id=onboarding_id, query=rest):
         return  # the modal asks for the agreements, then completes it (handlers/kickoff.py)
-    with actor.deps.db.session() as session:
+    with actor.deps.db.transaction() as session:
         change = complete_named_milestone(
             session, onboarding_id, rest, actor.user_id, admins=actor.admins, now=actor.deps.now()
         )
+        _follow_up_done(actor, session, change)
     actor.say(f"{change.milestone_name} complete", build_done_blocks(change))
-    actor.changed(change.onboarding_id, change.milestone_id if change.changed else None)
+    actor.changed()
+
+
+def _follow_up_done(actor: Actor, session: Session, change: MilestoneChange) -> None:
+    completed = change.milestone_id if change.changed else None
+    actor.follow_up(session, change.onboarding_id, completed)
 
 
 def _kickoff_modal(
@@ -228,56 +167,6 @@ def _kickoff_modal(
     )
 
 
-def _block(actor: Actor, onboarding_id: int, rest: str) -> None:
-    with actor.deps.db.session() as session:
-        change = add_blocker(
-            session, onboarding_id, rest, actor.user_id, admins=actor.admins, now=actor.deps.now()
-        )
-    actor.say(blocker_text(change, added=True))
-    actor.changed(onboarding_id)
-
-
-def _unblock(actor: Actor, onboarding_id: int, rest: str) -> None:
-    number = parse_number(rest)
-    if isinstance(number, str):
-        actor.say(usage_text("unblock"))
-        return
-    with actor.deps.db.session() as session:
-        change = resolve_blocker(
-            session, onboarding_id, number, actor.user_id, admins=actor.admins, now=actor.deps.now()
-        )
-    actor.say(blocker_text(change, added=False))
-    actor.changed(onboarding_id)
-
-
-def _channel(actor: Actor, onboarding_id: int, rest: str) -> None:
-    channel_id = parse_channel_ref(rest)
-    if channel_id is None:
-        actor.say(usage_text("channel"))
-        return
-    with actor.deps.db.session() as session:
-        company = link_customer_channel(
-            session,
-            onboarding_id,
-            channel_id,
-            actor.user_id,
-            admins=actor.admins,
-            now=actor.deps.now(),
-        )
-    linked = f"Linked {channel_link(channel_id)} to *{escape(company)}*."
-    try:
-        actor.client.conversations_join(channel=channel_id)
-        actor.say(Mrkdwn(f"{linked} I joined the channel."))
-    except SlackApiError:
-        actor.say(
-            Mrkdwn(
-                f"{linked} I can't join it myself: run `/invite @Onboard` "
-                f"in {channel_link(channel_id)}."
-            )
-        )
-    actor.changed(onboarding_id)
-
-
 def handle_list_command(request: CommandRequest) -> None:
     request.ack()
     actor = actor_of(request.body, request.client, request.context, request.respond)
@@ -295,18 +184,10 @@ def _list_page(actor: Actor, page: ListPage, **kwargs: Any) -> None:
     actor.say(f"Onboardings: {page.scope}", blocks, **kwargs)
 
 
-def handle_status_pick_click(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-) -> None:
-    ack()
-    pick = button_model(action, PickValue)
+def handle_status_pick_click(pick: CustomerPick) -> None:
     if pick.sub in CUSTOMER_SUBCOMMANDS:
-        _run(actor_of(body, client, context, respond), pick.sub, pick.onboarding_id, pick.rest)
+        actor = actor_of(pick.body, pick.client, pick.context, pick.respond)
+        _run(actor, pick.sub, pick.onboarding_id, pick.rest)
 
 
 def handle_status_open_click(
@@ -346,7 +227,7 @@ def handle_status_done_select(
     actor = actor_of(body, client, context, respond)
     if _kickoff_modal(actor, milestone_id=selected_id(action)):
         return
-    with actor.deps.db.session() as session:
+    with actor.deps.db.transaction() as session:
         change = complete_milestone_by_id(
             session,
             selected_id(action),
@@ -354,8 +235,9 @@ def handle_status_done_select(
             admins=actor.admins,
             now=actor.deps.now(),
         )
+        _follow_up_done(actor, session, change)
     actor.say(f"{change.milestone_name} complete", build_done_blocks(change))
-    actor.changed(change.onboarding_id, change.milestone_id if change.changed else None)
+    actor.changed()
 
 
 def handle_status_undo_click(
@@ -368,69 +250,24 @@ def handle_status_undo_click(
 ) -> None:
     ack()
     actor = actor_of(body, client, context, respond)
-    with actor.deps.db.session() as session:
+    with actor.deps.db.transaction() as session:
         change = reopen_milestone(
             session, button_id(action), actor.user_id, admins=actor.admins, now=actor.deps.now()
         )
+        actor.follow_up(session, change.onboarding_id)
     actor.say(
         f"{change.milestone_name} reopened", build_reopened_blocks(change), replace_original=True
     )
-    actor.changed(change.onboarding_id)
-
-
-def handle_status_add_blocker_click(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    respond: Respond,
-) -> None:
-    ack()
-    actor = actor_of(body, client, context, respond)
-    with actor.deps.db.session() as session:
-        onboarding = get_onboarding(session, button_id(action))
-        ensure_can_change(onboarding, actor.user_id, actor.admins)
-        company = onboarding.company_name
-    metadata = BlockerMetadata(onboarding_id=button_id(action), channel_id=actor.channel_id or None)
-    client.views_open(trigger_id=body["trigger_id"], view=build_blocker_modal(metadata, company))
-
-
-def handle_status_blocker_submit(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    fields = ViewForm(view)
-    metadata = fields.metadata(BlockerMetadata)
-    reason = fields.text(StatusId.BLOCKER_REASON)
-    if not reason.strip():
-        ack(response_action="errors", errors={StatusId.BLOCKER_REASON: "Say what is blocking."})
-        return
-    ack()
-    deps, user_id = deps_of(context), body["user"]["id"]
-    with deps.db.session() as session:
-        change = add_blocker(
-            session,
-            metadata.onboarding_id,
-            reason,
-            user_id,
-            admins=deps.admins,
-            now=deps.now(),
-        )
-    text = blocker_text(change, added=True)
-    if metadata.channel_id:
-        client.chat_postEphemeral(channel=metadata.channel_id, user=user_id, text=text)
-    after_change(deps, metadata.onboarding_id)
-    publish_home(client, context, user_id)
+    actor.changed()
 
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(CUSTOMER_SUBCOMMANDS, handle_status_command)
     commands.set_fallback(status_by_name)
     commands.add(("list",), handle_list_command)
-    app.action(re.compile(f"^{StatusId.PICK_CUSTOMER}(-\\d+)?$"))(click(handle_status_pick_click))
+    on_pick(app, StatusId.PICK_CUSTOMER, handle_status_pick_click)
     app.action(StatusId.OPEN_STATUS)(click(handle_status_open_click))
     app.action(StatusId.LIST_PAGE)(click(handle_status_list_page_click))
     app.action(StatusId.DONE_SELECT)(click(handle_status_done_select))
     app.action(StatusId.UNDO_DONE)(click(handle_status_undo_click))
-    app.action(StatusId.ADD_BLOCKER)(click(handle_status_add_blocker_click))
-    app.view(StatusId.BLOCKER_VIEW)(submission(handle_status_blocker_submit))
+    register_blocker_buttons(app)

@@ -8,7 +8,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.deps import deps_of
-from bot.services.timeline import pin_message, unpin_message
+from bot.services.timeline import message_wanted, pin_message, unpin_message
 from bot.slack.ids import Event
 from bot.slack.timeline import fetch_pinned_message, pin_reaction
 from handlers.command import CommandRouter
@@ -22,12 +22,10 @@ def handle_timeline_pin_event(
         return
     deps = deps_of(context)
     with deps.db.session() as session:
-        pin_message(
-            session,
-            reaction,
-            now=deps.now(),
-            fetch=lambda: fetch_pinned_message(client, reaction),
-        )
+        wanted = message_wanted(session, reaction)
+    message = fetch_pinned_message(client, reaction) if wanted else None  # no session held
+    with deps.db.transaction() as session:
+        pin_message(session, reaction, message, now=deps.now())
 
 
 def handle_timeline_unpin_event(event: dict[str, Any], context: BoltContext) -> None:
@@ -35,7 +33,7 @@ def handle_timeline_unpin_event(event: dict[str, Any], context: BoltContext) -> 
     if reaction is None:
         return
     deps = deps_of(context)
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         unpin_message(session, reaction, now=deps.now())
 
 

@@ -2,19 +2,22 @@
 
 The card is an ephemeral reply; a modal redraws it through the response URL of the click that
 opened it (handlers/modals.redraw). Marking a session delivered may complete "Training
-delivered" (bot/services/training.py): the plan, the celebration and the feedback go out as
-after any completed milestone (handlers/status.after_change)."""
+delivered" (bot/services/training.py): the plan, the celebration and the feedback are queued
+in the same transaction, as after any completed milestone (bot/services/follow_ups.py)."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.deps import Deps, deps_of
+from bot.services.follow_ups import after_change
 from bot.services.training import (
+    TrainingChange,
     TrainingInvalid,
     load_training_plan,
     mark_delivered,
@@ -24,22 +27,21 @@ from bot.services.training import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
-from bot.slack.forms import ViewForm, button_id, button_model, click, submission
+from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.ids import TrainingId
 from bot.slack.mrkdwn import Mrkdwn, escape
-from bot.slack.status_views import PickValue
 from bot.slack.training_views import (
     TrainingMetadata,
     build_deliver_modal,
     build_schedule_modal,
     build_training_blocks,
+    delivered_notice,
     read_delivery_form,
     read_schedule_form,
 )
 from handlers.command import CommandRouter
-from handlers.customer import customer_of
+from handlers.customer import CustomerPick, customer_of, on_pick
 from handlers.modals import Card, redraw, replace_card, save_modal
-from handlers.status import after_change
 
 
 def training_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -57,12 +59,8 @@ def handle_training_command(request: CommandRequest) -> None:
     request.respond(text=bk.fallback_text(text), blocks=blocks, response_type="ephemeral")
 
 
-def handle_training_pick_click(
-    ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond
-) -> None:
-    ack()
-    pick = button_model(action, PickValue)
-    replace_card(respond, training_card(deps_of(context), pick.onboarding_id))
+def handle_training_pick_click(pick: CustomerPick) -> None:
+    replace_card(pick.respond, training_card(pick.deps, pick.onboarding_id))
 
 
 def handle_training_schedule_click(
@@ -137,12 +135,9 @@ def handle_training_deliver_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(TrainingMetadata)
     entry = read_delivery_form(fields)
-    change = save_modal(
-        ack,
-        deps,
-        TrainingInvalid,
-        "Training",
-        lambda session: mark_delivered(
+
+    def deliver(session: Session) -> TrainingChange:
+        change = mark_delivered(
             session,
             metadata.session_id or 0,
             entry,
@@ -150,27 +145,22 @@ def handle_training_deliver_submit(
             admins=deps.admins,
             playbooks=deps.playbooks,
             now=deps.now(),
-        ),
-    )
+        )
+        if change.completed_milestone_id is not None:
+            after_change(session, deps, change.onboarding_id, change.completed_milestone_id)
+        return change
+
+    change = save_modal(ack, deps, TrainingInvalid, "Training", deliver)
     if change is None:
         return
-    said = f":white_check_mark: Delivered: *{escape(change.track_name)}*."
-    if not change.attendance_met:
-        said = f":warning: Delivered: *{escape(change.track_name)}*, attendance below threshold."
-    if change.completed_milestone_id is not None:
-        said += (
-            f" :tada: *{escape(change.completed_milestone_name)}* is complete: every required"
-            " track is delivered above threshold."
-        )
-    card = training_card(deps, metadata.onboarding_id, Mrkdwn(said))
+    card = training_card(deps, metadata.onboarding_id, delivered_notice(change))
     redraw(client, metadata, user_id, card)
-    if change.completed_milestone_id is not None:
-        after_change(deps, change.onboarding_id, change.completed_milestone_id)
+    deps.outbox.kick()
 
 
 def register(app: App, commands: CommandRouter) -> None:
     commands.add(("training",), handle_training_command)
-    app.action(re.compile(f"^{TrainingId.PICK_CUSTOMER}-\\d+$"))(click(handle_training_pick_click))
+    on_pick(app, TrainingId.PICK_CUSTOMER, handle_training_pick_click)
     app.action(TrainingId.SCHEDULE)(click(handle_training_schedule_click))
     app.action(re.compile(f"^{TrainingId.DELIVER}-\\d+$"))(click(handle_training_deliver_click))
     app.view(TrainingId.SCHEDULE_VIEW)(submission(handle_training_schedule_submit))

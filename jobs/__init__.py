@@ -1,25 +1,32 @@
 """Scheduled jobs, thin: each detects through bot/ services and queues posts in the outbox.
 
-Every job is a function of `JobContext.now` that queues what is due at that moment and not yet
-queued (the outbox key carries the period), so running it twice, late, or from two processes
-posts nothing twice. Each job module adds itself to `JOBS` under its CLI name.
+Every job is a function of `JobContext.now` (jobs/context.py) that queues what is due at that
+moment and not yet queued (the outbox key carries the period), so running it twice, late, or
+from two processes posts nothing twice. `JOBS` names each job under its CLI name; a new job is
+one module here and one line below.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
+from jobs import (
+    celebrations,
+    digest,
+    feedback,
+    hypercare_sync,
+    journey,
+    leaders_digest,
+    plan,
+    stall_alerts,
+)
+from jobs.context import Job
 
-from bot.jobs import Job
-
-JOBS: dict[str, Job] = {}
-
-
-def load() -> dict[str, Job]:
-    """Import every job module of this package (each adds itself to `JOBS`); the registry.
-
-    Called once by the entry points that run jobs (the scheduler, `onboard jobs run`).
-    """
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
-    return JOBS
+JOBS: dict[str, Job] = {
+    celebrations.NAME: celebrations.run_celebrations,
+    digest.NAME: digest.run_digest,
+    feedback.NAME: feedback.run_feedback,
+    hypercare_sync.NAME: hypercare_sync.hypercare_sync,
+    journey.NAME: journey.run_journey,
+    leaders_digest.NAME: leaders_digest.run_leaders_digest,
+    plan.NAME: plan.run_plan,
+    stall_alerts.NAME: stall_alerts.stall_alerts,
+}

@@ -5,23 +5,20 @@ go-live post: one post for one event."""
 
 from __future__ import annotations
 
-from bot.jobs import JobContext, JobResult
 from bot.services.celebrations import due_celebrations, queue_celebration
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 
 NAME = "celebrations"
 
 
 def run_celebrations(ctx: JobContext) -> JobResult:
     result = JobResult()
-    with ctx.db.session() as session:
+    with ctx.db.transaction() as session:
         for celebration in due_celebrations(session, ctx.playbooks, now=ctx.now):
             if not celebration.channel_id:
                 result.skipped.append(f"{celebration.key}: no customer or internal channel")
             elif queue_celebration(session, celebration, now=ctx.now):
                 result.queued.append(celebration.key)
-        session.commit()
     return result
 
 
-JOBS[NAME] = run_celebrations

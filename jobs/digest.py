@@ -11,12 +11,10 @@ out, and Slack is asked again a little later.
 from __future__ import annotations
 
 from bot.calendar import ZoneOf
-from bot.jobs import JobContext, JobResult
-from bot.services.digest import DIGEST_KIND, due_books, may_be_due
-from bot.services.outbox import Post, enqueue
-from bot.slack.digest_views import build_digest_blocks, digest_text
+from bot.services.digest import DIGEST_KIND, digest_csms, due_books, may_be_due
+from bot.services.outbox import Post, enqueue, post_data
 from bot.slack.user_zones import zones_for
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 
 NAME = "digest"
 
@@ -32,21 +30,22 @@ def csm_zones(ctx: JobContext) -> ZoneOf:
 def run_digest(ctx: JobContext, zone_of: ZoneOf | None = None) -> JobResult:
     if not may_be_due(ctx.now):
         return JobResult()
-    result = JobResult()
     with ctx.db.session() as session:
-        for due, book in due_books(session, ctx.now, zone_of or csm_zones(ctx)):
+        csms = digest_csms(session)
+    zone_of = zone_of or csm_zones(ctx)
+    zones = {csm: zone_of(csm) for csm in csms}  # Slack is asked with no session open
+    result = JobResult()
+    with ctx.db.transaction() as session:
+        for due, book in due_books(session, ctx.now, zones):
             post = Post(
                 key=due.key,
                 kind=DIGEST_KIND,
                 channel=book.csm_user_id,
-                text=digest_text(book),
-                blocks=build_digest_blocks(book),
+                data=post_data(book),
                 expires_at=due.expires_at,
             )
             if enqueue(session, post, now=ctx.now):
                 result.queued.append(post.key)
-        session.commit()
     return result
 
 
-JOBS[NAME] = run_digest

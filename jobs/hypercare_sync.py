@@ -19,7 +19,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot.calendar import is_business_day, local_midnight, time_zone
-from bot.jobs import JobContext, JobResult
 from bot.models import Onboarding, OnboardingStatus
 from bot.services.hypercare import (
     SYNC_DETAIL_KIND,
@@ -29,7 +28,7 @@ from bot.services.hypercare import (
     build_sync,
 )
 from bot.services.outbox import Post, enqueue, outbox_key, post_data
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 
 NAME = SYNC_KIND
 
@@ -110,6 +109,3 @@ def hypercare_sync(ctx: JobContext) -> JobResult:
                     result.skipped.append(f"{post.key}: already queued")
             session.commit()  # one onboarding at a time: a later failure keeps these queued
     return result
-
-
-JOBS[NAME] = hypercare_sync

@@ -22,11 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar import is_business_day, time_zone
-from bot.jobs import JobContext, JobResult, claim_daily_passes, release_daily_passes
 from bot.models import Onboarding, OnboardingStatus
 from bot.playbooks import Playbook
 from bot.services.journey import (
-    KIND,
     SEND_AT,
     DueStep,
     JourneyRow,
@@ -36,12 +34,11 @@ from bot.services.journey import (
     journey_playbooks,
     open_rows,
     queued_keys,
+    step_post,
 )
-from bot.services.outbox import Post, enqueue_many
-from bot.slack import blocks as bk
-from bot.slack.journey_views import build_step_blocks, build_step_dm_blocks, render_step
-from bot.slack.mrkdwn import count
-from jobs import JOBS
+from bot.services.outbox import enqueue_many
+from bot.text import count
+from jobs.context import JobContext, JobResult, claim_daily_passes, release_daily_passes
 
 NAME = "journey"
 PASS_JOB = "journey:daily-pass"
@@ -79,7 +76,7 @@ def _zone_names(session: Session, books: dict[str, Playbook]) -> Iterable[str | 
 def queue_due_steps(ctx: JobContext, books: dict[str, Playbook], zones: set[str]) -> JobResult:
     """Queue the current step of each onboarding in a passed zone (or created lately)."""
     result = JobResult()
-    with ctx.db.session() as session:
+    with ctx.db.transaction() as session:
         rows = {row.id: row for row in open_rows(session, books, created_since=ctx.now - CATCH_UP)}
         if zones:
             rows.update((row.id, row) for row in open_rows(session, books))
@@ -94,13 +91,12 @@ def queue_due_steps(ctx: JobContext, books: dict[str, Playbook], zones: set[str]
             if reason:
                 result.skipped.append(f"{step.key}: {reason}")
             else:
-                posts.append(_post(step))
+                posts.append(step_post(step))
         for chunk in range(0, len(posts), CHUNK):
             queued = enqueue_many(session, posts[chunk : chunk + CHUNK], now=ctx.now)
             result.queued.extend(
                 post.key for post in posts[chunk : chunk + CHUNK] if post.key in queued
             )
-        session.commit()
     if len(due) > len(pending):
         result.skipped.append(f"{count(len(due) - len(pending), 'current step')} already queued")
     if not_due:
@@ -133,25 +129,3 @@ def _current_steps(
     return due, not_due
 
 
-def _post(step: DueStep) -> Post:
-    row = step.row
-    text = render_step(
-        step.step.message, company=row.company_name, csm_user_id=row.csm_user_id, day=step.day
-    )
-    if row.customer_channel_id:
-        channel, blocks = row.customer_channel_id, build_step_blocks(row.id, step.step.key, text)
-    else:
-        channel = row.csm_user_id
-        blocks = build_step_dm_blocks(row.company_name, step.step.key, step.day, text)
-    return Post(
-        key=step.key,
-        kind=KIND,
-        channel=channel,
-        text=bk.fallback_text(text),
-        blocks=blocks,
-        onboarding_id=row.id,
-        expires_at=step.until,  # once the next step is due, this one is stale
-    )
-
-
-JOBS[NAME] = run_journey

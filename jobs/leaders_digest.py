@@ -10,14 +10,12 @@ there is a Slack client or a bot token to make one; without, only the listed use
 from __future__ import annotations
 
 from bot.calendar import ZoneOf
-from bot.jobs import JobContext, JobResult
 from bot.services.digest import may_be_due
 from bot.services.leaders_digest import LEADERS_DIGEST_KIND, due_leaders, leaders_book
 from bot.services.metrics import ttfv_targets
-from bot.services.outbox import Post, enqueue
-from bot.slack.leaders_digest_views import build_leaders_digest_blocks, leaders_digest_text
+from bot.services.outbox import Post, enqueue, post_data
 from bot.slack.usergroups import admins_for
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 from jobs.digest import csm_zones
 
 NAME = "leaders-digest"
@@ -29,29 +27,26 @@ def run_leaders_digest(ctx: JobContext, zone_of: ZoneOf | None = None) -> JobRes
         return JobResult()
     if not settings.admin_user_ids and not settings.admin_usergroup_id:
         return JobResult(skipped=["leaders-digest: no ONBOARD_ADMINS, nobody to send it to"])
+    zone_of = zone_of or csm_zones(ctx)
+    # Slack is asked (the admins' group, their zones) with no session open.
+    zones = {leader: zone_of(leader) for leader in sorted(set(admins_for(settings, ctx.slack)))}
     result = JobResult()
-    with ctx.db.session() as session:
-        due = due_leaders(
-            session, ctx.now, admins_for(ctx.settings, ctx.slack), zone_of or csm_zones(ctx)
-        )
+    with ctx.db.transaction() as session:
+        due = due_leaders(session, ctx.now, zones)
         books = {
-            monday: leaders_book(session, monday, ttfv_targets(ctx.playbooks))
+            monday: post_data(leaders_book(session, monday, ttfv_targets(ctx.playbooks)))
             for monday in {d.monday for d in due}
         }
         for d in due:
-            book = books[d.monday]
             post = Post(
                 key=d.key,
                 kind=LEADERS_DIGEST_KIND,
                 channel=d.leader_user_id,  # a DM: internal figures go to the admin alone
-                text=leaders_digest_text(book),
-                blocks=build_leaders_digest_blocks(book),
+                data=books[d.monday],
                 expires_at=d.expires_at,
             )
             if enqueue(session, post, now=ctx.now):
                 result.queued.append(post.key)
-        session.commit()
     return result
 
 
-JOBS[NAME] = run_leaders_digest

@@ -8,17 +8,15 @@ so running it every tick costs renders, not Slack calls.
 
 from __future__ import annotations
 
-from bot.jobs import JobContext, JobResult
 from bot.services.plan_refresh import refresh_plans
-from jobs import JOBS
+from jobs.context import JobContext, JobResult
 
 NAME = "plan"
 
 
 def run_plan(ctx: JobContext) -> JobResult:
-    with ctx.db.session() as session:
+    with ctx.db.transaction() as session:
         queued = refresh_plans(session, now=ctx.now, default_tz=ctx.settings.tz)
     return JobResult(queued=queued)
 
 
-JOBS[NAME] = run_plan

@@ -8,10 +8,10 @@ queues nothing new: notified alerts are not due again, and the outbox key
 `alert:<onboarding>:<channel>:<local date>` is queued once. An alert that appears later the
 same day waits for the next business day's message rather than being lost or doubled.
 
-Clock -> detector (bot/services/signals.py) -> bookkeeping (bot/services/alerts.py) -> builder
-(bot/slack/alert_views.py) -> outbox. The detection reads with a constant number of queries
-and writes in chunks of CHUNK onboardings, each chunk one transaction: alert states and the
-posts that tell them commit together.
+Clock -> detector (bot/services/signals/) -> bookkeeping (bot/services/alert_states.py) ->
+outbox (an `alert` post: its AlertGroup, rendered by bot/slack/alert_views.py when sent). The
+detection reads with a constant number of queries and writes in chunks of CHUNK onboardings,
+each chunk one transaction: alert states and the posts that tell them commit together.
 """
 
 from __future__ import annotations
@@ -19,39 +19,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
+from sqlalchemy.orm import Session
+
 from bot.calendar import is_business_day, local_midnight, time_zone
-from bot.jobs import JobContext, JobResult, claim_daily_passes, release_daily_passes
-from bot.services.alerts import (
+from bot.services.alert_states import (
     AlertRow,
     Change,
-    ChannelPrivacy,
-    Destination,
     alert_rows_statement,
     chunked,
     clear_closed,
     insert_new,
     reconcile,
-    route,
     save_changes,
 )
-from bot.services.outbox import Post, enqueue, outbox_key
+from bot.services.alerts import (
+    ALERT_KIND,
+    AlertGroup,
+    AlertItem,
+    ChannelPrivacy,
+    Destination,
+    route,
+)
+from bot.services.outbox import Post, enqueue, outbox_key, post_data
 from bot.services.signals import (
     Aligned,
     OnboardingRow,
     SignalCatalog,
     detect,
-    load_catalog,
     scan,
     stream_rows,
 )
-from bot.slack.alert_views import AlertGroup, AlertItem, alert_text, build_alert_blocks
+from bot.slack.alert_views import load_checked_catalog
 from bot.slack.channel_privacy import privacy_for
-from bot.slack.mrkdwn import count
-from jobs import JOBS
+from bot.text import count
+from jobs.context import JobContext, JobResult, claim_daily_passes, release_daily_passes
 
 NAME = "stall-alerts"
 PASS_JOB = "stall-alerts:daily-pass"
-KIND = "alert"
 DUE_AT = time(9, 0)
 CHUNK = 500
 
@@ -87,7 +91,7 @@ def stall_alerts(ctx: JobContext) -> JobResult:
 
 def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = CHUNK) -> JobResult:
     settings = ctx.settings
-    catalog = load_catalog(settings.templates_dir)
+    catalog = load_checked_catalog(settings.templates_dir)
     result = JobResult()
     not_due = 0
     with ctx.db.session() as reader:
@@ -114,9 +118,8 @@ def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = C
             if work:
                 _route(work, privacy, settings.escalation_channel_id)
                 _save(ctx, work, catalog, result)
-    with ctx.db.session() as writer:
+    with ctx.db.transaction() as writer:
         clear_closed(writer, ctx.now)
-        writer.commit()
     if not_due:
         result.skipped.append(
             f"{count(not_due, 'onboarding')} not due: before 09:00 local or not a business day"
@@ -134,7 +137,7 @@ def _route(work: list[_Work], privacy: ChannelPrivacy, escalation_channel_id: st
 
 
 def _save(ctx: JobContext, work: list[_Work], catalog: SignalCatalog, result: JobResult) -> None:
-    with ctx.db.session() as writer:
+    with ctx.db.transaction() as writer:
         changes = [change for item in work for change in item.changes]
         insert_new(writer, changes)
         notified: set[int] = set()
@@ -142,10 +145,11 @@ def _save(ctx: JobContext, work: list[_Work], catalog: SignalCatalog, result: Jo
             if _queue(ctx, writer, item, catalog, result):
                 notified.update(c.alert_id for c in item.changes if c.notify and c.alert_id)
         save_changes(writer, changes, notified=notified)
-        writer.commit()
 
 
-def _queue(ctx, writer, item: _Work, catalog: SignalCatalog, result: JobResult) -> bool:  # type: ignore[no-untyped-def]
+def _queue(
+    ctx: JobContext, writer: Session, item: _Work, catalog: SignalCatalog, result: JobResult
+) -> bool:
     """Queue the onboarding's grouped alert to each destination; True when any was queued."""
     onboarding = item.onboarding
     items = [
@@ -179,13 +183,12 @@ def _queue(ctx, writer, item: _Work, catalog: SignalCatalog, result: JobResult) 
             escalation_channel_id=ctx.settings.escalation_channel_id,
             escalation=destination.escalated_only,
         )
-        key = outbox_key(KIND, onboarding.id, destination.channel, item.period.isoformat())
+        key = outbox_key(ALERT_KIND, onboarding.id, destination.channel, item.period.isoformat())
         post = Post(
             key=key,
-            kind=KIND,
+            kind=ALERT_KIND,
             channel=destination.channel,
-            text=alert_text(group),
-            blocks=build_alert_blocks(group),
+            data=post_data(group),
             onboarding_id=onboarding.id,
             expires_at=expires_at,
             internal=True,
@@ -198,4 +201,3 @@ def _queue(ctx, writer, item: _Work, catalog: SignalCatalog, result: JobResult) 
     return queued
 
 
-JOBS[NAME] = stall_alerts

@@ -16,13 +16,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from bot.app import create_app
 from bot.config import Settings, load_settings
 from bot.db import Database
+from bot.entry.app import create_app
+from bot.entry.server import create_server, make_wsgi_app
 from bot.models import Base
 from bot.playbooks import PlaybookLibrary
-from bot.server import create_server, make_wsgi_app
-from bot.slack.sender import OutboxLoop, OutboxSender
+from bot.slack.outbox_loop import OutboxLoop
+from bot.slack.sender import OutboxSender
 from tests.fakeslack import FakeSlack
 from tests.slack_http import SlackHttp
 
@@ -176,3 +177,4 @@ def slack(
     server.close()
     thread.join(timeout=5)
     listeners.shutdown(wait=True)  # work after ack finishes before the tables are emptied
+    app.onboard_deps.users.close()  # nor may a users.info asked in the background land later

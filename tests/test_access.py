@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 import jobs
 from bot.config import Settings
 from bot.db import Database
-from bot.jobs import JobContext, JobResult
+from bot.entry.scheduler import JobScheduler
 from bot.models import JobRun
 from bot.playbooks import PlaybookLibrary
-from bot.scheduler import JobScheduler
 from bot.services import access
 from bot.slack.access import PROBE_INTERVAL
 from bot.slack.sender import OutboxSender
+from jobs.context import JobContext, JobResult
 from tests.fakeslack import FakeSlack
 from tests.test_sender import CHANNEL, dms_to, make_sender, posted, queue, row
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.db import Database
 from bot.services import access
-from bot.slack.sender import OutboxLoop
+from bot.slack.outbox_loop import OutboxLoop
 from tests.test_sender import CHANNEL, posted, queue, row
 
 BOT_REVOKED = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["UBOT"]}}

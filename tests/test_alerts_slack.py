@@ -16,7 +16,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import JobContext
 from bot.models import (
     ActivityEntry,
     AlertState,
@@ -29,6 +28,8 @@ from bot.models import (
 from bot.models import Stakeholder as StakeholderModel
 from bot.slack.channel_privacy import forget_privacy
 from bot.slack.ids import AlertId, StatusId
+from bot.slack.renderers import render_post
+from jobs.context import JobContext
 from jobs.stall_alerts import stall_alerts
 
 MONDAY = date(2027, 3, 1)
@@ -119,7 +120,8 @@ def states(db) -> list[AlertState]:  # type: ignore[no-untyped-def]
 
 
 def text_of(post: OutboxMessage) -> str:
-    return json.dumps(post.payload, ensure_ascii=False)
+    rendered = render_post(post.kind, post.payload)
+    return json.dumps({"text": rendered.text, "blocks": rendered.blocks}, ensure_ascii=False)
 
 
 # ---- bookkeeping -------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from bot.app import create_app
 from bot.config import Settings
 from bot.db import Database
+from bot.entry.app import create_app
 from bot.playbooks import PlaybookLibrary
 
 

@@ -9,14 +9,16 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.jobs import JobContext
 from bot.models import Milestone, OutboxMessage, OutboxStatus
 from bot.services.celebrations import celebration_key, queue_milestone_celebration
 from bot.services.gate import all_yes, decide_gate_by_id, open_gate
 from bot.services.hypercare import go_live
 from bot.services.milestones import complete_named_milestone, reopen_milestone
+from bot.slack.renderers import render_post
+from bot.slack.rendering import Rendered
 from bot.slack.sender import OutboxSender
 from jobs.celebrations import run_celebrations
+from jobs.context import JobContext
 from tests.factories import CSM, meet_first_value_criterion
 from tests.test_plan import acme
 
@@ -34,7 +36,19 @@ def rows(session) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
 
 
 def done(session, onboarding_id: int, name: str, now: datetime):  # type: ignore[no-untyped-def]
-    return complete_named_milestone(session, onboarding_id, name, CSM, admins=(), now=now)
+    """`done`, committed as the handler does."""
+    change = complete_named_milestone(session, onboarding_id, name, CSM, admins=(), now=now)
+    session.commit()
+    return change
+
+
+def undo(session, milestone_id: int, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    reopen_milestone(session, milestone_id, CSM, admins=(), now=now)
+    session.commit()
+
+
+def rendered(row: OutboxMessage) -> Rendered:
+    return render_post(row.kind, row.payload)
 
 
 def test_one_celebration_per_completion(session, db, settings, playbooks) -> None:  # type: ignore[no-untyped-def]
@@ -46,7 +60,7 @@ def test_one_celebration_per_completion(session, db, settings, playbooks) -> Non
     [row] = rows(session)
     assert row.channel == "C0ACME" and row.idempotency_key == key
     assert row.expires_at == datetime(2026, 11, 6, 10, tzinfo=UTC)
-    text = json.dumps(row.payload)
+    text = json.dumps(rendered(row).blocks)
     assert "*Kickoff held* is done for *Acme Manufacturing*" in text and f"<@{CSM}>" in text
     # Kickoff is due 3 business days after Monday's start: Thursday; done Wednesday.
     assert "day 3 of the onboarding: 1 day ahead of plan (planned for Thu Nov 5, 2026)" in text
@@ -55,7 +69,7 @@ def test_one_celebration_per_completion(session, db, settings, playbooks) -> Non
 def test_undo_before_the_job_runs_celebrates_nothing(session, db, settings, playbooks) -> None:  # type: ignore[no-untyped-def]
     onboarding = acme(session, playbooks)
     change = done(session, onboarding.id, "kickoff", MON)
-    reopen_milestone(session, change.milestone_id, CSM, admins=(), now=MON)
+    undo(session, change.milestone_id, MON)
     assert run(settings, db, playbooks, MON + timedelta(minutes=5)) == []
     assert rows(session) == []
 
@@ -67,7 +81,7 @@ def test_undo_withdraws_a_queued_one_and_redo_the_same_day_queues_it_once(  # ty
     change = done(session, onboarding.id, "kickoff", MON)
     assert queue_milestone_celebration(session, change.milestone_id, playbooks, now=MON)
     session.commit()
-    reopen_milestone(session, change.milestone_id, CSM, admins=(), now=MON)
+    undo(session, change.milestone_id, MON)
     [row] = rows(session)
     assert row.status == OutboxStatus.SKIPPED  # the sender will not post it
     done(session, onboarding.id, "kickoff", MON + timedelta(hours=1))
@@ -87,7 +101,7 @@ def test_a_sent_celebration_is_not_sent_again_after_undo_and_redo(  # type: igno
     [row] = rows(session)
     row.status, row.ts = OutboxStatus.SENT, "1.000100"
     session.commit()
-    reopen_milestone(session, change.milestone_id, CSM, admins=(), now=MON)
+    undo(session, change.milestone_id, MON)
     done(session, onboarding.id, "kickoff", MON + timedelta(hours=1))
     assert run(settings, db, playbooks, MON + timedelta(hours=2)) == []
     assert not queue_milestone_celebration(session, change.milestone_id, playbooks, now=MON)
@@ -103,7 +117,7 @@ def test_first_value_gets_its_own_message_with_time_to_value(  # type: ignore[no
     done(session, onboarding.id, "first value", at)
     run(settings, db, playbooks, at)
     [row] = rows(session)
-    blocks = row.payload["blocks"]
+    blocks = rendered(row).blocks
     text = json.dumps(blocks)
     assert blocks[0] == {
         "type": "header",
@@ -113,7 +127,7 @@ def test_first_value_gets_its_own_message_with_time_to_value(  # type: ignore[no
     assert "*Time to first value*\\n9 days" in text
     assert "5 days faster than the 14-day target" in text
     assert "5 days ahead of plan" in text
-    assert "reached first value in 9 days" in row.payload["text"]
+    assert "reached first value in 9 days" in rendered(row).text
 
 
 def test_safe_for_a_shared_channel(session, db, settings, playbooks) -> None:  # type: ignore[no-untyped-def]
@@ -124,7 +138,7 @@ def test_safe_for_a_shared_channel(session, db, settings, playbooks) -> None:  #
     go_live(session, onboarding, CSM, MON, playbooks.get(onboarding.playbook))  # the gate's part
     session.commit()
     run(settings, db, playbooks, MON)
-    text = json.dumps([r.payload for r in rows(session)])
+    text = json.dumps([(m.text, m.blocks) for m in map(rendered, rows(session))])
     assert len(rows(session)) == 2  # kickoff and first value: the go-live post announces go-live
     for internal in (
         "$95K",
@@ -178,6 +192,7 @@ def go_live_through_the_gate(session, onboarding_id: int, playbooks, now: dateti
     where = {"admins": (), "playbooks": playbooks, "tz": UTC}
     form = open_gate(session, onboarding_id, CSM, **where)
     decide_gate_by_id(session, onboarding_id, all_yes(form), CSM, now=now, **where)
+    session.commit()
 
 
 def test_go_live_through_the_gate_is_announced_once_other_milestones_celebrated(  # type: ignore[no-untyped-def]
@@ -201,7 +216,7 @@ def test_go_live_through_the_gate_is_announced_once_other_milestones_celebrated(
         select(OutboxMessage).where(OutboxMessage.channel == "C0ACME").order_by(OutboxMessage.id)
     ).all()
     assert [r.kind for r in in_channel] == ["go-live", "celebration"]
-    assert "Acme Manufacturing is live!" in in_channel[0].payload["text"]
+    assert "Acme Manufacturing is live!" in render_post("go-live", in_channel[0].payload).text
 
 
 def test_the_customer_channel_gets_one_go_live_message(  # type: ignore[no-untyped-def]

@@ -9,8 +9,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
-from bot.charts import render_metrics_chart, render_timeline_png
-from bot.services.charts import (
+from bot.services.chart_data import (
     BarState,
     FunnelBar,
     MetricsChartData,
@@ -21,6 +20,7 @@ from bot.services.charts import (
     metrics_chart_data,
 )
 from bot.services.milestones import complete_named_milestone
+from bot.slack.chart_images import render_metrics_chart, render_timeline_png
 from tests.factories import CSM
 from tests.test_plan import acme
 

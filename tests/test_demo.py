@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import run_demo
+from bot.entry.demo import run_demo
 
 STORY_START = date(2026, 10, 1)
 

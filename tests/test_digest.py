@@ -15,12 +15,13 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
 
-from bot.jobs import JobContext
 from bot.models import Blocker, HypercareIssue, OnboardingStatus, OutboxMessage
 from bot.services.digest import Book, MilestoneDue, digest_day, may_be_due
 from bot.services.milestones import complete_named_milestone
 from bot.slack.digest_views import LINES_MAX, build_digest_blocks
+from bot.slack.renderers import render_post
 from bot.slack.user_zones import forget_zones
+from jobs.context import JobContext
 from jobs.digest import run_digest
 from tests.factories import CSM
 from tests.test_plan import acme
@@ -84,7 +85,7 @@ def test_each_csm_gets_their_own_book(session, db, ny, playbooks) -> None:  # ty
         [f"digest:-:{CSM}:2026-W46", "digest:-:UCSM2:2026-W46"]
     )
     [first] = [row for row in digests(session) if row.channel == CSM]
-    text = json.dumps(first.payload)
+    text = json.dumps(render_post(first.kind, first.payload).blocks)
     assert first.channel == CSM and "Acme Manufacturing" in text and "Globex" not in text
     assert mine.id  # the book is the CSM's open onboardings only
 
@@ -126,7 +127,7 @@ def test_content_overdue_due_this_week_blockers_hypercare(session, db, ny, playb
     session.commit()
     run(ny, db, playbooks, MONDAY_0900)
     [row] = digests(session)
-    text = json.dumps(row.payload["blocks"])
+    text = json.dumps(render_post(row.kind, row.payload).blocks)
     # Kickoff was due Thu Nov 5 (4 days over); technical setup Thu Nov 12 is due this week.
     assert "*Acme Manufacturing*: Kickoff held, due Thu Nov 5, 2026 (4 days over)" in text
     assert "Technical setup complete, Thu Nov 12, 2026 (in 3 days)" in text
@@ -195,7 +196,9 @@ def test_each_csm_at_0900_monday_in_their_own_slack_zone(  # type: ignore[no-unt
     assert run(ny, db, playbooks, datetime(2026, 11, 10, 14, tzinfo=UTC)) == []
     sydney = book_of(session, CSM)
     # The Sydney book is Monday's, though it is still Sunday in UTC; it expires at midnight there.
-    assert "Monday digest for Mon Nov 9, 2026" in json.dumps(sydney.payload["blocks"])
+    assert "Monday digest for Mon Nov 9, 2026" in json.dumps(
+        render_post(sydney.kind, sydney.payload).blocks
+    )
     assert sydney.expires_at == datetime(2026, 11, 9, 13, 0, tzinfo=UTC)
     assert book_of(session, "UCSM2").expires_at == datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
     assert book_of(session, "UCSM3").expires_at == datetime(2026, 11, 10, 5, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import logs
-from bot.app import _handle_error
+from bot.entry.app import _handle_error
 from bot.models import Base, Blocker
 from bot.slack.guard import NOT_YET_KNOWN
 from tests.slack_http import FORM

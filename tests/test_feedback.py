@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import JobContext
 from bot.models import (
     ActivityEntry,
     FeedbackResponse,
@@ -41,6 +40,8 @@ from bot.services.feedback import (
 )
 from bot.services.milestones import complete_named_milestone
 from bot.slack.feedback_views import survey_sent_text
+from bot.slack.renderers import render_post
+from jobs.context import JobContext
 from jobs.feedback import run_feedback
 from tests.conftest import ROOT
 from tests.factories import CSM
@@ -57,8 +58,15 @@ def config() -> FeedbackConfig:
 
 
 def outbox(session, kind: str) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+    session.flush()  # services do not commit: read what they wrote in the same session
     session.expire_all()
     return list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)))
+
+
+def shown(row: OutboxMessage) -> str:
+    """The message a queued row renders to, as the customer sees it (text and blocks)."""
+    message = render_post(row.kind, row.payload)
+    return json.dumps({"text": message.text, "blocks": message.blocks}, ensure_ascii=False)
 
 
 def complete(session, onboarding, key: str, at: datetime) -> Milestone:  # type: ignore[no-untyped-def]
@@ -90,9 +98,10 @@ def test_kickoff_pulse_is_queued_once_to_the_customer_channel(
     [row] = outbox(session, "pulse")
     assert row.channel == "C0ACME" and row.idempotency_key == key
     assert row.expires_at == KICKOFF_DONE + timedelta(days=3)
-    text = json.dumps(row.payload)
-    assert "How is onboarding going so far?" in text
-    buttons = [e for b in row.payload["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    text = shown(row) + json.dumps(row.payload)
+    assert "How is onboarding going so far?" in shown(row)
+    blocks = render_post(row.kind, row.payload).blocks
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == [f"feedback-pulse-{n}" for n in range(1, 6)]
     assert "$95K" not in text and "IT team stretched" not in text  # nothing internal
 
@@ -134,7 +143,7 @@ def test_a_pulse_click_records_changes_and_counts_without_scores(
     )
     assert (first.answers, first.changed_answer) == (1, False)
     [row] = outbox(session, "pulse")
-    assert "Thanks" not in json.dumps(row.payload)
+    assert "Thanks" not in shown(row)
     delivered(session, key)
     again = record_pulse(
         session,
@@ -162,10 +171,10 @@ def test_a_pulse_click_records_changes_and_counts_without_scores(
     [row] = outbox(session, "pulse")
     # The posted message is edited in place (its ts kept), past the question's own expiry.
     assert row.status == OutboxStatus.PENDING and row.ts and row.expires_at is None
-    blocks = row.payload["blocks"]
+    blocks = render_post(row.kind, row.payload).blocks
     assert blocks[-1]["elements"][0]["text"].startswith("Thanks — 2 answers so far")
-    shown = json.dumps([b for b in blocks if b["type"] != "actions"])
-    assert "average" not in shown.lower() and "3.5" not in shown  # the count, never the scores
+    words = json.dumps([b for b in blocks if b["type"] != "actions"])
+    assert "average" not in words.lower() and "3.5" not in words  # the count, never the scores
 
 
 def test_a_pulse_is_only_taken_where_it_was_asked(session, playbooks, config) -> None:  # type: ignore[no-untyped-def]
@@ -210,8 +219,9 @@ def test_survey_at_transition_goes_to_the_channel_else_by_dm(
     ]
     rows = {row.channel: row for row in outbox(session, "survey")}
     assert set(rows) == {"C0ACME", "U0PRIYA", "U0JINPARK"}
-    text = json.dumps(rows["C0ACME"].payload)
-    assert "Give feedback" in text and "feedback-survey-open" in text and "$95K" not in text
+    text = shown(rows["C0ACME"])
+    assert "Give feedback" in text and "feedback-survey-open" in text
+    assert "$95K" not in text + json.dumps(rows["C0ACME"].payload)
     assert run_feedback(JobContext(settings, db, playbooks, LATER)).queued == []
 
 
@@ -284,7 +294,7 @@ def test_survey_answers_are_validated_recorded_and_changed(session, playbooks, c
     )
     assert answered.changed_answer and answered.answers == 1
     [invite] = outbox(session, "survey")  # not posted yet: nothing to count on it
-    assert "Thanks" not in json.dumps(invite.payload, ensure_ascii=False)
+    assert "Thanks" not in shown(invite)
     delivered(session, survey_key(onboarding.id, "C0ACME"))
     record_survey(
         session,
@@ -296,7 +306,7 @@ def test_survey_answers_are_validated_recorded_and_changed(session, playbooks, c
         now=LATER,
     )
     [invite] = outbox(session, "survey")
-    assert "Thanks — 2 answers so far." in json.dumps(invite.payload, ensure_ascii=False)
+    assert "Thanks — 2 answers so far." in shown(invite)
     row = session.scalars(
         select(FeedbackResponse).where(FeedbackResponse.respondent == CUSTOMER)
     ).one()

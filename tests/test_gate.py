@@ -22,8 +22,6 @@ from bot.models import (
 from bot.playbooks import DEFAULT_ROLLBACK_TRIGGERS, PlaybookLibrary
 from bot.services.errors import NotAllowed
 from bot.services.gate import (
-    GROUPS,
-    GateAnswer,
     GateBlocker,
     GateDecision,
     GateIncomplete,
@@ -31,14 +29,13 @@ from bot.services.gate import (
     OverrideNotAllowed,
     OverrideReasonMissing,
     decide_gate_by_id,
-    gate_items,
     open_gate,
-    owner_for,
-    split_group,
 )
+from bot.services.gate_items import GROUPS, GateAnswer, gate_items, owner_for, split_group
 from bot.services.hypercare import AlreadyLive
 from bot.services.status import load_status
 from bot.slack.gate_views import build_gate_modal, build_go_live_post_blocks, decision_text
+from bot.slack.renderers import render_post
 from bot.slack.status_views import build_status_blocks
 from tests.factories import AE, CSM
 from tests.test_hypercare import make_onboarding
@@ -63,7 +60,8 @@ def answers(onboarding: Onboarding, no: Collection[str] = (), notes: dict[str, s
 def decide(
     session: Session, playbooks: PlaybookLibrary, onboarding: Onboarding, given, actor=CSM, **kw
 ):  # type: ignore[no-untyped-def]
-    return decide_gate_by_id(
+    """Decide, and commit as the handler does."""
+    decision = decide_gate_by_id(
         session,
         onboarding.id,
         given,
@@ -74,6 +72,8 @@ def decide(
         tz=UTC,
         **kw,
     )
+    session.commit()
+    return decision
 
 
 def reviews(session: Session) -> list[GateReview]:
@@ -305,8 +305,9 @@ def test_go_live_post_lists_the_rollback_triggers_and_nothing_internal(session, 
     )
     (post,) = session.scalars(select(OutboxMessage)).all()
     assert post.channel == "C0ACME" and post.kind == "go-live"
+    assert "blocks" not in post.payload  # the post's data, rendered when sent
     assert post.idempotency_key == f"go-live:{onboarding.id}:announcement:2026-12-16"
-    text = str(post.payload)
+    text = str(render_post(post.kind, post.payload))
     for trigger in DEFAULT_ROLLBACK_TRIGGERS:
         assert trigger in text
     assert "Availability below 95% for more than 2 hours" in text
@@ -324,7 +325,7 @@ def test_owner_mapping(session, playbooks) -> None:  # type: ignore[no-untyped-d
 
 @pytest.mark.parametrize("count", [0, 15, 46, 47, 80, 130])
 def test_modal_fits_slack_for_any_number_of_items(count) -> None:  # type: ignore[no-untyped-def]
-    from bot.services.gate import GateForm, GateItem
+    from bot.services.gate_items import GateForm, GateItem
     from tests.fakeslack import view_problems
 
     items = [
@@ -344,7 +345,7 @@ def test_modal_fits_slack_for_any_number_of_items(count) -> None:  # type: ignor
 
 @pytest.mark.parametrize("count", [90, 91])
 def test_the_modal_says_how_many_items_it_left_out_in_words(count) -> None:  # type: ignore[no-untyped-def]
-    from bot.services.gate import GateForm, GateItem
+    from bot.services.gate_items import GateForm, GateItem
 
     items = [GateItem(i, GROUPS[i % 4], f"Item {i}", "csm", False) for i in range(1, count + 1)]
     view = build_gate_modal(GateForm(7, "Acme", items, can_override=True), "C1")
@@ -394,7 +395,7 @@ def test_the_override_counts_its_no_answers_in_words(blockers: int, said: str) -
 
 
 def test_go_live_post_blocks_escape() -> None:
-    from bot.services.gate import GoLivePost
+    from bot.services.go_live_post import GoLivePost
     from bot.services.hypercare import GoLiveResult
 
     post = GoLivePost(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.db import Database
 from bot.models import ActivityEntry, GateReview, Onboarding, OnboardingStatus, OutboxMessage
 from bot.playbooks import PlaybookLibrary
-from bot.services.gate import GO_LIVE_POST_KIND
+from bot.services.go_live_post import GO_LIVE_POST_KIND
 from bot.services.hypercare import AlreadyLive
 from bot.slack.refusals import refusal_text
 from tests.test_gate import NOW, answers, decide

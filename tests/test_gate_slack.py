@@ -267,9 +267,9 @@ def _open(slack: SlackHttp, onboarding_id: int, who: str, team: str | None) -> A
 
 
 def _pick(slack: SlackHttp, onboarding_id: int, who: str, team: str | None) -> Any:
-    from bot.slack.hypercare_views import HypercarePick
+    from bot.slack.picker import PickValue
 
-    value = HypercarePick(onboarding_id=onboarding_id, sub="golive").model_dump_json()
+    value = PickValue(onboarding_id=onboarding_id, sub="golive").model_dump_json()
     return slack.block_action("hypercare-pick-customer-0", value, user_id=who, user_team_id=team)
 
 

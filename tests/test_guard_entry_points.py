@@ -21,11 +21,12 @@ from bot.models import (
     MilestoneStatus,
     Onboarding,
 )
-from bot.services.status import ListScope
+from bot.services.onboarding_list import ListScope
 from bot.slack.checklist_views import ChecklistMetadata
 from bot.slack.guard import REFUSAL
 from bot.slack.message_log_views import MessageLogMetadata
-from bot.slack.status_views import BlockerMetadata, ListPage, PickValue
+from bot.slack.picker import PickValue
+from bot.slack.status_replies import BlockerMetadata, ListPage
 from bot.slack.training_views import TrainingMetadata
 from tests.slack_http import SlackHttp, checkboxes, plain, select_value
 from tests.test_status_slack import onboard

@@ -359,6 +359,7 @@ def test_record_stores_the_check_with_an_activity_entry(db, session, playbooks) 
             m.status, m.completed_on = "complete", m.due_date
     session.commit()
     result = record(session, onboarding_id)
+    session.commit()  # the edge's transaction
     assert result.assessment.score == 85 and result.assessment.status.key == "healthy"
     assert result.trend.direction == "first"
     with db.session() as other:  # committed
@@ -450,6 +451,7 @@ def test_latest_health_reads_many_onboardings_in_one_query(db, session, playbook
     for i, onboarding_id in enumerate(ids[:3]):
         record(session, onboarding_id, NOW, engagement=5)
         record(session, onboarding_id, NOW + timedelta(days=7), engagement=5 - i)
+    session.commit()  # the edge's transaction
     with statements(db.engine) as seen:
         latest = latest_health(session, ids, RULES)
     assert len(seen) == 1

@@ -76,13 +76,18 @@ def test_the_same_view_twice_at_once_stores_one_check(
             commit()
 
         one.commit = late_commit  # type: ignore[method-assign]
-        first = threading.Thread(target=lambda: results.append(record(one, onboarding_id, "V1")))
+
+        def submit(session: Session) -> None:  # the handler's transaction, around the service
+            results.append(record(session, onboarding_id, "V1"))
+            session.commit()
+
+        first = threading.Thread(target=submit, args=(one,))
         first.start()
         assert reached.wait(10)
-        other = threading.Thread(target=lambda: results.append(record(two, onboarding_id, "V1")))
+        other = threading.Thread(target=submit, args=(two,))
         other.start()
         time.sleep(0.5)
-        assert other.is_alive()  # its insert waits for the first's transaction
+        assert other.is_alive()  # it waits for the first's transaction
         release.set()
         first.join(10)
         other.join(10)

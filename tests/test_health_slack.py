@@ -16,7 +16,7 @@ from bot.models import ActivityEntry, FeedbackResponse, HealthCheck, Onboarding
 from bot.services.health import health_rules
 from bot.slack.guard import REFUSAL
 from bot.slack.health_views import HealthMetadata
-from bot.slack.status_views import PickValue
+from bot.slack.picker import PickValue
 from tests.slack_http import checkboxes, plain, select_value
 from tests.test_alerts_slack import at, bare, day, posts, run, text_of
 from tests.test_status_slack import onboard, reply

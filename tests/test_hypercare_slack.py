@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.calendar import add_business_days
-from bot.jobs import JobContext
 from bot.models import HypercareIssue, Onboarding, OnboardingStatus, OutboxMessage
 from bot.services.hypercare import go_live, open_issue, resolve_issue
 from bot.slack.renderers import render_post
 from jobs import JOBS
+from jobs.context import JobContext
 from jobs.hypercare_sync import hypercare_sync, sync_keys
 from tests.fakeslack import message_problems
 from tests.test_gate_slack import pass_gate

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 import jobs
-from bot.cli import main
 from bot.db import Database
-from bot.jobs import JobContext, JobResult
+from bot.entry.cli import main
 from bot.models import JobRun, OutboxMessage
 from bot.services.outbox import Post, enqueue, outbox_key
+from jobs.context import JobContext, JobResult
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,7 +47,6 @@ def daily_at_nine(ctx: JobContext) -> JobResult:
 def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[JobContext], JobResult]]:
     fake: dict[str, Callable[[JobContext], JobResult]] = {"test-daily": daily_at_nine}
     monkeypatch.setattr(jobs, "JOBS", fake)
-    monkeypatch.setattr(jobs, "load", lambda: fake)
     return fake
 
 
@@ -126,7 +125,7 @@ def test_bad_now_and_unknown_job_are_one_line_errors_with_exit_2(registry, cli_e
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.entry.cli", *args],
         capture_output=True,
         text=True,
         env=env,

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.jobs import JobContext, JobResult
 from bot.models import Milestone, MilestoneStatus, Onboarding, OnboardingStatus, OutboxMessage
 from bot.services.journey import send_days, step_key
+from bot.slack.renderers import render_post
+from jobs.context import JobContext, JobResult
 from jobs.journey import run_journey
 from tests.factories import CSM, handoff_form
 from tests.test_handoff_service import submit
@@ -106,10 +107,11 @@ def test_thirty_days_conditions_not_met_then_met(session, db, settings, playbook
     # A step expires when the next one is due: it is never sent late.
     assert rows[0].expires_at == at(date(2026, 11, 3))
     assert rows[-1].expires_at is None
-    text = rows[1].payload["blocks"][0]["text"]["text"]
+    blocks = render_post(rows[1].kind, rows[1].payload).blocks
+    text = blocks[0]["text"]["text"]
     assert text.startswith("Quick start for Acme Manufacturing:")
     assert f"<@{CSM}> will help you through it" in text
-    assert rows[1].payload["blocks"][1]["elements"][0]["action_id"] == "journey-help"
+    assert blocks[1]["elements"][0]["action_id"] == "journey-help"
 
 
 def test_setup_done_before_quick_start_skips_the_setup_nudges(
@@ -209,7 +211,7 @@ def test_no_customer_channel_goes_to_the_csm_by_dm(session, db, settings, playbo
     run(settings, db, playbooks, at(START))
     [row] = journey_rows(session)
     assert row.channel == CSM
-    text = json.dumps(row.payload["blocks"])
+    text = json.dumps(render_post(row.kind, row.payload).blocks)
     assert "has no customer channel" in text and "Welcome aboard, Acme Manufacturing!" in text
     assert "journey-help" not in text  # paging yourself helps nobody
 
@@ -218,11 +220,11 @@ def test_a_hostile_company_name_is_escaped(session, db, settings, playbooks) -> 
     smb(session, playbooks, company_name="Evil <!channel> & <@U0BOSS> Co")
     run(settings, db, playbooks, at(START))
     [row] = journey_rows(session)
-    text = row.payload["blocks"][0]["text"]["text"]
+    message = render_post(row.kind, row.payload)
+    text = message.blocks[0]["text"]["text"]
     assert "Welcome aboard, Evil &lt;!channel&gt; &amp; &lt;@U0BOSS&gt; Co!" in text
-    assert "<!channel>" not in json.dumps(row.payload) and "<@U0BOSS>" not in json.dumps(
-        row.payload
-    )
+    shown = json.dumps([message.text, message.blocks])
+    assert "<!channel>" not in shown and "<@U0BOSS>" not in shown
 
 
 def test_send_days_skip_weekends_and_never_share_a_day(playbooks) -> None:  # type: ignore[no-untyped-def]

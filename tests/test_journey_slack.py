@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from bot.jobs import JobContext
 from bot.models import ActivityEntry
 from bot.slack.guard import REFUSAL, is_customer_entry_point
 from bot.slack.sender import OutboxSender
+from jobs.context import JobContext
 from jobs.journey import run_journey
 from tests.factories import handoff_form
 from tests.test_handoff_service import submit

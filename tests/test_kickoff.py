@@ -28,7 +28,8 @@ from bot.services.kickoff import (
     record_questionnaire,
 )
 from bot.services.milestones import complete_named_milestone
-from bot.slack.kickoff_views import build_kickoff_pack_blocks
+from bot.slack.kickoff_pack_views import build_kickoff_pack_blocks
+from bot.slack.renderers import render_post
 from tests.factories import CSM, meet_first_value_criterion
 from tests.test_plan import NOW, acme
 
@@ -41,12 +42,19 @@ def never_shared(channel: str) -> bool:
 
 
 def rows(session, kind: str) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+    session.flush()  # services do not commit: read what they wrote in the same session
     session.expire_all()
     return list(
         session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
         )
     )
+
+
+def shown(row: OutboxMessage) -> str:
+    """The message a queued row renders to (text and blocks), as its reader sees it."""
+    message = render_post(row.kind, row.payload)
+    return json.dumps({"text": message.text, "blocks": message.blocks}, ensure_ascii=False)
 
 
 def test_the_shipped_kickoff_file_is_valid_and_a_mistake_names_the_field(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +69,7 @@ def test_the_shipped_kickoff_file_is_valid_and_a_mistake_names_the_field(tmp_pat
 def test_agenda_is_impact_filled_with_this_customers_handoff(session, playbooks) -> None:  # type: ignore[no-untyped-def]
     onboarding = acme(session, playbooks)
     pack = load_kickoff_pack(session, onboarding.id, CSM, CONFIG, admins=())
-    text = json.dumps(build_kickoff_pack_blocks(pack, CONFIG), ensure_ascii=False)
+    text = json.dumps(build_kickoff_pack_blocks(pack), ensure_ascii=False)
     for title in ("I — Introductions", "M — Mutual objectives", "P — Plan", "A — Accountability"):
         assert title in text
     assert "C — Communication" in text and "T — Timeline" in text
@@ -89,7 +97,7 @@ def test_the_pack_fits_slack_for_any_size(session, playbooks) -> None:  # type: 
             "raci": pack.raci * 40,
         }
     )
-    blocks = build_kickoff_pack_blocks(huge, CONFIG)
+    blocks = build_kickoff_pack_blocks(huge)
     assert len(blocks) <= 50
     for block in blocks:
         if block["type"] == "section":
@@ -138,10 +146,12 @@ def test_prepare_posts_internal_or_dm_never_shared_and_questionnaire_once(
     assert sent.pack_in_dm and sent.pack_to == CSM  # Acme has no internal channel
     [pack] = rows(session, "kickoff_pack")
     assert pack.channel == CSM and pack.payload["internal"]
+    assert "RACI draft" in shown(pack) and "Victor Grim" in shown(pack)  # internal: named
     [questions] = rows(session, "questionnaire")
     assert questions.channel == "C0ACME" and not questions.payload["internal"]
-    shown = json.dumps(questions.payload)
-    assert "Answer the questions" in shown and "Victor" not in shown and "RACI" not in shown
+    seen = shown(questions)
+    assert "Answer the questions" in seen and "Victor" not in seen and "RACI" not in seen
+    assert "Victor" not in json.dumps(questions.payload)  # not even in what is stored
 
     onboarding.internal_channel_id = "C0INTERNAL"
     session.commit()
@@ -175,7 +185,7 @@ def test_without_customer_channel_the_csm_gets_the_questions_to_forward(session,
     )
     assert not sent.questionnaire_in_channel
     [questions] = rows(session, "questionnaire")
-    assert questions.channel == CSM and "forward" in json.dumps(questions.payload)
+    assert questions.channel == CSM and "forward" in shown(questions)
 
 
 def _answers(**overrides: str) -> dict[str, str]:
@@ -225,7 +235,7 @@ def test_questionnaire_answers_are_stored_prefill_first_value_and_tell_the_csm(
     ).one()
     assert entry.data["answers"]["systems"] == "answer to systems"
     [dm] = rows(session, "questionnaire_answers")
-    assert dm.channel == CSM and "answer to goals" in json.dumps(dm.payload)
+    assert dm.channel == CSM and "answer to goals" in shown(dm)
     # A second answer does not overwrite a definition that is already there.
     again = record_questionnaire(
         session,
@@ -238,6 +248,21 @@ def test_questionnaire_answers_are_stored_prefill_first_value_and_tell_the_csm(
     )
     assert not again.prefilled_first_value
     assert session.get(Onboarding, onboarding.id).first_value_definition == "answer to first_value"
+
+
+def test_the_answers_dm_escapes_the_company_name(session, playbooks) -> None:  # type: ignore[no-untyped-def]
+    onboarding = acme(session, playbooks, company_name="<!channel> & Co")
+    record_questionnaire(
+        session,
+        onboarding.id,
+        "UEXT",
+        _answers(),
+        CONFIG.questionnaire,
+        channel_id="C0ACME",
+        now=NOW,
+    )
+    [dm] = rows(session, "questionnaire_answers")
+    assert "<!channel>" not in shown(dm) and "&lt;!channel&gt; &amp; Co" in shown(dm)
 
 
 def test_recording_the_kickoff_requires_first_value_and_stores_the_agreements(
@@ -261,6 +286,7 @@ def test_recording_the_kickoff_requires_first_value_and_stores_the_agreements(
         now=NOW,
     )
     assert change.changed and change.milestone_name == "Kickoff held"
+    session.commit()  # as the modal's submission does
     session.expire_all()
     stored = session.get(Onboarding, onboarding.id)
     assert (stored.first_value_definition, stored.meeting_cadence, stored.escalation_path) == (

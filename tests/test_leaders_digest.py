@@ -15,16 +15,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cli import main
 from bot.config import Settings, load_settings
 from bot.db import Database
-from bot.jobs import JobContext
-from bot.jobs_cli import deliver_with_sender
+from bot.entry.cli import main
+from bot.entry.jobs_cli import deliver_with_sender
 from bot.models import HealthCheck, Onboarding, OnboardingStatus, OutboxMessage
 from bot.playbooks import PlaybookLibrary
 from bot.slack import blocks as bk
+from bot.slack.renderers import render_post
 from bot.slack.user_zones import forget_zones
 from bot.slack.usergroups import forget_members
+from jobs.context import JobContext
 from jobs.leaders_digest import run_leaders_digest
 from tests.fakeslack import FakeSlack
 
@@ -113,7 +114,9 @@ def test_each_leader_at_0900_monday_in_their_own_zone_once_a_week(  # type: igno
     assert (sydney.channel, london.channel) == ("ULEAD", "UADMIN")  # DMs: the sender opens the IM
     assert sydney.expires_at == datetime(2026, 11, 9, 13, 0, tzinfo=UTC)  # midnight in Sydney
     assert london.expires_at == datetime(2026, 11, 10, 0, 0, tzinfo=UTC)
-    assert "Mon Nov 9, 2026" in json.dumps(sydney.payload["blocks"])  # still Sunday in UTC
+    assert "Mon Nov 9, 2026" in json.dumps(
+        render_post(sydney.kind, sydney.payload).blocks
+    )  # still Sunday in UTC
     assert sorted(run(leads, db, playbooks, LONDON_0900 + timedelta(days=7))) == [
         "leaders-digest:-:UADMIN:2026-W47",
         "leaders-digest:-:ULEAD:2026-W47",
@@ -131,7 +134,7 @@ def test_content_at_risk_customers_with_their_csm_escaped(  # type: ignore[no-un
     session.commit()
     run(only_uadmin(leads), db, playbooks, LONDON_0900)
     [row] = digests(session)
-    text = json.dumps(row.payload["blocks"], ensure_ascii=False)
+    text = json.dumps(render_post(row.kind, row.payload).blocks, ensure_ascii=False)
     assert "Book health" in text and "Open full metrics" in text  # App Home's headline blocks
     assert "Customers who need a leader* (3 at risk or worse)" in text
     assert ":sos: emergency (20) *Globex* · CSM <@UCSM>" in text
@@ -140,7 +143,7 @@ def test_content_at_risk_customers_with_their_csm_escaped(  # type: ignore[no-un
     assert text.index("Globex") < text.index("&lt;!channel&gt;") < text.index("Initech")
     assert "<!channel>" not in text and "Healthy Co" not in text and "Closed Co" not in text
     assert "/onboard metrics segment" in text
-    assert "3 at risk or worse" in row.payload["text"]
+    assert "3 at risk or worse" in render_post(row.kind, row.payload).text
 
 
 def test_200_at_risk_customers_fit_and_slack_accepts_it(  # type: ignore[no-untyped-def]
@@ -152,7 +155,7 @@ def test_200_at_risk_customers_fit_and_slack_accepts_it(  # type: ignore[no-unty
     session.commit()
     run(only_uadmin(leads), db, playbooks, LONDON_0900)
     [row] = digests(session)
-    blocks = row.payload["blocks"]
+    blocks = render_post(row.kind, row.payload).blocks
     assert len(blocks) <= bk.MAX_MESSAGE_BLOCKS
     part = next(b for b in blocks if "need a leader" in json.dumps(b))
     assert len(part["text"]["text"]) <= bk.SECTION_TEXT_MAX

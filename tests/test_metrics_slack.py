@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from bot.cli import main
+from bot.entry.cli import main
 from bot.services.export import COLUMNS
 from bot.slack.guard import REFUSAL
 from tests.test_metrics import BOOK, Seed, seed

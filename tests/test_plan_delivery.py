@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs import JobContext
 from bot.services.milestones import complete_named_milestone, reopen_milestone
 from bot.services.plan_refresh import refresh_plan
 from bot.slack.sender import OutboxSender
 from jobs.celebrations import run_celebrations
+from jobs.context import JobContext
 from jobs.digest import run_digest
 from tests.factories import CSM, meet_first_value_criterion
 from tests.test_plan import acme
@@ -44,7 +44,10 @@ def calls(fake_slack, method: str) -> list:  # type: ignore[no-untyped-def]
 
 
 def refresh(session, onboarding_id: int, now: datetime) -> bool:  # type: ignore[no-untyped-def]
-    return refresh_plan(session, onboarding_id, now=now, default_tz=UTC_ZONE)
+    """A command's refresh of the plan, committed as the command's transaction would be."""
+    queued = refresh_plan(session, onboarding_id, now=now, default_tz=UTC_ZONE)
+    session.commit()
+    return queued
 
 
 def test_plan_is_pinned_once_and_edited_in_place(  # type: ignore[no-untyped-def]
@@ -98,6 +101,7 @@ def test_celebration_delivered_once_and_not_after_undo(  # type: ignore[no-untyp
     change = complete_named_milestone(
         session, onboarding.id, "first value", CSM, admins=(), now=now
     )
+    session.commit()  # as the edge does: the job reads in its own session
     ctx = JobContext(settings, db, playbooks, now)
     run_celebrations(ctx)
     run_celebrations(ctx)
@@ -106,7 +110,9 @@ def test_celebration_delivered_once_and_not_after_undo(  # type: ignore[no-untyp
     assert "First value reached!" in json.dumps(post.params["blocks"])
 
     reopen_milestone(session, change.milestone_id, CSM, admins=(), now=now)
+    session.commit()
     complete_named_milestone(session, onboarding.id, "first value", CSM, admins=(), now=now)
+    session.commit()
     run_celebrations(ctx)
     sender.deliver_due(now=now)
     assert len(calls(fake_slack, "chat.postMessage")) == 1  # same day: celebrated once

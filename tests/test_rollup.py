@@ -84,8 +84,10 @@ def test_the_rollup_follows_every_change(
     assert assert_current(db).plan_end == plan_end + timedelta(days=30)
 
     low = record(session, onboarding.id, now=NOW, engagement=1, adoption=1, sentiment=1)
+    session.commit()  # the edge's transaction
     assert assert_current(db).health_score == low.assessment.score
     high = record(session, onboarding.id, now=NOW + timedelta(days=7))  # the latest counts
+    session.commit()
     row = assert_current(db)
     assert high.assessment.score > low.assessment.score
     assert (row.health_status, row.health_score, row.health_checked_at) == (

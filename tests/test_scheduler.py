@@ -30,11 +30,11 @@ import jobs
 from bot.calendar import is_business_day
 from bot.config import Settings, load_settings
 from bot.db import Database
-from bot.jobs import JobContext, JobResult
+from bot.entry.runner import run_job, run_jobs, tick_period
+from bot.entry.scheduler import JobScheduler, start_scheduler
 from bot.models import JobRun, OutboxMessage
-from bot.runner import run_job, run_jobs, tick_period
-from bot.scheduler import JobScheduler, start_scheduler
 from bot.services.outbox import Post, enqueue, outbox_key
+from jobs.context import JobContext, JobResult
 
 ROOT = Path(__file__).resolve().parent.parent
 DAILY = "test-daily"
@@ -80,7 +80,6 @@ def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[JobContext]
     """A job registry of the test's own jobs only; the real job modules are not imported."""
     fake: dict[str, Callable[[JobContext], JobResult]] = {}
     monkeypatch.setattr(jobs, "JOBS", fake)
-    monkeypatch.setattr(jobs, "load", lambda: fake)
     return fake
 
 
@@ -379,8 +378,8 @@ from dataclasses import replace
 import jobs
 from bot.config import load_settings
 from bot.db import Database
-from bot.jobs import JobContext, JobResult
-from bot.runner import run_job
+from jobs.context import JobContext, JobResult
+from bot.entry.runner import run_job
 from bot.services.outbox import Post, enqueue
 
 def job(ctx):
@@ -508,7 +507,7 @@ def _serve(tmp_path: Path, fake_slack, **extra: str) -> tuple[subprocess.Popen[s
         **extra,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve"],
+        [sys.executable, "-m", "bot.entry.cli", "serve"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -553,7 +552,7 @@ def test_onboard_serve_ticks_every_job_at_start_up_and_stops_the_scheduler_on_si
     process, db, port = _serve(tmp_path, fake_slack)
     try:
         assert _wait_until(lambda: _healthy(port))
-        expected = set(jobs.load())
+        expected = set(jobs.JOBS)
         assert _wait_until(lambda: {r.job for r in _job_runs(db)} == expected), _job_runs(db)
         assert _wait_until(lambda: all(r.finished_at for r in _job_runs(db)))
     finally:
@@ -583,8 +582,8 @@ def test_onboard_scheduler_off_serves_without_running_jobs(tmp_path: Path, fake_
 def test_a_tick_kicks_the_apps_outbox_sender_which_delivers_to_slack(
     registry, settings, db, playbooks, fake_slack
 ) -> None:
-    from bot.app import create_app
-    from bot.scheduler import outbox_kick
+    from bot.entry.app import create_app
+    from bot.entry.scheduler import outbox_kick
 
     def one_post(ctx: JobContext) -> JobResult:
         post = Post(key="kick:-:s:p", kind="kick", channel="C0SYNC", text="Queued by a tick")

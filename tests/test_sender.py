@@ -19,7 +19,8 @@ from bot.models import Onboarding, OutboxMessage, OutboxStatus
 from bot.services import outbox
 from bot.services.outbox import Post, enqueue, enqueue_update
 from bot.slack.client import make_client
-from bot.slack.sender import EVENT_TYPE, OutboxLoop, OutboxSender
+from bot.slack.outbox_loop import OutboxLoop
+from bot.slack.sender import EVENT_TYPE, OutboxSender
 from tests.fakeslack import FakeSlack
 
 CHANNEL = "C0ACME"

@@ -34,6 +34,7 @@ from bot.services.signals import (
     detect_all,
     load_catalog,
 )
+from bot.slack.alert_views import load_checked_catalog
 from tests.factories import handoff_form
 from tests.sql import statements
 
@@ -244,7 +245,10 @@ def test_p1_response_then_resolution_breach() -> None:
 def test_every_signal_renders_its_message() -> None:
     from zoneinfo import ZoneInfo
 
-    from bot.slack.alert_views import AlertGroup, AlertItem, build_alert_blocks
+    from bot.services.alerts import AlertGroup, AlertItem
+    from bot.services.outbox import post_data
+    from bot.slack.alert_views import build_alert_blocks
+    from bot.slack.renderers import render_post
 
     now = at(date(2026, 12, 2))
     f = facts(
@@ -274,6 +278,9 @@ def test_every_signal_renders_its_message() -> None:
     failing = "The *SAP ERP* integration is failing (for 30 days, since Mon Nov 2, 2026)"
     assert f"{failing}: IDoc &lt;timeout&gt;." in text
     assert "*Admins* training on Fri Nov 20, 2026: 5 of 10 attended (50%, below the 80%" in text
+    # As the outbox stores it (dates as ISO strings) and the sender renders it: the same message.
+    stored = render_post("alert", {"data": post_data(group)})
+    assert stored.blocks == build_alert_blocks(group)
 
 
 def test_sla_severity_follows_the_issue_priority() -> None:
@@ -340,9 +347,18 @@ def test_catalog_errors_name_the_field(tmp_path: Path) -> None:
         SignalCatalog.load(write_catalog(tmp_path, missing))
     bad_fact = good.replace("{{ days_open }}", "{{ age }}", 1)
     with pytest.raises(SignalCatalogError, match=r"blocker_open\.what.*age"):
-        SignalCatalog.load(write_catalog(tmp_path, bad_fact))
+        load_checked_catalog(write_catalog(tmp_path, bad_fact))
     with pytest.raises(SignalCatalogError, match="unknown playbook 'enterprise'"):
         CATALOG.check_playbooks(["mid_market", "smb", "self_serve"])
+
+
+def test_the_wording_of_a_playbook_override_is_checked_too(tmp_path: Path) -> None:
+    good = (ROOT / "templates" / "signals.yml").read_text(encoding="utf-8")
+    bad = good.replace("    silence: {severity: critical}", "    silence: {what: '{{ dayz }}'}", 1)
+    templates = write_catalog(tmp_path, bad)
+    SignalCatalog.load(templates)  # the shape is fine, the wording is not
+    with pytest.raises(SignalCatalogError, match=r"playbooks\.enterprise\.silence\.what.*dayz"):
+        load_checked_catalog(templates)
 
 
 # ---- the scan: every open onboarding, a constant number of queries -----------------------------

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.jobs import JobContext
 from bot.models import (
     ActivityEntry,
     ChecklistItem,
@@ -25,9 +24,10 @@ from bot.models import (
 from bot.slack.channel_privacy import forget_privacy
 from bot.slack.commitment_views import CardMetadata
 from bot.slack.guard import REFUSAL
+from bot.slack.picker import PickValue
 from bot.slack.sender import OutboxSender
 from bot.slack.stakeholder_views import StakeholderMetadata
-from bot.slack.status_views import PickValue
+from jobs.context import JobContext
 from jobs.stall_alerts import stall_alerts
 from tests.slack_http import SlackHttp, checkboxes, date_value, plain, select_value, user_value
 from tests.test_guard_entry_points import OUTSIDERS, REFUSAL_CALLS

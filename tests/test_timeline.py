@@ -10,7 +10,13 @@ from sqlalchemy import select
 
 from bot.models import ActivityEntry, Onboarding
 from bot.services.status import TIMELINE_MAX, load_status
-from bot.services.timeline import PinnedMessage, PinReaction, pin_message, unpin_message
+from bot.services.timeline import (
+    PinnedMessage,
+    PinReaction,
+    message_wanted,
+    pin_message,
+    unpin_message,
+)
 from bot.slack.status_views import build_status_blocks
 from bot.slack.timeline import pin_reaction
 from tests.test_lookup import NOW, TODAY, make_onboarding
@@ -33,15 +39,11 @@ def message(ts: str, text: str = "We go with Okta") -> PinnedMessage:
 
 
 def pin(session, ts: str, user: str = "UCSM", text: str = "We go with Okta", minutes: int = 0):  # type: ignore[no-untyped-def]
-    calls: list[str] = []
-
-    def fetch() -> PinnedMessage:
-        calls.append(ts)
-        return message(ts, text)
-
-    added = pin_message(
-        session, PinReaction(CHANNEL, ts, user), now=NOW + timedelta(minutes=minutes), fetch=fetch
-    )
+    """Pin as the edge does: the message is read from Slack only when wanted (`calls`)."""
+    reaction = PinReaction(CHANNEL, ts, user)
+    calls = [ts] if message_wanted(session, reaction) else []
+    pinned = message(ts, text) if calls else None
+    added = pin_message(session, reaction, pinned, now=NOW + timedelta(minutes=minutes))
     return added, calls
 
 
@@ -62,16 +64,13 @@ def test_only_a_pushpin_on_a_message_counts() -> None:
 
 
 def test_an_unlinked_channel_asks_slack_nothing(session, acme) -> None:  # type: ignore[no-untyped-def]
-    added = pin_message(
-        session, PinReaction("CELSEWHERE", "1.1", "UCSM"), now=NOW, fetch=lambda: pytest.fail()
-    )
-    assert added == [] and entries(session) == []
+    reaction = PinReaction("CELSEWHERE", "1.1", "UCSM")
+    assert not message_wanted(session, reaction)
+    assert pin_message(session, reaction, None, now=NOW) == [] and entries(session) == []
 
 
 def test_a_message_slack_cannot_show_is_not_pinned(session, acme) -> None:  # type: ignore[no-untyped-def]
-    assert (
-        pin_message(session, PinReaction(CHANNEL, "1.1", "UCSM"), now=NOW, fetch=lambda: None) == []
-    )
+    assert pin_message(session, PinReaction(CHANNEL, "1.1", "UCSM"), None, now=NOW) == []
     assert entries(session) == []
 
 

@@ -110,6 +110,7 @@ def schedule(session, playbooks, onboarding_id: int, track: str, invited: str = 
     schedule_session(
         session, onboarding_id, entry, CSM, admins=ADMINS, playbooks=playbooks, now=NOW, today=TODAY
     )
+    session.commit()  # as the edge does
     return _latest(session, onboarding_id)
 
 
@@ -122,7 +123,7 @@ def _latest(session, onboarding_id: int) -> TrainingSession:  # type: ignore[no-
 
 
 def deliver(session, playbooks, row: TrainingSession, attended: str, actor: str = CSM):  # type: ignore[no-untyped-def]
-    return mark_delivered(
+    change = mark_delivered(
         session,
         row.id,
         DeliveryEntry(attended, True, "went well"),
@@ -131,6 +132,8 @@ def deliver(session, playbooks, row: TrainingSession, attended: str, actor: str 
         playbooks=playbooks,
         now=NOW,
     )
+    session.commit()  # as the edge does
+    return change
 
 
 def training_milestone(session, onboarding_id: int) -> Milestone:  # type: ignore[no-untyped-def]

@@ -1,5 +1,5 @@
 """The transition (service level, no Slack): the completion check with every reason, waiving
-with a reason, closing (the report, the stored fields, one commit), no alerts once closed,
+with a reason, closing (the report, the stored fields; the caller commits), no alerts once closed,
 reopening (logged; refused while another onboarding of the company is open), the closed-aware
 lookup. The Acme handoff is Mid-Market (target first value: the playbook's)."""
 
@@ -33,7 +33,9 @@ from bot.services.transition import (
     reopen_onboarding,
     waive_milestones,
 )
-from bot.slack.transition_views import build_report_blocks, refusal_text
+from bot.slack.close_report_views import build_report_blocks
+from bot.slack.renderers import render_post
+from bot.slack.transition_views import completion_reasons, refusal_message, refusal_text
 from tests.factories import ACME_START, AE, CSM
 from tests.test_hypercare import make_onboarding
 
@@ -61,7 +63,8 @@ def ready(session: Session, onboarding: Onboarding, *, late: str = "") -> Onboar
 
 
 def close(session: Session, playbooks: PlaybookLibrary, onboarding: Onboarding, **kw):  # type: ignore[no-untyped-def]
-    return close_onboarding(
+    """Close, and commit as the handler does."""
+    closed = close_onboarding(
         session,
         onboarding.id,
         kw.pop("actor", CSM),
@@ -72,6 +75,8 @@ def close(session: Session, playbooks: PlaybookLibrary, onboarding: Onboarding, 
         now=kw.pop("now", NOW),
         today=TODAY,
     )
+    session.commit()
+    return closed
 
 
 def outbox(session: Session) -> list[OutboxMessage]:
@@ -96,16 +101,16 @@ def test_check_fails_with_every_reason_and_nothing_changes(session, playbooks) -
     check = check_close(session, onboarding.id, CSM, admins=ADMINS)
     assert not check.passed
     names = [m.name for m in onboarding.milestones if m.key != "transition"]
-    assert [name for _, name in check.open_milestones] == names
-    text = "\n".join(check.reasons)
+    assert [m.name for m in check.open_milestones] == names
+    text = "\n".join(completion_reasons(check))
     for name in names:
         assert f"*{name}* is not done" in text
     assert "Transition" not in text  # closing is what completes it
     assert "First value is not confirmed" in text and "Hypercare has not been exited" in text
-    assert len(check.reasons) == len(names) + 2
+    assert len(completion_reasons(check)) == check.reason_count == len(names) + 2
     with pytest.raises(NotReady) as refused:
         close(session, playbooks, onboarding)
-    assert refused.value.reasons == check.reasons
+    assert refused.value.check == check
     session.expire_all()
     assert session.get(Onboarding, onboarding.id).status == OnboardingStatus.ACTIVE
     assert outbox(session) == []
@@ -128,7 +133,7 @@ def test_hypercare_is_asked_only_of_an_onboarding_that_went_live(session, playbo
     assert check_close(session, onboarding.id, CSM, admins=ADMINS).passed  # never went live
     onboarding.go_live_at = NOW - timedelta(days=30)
     session.commit()
-    assert check_close(session, onboarding.id, CSM, admins=ADMINS).reasons == [
+    assert completion_reasons(check_close(session, onboarding.id, CSM, admins=ADMINS)) == [
         "Hypercare has not been exited: end it (*End hypercare* on the hypercare update) once "
         "its exit check passes."
     ]
@@ -165,10 +170,11 @@ def test_waive_with_a_reason_counts_as_done_and_is_logged(session, playbooks) ->
         session, onboarding.id, [pilot.id, training.id], reason, CSM, admins=ADMINS, now=NOW
     )
     assert names == ["Training delivered", "Pilot success"]
+    session.commit()
     session.expire_all()
     assert session.get(type(pilot), pilot.id).status == MilestoneStatus.WAIVED
     check = check_close(session, onboarding.id, CSM, admins=ADMINS)
-    assert "Pilot success" not in json.dumps(check.reasons)
+    assert "Pilot success" not in json.dumps(completion_reasons(check))
     entries = [e for e in actions(session, onboarding.id) if e.action == "milestone_waived"]
     assert [(e.actor_user_id, e.data["reason"]) for e in entries] == [(CSM, reason)] * 2
     # The report lists them with the reason.
@@ -224,8 +230,9 @@ def test_close_stores_everything_and_queues_the_report_and_the_handover(session,
     report_post, handover = outbox(session)
     assert (report_post.channel, report_post.kind) == ("CINT", "transition_report")
     assert report_post.payload["internal"] is True
+    assert "blocks" not in report_post.payload  # the report's data, rendered when sent
     assert (handover.channel, handover.kind) == (NEXT, "transition_handover")
-    assert "<#CINT>" in json.dumps(handover.payload)
+    assert "<#CINT>" in json.dumps(render_post(handover.kind, handover.payload).blocks)
 
     report = closed.report
     target = playbooks.get(row.playbook).target_first_value_days
@@ -296,6 +303,7 @@ def test_reopen_is_logged_with_who_and_why(session, playbooks) -> None:  # type:
     reopened = reopen_onboarding(
         session, onboarding.id, AE, "Customer added a plant", admins=ADMINS, now=later
     )
+    session.commit()
     assert reopened.status == OnboardingStatus.ACTIVE
     session.expire_all()
     row = session.get(Onboarding, onboarding.id)
@@ -326,6 +334,17 @@ def test_reopen_is_refused_while_another_onboarding_of_the_company_is_open(
     assert "another onboarding of the same company is open" in str(refused.value)
     session.expire_all()
     assert session.get(Onboarding, first.id).status == OnboardingStatus.CLOSED
+
+
+def test_refusals_are_worded_with_the_names_escaped(session, playbooks) -> None:  # type: ignore[no-untyped-def]
+    onboarding = ready(session, make_onboarding(session, playbooks, company_name="A<b> & Co"))
+    close(session, playbooks, onboarding)
+    with pytest.raises(Conflict) as closed:
+        check_close(session, onboarding.id, CSM, admins=ADMINS)
+    assert refusal_message(closed.value) == (
+        "*A&lt;b&gt; &amp; Co* was already closed on Mar 1, 2027. "
+        "`/onboard reopen A&lt;b&gt; &amp; Co <why>` reopens it."
+    )
 
 
 def test_lookup_of_closed_onboardings(session, playbooks) -> None:  # type: ignore[no-untyped-def]

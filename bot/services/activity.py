@@ -20,7 +20,7 @@ def record_activity(
     now: datetime,
     data: dict[str, Any] | None = None,
 ) -> ActivityEntry:
-    """Add an entry (the caller commits) and mark the onboarding as active."""
+    """Add an entry and mark the onboarding as active."""
     entry = ActivityEntry(
         actor_user_id=actor, action=action, detail=detail, data=data or {}, created_at=now
     )

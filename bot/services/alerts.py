@@ -1,255 +1,56 @@
-"""Alert bookkeeping: one AlertState row per (onboarding, signal, subject), and its answers.
+"""Stall alerts: where an onboarding's grouped alert goes, what it tells, and its answers
+(acknowledge, snooze). The bookkeeping of each alert's state is bot/services/alert_states.py.
 
-No alert fatigue: a detected signal notifies when it is new, when its state got worse, when
-the re-notify interval (ONBOARD_RENOTIFY_DAYS, counted in local calendar days) has passed since
-it was last notified, or when a snooze ran out - never while snoozed, and never again once
-acknowledged until it gets worse. A signal that is no longer detected is cleared and stops; if
-it comes back it is new again.
-
-Routing (where an onboarding's grouped alert goes) is decided here too, from what a
-`ChannelPrivacy` knows about the channels; bot/slack/channel_privacy.py asks Slack.
+Routing is decided from what a `ChannelPrivacy` knows about the channels;
+bot/slack/channel_privacy.py asks Slack.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar import local_midnight, time_zone
-from bot.models import AlertState, Onboarding, OnboardingStatus
+from bot.models import AlertState, Onboarding
 from bot.services.activity import record_activity
 from bot.services.errors import NotFound
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
-from bot.services.signals import (
-    OPEN_STATUSES,
-    OnboardingRow,
-    Signal,
-    SignalCatalog,
-    fingerprint_level,
-    signal_kind,
-)
+from bot.services.signals import OnboardingRow, Signal, SignalCatalog, SignalDef, signal_kind
 
+ALERT_KIND = "alert"
 SNOOZE_DAYS = (1, 3)
 
 
-class AlertRow(NamedTuple):
+@dataclass(frozen=True)
+class AlertItem:
+    """One signal in a grouped alert, with its definition and why it is told now."""
+
+    alert_id: int
+    signal: Signal
+    definition: SignalDef
+    reason: str = "new"
+
+
+@dataclass(frozen=True)
+class AlertGroup:
+    """The data of an `alert` post: every signal of one onboarding told to one destination."""
+
     onboarding_id: int
-    id: int
-    signal: str
-    subject: str
-    state: str
-    since: datetime
-    last_seen_at: datetime
-    last_notified_at: datetime | None
-    notify_count: int
-    acknowledged_at: datetime | None
-    snoozed_until: datetime | None
-    cleared_at: datetime | None
-
-
-def alert_rows_statement() -> Select:
-    """Every alert state of the open onboardings, ordered for `signals.align`."""
-    return (
-        select(
-            AlertState.onboarding_id,
-            AlertState.id,
-            AlertState.signal,
-            AlertState.subject,
-            AlertState.state,
-            AlertState.since,
-            AlertState.last_seen_at,
-            AlertState.last_notified_at,
-            AlertState.notify_count,
-            AlertState.acknowledged_at,
-            AlertState.snoozed_until,
-            AlertState.cleared_at,
-        )
-        .where(
-            AlertState.onboarding_id.in_(
-                select(Onboarding.id).where(Onboarding.status.in_(OPEN_STATUSES))
-            )
-        )
-        .order_by(AlertState.onboarding_id, AlertState.id)
-    )
-
-
-class Reason(enum.StrEnum):
-    NEW = "new"
-    WORSE = "worse"
-    REMINDER = "reminder"
-    SNOOZE_OVER = "snooze over"
-
-
-@dataclass
-class Change:
-    """What one run does to one alert state.
-
-    `values` are written whatever happens; `notified` only when the alert was really queued
-    (so an alert whose post could not be queued is notified on the next run, not lost)."""
-
-    signal: Signal | None
-    row: AlertRow | None
-    reason: Reason | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    notified: dict[str, Any] = field(default_factory=dict)
-    alert_id: int | None = None
-
-    @property
-    def notify(self) -> bool:
-        return self.reason is not None
-
-
-def _local_days(earlier: datetime, later: datetime, tz_name: str | None, default: str) -> int:
-    tz = time_zone(tz_name, default)
-    return (later.astimezone(tz).date() - earlier.astimezone(tz).date()).days
-
-
-def reconcile(
-    onboarding: OnboardingRow,
-    signals: Iterable[Signal],
-    rows: Iterable[AlertRow],
-    now: datetime,
-    *,
-    renotify_days: int,
-    default_timezone: str,
-) -> list[Change]:
-    """Decide, for each signal and each known alert state of one onboarding, what changes."""
-    by_key = {(r.signal, r.subject): r for r in rows}
-    changes: list[Change] = []
-    for signal in signals:
-        row = by_key.pop((signal.alert_key, signal.subject), None)
-        change = Change(signal, row)
-        changes.append(change)
-        seen = {"last_seen_at": now, "severity": signal.severity.value, "since": signal.since}
-        if row is None:
-            change.values = {
-                "onboarding_id": onboarding.id,
-                "signal": signal.alert_key,
-                "subject": signal.subject,
-                "state": signal.fingerprint,
-                "first_seen_at": now,
-                "notify_count": 0,
-                **seen,
-            }
-            change.reason = Reason.NEW
-        elif row.cleared_at is not None:
-            change.values = {
-                **seen,
-                "state": signal.fingerprint,
-                "first_seen_at": now,
-                "cleared_at": None,
-                "last_notified_at": None,
-                "acknowledged_at": None,
-                "acknowledged_by": None,
-                "snoozed_until": None,
-                "snoozed_by": None,
-            }
-            change.reason = Reason.NEW
-        else:
-            change.reason = _verdict(signal, row, now, renotify_days, onboarding, default_timezone)
-            stored_level = fingerprint_level(row.state)
-            if signal.level < stored_level:
-                seen["state"] = signal.fingerprint  # better: remember quietly
-            if (
-                change.reason is not None
-                or seen.get("state")
-                or _new_day(row, now, onboarding, default_timezone)
-                or row.since != signal.since
-            ):
-                change.values = seen
-        if change.reason is not None:
-            change.notified = {
-                "state": signal.fingerprint,
-                "last_notified_at": now,
-                "notify_count": (row.notify_count if row else 0) + 1,
-            }
-            if change.reason == Reason.WORSE:
-                change.notified.update(acknowledged_at=None, acknowledged_by=None)
-    for row in by_key.values():
-        if row.cleared_at is None:
-            changes.append(Change(None, row, values={"cleared_at": now}))
-    return changes
-
-
-def _new_day(row: AlertRow, now: datetime, onboarding: OnboardingRow, default: str) -> bool:
-    return _local_days(row.last_seen_at, now, onboarding.timezone, default) >= 1
-
-
-def _verdict(
-    signal: Signal,
-    row: AlertRow,
-    now: datetime,
-    renotify_days: int,
-    onboarding: OnboardingRow,
-    default_timezone: str,
-) -> Reason | None:
-    stored_level = fingerprint_level(row.state)
-    worse = signal.level > stored_level or (
-        signal.level == stored_level and signal.fingerprint != row.state
-    )
-    if signal.level < stored_level:
-        return None
-    if row.snoozed_until is not None and row.snoozed_until > now:
-        return None
-    if worse:
-        return Reason.WORSE
-    if row.acknowledged_at is not None:
-        return None
-    if row.last_notified_at is None:
-        return Reason.NEW
-    if row.snoozed_until is not None and row.last_notified_at < row.snoozed_until <= now:
-        return Reason.SNOOZE_OVER
-    days = _local_days(row.last_notified_at, now, onboarding.timezone, default_timezone)
-    return Reason.REMINDER if days >= renotify_days else None
-
-
-def save_changes(session: Session, changes: list[Change], *, notified: set[int]) -> None:
-    """Write a batch of changes after `insert_new` (the caller commits). `notified` holds the
-    alert ids whose post was queued; the others keep their last notification."""
-    updates: list[dict[str, Any]] = []
-    for change in changes:
-        values = {} if change.row is None else dict(change.values)
-        if change.alert_id in notified:
-            values.update(change.notified)
-        if values:
-            updates.append({"id": change.alert_id, **values})
-    if updates:
-        session.execute(update(AlertState), updates)
-
-
-def insert_new(session: Session, changes: list[Change]) -> None:
-    """Insert the alert states seen for the first time, giving each change its alert id."""
-    new = [c for c in changes if c.row is None]
-    states = [AlertState(**c.values) for c in new]
-    session.add_all(states)
-    session.flush()
-    for change, state in zip(new, states, strict=True):
-        change.alert_id = state.id
-    for change in changes:
-        if change.row is not None:
-            change.alert_id = change.row.id
-
-
-def clear_closed(session: Session, now: datetime) -> None:
-    """Alerts of onboardings that closed stop for good."""
-    session.execute(
-        update(AlertState)
-        .where(
-            AlertState.cleared_at.is_(None),
-            AlertState.onboarding_id.in_(
-                select(Onboarding.id).where(Onboarding.status == OnboardingStatus.CLOSED)
-            ),
-        )
-        .values(cleared_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    company_name: str
+    csm_user_id: str
+    ae_user_id: str
+    timezone: ZoneInfo
+    items: list[AlertItem]
+    escalation_channel_id: str = ""
+    escalation: bool = False  # the copy for the owner's DM or the escalation channel
 
 
 # ---- routing ----------------------------------------------------------------------------------
@@ -408,7 +209,6 @@ def acknowledge_alerts(
         states,
         now,
     )
-    session.commit()
     return AlertAnswer(onboarding.id, onboarding.company_name, names, actor, now)
 
 
@@ -444,16 +244,4 @@ def snooze_alerts(
         now,
         until=until.isoformat(),
     )
-    session.commit()
     return AlertAnswer(onboarding.id, onboarding.company_name, names, actor, now, until)
-
-
-def chunked(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

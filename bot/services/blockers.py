@@ -1,4 +1,4 @@
-"""Blockers: who is blocked on what since when, and resolving them."""
+"""Blockers: who is blocked on what since when, and resolving them (the edge commits)."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def add_blocker(
         now=now,
         data=data,
     )
-    session.commit()  # until handlers/status.py opens deps.db.transaction() for blockers
+    session.flush()  # the blocker's id
     return _result(onboarding, blocker)
 
 
@@ -114,7 +114,6 @@ def resolve_blocker(
     record_activity(
         session, onboarding, actor, "blocker_resolved", f"Unblocked: {blocker.reason}", now=now
     )
-    session.commit()  # until handlers/status.py opens deps.db.transaction() for blockers
     return _result(onboarding, blocker)
 
 
@@ -163,5 +162,4 @@ def link_customer_channel(
         f"Customer channel <#{channel_id}> linked",
         now=now,
     )
-    session.commit()  # until handlers/status.py opens deps.db.transaction() for blockers
     return onboarding.company_name

@@ -9,8 +9,8 @@ still sees the win); without either, nowhere (reported as skipped). The content 
 channel shared with the customer (names, dates and durations only), so it never needs to know.
 
 Go-live is not celebrated: it completes only through the readiness gate, which queues the go-live
-post (bot/services/gate.py) in the transaction that completes the milestone, and that post is
-the one announcement of the event; a celebration too would be a second post for it.
+post (bot/services/go_live_post.py) in the transaction that completes the milestone, and that
+post is the one announcement of the event; a celebration too would be a second post for it.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from bot.models import Milestone, MilestoneStatus, Onboarding, OutboxMessage, OutboxStatus
 from bot.playbooks import PlaybookLibrary
-from bot.services.outbox import Post, enqueue, outbox_key
-from bot.slack.celebration_views import build_celebration_blocks, celebration_text
+from bot.services.outbox import Post, enqueue, outbox_key, post_data
 
 CELEBRATION_KIND = "celebration"
 # A milestone completed longer ago than this is not celebrated any more (nor sent late).
@@ -133,8 +132,7 @@ def celebration_post(celebration: Celebration) -> Post | None:
         key=celebration.key,
         kind=CELEBRATION_KIND,
         channel=celebration.channel_id,
-        text=celebration_text(celebration),
-        blocks=build_celebration_blocks(celebration),
+        data=post_data(celebration),
         onboarding_id=celebration.onboarding_id,
         expires_at=celebration.expires_at,
     )
@@ -142,7 +140,7 @@ def celebration_post(celebration: Celebration) -> Post | None:
 
 def queue_celebration(session: Session, celebration: Celebration, *, now: datetime) -> bool:
     """Queue it unless it was queued before; a withdrawn one (Undo, then redo the same day)
-    is queued again. True when this call queued it. The caller commits."""
+    is queued again. True when this call queued it."""
     post = celebration_post(celebration)
     if post is None or now >= celebration.expires_at:
         return False
@@ -180,8 +178,8 @@ def withdraw_celebration(session: Session, milestone: Milestone, *, now: datetim
 def queue_milestone_celebration(
     session: Session, milestone_id: int, playbooks: PlaybookLibrary, *, now: datetime
 ) -> bool:
-    """Right after `done`: queue the celebration now, so it goes out promptly. The caller
-    commits; the `celebrations` job queues anything this missed."""
+    """Right after `done`: queue the celebration now, so it goes out promptly; the
+    `celebrations` job queues anything this missed."""
     milestone = session.get(Milestone, milestone_id)
     celebration = celebration_for(milestone, playbooks) if milestone else None
     return celebration is not None and queue_celebration(session, celebration, now=now)

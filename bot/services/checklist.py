@@ -14,7 +14,7 @@ from bot.services.errors import DomainError
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
 from bot.services.status import next_pending
-from bot.slack.mrkdwn import truncate
+from bot.text import truncate
 
 ITEM_TEXT_MAX = 300
 ADD_ITEMS_MAX = 50
@@ -237,8 +237,8 @@ def save_checklist(
     admins: Collection[str],
     now: datetime,
 ) -> ChecklistChange:
-    """Apply the ticks the user changed and add their new items, as one activity entry and one
-    commit; nothing is written when nothing changed."""
+    """Apply the ticks the user changed and add their new items, as one activity entry;
+    nothing is written when nothing changed."""
     onboarding = _load(session, edit.onboarding_id)
     ensure_can_change(onboarding, actor, admins)
     texts = parse_new_items(edit.new_items_text)
@@ -270,5 +270,4 @@ def save_checklist(
             "added": [c.id for c in added],
         },
     )
-    session.commit()
     return change

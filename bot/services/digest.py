@@ -11,13 +11,14 @@ book looks like internally.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.calendar import ZoneOf
 from bot.models import Onboarding, OnboardingStatus, OutboxMessage
 from bot.services.outbox import outbox_key
 
@@ -138,6 +139,14 @@ def _book(csm: str, onboardings: list[Onboarding], today: date) -> Book:
     )
 
 
+class _Keyed(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+Due = TypeVar("Due", bound=_Keyed)
+
+
 @dataclass(frozen=True)
 class DueDigest:
     """A CSM whose digest is due: their local Monday and the zone it was read in."""
@@ -161,21 +170,30 @@ def may_be_due(now: datetime) -> bool:
     return any(digest_day(now, zone) for zone in EARTH)
 
 
-def due_digests(session: Session, now: datetime, zone_of: ZoneOf) -> list[DueDigest]:
-    """CSMs with open onboardings whose local Monday 09:00 has come and whose digest for that
-    local ISO week is not queued yet (two queries; `zone_of` once per CSM), so the runs after
-    the first load no books."""
-    csms = set(
-        session.scalars(
-            select(Onboarding.csm_user_id).where(Onboarding.status != OnboardingStatus.CLOSED)
+def digest_csms(session: Session) -> list[str]:
+    """The CSMs with open onboardings: the job asks Slack for their zones, no session open."""
+    return sorted(
+        set(
+            session.scalars(
+                select(Onboarding.csm_user_id).where(Onboarding.status != OnboardingStatus.CLOSED)
+            )
         )
     )
+
+
+def due_digests(session: Session, now: datetime, zones: Mapping[str, tzinfo]) -> list[DueDigest]:
+    """The CSMs of `zones` whose local Monday 09:00 has come and whose digest for that local ISO
+    week is not queued yet (one query), so the runs after the first load no books."""
     due = []
-    for csm in sorted(csms):
-        zone = zone_of(csm)
+    for csm, zone in sorted(zones.items()):
         monday = digest_day(now, zone)
         if monday is not None:
             due.append(DueDigest(csm, monday, zone))
+    return unqueued(session, due)
+
+
+def unqueued(session: Session, due: Sequence[Due]) -> list[Due]:
+    """The due digests whose key is not in the outbox yet."""
     if not due:
         return []
     queued = set(
@@ -188,11 +206,13 @@ def due_digests(session: Session, now: datetime, zone_of: ZoneOf) -> list[DueDig
     return [d for d in due if d.key not in queued]
 
 
-def due_books(session: Session, now: datetime, zone_of: ZoneOf) -> list[tuple[DueDigest, Book]]:
+def due_books(
+    session: Session, now: datetime, zones: Mapping[str, tzinfo]
+) -> list[tuple[DueDigest, Book]]:
     """Each due digest with its book, as of the CSM's local Monday (four queries per distinct
     Monday: at one moment every zone where it is Monday has the same date)."""
     by_monday: dict[date, dict[str, DueDigest]] = {}
-    for due in due_digests(session, now, zone_of):
+    for due in due_digests(session, now, zones):
         by_monday.setdefault(due.monday, {})[due.csm_user_id] = due
     return [
         (group[book.csm_user_id], book)

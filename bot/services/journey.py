@@ -11,6 +11,8 @@ Rules (docs/playbooks.md, "Journey steps"):
   number of runs or processes. Closed onboardings are never looked at.
 
 Reads are bulk (three queries for the whole book, whatever its size); nothing here calls Slack.
+A step is queued as a `JourneyStep` and a page as a `HelpPage`, rendered when they are sent
+(bot/slack/journey_views.py).
 """
 
 from __future__ import annotations
@@ -27,9 +29,7 @@ from bot.calendar import add_business_days, local_midnight, next_business_day
 from bot.models import Milestone, MilestoneStatus, Onboarding, OnboardingStatus, OutboxMessage
 from bot.playbooks import JourneyStepDef, Playbook, PlaybookLibrary
 from bot.services.activity import record_activity
-from bot.services.outbox import Post, enqueue, outbox_key
-from bot.slack import blocks as bk
-from bot.slack.journey_views import build_help_page_blocks, help_page_text, step_name
+from bot.services.outbox import Post, enqueue, outbox_key, post_data
 
 KIND = "journey"
 HELP_KIND = "journey-help"
@@ -87,6 +87,42 @@ class DueStep:
     def day(self) -> int:
         """Calendar days since the start date on the send day (the `{{ day }}` placeholder)."""
         return (self.send_day - self.row.start_date).days
+
+
+@dataclass(frozen=True)
+class JourneyStep:
+    """A step's post: the playbook's wording (a template of `company`, `csm` and `day`) and
+    what fills it; in the customer channel with a "Need help?" button, else to the CSM."""
+
+    onboarding_id: int
+    company_name: str
+    csm_user_id: str
+    step: str
+    message: str
+    day: int
+    in_channel: bool
+
+
+def step_post(due: DueStep) -> Post:
+    """The post of a due step: the customer channel, else the CSM's DM."""
+    row = due.row
+    fact = JourneyStep(
+        onboarding_id=row.id,
+        company_name=row.company_name,
+        csm_user_id=row.csm_user_id,
+        step=due.step.key,
+        message=due.step.message,
+        day=due.day,
+        in_channel=bool(row.customer_channel_id),
+    )
+    return Post(
+        key=due.key,
+        kind=KIND,
+        channel=row.customer_channel_id or row.csm_user_id,
+        data=post_data(fact),
+        onboarding_id=row.id,
+        expires_at=due.until,  # once the next step is due, this one is stale
+    )
 
 
 def current_step(row: JourneyRow, book: Playbook, now: datetime, zone: tzinfo) -> DueStep | None:
@@ -186,6 +222,21 @@ def _ids_query(ids: list[int]):  # type: ignore[no-untyped-def]
 
 
 @dataclass(frozen=True)
+class HelpPage:
+    """The owner's page: who asked for help on which step, where, and a link to the message."""
+
+    user_id: str
+    channel_id: str | None
+    company_name: str
+    step: str
+    link: str | None
+
+
+def step_name(step: str) -> str:
+    return step.replace("_", " ")
+
+
+@dataclass(frozen=True)
 class HelpRequest:
     """Who was paged about a "Need help?" click, and whether this click was news."""
 
@@ -210,17 +261,15 @@ def ask_for_help(
     now: datetime,
 ) -> HelpRequest | None:
     """DM the owner (through the outbox) that `user_id` asked for help on `step`, and log it;
-    once per person, step and day. None when the onboarding is gone. Commits."""
+    once per person, step and day. None when the onboarding is gone."""
     onboarding = session.get(Onboarding, onboarding_id)
     if onboarding is None:
         return None
-    company = onboarding.company_name
     page = Post(
         key=help_key(onboarding.id, step, user_id, day),
         kind=HELP_KIND,
         channel=onboarding.csm_user_id,
-        text=bk.fallback_text(help_page_text(user_id, channel_id, company, step)),
-        blocks=build_help_page_blocks(user_id, channel_id, company, step, link),
+        data=post_data(HelpPage(user_id, channel_id, onboarding.company_name, step, link)),
         onboarding_id=onboarding.id,
     )
     new = enqueue(session, page, now=now)
@@ -234,5 +283,4 @@ def ask_for_help(
             now=now,
             data={"step": step, "channel": channel_id},
         )
-    session.commit()
     return HelpRequest(onboarding.csm_user_id, new)

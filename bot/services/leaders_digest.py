@@ -8,16 +8,15 @@ late, after downtime). It carries health and so goes by DM to admins only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from bot.calendar import ZoneOf
-from bot.models import Onboarding, OnboardingRollup, OnboardingStatus, OutboxMessage
-from bot.services.digest import digest_day, end_of_day, iso_week
+from bot.models import Onboarding, OnboardingRollup, OnboardingStatus
+from bot.services.digest import digest_day, end_of_day, iso_week, unqueued
 from bot.services.metrics import BookMetrics, book_metrics
 from bot.services.outbox import outbox_key
 
@@ -67,26 +66,16 @@ def leaders_digest_key(leader_user_id: str, day: date) -> str:
 
 
 def due_leaders(
-    session: Session, now: datetime, leaders: Iterable[str], zone_of: ZoneOf
+    session: Session, now: datetime, zones: Mapping[str, tzinfo]
 ) -> list[DueLeadersDigest]:
-    """Leaders whose local Monday 09:00 has come and whose digest for that local ISO week is not
-    queued yet (one query; `zone_of` once per leader)."""
+    """The leaders of `zones` whose local Monday 09:00 has come and whose digest for that local
+    ISO week is not queued yet (one query)."""
     due = []
-    for leader in sorted(set(leaders)):
-        zone = zone_of(leader)
+    for leader, zone in sorted(zones.items()):
         monday = digest_day(now, zone)
         if monday is not None:
             due.append(DueLeadersDigest(leader, monday, zone))
-    if not due:
-        return []
-    queued = set(
-        session.scalars(
-            select(OutboxMessage.idempotency_key).where(
-                OutboxMessage.idempotency_key.in_([d.key for d in due])
-            )
-        )
-    )
-    return [d for d in due if d.key not in queued]
+    return unqueued(session, due)
 
 
 def needs_a_leader(session: Session, limit: int = AT_RISK_MAX) -> tuple[list[AtRisk], int]:

@@ -210,8 +210,7 @@ def _complete(
     if refusal is not None:
         raise Conflict(refusal)
     changed = complete_milestone(session, milestone, actor, now=now)
-    if changed:
-        session.commit()
+    session.flush()  # the follow-ups in this transaction read the completion
     return _change(onboarding, milestone, changed)
 
 
@@ -248,5 +247,5 @@ def reopen_milestone(
         now=now,
         data={"milestone": milestone.key},
     )
-    session.commit()
+    session.flush()  # the follow-ups in this transaction read the reopened milestone
     return _change(onboarding, milestone, True)

@@ -1,11 +1,13 @@
 """Keeping the living plan current: one outbox key per onboarding, edited in place.
 
 `refresh_plans` queues the plan with `enqueue_update`: the sender posts it once, pins it, and
-edits it in place (chat.update with the stored ts) when the rendered content changes; it posts it
-again only if someone deleted it. Unchanged content queues nothing, so a refresh is cheap and can
-run as often as anyone likes: right after a command changed an onboarding (`refresh_plan`), and
-from the `plan` job, which catches every other change (whoever made it, whatever crashed before
-the refresh) and the day a milestone turns due soon or overdue.
+edits it in place (chat.update with the stored ts) when its content changes; it posts it again
+only if someone deleted it. The post's data is the `PlanView` (bot/slack/plan_views.py renders
+it), which holds what the message shows and nothing else, so the data changes when the message
+would. Unchanged content queues nothing, so a refresh is cheap and can run as often as anyone
+likes: right after a command changed an onboarding (`refresh_plan`), and from the `plan` job,
+which catches every other change (whoever made it, whatever crashed before the refresh) and the
+day a milestone turns due soon or overdue.
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ from sqlalchemy.orm import Session, selectinload
 from bot.calendar import time_zone
 from bot.models import Milestone, MilestoneStatus, Onboarding, OnboardingStatus, OutboxMessage
 from bot.services.onboardings import get_onboarding
-from bot.services.outbox import Post, enqueue_update, outbox_key
+from bot.services.outbox import Post, enqueue_update, outbox_key, post_data
 from bot.services.plan import PLAN_EAGER, build_plan_view
 from bot.services.status import AT_RISK_DAYS
-from bot.slack.plan_views import build_plan_blocks, plan_fallback_text
 
 PLAN_KIND = "plan"
 # A closed onboarding's plan gets its final update for this long after closing.
@@ -41,13 +42,11 @@ def plan_post(onboarding: Onboarding, today: date) -> Post | None:
     """The plan as a pinned post for the customer channel; None without a channel."""
     if not onboarding.customer_channel_id:
         return None
-    view = build_plan_view(onboarding, today)
     return Post(
         key=plan_key(onboarding.id),
         kind=PLAN_KIND,
         channel=onboarding.customer_channel_id,
-        text=plan_fallback_text(view),
-        blocks=build_plan_blocks(view),
+        data=post_data(build_plan_view(onboarding, today)),
         onboarding_id=onboarding.id,
         pin=True,
     )
@@ -84,7 +83,7 @@ def _rows(session: Session, keys: list[str]) -> dict[str, OutboxMessage]:
 def refresh_plan(
     session: Session, onboarding_id: int, *, now: datetime, default_tz: tzinfo
 ) -> bool:
-    """Queue the plan of one onboarding if its content changed, and commit. True if queued.
+    """Queue the plan of one onboarding if its content changed. True if queued.
 
     Called after a command changed the onboarding; the `plan` job catches what this misses."""
     onboarding = get_onboarding(session, onboarding_id, *PLAN_EAGER)
@@ -95,7 +94,6 @@ def refresh_plan(
         now=now,
         default_tz=default_tz,
     )
-    session.commit()
     return bool(queued)
 
 
@@ -152,7 +150,8 @@ def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
 
 def refresh_plans(session: Session, *, now: datetime, default_tz: tzinfo) -> list[str]:
     """Queue every plan whose content changed (open onboardings with a customer channel, and
-    those closed in the last week); commits per batch. Returns the keys queued.
+    those closed in the last week), a batch of onboardings in memory at a time. Returns the
+    keys queued.
 
     A crash or an outage shorter than CHANGE_LOOKBACK loses no update: the next run re-renders
     what changed meanwhile."""
@@ -165,6 +164,6 @@ def refresh_plans(session: Session, *, now: datetime, default_tz: tzinfo) -> lis
         ).all()
         current = _rows(session, [plan_key(i) for i in ids])
         queued += _queue(session, onboardings, current, now=now, default_tz=default_tz)
-        session.commit()
+        session.flush()  # what was queued is written before the batch leaves memory
         session.expunge_all()
     return queued

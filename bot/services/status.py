@@ -1,4 +1,5 @@
-"""The status of an onboarding as one typed card, and the book sorted by urgency."""
+"""The status of an onboarding as one typed card (the book sorted by urgency is in
+bot/services/onboarding_list.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.models import (
@@ -16,14 +16,12 @@ from bot.models import (
     Milestone,
     MilestoneStatus,
     Onboarding,
-    OnboardingStatus,
-    StakeholderRole,
 )
 from bot.services.health import HealthRules, HealthSummary, default_health_rules, latest_health
 from bot.services.kickoff import is_kickoff
 from bot.services.milestones import MilestoneFlow, pending_flow
 from bot.services.onboardings import get_onboarding
-from bot.services.stakeholders import Sentiment, people_of
+from bot.services.status_stakeholders import StakeholderSummary, stakeholder_summary
 from bot.services.timeline import PINNED_ACTION
 
 AT_RISK_DAYS = 2
@@ -41,13 +39,6 @@ class MilestoneState(enum.StrEnum):
     OVERDUE = "overdue"
     BLOCKED = "blocked"
     WAIVED = "waived"
-
-
-class ListScope(enum.StrEnum):
-    MINE = "mine"
-    AT_RISK = "at-risk"
-    OVERDUE = "overdue"
-    ALL = "all"
 
 
 @dataclass(frozen=True)
@@ -121,51 +112,6 @@ class KickoffAgreed:
     first_value: str
     cadence: str
     escalation: str
-
-
-@dataclass(frozen=True)
-class StakeholderLine:
-    """A customer stakeholder. Name and role are customer-facing, except the role `detractor`;
-    sentiment, power, interest and last contact are internal."""
-
-    name: str
-    role: str
-    role_label: str
-    sentiment: str
-    power: str
-    interest: str
-    contact_days: int | None  # days since the last logged contact; None: never logged
-    departed_on: date | None
-
-    @property
-    def is_detractor(self) -> bool:
-        return self.role == StakeholderRole.DETRACTOR or self.sentiment == Sentiment.DETRACTOR
-
-
-@dataclass(frozen=True)
-class StakeholderSummary:
-    people: list[StakeholderLine]  # present first, by role (bot/services/stakeholders.py)
-    minimum: int  # fewer present than this: single-threaded (the stall signal's rule)
-
-    @property
-    def present(self) -> list[StakeholderLine]:
-        return [p for p in self.people if p.departed_on is None]
-
-    @property
-    def single_threaded(self) -> bool:
-        return len(self.present) < self.minimum
-
-    @property
-    def champion_gone(self) -> list[StakeholderLine]:
-        """The departed champions while no champion is left (a new one clears the flag)."""
-        if any(p.role == StakeholderRole.CHAMPION for p in self.present):
-            return []
-        return [p for p in self.people if p.departed_on and p.role == StakeholderRole.CHAMPION]
-
-    @property
-    def detractors(self) -> list[StakeholderLine]:
-        """Present detractors: by role or by sentiment."""
-        return [p for p in self.present if p.is_detractor]
 
 
 @dataclass(frozen=True)
@@ -282,23 +228,48 @@ def _kickoff_agreed(onboarding: Onboarding) -> KickoffAgreed:
     return KickoffAgreed(bool(kickoff), held, *values)
 
 
-def _stakeholder_summary(onboarding: Onboarding, today: date, minimum: int) -> StakeholderSummary:
-    return StakeholderSummary(
-        [
-            StakeholderLine(
-                p.name,
-                p.role,
-                p.role_label,
-                p.sentiment,
-                p.power,
-                p.interest,
-                None if p.last_contact_at is None else (today - p.last_contact_at.date()).days,
-                p.departed_at.date() if p.departed_at else None,
-            )
-            for p in people_of(onboarding)
-        ],
-        minimum,
-    )
+def _schedule_colour(open_blockers: int, states: set[MilestoneState]) -> str:
+    if open_blockers or MilestoneState.OVERDUE in states:
+        return "red"
+    return "yellow" if MilestoneState.AT_RISK in states else "green"
+
+
+def _next_items(onboarding: Onboarding, phase_key: str | None) -> list[str]:
+    """The open checklist items of the current phase (any open ones when it has none)."""
+    items = [c for c in onboarding.checklist_items if c.done_at is None]
+    texts = [c.text for c in items if c.phase_key == phase_key] or [c.text for c in items]
+    return texts[:NEXT_ITEMS_MAX]
+
+
+def _blocker_lines(onboarding: Onboarding, today: date) -> list[BlockerLine]:
+    open_blockers = [b for b in onboarding.blockers if b.resolved_at is None]
+    return [
+        BlockerLine(i, b.reason, b.owner_user_id, b.opened_at, (today - b.opened_at.date()).days)
+        for i, b in enumerate(open_blockers, start=1)
+    ]
+
+
+def _activity_lines(onboarding: Onboarding) -> list[ActivityLine]:
+    return [
+        ActivityLine(a.actor_user_id, a.detail, a.created_at)
+        for a in _latest(onboarding, pinned=False)[:ACTIVITY_MAX]
+    ]
+
+
+def _timeline_lines(onboarding: Onboarding) -> list[TimelineLine]:
+    return [
+        TimelineLine(a.data.get("author", ""), a.detail, a.data.get("permalink", ""), a.created_at)
+        for a in _latest(onboarding, pinned=True)[:TIMELINE_MAX]
+    ]
+
+
+def _targets(onboarding: Onboarding, today: date) -> list[Target]:
+    return [
+        _target(
+            "First value", onboarding.target_first_value_date, onboarding.first_value_at, today
+        ),
+        _target("Go-live", onboarding.target_go_live_date, onboarding.go_live_at, today),
+    ]
 
 
 def build_status_card(
@@ -309,21 +280,11 @@ def build_status_card(
     min_stakeholders: int = DEFAULT_MIN_STAKEHOLDERS,
 ) -> StatusCard:
     """Everything `status` shows, computed from one loaded onboarding (no queries)."""
-    open_blockers = [b for b in onboarding.blockers if b.resolved_at is None]
     nxt = next_pending(onboarding)
     lines = milestone_lines(onboarding, today)
     phase_key = nxt.phase_key if nxt else None
     phases = {p.key: p.name for p in onboarding.phases}
-    items = [c for c in onboarding.checklist_items if c.done_at is None]
-    next_items = [c.text for c in items if c.phase_key == phase_key] or [c.text for c in items]
-    states = {line.state for line in lines}
-    health = (
-        "red"
-        if open_blockers or MilestoneState.OVERDUE in states
-        else "yellow"
-        if MilestoneState.AT_RISK in states
-        else "green"
-    )
+    blockers = _blocker_lines(onboarding, today)
     return StatusCard(
         onboarding_id=onboarding.id,
         company_name=onboarding.company_name,
@@ -336,40 +297,22 @@ def build_status_card(
         done=sum(1 for m in onboarding.milestones if m.is_done),
         total=len(onboarding.milestones),
         day_number=(today - onboarding.start_date).days + 1,
-        targets=[
-            _target(
-                "First value", onboarding.target_first_value_date, onboarding.first_value_at, today
-            ),
-            _target("Go-live", onboarding.target_go_live_date, onboarding.go_live_at, today),
-        ],
+        targets=_targets(onboarding, today),
         milestones=lines,
-        blockers=[
-            BlockerLine(
-                i, b.reason, b.owner_user_id, b.opened_at, (today - b.opened_at.date()).days
-            )
-            for i, b in enumerate(open_blockers, start=1)
-        ],
+        blockers=blockers,
         commitments=[
             CommitmentLine(c.text, c.due_date, c.owner_user_id)
             for c in onboarding.commitments
             if c.status == "open"
         ],
-        next_items=next_items[:NEXT_ITEMS_MAX],
-        activity=[
-            ActivityLine(a.actor_user_id, a.detail, a.created_at)
-            for a in _latest(onboarding, pinned=False)[:ACTIVITY_MAX]
-        ],
-        timeline=[
-            TimelineLine(
-                a.data.get("author", ""), a.detail, a.data.get("permalink", ""), a.created_at
-            )
-            for a in _latest(onboarding, pinned=True)[:TIMELINE_MAX]
-        ],
+        next_items=_next_items(onboarding, phase_key),
+        activity=_activity_lines(onboarding),
+        timeline=_timeline_lines(onboarding),
         kickoff=_kickoff_agreed(onboarding),
-        stakeholders=_stakeholder_summary(onboarding, today, min_stakeholders),
+        stakeholders=stakeholder_summary(onboarding, today, min_stakeholders),
         arr=onboarding.arr,
         handoff_score=onboarding.handoff_score,
-        health=health,
+        health=_schedule_colour(len(blockers), {line.state for line in lines}),
         risks=[(r.severity, r.text) for r in onboarding.risks],
         gate_override=_gate_override(onboarding),
         health_check=health_check,
@@ -418,77 +361,3 @@ def load_status(
     rules = health_rules or default_health_rules()
     health_check = latest_health(session, [onboarding.id], rules).get(onboarding.id)
     return build_status_card(onboarding, today, health_check, min_stakeholders=min_stakeholders)
-
-
-@dataclass(frozen=True)
-class ListEntry:
-    onboarding_id: int
-    company_name: str
-    segment: str
-    csm_user_id: str
-    phase: str
-    done: int
-    total: int
-    next_milestone: str | None
-    next_due: date | None
-    overdue: int
-    open_blockers: int
-
-    def days_left(self, today: date) -> int | None:
-        return None if self.next_due is None else (self.next_due - today).days
-
-    def is_at_risk(self, today: date) -> bool:
-        left = self.days_left(today)
-        return bool(
-            self.overdue or self.open_blockers or (left is not None and left <= AT_RISK_DAYS)
-        )
-
-
-def _list_entry(onboarding: Onboarding, today: date) -> ListEntry:
-    nxt = next_pending(onboarding)
-    phases = {p.key: p.name for p in onboarding.phases}
-    return ListEntry(
-        onboarding_id=onboarding.id,
-        company_name=onboarding.company_name,
-        segment=onboarding.segment,
-        csm_user_id=onboarding.csm_user_id,
-        phase=phases.get(nxt.phase_key, nxt.phase_key) if nxt else "Done",
-        done=sum(1 for m in onboarding.milestones if m.is_done),
-        total=len(onboarding.milestones),
-        next_milestone=nxt.name if nxt else None,
-        next_due=nxt.due_date if nxt else None,
-        overdue=sum(1 for m in onboarding.milestones if not m.is_done and m.due_date < today),
-        open_blockers=sum(1 for b in onboarding.blockers if b.resolved_at is None),
-    )
-
-
-def list_onboardings(
-    session: Session, scope: ListScope, user_id: str, today: date
-) -> list[ListEntry]:
-    """Open onboardings in `scope`, most urgent first: overdue, blocked, then next due."""
-    query = select(Onboarding).where(Onboarding.status != OnboardingStatus.CLOSED)
-    if scope == ListScope.MINE:
-        query = query.where(
-            or_(Onboarding.csm_user_id == user_id, Onboarding.ae_user_id == user_id)
-        )
-    rows = session.scalars(
-        query.options(
-            selectinload(Onboarding.milestones),
-            selectinload(Onboarding.phases),
-            selectinload(Onboarding.blockers),
-        )
-    )
-    entries = [_list_entry(o, today) for o in rows]
-    if scope == ListScope.OVERDUE:
-        entries = [e for e in entries if e.overdue]
-    elif scope == ListScope.AT_RISK:
-        entries = [e for e in entries if e.is_at_risk(today)]
-    return sorted(
-        entries,
-        key=lambda e: (
-            -e.overdue,
-            -e.open_blockers,
-            e.next_due or date.max,
-            e.company_name.lower(),
-        ),
-    )

@@ -7,7 +7,6 @@ The text is user data: stored raw (bounded), escaped and truncated only where it
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,21 +89,23 @@ def _set_pinners(entry: ActivityEntry, pinners: list[str]) -> None:
     entry.data = {**entry.data, "pinned_by": pinners}  # a new dict: JSON is not mutation-tracked
 
 
+def message_wanted(session: Session, reaction: PinReaction) -> bool:
+    """Whether the pinned message is to be read from Slack: an open onboarding linked to its
+    channel does not have it in its log yet (the edge reads it before `pin_message`)."""
+    onboarding_ids = _linked_onboarding_ids(session, reaction.channel_id)
+    known = _pinned_entries(session, onboarding_ids, reaction.channel_id, reaction.ts)
+    return len(known) < len(onboarding_ids)
+
+
 def pin_message(
-    session: Session,
-    reaction: PinReaction,
-    *,
-    now: datetime,
-    fetch: Callable[[], PinnedMessage | None],
+    session: Session, reaction: PinReaction, message: PinnedMessage | None, *, now: datetime
 ) -> list[int]:
-    """Add the message to the log of each open onboarding linked to its channel that does not
-    have it yet; `fetch` (the Slack call) runs only then, outside any write. A second pushpin
-    on the same message only records who pinned it. Returns the onboardings that gained it."""
+    """Add `message` (None: Slack could not show it, or it was not wanted) to the log of each
+    open onboarding linked to its channel that does not have it yet. A second pushpin on the
+    same message only records who pinned it. Returns the onboardings that gained it."""
     onboarding_ids = _linked_onboarding_ids(session, reaction.channel_id)
     if not onboarding_ids:
         return []
-    known = _pinned_entries(session, onboarding_ids, reaction.channel_id, reaction.ts)
-    message = fetch() if len(known) < len(onboarding_ids) else None
     _serialize_changes(session, onboarding_ids, now)
     entries = _pinned_entries(session, onboarding_ids, reaction.channel_id, reaction.ts)
     for entry in entries:
@@ -116,7 +117,6 @@ def pin_message(
         added = [i for i in onboarding_ids if i not in have]
         for onboarding_id in added:
             _add_entry(session, onboarding_id, message, reaction.user_id, now)
-    session.commit()
     return added
 
 
@@ -157,5 +157,4 @@ def unpin_message(session: Session, reaction: PinReaction, *, now: datetime) -> 
         else:
             removed.append(entry.onboarding_id)
             session.delete(entry)
-    session.commit()
     return removed

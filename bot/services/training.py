@@ -10,7 +10,7 @@ Decisions, documented here once:
   not delivered yet (a make-up after low attendance shows as scheduled); else *below threshold*
   when its sessions were delivered under the threshold; else *not scheduled*.
 - "Training delivered" completes automatically when marking a session delivered makes every
-  required track delivered: in the same commit, by the person who marked it.
+  required track delivered: in the same transaction, by the person who marked it.
 - A manual `/onboard done <customer> training` stays allowed before that (the CSM may know
   better: training given outside the plan, a track the customer dropped). The card shows the
   gap: the required tracks not delivered above threshold.
@@ -300,7 +300,6 @@ def schedule_session(
         now=now,
         data={"track": track.audience, "invited": invited},
     )
-    session.commit()
     return TrainingChange(onboarding.id, onboarding.company_name, track.name)
 
 
@@ -341,7 +340,7 @@ def mark_delivered(
     now: datetime,
 ) -> TrainingChange:
     """Record attendance (again, to correct it); when this makes every required track
-    delivered above threshold, "Training delivered" completes in the same commit."""
+    delivered above threshold, "Training delivered" completes in the same transaction."""
     row = _changeable(session, session_id, actor, admins)
     errors: dict[TrainingField, str] = {}
     attended = _parse_count(entry.attended)
@@ -378,7 +377,6 @@ def mark_delivered(
     ready = plan.complete and milestone is not None and not milestone.is_done
     if ready and complete_milestone(session, milestone, actor, now=now):  # type: ignore[arg-type]
         completed = milestone
-    session.commit()
     return TrainingChange(
         onboarding.id,
         onboarding.company_name,

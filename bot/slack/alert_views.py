@@ -8,18 +8,27 @@ Snooze 1 day, Snooze 3 days, Open status. Any number of signals fits Slack's 50 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Template
+from jinja2 import Template, TemplateError
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.services.signals import AlertSeverity, Signal, SignalDef
+from bot.services.alerts import ALERT_KIND, AlertGroup, AlertItem
+from bot.services.signals import (
+    SAMPLE_FACTS,
+    AlertSeverity,
+    SignalCatalog,
+    SignalCatalogError,
+    load_catalog,
+    typed_facts,
+)
 from bot.slack import blocks as bk
 from bot.slack.ids import AlertId, StatusId
-from bot.slack.mrkdwn import Mrkdwn, channel_link, day, environment, escape, mention
+from bot.slack.mrkdwn import Mrkdwn, channel_link, day, environment, escape, mention, render
+from bot.slack.rendering import Rendered, renderer
 
 SEVERITY_MARK = {
     AlertSeverity.CRITICAL: ":rotating_light:",
@@ -39,26 +48,6 @@ IDS_IN_VALUE_MAX = 150  # keeps a button value under Slack's 2,000 characters
 HINT = "Acknowledge stops reminders until a signal gets worse; snooze pauses them."
 
 
-@dataclass(frozen=True)
-class AlertItem:
-    alert_id: int
-    signal: Signal
-    definition: SignalDef
-    reason: str = "new"
-
-
-@dataclass(frozen=True)
-class AlertGroup:
-    onboarding_id: int
-    company_name: str
-    csm_user_id: str
-    ae_user_id: str
-    timezone: ZoneInfo
-    items: list[AlertItem]
-    escalation_channel_id: str = ""
-    escalation: bool = False  # the copy for the owner's DM or the escalation channel
-
-
 class AlertAction(BaseModel):
     """The value of the alert buttons: which onboarding, which alerts, how long a snooze."""
 
@@ -73,11 +62,28 @@ def _template(source: str) -> Template:
     return environment().from_string(source)
 
 
+def check_wording(catalog: SignalCatalog) -> SignalCatalog:
+    """Render every `what` template against its signal's sample facts, so a template naming a
+    fact that does not exist (or a filter that does not) stops start-up, naming the field."""
+    for where, kind, source in catalog.wordings():
+        try:
+            _template(source).render(**SAMPLE_FACTS[kind])
+        except TemplateError as exc:
+            raise SignalCatalogError(f"{catalog.path}: {where}.{kind}.what: {exc}") from None
+    return catalog
+
+
+def load_checked_catalog(templates_dir: Path) -> SignalCatalog:
+    """The catalog of a templates directory, its wording checked."""
+    return check_wording(load_catalog(templates_dir))
+
+
 def what(item: AlertItem) -> Mrkdwn:
-    return Mrkdwn(_template(item.definition.what).render(**item.signal.facts).strip())
+    facts = typed_facts(item.signal.kind, item.signal.facts)
+    return Mrkdwn(_template(item.definition.what).render(**facts).strip())
 
 
-def who_acts(item: AlertItem, group: AlertGroup) -> str:
+def who_acts(item: AlertItem, group: AlertGroup) -> Mrkdwn:
     people: list[str] = []
     for actor in item.definition.act:
         if actor == "csm":
@@ -93,21 +99,20 @@ def who_acts(item: AlertItem, group: AlertGroup) -> str:
                 else ""
             )
             people.append(f"CS leadership{where}")
-    return ", ".join(dict.fromkeys(people)) or mention(group.csm_user_id)
-
-
-def _since(moment: datetime, tz: ZoneInfo) -> str:
-    return day(moment.astimezone(tz).date())
+    return Mrkdwn(", ".join(dict.fromkeys(people))) or mention(group.csm_user_id)
 
 
 def signal_text(item: AlertItem, group: AlertGroup) -> Mrkdwn:
-    signal, definition = item.signal, item.definition
-    return Mrkdwn(
-        f"{SEVERITY_MARK[signal.severity]} *{escape(definition.name)}* · {signal.severity.value}"
-        f"{REASON_NOTE.get(item.reason, '')}\n"
-        f"{what(item)}\n"
-        f"*Since* {_since(signal.since, group.timezone)} · *Do:* {escape(definition.intervention)}"
-        f" · *Who:* {who_acts(item, group)}"
+    signal = item.signal
+    return render(
+        "alert_signal",
+        mark=SEVERITY_MARK[signal.severity],
+        definition=item.definition,
+        severity=signal.severity.value,
+        note=REASON_NOTE.get(item.reason, ""),
+        what=what(item),
+        since=signal.since.astimezone(group.timezone).date(),
+        who=who_acts(item, group),
     )
 
 
@@ -141,6 +146,13 @@ def build_alert_blocks(group: AlertGroup) -> list[bk.Block]:
     return bk.fit_message(blocks)
 
 
+def _render_alert(group: AlertGroup) -> Rendered:
+    return Rendered(alert_text(group), build_alert_blocks(group))
+
+
+RENDERERS = {ALERT_KIND: renderer(AlertGroup, _render_alert)}
+
+
 def _value(group: AlertGroup, ids: list[int], days: int = 0) -> str:
     return AlertAction(o=group.onboarding_id, a=ids, d=days).model_dump_json()
 
@@ -150,6 +162,10 @@ def with_alert_status(blocks: list[dict[str, Any]], text: str) -> list[dict[str,
     status = {**bk.context(text), "block_id": STATUS_BLOCK}
     kept = [b for b in blocks if b.get("block_id") != STATUS_BLOCK]
     return bk.fit_message([*kept, status])
+
+
+def snoozed_verb(days: int) -> str:
+    return f"Snoozed for {days} day{'s' if days != 1 else ''}"
 
 
 def answered_text(

@@ -5,13 +5,10 @@ Only names, dates and durations: safe in a channel shared with the customer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bot.services.celebrations import CELEBRATION_KIND, Celebration
 from bot.slack import blocks as bk
 from bot.slack.mrkdwn import Mrkdwn, day, render
-
-if TYPE_CHECKING:
-    from bot.services.celebrations import Celebration
+from bot.slack.rendering import Rendered, renderer
 
 
 def _days(n: int) -> str:
@@ -77,3 +74,10 @@ def celebration_text(c: Celebration) -> str:
             f"{c.company_name} reached first value in {_days(c.days_since_start)}"
         )
     return bk.fallback_text(f"{c.milestone_name} is done for {c.company_name}")
+
+
+def build_celebration(c: Celebration) -> Rendered:
+    return Rendered(celebration_text(c), build_celebration_blocks(c))
+
+
+RENDERERS = {CELEBRATION_KIND: renderer(Celebration, build_celebration)}

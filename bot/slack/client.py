@@ -233,6 +233,10 @@ class UserDirectory:
             with self._lock:
                 self._asking.pop(user_id, None)
 
+    def close(self) -> None:
+        """Wait for the questions still on their way to Slack (at shutdown)."""
+        self._askers.shutdown(wait=True)
+
     def _cached(self, user_id: str) -> tuple[float, dict[str, Any] | None] | None:
         with self._lock:
             cached = self._cache.get(user_id)

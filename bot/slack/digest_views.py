@@ -7,13 +7,12 @@ first, and says how many more there are and which command lists them all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
+from bot.services.digest import DIGEST_KIND, Book, HypercareState, MilestoneDue, OpenBlocker
 from bot.slack import blocks as bk
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, render, truncate
-
-if TYPE_CHECKING:
-    from bot.services.digest import Book, HypercareState, MilestoneDue, OpenBlocker
+from bot.slack.rendering import Rendered, renderer
 
 LINES_MAX = 10
 LINE_MAX = 260  # 10 lines and a heading stay under a section's 3,000 characters
@@ -108,3 +107,10 @@ def digest_text(book: Book) -> str:
         f"Your week: {len(book.overdue)} overdue, {len(book.due_this_week)} due this week, "
         f"{len(book.blockers)} open blockers, {len(book.hypercare)} in hypercare"
     )
+
+
+def _render_digest(book: Book) -> Rendered:
+    return Rendered(digest_text(book), build_digest_blocks(book))
+
+
+RENDERERS = {DIGEST_KIND: renderer(Book, _render_digest)}

@@ -1,30 +1,37 @@
 """The customer's voice in Slack: the pulse message, the survey invitation and the survey modal.
 
 Pure builders (no database, no Slack calls). Everything here is read by the customer: it counts
-answers and thanks people, and never shows a score or anything internal.
+answers and thanks people, and never shows a score or anything internal. `RENDERERS` turn the
+queued `PulseQuestion` and `SurveyInvite` into messages when they are sent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
+from bot.services.feedback import (
+    EFFORT_RANGE,
+    NPS_RANGE,
+    PULSE_KIND,
+    SATISFACTION_RANGE,
+    SURVEY_KIND,
+    FeedbackKind,
+    PulseQuestion,
+    PulseWording,
+    Question,
+    SurveyAnswers,
+    SurveyInvite,
+    SurveySent,
+    SurveyWording,
+)
 from bot.slack import blocks as bk
 from bot.slack.forms import ViewForm
 from bot.slack.ids import PULSE_SCORES, FeedbackId, pulse_action_id
 from bot.slack.mrkdwn import Mrkdwn, channel_link, count, escape
-
-if TYPE_CHECKING:
-    from bot.services.feedback import (
-        FeedbackKind,
-        PulseWording,
-        Question,
-        SurveyAnswers,
-        SurveySent,
-        SurveyWording,
-    )
+from bot.slack.rendering import Rendered, renderer
 
 COMMENT_INPUT_MAX = 3000
 
@@ -103,6 +110,26 @@ def build_survey_invite_blocks(
     return blocks
 
 
+def render_pulse(question: PulseQuestion) -> Rendered:
+    blocks = build_pulse_blocks(
+        question.onboarding_id, question.pulse, question.wording, question.answers
+    )
+    return Rendered(pulse_text(question.wording), blocks)
+
+
+def render_survey_invite(invite: SurveyInvite) -> Rendered:
+    blocks = build_survey_invite_blocks(
+        invite.onboarding_id, invite.company_name, invite.wording, invite.answers
+    )
+    return Rendered(survey_invite_text(invite.company_name, invite.wording), blocks)
+
+
+RENDERERS = {
+    PULSE_KIND: renderer(PulseQuestion, render_pulse),
+    SURVEY_KIND: renderer(SurveyInvite, render_survey_invite),
+}
+
+
 def _scale_select(block_id: str, question: Question, scale: range, initial: int | None) -> bk.Block:
     element = bk.select_element(
         FeedbackId.INPUT,
@@ -117,8 +144,6 @@ def build_survey_modal(
     metadata: SurveyMetadata, wording: SurveyWording, previous: SurveyAnswers | None = None
 ) -> dict[str, Any]:
     """The four questions; `previous` fills in the respondent's earlier answers (their own)."""
-    from bot.services.feedback import EFFORT_RANGE, NPS_RANGE, SATISFACTION_RANGE
-
     questions = wording.questions
     comment = bk.text_element(
         FeedbackId.INPUT,

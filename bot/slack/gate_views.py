@@ -17,12 +17,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.services.gate import GateAnswer, GateDecision, GateForm, GateItem, GoLivePost
+from bot.services.errors import DomainError
+from bot.services.gate import AlreadyDecided, GateDecision, GateOutcome
+from bot.services.gate_items import GateAnswer, GateForm, GateItem
+from bot.services.go_live_post import GO_LIVE_POST_KIND, GoLivePost
 from bot.slack import blocks as bk
 from bot.slack.celebration_views import against_plan
 from bot.slack.forms import ViewForm
 from bot.slack.ids import GateId
-from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
+from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, render, truncate
+from bot.slack.refusals import refusal_text
+from bot.slack.rendering import Rendered, renderer
 
 GROUP_NAMES = {
     "technical": "Technical",
@@ -36,6 +41,11 @@ YES, NO = "yes", "no"
 NOTE_INPUT_MAX = 500
 OVERRIDE_INPUT_MAX = 2000
 BLOCKERS_LISTED_MAX = 40
+OUTCOME_WORDS = {
+    GateOutcome.PROCEED: "every item YES, it went live",
+    GateOutcome.REFUSED: "go-live refused",
+    GateOutcome.OVERRIDE: "overridden, it went live",
+}
 
 
 class GateMetadata(BaseModel):
@@ -200,6 +210,14 @@ def _intro(form: GateForm) -> Mrkdwn:
     )
 
 
+def refusal_message(refused: DomainError) -> Mrkdwn:
+    """A refused decision, worded (user text escaped); any other one as refusal_text words it."""
+    if isinstance(refused, AlreadyDecided):
+        outcome = OUTCOME_WORDS[refused.outcome]
+        return render("gate_already_decided", refused=refused, outcome=outcome)
+    return Mrkdwn(refusal_text(refused))
+
+
 def build_notice_view(text: str, title: str = "Go-live readiness") -> dict[str, Any]:
     """What replaces the modal when it cannot be decided (no permission, already live)."""
     return {
@@ -317,3 +335,10 @@ def build_go_live_post_blocks(post: GoLivePost) -> list[bk.Block]:
             )
         ),
     ]
+
+
+def build_go_live_post(post: GoLivePost) -> Rendered:
+    return Rendered(go_live_post_text(post), build_go_live_post_blocks(post))
+
+
+RENDERERS = {GO_LIVE_POST_KIND: renderer(GoLivePost, build_go_live_post)}

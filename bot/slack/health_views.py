@@ -23,7 +23,7 @@ from bot.services.health import (
 from bot.slack import blocks as bk
 from bot.slack.forms import ViewForm
 from bot.slack.ids import HealthId
-from bot.slack.mrkdwn import Mrkdwn, escape, mention
+from bot.slack.mrkdwn import Mrkdwn, escape, mention, render
 from bot.slack.status_views import HEALTH_STATUS_ICON, trend_text
 
 COLOUR_ICON = {
@@ -174,11 +174,7 @@ def build_health_result_blocks(result: HealthResult, component_names: dict[str, 
     )
     return [
         bk.section(
-            Mrkdwn(
-                f"{icon} Health check for *{escape(result.company_name)}*: "
-                f"*{a.score}/100 · {escape(a.status.name)}* ({trend_text(result.trend)})\n"
-                f"*Response:* {escape(a.status.response)}"
-            )
+            render("health_result", icon=icon, result=result, a=a, trend=trend_text(result.trend))
         ),
         bk.section(Mrkdwn(f"{colour}\n{ratings}")),
         bk.context(INTERNAL_NOTE),

@@ -51,14 +51,6 @@ class IssueRef(BaseModel):
     number: int
 
 
-class HypercarePick(BaseModel):
-    """A "which customer did you mean?" button for a hypercare subcommand."""
-
-    onboarding_id: int
-    sub: str
-    rest: str = ""
-
-
 # ---- parsing the command text ------------------------------------------------------------
 
 
@@ -137,32 +129,3 @@ def ended_text(result: HypercareEnded) -> Mrkdwn:
         f":tada: Hypercare ended for *{escape(result.company_name)}* after "
         f"{count(result.issues, 'issue')}. Next: the transition to the ongoing CSM."
     )
-
-
-def build_pick_blocks(
-    query: str, refs: list[tuple[int, str]], sub: str, rest: str, *, found: bool
-) -> list[bk.Block]:
-    """Several customers match (found) or none does (closest names): a button for each."""
-    intro = (
-        f"Several customers match `{escape(query)}`. Which one did you mean?"
-        if found
-        else f"I can't find a customer called `{escape(query)}`."
-        + (" The closest names:" if refs else " There are no open onboardings yet.")
-    )
-    blocks: list[bk.Block] = [bk.section(Mrkdwn(intro))]
-    if refs:
-        blocks.append(
-            bk.actions(
-                *[
-                    bk.button(
-                        name,
-                        f"{HypercareId.PICK_CUSTOMER}-{i}",
-                        HypercarePick(
-                            onboarding_id=onboarding_id, sub=sub, rest=rest[:1500]
-                        ).model_dump_json(),
-                    )
-                    for i, (onboarding_id, name) in enumerate(refs[:10])
-                ]
-            )
-        )
-    return blocks

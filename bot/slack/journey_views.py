@@ -3,7 +3,7 @@ there is no customer channel, and the "Need help?" page to the owner.
 
 Pure builders (no database, no Slack calls). A step is read by the customer: it holds the
 playbook's wording, the company name (escaped), a mention of the CSM and the button, and
-nothing internal.
+nothing internal. `RENDERERS` turn the queued `JourneyStep` and `HelpPage` into messages.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import functools
 from jinja2 import Template
 from pydantic import BaseModel, ValidationError
 
+from bot.services.journey import HELP_KIND, KIND, HelpPage, JourneyStep, step_name
 from bot.slack import blocks as bk
 from bot.slack.ids import JourneyId
 from bot.slack.mrkdwn import Mrkdwn, channel_link, environment, escape, mention
+from bot.slack.rendering import Rendered, renderer
 
 HELP_BUTTON = "Need help?"
 
@@ -44,10 +46,6 @@ def render_step(message: str, *, company: str, csm_user_id: str, day: int) -> Mr
     is a mention. Line breaks in the YAML block scalar are already folded."""
     text = _template(message).render(company=company, csm=mention(csm_user_id), day=day)
     return Mrkdwn(text.strip())
-
-
-def step_name(step: str) -> str:
-    return step.replace("_", " ")
 
 
 def build_step_blocks(onboarding_id: int, step: str, text: Mrkdwn) -> list[bk.Block]:
@@ -83,6 +81,31 @@ def build_help_page_blocks(
     if link:
         blocks.append(bk.context(Mrkdwn(f"<{escape(link)}|Open the message> and reach out.")))
     return blocks
+
+
+def render_step_post(fact: JourneyStep) -> Rendered:
+    text = render_step(
+        fact.message, company=fact.company_name, csm_user_id=fact.csm_user_id, day=fact.day
+    )
+    if fact.in_channel:
+        blocks = build_step_blocks(fact.onboarding_id, fact.step, text)
+    else:
+        blocks = build_step_dm_blocks(fact.company_name, fact.step, fact.day, text)
+    return Rendered(bk.fallback_text(text), blocks)
+
+
+def render_help_page(page: HelpPage) -> Rendered:
+    text = help_page_text(page.user_id, page.channel_id, page.company_name, page.step)
+    blocks = build_help_page_blocks(
+        page.user_id, page.channel_id, page.company_name, page.step, page.link
+    )
+    return Rendered(bk.fallback_text(text), blocks)
+
+
+RENDERERS = {
+    KIND: renderer(JourneyStep, render_step_post),
+    HELP_KIND: renderer(HelpPage, render_help_page),
+}
 
 
 def help_thanks_text(csm_user_id: str) -> Mrkdwn:

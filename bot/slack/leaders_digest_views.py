@@ -7,14 +7,11 @@ so the part stays under a section's 3,000 characters).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bot.services.leaders_digest import LEADERS_DIGEST_KIND, AtRisk, LeadersBook
 from bot.slack import blocks as bk
 from bot.slack.metrics_views import HEALTH_LABELS, build_book_health_blocks
 from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
-
-if TYPE_CHECKING:
-    from bot.services.leaders_digest import AtRisk, LeadersBook
+from bot.slack.rendering import Rendered, renderer
 
 COMPANY_MAX = 80  # escaped characters: a line stays under 200
 MORE_HINT = "`/onboard metrics segment` or `/onboard list at-risk`"
@@ -60,3 +57,10 @@ def leaders_digest_text(book: LeadersBook) -> str:
         f"The book this week: {count(book.metrics.total.onboardings, 'onboarding')}, "
         f"{book.at_risk_total} at risk or worse"
     )
+
+
+def _render_leaders_digest(book: LeadersBook) -> Rendered:
+    return Rendered(leaders_digest_text(book), build_leaders_digest_blocks(book))
+
+
+RENDERERS = {LEADERS_DIGEST_KIND: renderer(LeadersBook, _render_leaders_digest)}

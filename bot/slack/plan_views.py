@@ -1,17 +1,19 @@
 """The living plan message: pure Block Kit builders from a `PlanView` (no database, no Slack).
 
 Everything shown comes from `PlanView`, which holds only customer-safe fields, so the message is
-safe in a channel shared with the customer. Nothing time-of-day dependent is rendered: the same
-plan on the same day renders to the same payload, which is what lets an unchanged plan cost no
-Slack call.
+safe in a channel shared with the customer. The outbox stores the `PlanView` of a `plan` post and
+this renders it when it is sent; nothing else (no time of day) goes into the message, so an
+unchanged view, which costs no Slack call, is an unchanged message.
 """
 
 from __future__ import annotations
 
 from bot.services.plan import PhaseState, PlanMilestone, PlanPhase, PlanView
+from bot.services.plan_refresh import PLAN_KIND
 from bot.services.status import MilestoneState
 from bot.slack import blocks as bk
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, render
+from bot.slack.rendering import Rendered, renderer
 
 STATE_ICON = {
     MilestoneState.COMPLETE: ":white_check_mark:",
@@ -113,3 +115,10 @@ def plan_fallback_text(view: PlanView) -> str:
     return bk.fallback_text(
         f"Onboarding plan: {escape(view.company_name)} ({view.done}/{view.total} milestones done)"
     )
+
+
+def render_plan(view: PlanView) -> Rendered:
+    return Rendered(plan_fallback_text(view), build_plan_blocks(view))
+
+
+RENDERERS = {PLAN_KIND: renderer(PlanView, render_plan)}

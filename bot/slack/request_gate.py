@@ -14,7 +14,7 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -27,12 +27,28 @@ _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 _SIGNATURE = re.compile(r"^v0=([0-9a-f]{64})$")
 
 
+_WHY_BY_STATUS = {
+    400: "malformed",
+    401: "signature",
+    405: "method",
+    411: "no_length",
+    413: "too_large",
+    415: "content_type",
+}
+
+
 @dataclass(frozen=True)
 class Rejection:
-    """An HTTP answer for a request that goes no further, and why (for the log)."""
+    """An HTTP answer for a request that goes no further, why (for the log), and the short
+    word for why (the `rejected_<why>` outcome of /metrics; by default from the status)."""
 
     status: int
     reason: str
+    why: str = ""
+
+    @property
+    def outcome(self) -> str:
+        return "rejected_" + (self.why or _WHY_BY_STATUS[self.status])
 
     @property
     def status_line(self) -> str:
@@ -48,10 +64,12 @@ class Rejection:
 
 @dataclass(frozen=True)
 class SignedRequest:
-    """A request whose signature holds: its body and the digest that identifies it."""
+    """A request whose signature holds: its body, the digest that identifies it, and what it
+    says (read-only: Bolt parses the body again itself)."""
 
     body: bytes
     digest: str
+    payload: dict[str, Any] = field(default_factory=dict)
 
 
 def media_type(content_type: str) -> str:
@@ -67,10 +85,10 @@ def check_request(
     digest = _verified_digest(body, headers, signing_secret, now)
     if isinstance(digest, Rejection):
         return digest
-    problem = _shape_problem(body, media_type(headers["content-type"]))
-    if problem:
-        return Rejection(400, problem)
-    return SignedRequest(body=body, digest=digest)
+    parsed = _parsed(body, media_type(headers["content-type"]))
+    if isinstance(parsed, str):
+        return Rejection(400, parsed)
+    return SignedRequest(body=body, digest=digest, payload=parsed)
 
 
 def _verified_digest(
@@ -81,7 +99,7 @@ def _verified_digest(
     if not _TIMESTAMP.match(timestamp) or match is None:
         return Rejection(401, "missing or malformed signature headers")
     if abs(now - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
-        return Rejection(401, "stale timestamp")
+        return Rejection(401, "stale timestamp", "stale")
     expected = hmac.new(
         signing_secret.encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256
     ).hexdigest()
@@ -90,8 +108,9 @@ def _verified_digest(
     return expected
 
 
-def _shape_problem(body: bytes, kind: str) -> str | None:
-    """Why a signed body is not one Slack sends, or None."""
+def _parsed(body: bytes, kind: str) -> dict[str, Any] | str:
+    """The request a signed body carries (a command's fields, an interaction's payload, an
+    event envelope), or why it is not one Slack sends."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -100,15 +119,15 @@ def _shape_problem(body: bytes, kind: str) -> str | None:
         parsed = _json_object(text)
         if parsed is None or not isinstance(parsed.get("type"), str):
             return "JSON body is not a Slack event"
-        return None
+        return parsed
     form = parse_qs(text, keep_blank_values=True)
     if "payload" in form:
         payload = _json_object(form["payload"][0])
         if len(form["payload"]) != 1 or payload is None or not isinstance(payload.get("type"), str):
             return "payload is not a Slack interaction"
-        return None
+        return payload
     if "command" in form or "ssl_check" in form:
-        return None
+        return {key: values[0] for key, values in form.items()}
     return "form body is not a slash command or an interaction"
 
 

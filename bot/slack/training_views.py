@@ -15,6 +15,7 @@ from bot.services.training import (
     SessionLine,
     TrackPlan,
     TrackStatus,
+    TrainingChange,
     TrainingField,
     TrainingPlan,
 )
@@ -217,3 +218,16 @@ def read_delivery_form(form: ViewForm) -> DeliveryEntry:
         competency_passed={COMPETENCY_YES: True, COMPETENCY_NO: False}.get(competency or ""),
         notes=form.text(TrainingField.NOTES),
     )
+
+
+def delivered_notice(change: TrainingChange) -> Mrkdwn:
+    """The line the redrawn card opens with after *Mark delivered*."""
+    said = f":white_check_mark: Delivered: *{escape(change.track_name)}*."
+    if not change.attendance_met:
+        said = f":warning: Delivered: *{escape(change.track_name)}*, attendance below threshold."
+    if change.completed_milestone_id is not None:
+        said += (
+            f" :tada: *{escape(change.completed_milestone_name)}* is complete: every required"
+            " track is delivered above threshold."
+        )
+    return Mrkdwn(said)

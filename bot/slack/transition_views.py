@@ -1,6 +1,6 @@
 """Block Kit for the transition: the refusal with its reasons, the waive and close modals, the
-onboarding report (internal: the internal channel or a DM, never a shared channel) and the
-handover DM to the ongoing CSM."""
+refusals worded, and the renderers of the report and handover posts
+(bot/slack/close_report_views.py builds those)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,32 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from bot.services.close_report import OnboardingReport
+from bot.services.errors import DomainError
 from bot.services.transition import (
+    HANDOVER_KIND,
+    REPORT_KIND,
+    AlreadyClosed,
     CloseInvalid,
     CompletionCheck,
-    OnboardingReport,
-    OpenItem,
+    NotClosed,
+    NotReady,
+    OtherOnboardingOpen,
     Reopened,
 )
 from bot.slack import blocks as bk
+from bot.slack.close_report_views import FIELD_MAX, build_handover_message, build_report_message
 from bot.slack.forms import ViewForm
 from bot.slack.ids import TransitionId
-from bot.slack.mrkdwn import Mrkdwn, channel_link, count, day, escape, mention, truncate
+from bot.slack.mrkdwn import Mrkdwn, channel_link, count, escape, mention, render, truncate
+from bot.slack.rendering import renderer
 
 OPTIONS_MAX = 100
-LINES_MAX = 25
-FIELD_MAX = 2900
+
+RENDERERS = {
+    REPORT_KIND: renderer(OnboardingReport, build_report_message),
+    HANDOVER_KIND: renderer(OnboardingReport, build_handover_message),
+}
 
 
 class TransitionMetadata(BaseModel):
@@ -35,11 +46,40 @@ class TransitionMetadata(BaseModel):
 # ---- the refusal and the waive modal ---------------------------------------------------------
 
 
+def completion_reasons(check: CompletionCheck) -> list[Mrkdwn]:
+    """Every reason the check failed, each with what to do about it."""
+    reasons = [
+        Mrkdwn(
+            f"Milestone *{escape(m.name)}* is not done (due {m.due_date:%b %-d}): "
+            "complete it, or waive it with a reason."
+        )
+        for m in check.open_milestones
+    ]
+    if check.first_value_missing:
+        reasons.append(
+            Mrkdwn(
+                "First value is not confirmed: mark the first-value milestone done once the "
+                "customer's first-value criterion is met."
+            )
+        )
+    if check.hypercare_open:
+        reasons.append(
+            Mrkdwn(
+                "Hypercare has not been exited: end it (*End hypercare* on the hypercare "
+                "update) once its exit check passes."
+            )
+        )
+    return reasons
+
+
+def not_ready_text(check: CompletionCheck) -> Mrkdwn:
+    lines = "\n".join(f"• {r}" for r in completion_reasons(check))
+    return Mrkdwn(f"*{escape(check.company_name)}* cannot be closed yet:\n{lines}")
+
+
 def build_refusal_blocks(check: CompletionCheck, channel_id: str | None) -> list[bk.Block]:
     """Every reason the check failed; a "Waive milestones…" button when milestones are open."""
-    lines = "\n".join(f"• {r}" for r in check.reasons)
-    text = f"*{escape(check.company_name)}* cannot be closed yet:\n{lines}"
-    blocks: list[bk.Block] = [bk.section(Mrkdwn(truncate(text, FIELD_MAX)))]
+    blocks: list[bk.Block] = [bk.section(Mrkdwn(truncate(not_ready_text(check), FIELD_MAX)))]
     if check.open_milestones:
         value = TransitionMetadata(onboarding_id=check.onboarding_id, channel_id=channel_id)
         blocks.append(
@@ -52,12 +92,12 @@ def build_refusal_blocks(check: CompletionCheck, channel_id: str | None) -> list
 
 
 def refusal_text(check: CompletionCheck) -> str:
-    reasons = count(len(check.reasons), "reason")
+    reasons = count(check.reason_count, "reason")
     return f"{escape(check.company_name)} cannot be closed yet ({reasons})."
 
 
 def build_waive_modal(check: CompletionCheck, metadata: TransitionMetadata) -> dict[str, Any]:
-    options = [bk.option(name, str(mid)) for mid, name in check.open_milestones[:OPTIONS_MAX]]
+    options = [bk.option(m.name, str(m.milestone_id)) for m in check.open_milestones[:OPTIONS_MAX]]
     return {
         "type": "modal",
         "callback_id": TransitionId.WAIVE_VIEW,
@@ -172,155 +212,6 @@ def build_closed_view(report: OnboardingReport, report_channel: str) -> dict[str
     )
 
 
-# ---- the report ------------------------------------------------------------------------------
-
-
-def _lines(items: list[str], empty: str) -> str:
-    if not items:
-        return f"_{empty}_"
-    shown = items[:LINES_MAX]
-    more = f"\n…and {len(items) - LINES_MAX} more" if len(items) > LINES_MAX else ""
-    return "\n".join(f"• {line}" for line in shown) + more
-
-
-def _section(title: str, body: str) -> bk.Block:
-    return bk.section(Mrkdwn(truncate(f"*{title}*\n{body}", FIELD_MAX)))
-
-
-def _open_item(item: OpenItem) -> str:
-    due = f" · due {item.due_date:%b %-d}" if item.due_date else ""
-    owner = f" · {mention(item.owner_user_id)}" if item.owner_user_id else ""
-    return f"{escape(truncate(item.text, 300))}{due}{owner}"
-
-
-def _setup(report: OnboardingReport) -> str:
-    if report.setup:
-        lines = []
-        for s in report.setup:
-            note = f": {escape(truncate(s.note, 300))}" if s.note else ""
-            lines.append(f"{escape(s.name)} · {escape(s.status.replace('_', ' '))}{note}")
-        return _lines(lines, "")
-    systems = escape(truncate(report.systems, 1000)) if report.systems else "none named"
-    return f"_No integration tracked._ Systems from the handoff: {systems}"
-
-
-def _training(report: OnboardingReport) -> str:
-    lines = []
-    for t in report.training:
-        if t.delivered_on is None:
-            lines.append(f"{escape(t.track)} · not delivered")
-            continue
-        attended = "?" if t.attended is None else str(t.attended)
-        competency = {True: " · competency passed", False: " · competency not passed"}.get(
-            t.competency_passed, ""
-        )
-        lines.append(
-            f"{escape(t.track)} · delivered {t.delivered_on:%b %-d} · "
-            f"{attended}/{t.invited} attended{competency}"
-        )
-    return _lines(lines, "No training session recorded.")
-
-
-def _value(report: OnboardingReport) -> str:
-    parts = []
-    if report.first_value_definition:
-        parts.append(f"Definition: {escape(truncate(report.first_value_definition, 500))}")
-    if report.time_to_value_days is not None:
-        target = (
-            f" (target {report.target_days} days: "
-            + ("within target" if report.within_target else "over target")
-            + ")"
-            if report.target_days is not None
-            else ""
-        )
-        parts.append(
-            f"First value on {day(report.first_value_on)}: *{report.time_to_value_days} days* "
-            f"from the start{target}"
-        )
-    met = [escape(truncate(c, 300)) for c in report.first_value_criteria]
-    parts.append("Criteria met:\n" + _lines(met, "none"))
-    if report.criteria_open:
-        parts.append(
-            "Not met:\n" + _lines([escape(truncate(c, 300)) for c in report.criteria_open], "")
-        )
-    return "\n".join(parts)
-
-
-def _milestones(report: OnboardingReport) -> str:
-    on_time, judged = report.on_time
-    head = f"{on_time}/{judged} completed on time"
-    lines = []
-    for m in report.milestones:
-        if m.waived_reason is not None:
-            lines.append(f"{escape(m.name)} · waived: {escape(truncate(m.waived_reason, 300))}")
-        elif m.on_time is False and m.completed_on is not None:
-            late = (m.completed_on - m.due_date).days
-            lines.append(f"{escape(m.name)} · {count(late, 'day')} late (due {m.due_date:%b %-d})")
-    return head + ("\n" + _lines(lines, "") if lines else "")
-
-
-def build_report_blocks(report: OnboardingReport) -> list[bk.Block]:
-    """The onboarding report: internal (it names blockers, stakeholders and lessons)."""
-    blocks: list[bk.Block] = [
-        bk.header(f"Onboarding report: {report.company_name}"),
-        bk.context(
-            Mrkdwn(
-                f"{escape(report.segment)} · started {day(report.start_date)} · closed "
-                f"{day(report.closed_on)} by {mention(report.closed_by)} · CSM "
-                f"{mention(report.csm_user_id)} · AE {mention(report.ae_user_id)} · ongoing CSM "
-                f"{mention(report.ongoing_csm_user_id)}"
-            )
-        ),
-        _section(":gear: Setup completed", _setup(report)),
-    ]
-    if report.known_limitations:
-        limits = [escape(truncate(line, 300)) for line in report.known_limitations]
-        blocks.append(_section(":warning: Known limitations", _lines(limits, "")))
-    blocks += [
-        _section(":mortar_board: Training delivered", _training(report)),
-        _section(":dart: First value and time to value", _value(report)),
-        _section(":calendar: Milestones", _milestones(report)),
-        _section(
-            ":construction: Open items",
-            "Blockers:\n"
-            + _lines([_open_item(b) for b in report.open_blockers], "none open")
-            + "\nCommitments:\n"
-            + _lines([_open_item(c) for c in report.open_commitments], "none open"),
-        ),
-        _section(
-            ":busts_in_silhouette: Stakeholders",
-            _lines([escape(truncate(s, 300)) for s in report.stakeholders], "none recorded"),
-        ),
-        _section(":bulb: Lessons learned", escape(report.lessons_learned)),
-    ]
-    return bk.fit_message(blocks)
-
-
-def report_text(report: OnboardingReport) -> str:
-    closed = f"{report.closed_on:%b %-d, %Y}"
-    return f"Onboarding report: {escape(report.company_name)} (closed {closed})"
-
-
-def build_handover_blocks(report: OnboardingReport) -> list[bk.Block]:
-    where = (
-        f"The internal channel is {channel_link(report.internal_channel_id)}."
-        if report.internal_channel_id
-        else "It has no internal channel."
-    )
-    intro = bk.section(
-        Mrkdwn(
-            f":handshake: {mention(report.closed_by)} handed *{escape(report.company_name)}* "
-            f"over to you: onboarding is closed and you are the ongoing CSM. {where} "
-            "The onboarding report follows."
-        )
-    )
-    return bk.fit_message([intro, bk.divider(), *build_report_blocks(report)])
-
-
-def handover_text(report: OnboardingReport) -> str:
-    return f"You are now the ongoing CSM for {escape(report.company_name)}: the onboarding report"
-
-
 # ---- reopening -------------------------------------------------------------------------------
 
 
@@ -329,3 +220,18 @@ def reopened_text(reopened: Reopened) -> Mrkdwn:
         f"*{escape(reopened.company_name)}* is open again ({escape(reopened.status)}), "
         f"logged with the reason: {escape(truncate(reopened.reason, 500))}"
     )
+
+
+def refusal_message(refused: DomainError) -> Mrkdwn:
+    """A transition refusal, worded (user text escaped); any other one as it says itself."""
+    if isinstance(refused, NotReady):
+        return not_ready_text(refused.check)
+    template = _REFUSAL_TEMPLATES.get(type(refused))
+    return Mrkdwn(str(refused)) if template is None else render(template, refused=refused)
+
+
+_REFUSAL_TEMPLATES: dict[type[DomainError], str] = {
+    AlreadyClosed: "transition_already_closed",
+    NotClosed: "transition_not_closed",
+    OtherOnboardingOpen: "transition_other_open",
+}

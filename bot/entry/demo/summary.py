@@ -1,0 +1,90 @@
+"""What the demo prints at the end: the story in figures, and the book as leaders see it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from bot.deps import Deps
+from bot.models import AlertState, Onboarding, OutboxMessage, OutboxStatus
+from bot.services.metrics import SliceBy, book_metrics, ttfv_targets
+from bot.slack.metrics_views import build_metrics_blocks
+from bot.slack.terminal import TerminalSlack, blocks_to_text
+
+
+def leaders_view(deps: Deps, slack: TerminalSlack, today: date) -> str:
+    """The book as a leader sees it with `/onboard metrics segment`, from the same builder."""
+    with deps.db.session() as session:
+        metrics = book_metrics(
+            session,
+            today=today,
+            ttfv_targets=ttfv_targets(deps.playbooks),
+            slice_by=SliceBy.SEGMENT,
+        )
+    card = blocks_to_text(build_metrics_blocks(metrics), slack.readable_name)
+    return "\nWhat leaders see (/onboard metrics segment):\n    " + card.replace("\n", "\n    ")
+
+
+def summary(deps: Deps, ids: dict[str, int], start: date) -> str:
+    """The story in figures: alerts told, posts sent, and each customer's course."""
+    with deps.db.session() as session:
+        alerts = _counts(session, select(AlertState.signal, func.sum(AlertState.notify_count)))
+        sent = _counts(
+            session,
+            select(OutboxMessage.kind, func.count()).where(
+                OutboxMessage.status == OutboxStatus.SENT
+            ),
+        )
+        onboardings = [session.get(Onboarding, i) for i in ids.values()]
+        customers = [o for o in onboardings if o is not None]
+        lines = ["", "=" * 72, "Summary", "=" * 72]
+        lines.append("Alerts told, by signal:")
+        lines += [f"  {signal:<24} {count}" for signal, count in alerts.most_common()] or ["  none"]
+        lines.append(f"Celebrations posted: {sent.get('celebration', 0)}")
+        lines.append("Posts by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(sent.items())))
+        lines.append("Time to first value:")
+        lines += [f"  {o.company_name:<24} {_ttfv(o)}" for o in customers]
+        lines.append("Hypercare:")
+        lines += [_hypercare(o, start) for o in customers if o.go_live_at is not None]
+        lines.append("Transition:")
+        lines += [f"  {o.company_name:<24} {_transition(o, start)}" for o in customers]
+    return "\n".join(lines)
+
+
+def _counts(session: Session, query: Select[tuple[str, int]]) -> Counter[str]:
+    """`query`'s (key, number) rows summed by its first column."""
+    column = query.selected_columns[0]
+    return Counter(dict(session.execute(query.group_by(column)).all()))
+
+
+def _ttfv(onboarding: Onboarding) -> str:
+    if onboarding.first_value_at is None:
+        return "not reached"
+    return f"{(onboarding.first_value_at.date() - onboarding.start_date).days} days"
+
+
+def _hypercare(onboarding: Onboarding, start: date) -> str:
+    assert onboarding.go_live_at is not None
+    issues = onboarding.hypercare_issues
+    exited = (
+        f"exited on day {(onboarding.hypercare_exited_at.date() - start).days}"
+        if onboarding.hypercare_exited_at
+        else "still in hypercare"
+    )
+    return (
+        f"  {onboarding.company_name}: live on day "
+        f"{(onboarding.go_live_at.date() - start).days}, {len(issues)} issues "
+        f"({sum(1 for i in issues if i.resolved_at)} resolved), {exited}"
+    )
+
+
+def _transition(onboarding: Onboarding, start: date) -> str:
+    if not onboarding.closed_at:
+        return f"open ({onboarding.status})"
+    return (
+        f"closed on day {(onboarding.closed_at.date() - start).days}, handed to "
+        f"<@{onboarding.ongoing_csm_user_id}>"
+    )

@@ -1,0 +1,127 @@
+"""The figures the book's metrics are made of: rates against targets, distributions of day
+counts (exact medians from histograms), the stage funnel and NPS. Plain data, no SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+COMPLETION_TARGET = 0.85
+ON_TIME_COMPLETION_TARGET = 0.80
+MILESTONE_ON_TIME_TARGET = 0.90
+
+FUNNEL = ("signed", "kicked off", "configuring", "training", "piloting", "live", "adopted")
+HEALTH_ORDER = ("healthy", "monitor", "at_risk", "critical", "emergency", "unknown")
+UNKNOWN_HEALTH = "unknown"
+
+
+@dataclass(frozen=True)
+class Rate:
+    """`count` of `n`, against a target share; `onboardings` is how many it rests on."""
+
+    count: int
+    n: int
+    target: float | None = None
+    onboardings: int | None = None
+
+    @property
+    def value(self) -> float | None:
+        return self.count / self.n if self.n else None
+
+    @property
+    def rests_on(self) -> int:
+        return self.n if self.onboardings is None else self.onboardings
+
+    @property
+    def meets_target(self) -> bool | None:
+        if self.value is None or self.target is None:
+            return None
+        return self.value >= self.target
+
+
+Histogram = dict[int, int]  # days -> how many onboardings
+
+
+def quantile(histogram: Mapping[int, int], q: float) -> float | None:
+    """The q-quantile of the values a histogram counts, linearly interpolated (percentile_cont)."""
+    n = sum(histogram.values())
+    if n == 0:
+        return None
+    items = sorted(histogram.items())
+
+    def nth(index: int) -> int:
+        seen = 0
+        for value, count in items:
+            seen += count
+            if seen > index:
+                return value
+        return items[-1][0]
+
+    rank = (n - 1) * q
+    below = int(rank)
+    low, high = nth(below), nth(min(below + 1, n - 1))
+    return low + (high - low) * (rank - below)
+
+
+@dataclass(frozen=True)
+class Days:
+    """A distribution of day counts (TTFV, time to go-live)."""
+
+    histogram: Histogram
+    within_target: int | None = None
+    target_days: int | None = None  # when every onboarding of the slice has the same target
+
+    @property
+    def n(self) -> int:
+        return sum(self.histogram.values())
+
+    @property
+    def median(self) -> float | None:
+        return quantile(self.histogram, 0.5)
+
+    @property
+    def p75(self) -> float | None:
+        return quantile(self.histogram, 0.75)
+
+    @property
+    def within(self) -> Rate | None:
+        return None if self.within_target is None else Rate(self.within_target, self.n)
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    name: str
+    reached: int
+    conversion: Rate | None  # from the stage before; None for "signed"
+
+
+@dataclass(frozen=True)
+class Nps:
+    responses: int
+    promoters: int
+    detractors: int
+    onboardings: int
+
+    @property
+    def score(self) -> float | None:
+        if not self.responses:
+            return None
+        return 100 * (self.promoters - self.detractors) / self.responses
+
+
+@dataclass(frozen=True)
+class SliceMetrics:
+    key: str  # "" for the whole book; the segment, CSM user id or "YYYY-MM"
+    onboardings: int
+    ttfv: Days
+    completion: Rate
+    on_time_completion: Rate
+    milestone_on_time: Rate
+    go_live: Days
+    funnel: list[FunnelStage]
+    health: dict[str, int]
+    nps: Nps
+
+    @property
+    def health_n(self) -> int:
+        return sum(self.health.values())

@@ -1,0 +1,88 @@
+"""Stall and warning signals (domain.md): what is wrong with each open onboarding at `now`.
+
+- catalog: templates/signals.yml, what each signal is called, how severe it is, who acts;
+- facts: the rows of one onboarding that can signal;
+- detection: the pure rules, one onboarding's facts in, its signals out (the decisions are
+  documented there);
+- scan: every open onboarding's facts with a constant number of queries, streamed.
+
+The wording of a signal (its `what` template) is rendered in bot/slack/alert_views.py; a
+signal carries only its facts.
+"""
+
+from bot.services.signals.catalog import (
+    ALERT_FAMILY,
+    FACT_TYPES,
+    SAMPLE_FACTS,
+    AlertSeverity,
+    SignalCatalog,
+    SignalCatalogError,
+    SignalDef,
+    SignalKind,
+    SignalOverride,
+    load_catalog,
+    typed_facts,
+)
+from bot.services.signals.detection import Signal, detect, fingerprint_level, signal_kind
+from bot.services.signals.facts import (
+    DONE_STATUSES,
+    KICKOFF_MILESTONE,
+    OPEN_STATUSES,
+    BlockerRow,
+    ChampionRow,
+    CommitmentRow,
+    Facts,
+    HealthRow,
+    IntegrationRow,
+    IssueRow,
+    MilestoneRow,
+    OnboardingRow,
+    StakeholderCount,
+    TrainingRow,
+)
+from bot.services.signals.scan import (
+    STREAM_CHUNK,
+    Aligned,
+    detect_all,
+    scan,
+    scan_statements,
+    stream_rows,
+)
+
+__all__ = [
+    "ALERT_FAMILY",
+    "DONE_STATUSES",
+    "FACT_TYPES",
+    "KICKOFF_MILESTONE",
+    "OPEN_STATUSES",
+    "SAMPLE_FACTS",
+    "STREAM_CHUNK",
+    "AlertSeverity",
+    "Aligned",
+    "BlockerRow",
+    "ChampionRow",
+    "CommitmentRow",
+    "Facts",
+    "HealthRow",
+    "IntegrationRow",
+    "IssueRow",
+    "MilestoneRow",
+    "OnboardingRow",
+    "Signal",
+    "SignalCatalog",
+    "SignalCatalogError",
+    "SignalDef",
+    "SignalKind",
+    "SignalOverride",
+    "StakeholderCount",
+    "TrainingRow",
+    "detect",
+    "detect_all",
+    "fingerprint_level",
+    "load_catalog",
+    "scan",
+    "scan_statements",
+    "signal_kind",
+    "stream_rows",
+    "typed_facts",
+]

@@ -1,0 +1,338 @@
+"""The signal catalog (templates/signals.yml): what each signal is called, how severe it is,
+the intervention, who acts and the `what` template, with per-playbook overrides.
+
+The catalog checks the file's shape; bot/slack/alert_views.py renders the `what` templates
+(and checks them against SAMPLE_FACTS at start-up).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from typing_extensions import TypedDict
+
+from bot.services.health import HealthStatus
+
+
+class SignalKind(enum.StrEnum):
+    MILESTONE_DELAYED = "milestone_delayed"
+    MILESTONE_MISSED = "milestone_missed"
+    MULTIPLE_DELAYS = "multiple_delays"
+    BLOCKER_OPEN = "blocker_open"
+    NO_KICKOFF = "no_kickoff"
+    SILENCE = "silence"
+    SINGLE_THREADED = "single_threaded"
+    CHAMPION_GONE = "champion_gone"
+    COMMITMENT_OVERDUE = "commitment_overdue"
+    HYPERCARE_SLA_BREACH = "hypercare_sla_breach"
+    HEALTH_LOW = "health_low"
+    HEALTH_CHECK_MISSING = "health_check_missing"
+    INTEGRATION_FAILING = "integration_failing"
+    TRAINING_LOW_ATTENDANCE = "training_low_attendance"
+
+
+# Kinds that are stages of one alert: delayed -> missed is a change of state, not a new alert.
+ALERT_FAMILY = {
+    SignalKind.MILESTONE_DELAYED: "milestone_late",
+    SignalKind.MILESTONE_MISSED: "milestone_late",
+}
+
+
+class AlertSeverity(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    @property
+    def escalates(self) -> bool:
+        """High and critical signals also go to the owner's DM and the escalation channel."""
+        return self.rank >= AlertSeverity.HIGH.rank
+
+
+_RANK = {severity: rank for rank, severity in enumerate(AlertSeverity)}
+
+Actor = Literal["csm", "ae", "subject_owner", "leadership"]
+Priority = Literal["P1", "P2", "P3", "P4"]
+
+# The facts each signal carries, which its `what` template may name (the detector fills them).
+
+
+class MilestoneLateFacts(TypedDict):
+    milestone: str
+    due: date
+    days_late: int
+
+
+class MultipleDelaysFacts(TypedDict):
+    count: int
+    milestones: list[str]
+
+
+class BlockerOpenFacts(TypedDict):
+    reason: str
+    owner: str
+    days_open: int
+    subject_owner: str
+
+
+class NoKickoffFacts(TypedDict):
+    deadline: date
+    business_days: int
+
+
+class SilenceFacts(TypedDict):
+    days: int
+    last_activity: date
+
+
+class SingleThreadedFacts(TypedDict):
+    count: int
+    minimum: int
+
+
+class ChampionGoneFacts(TypedDict):
+    name: str
+    reason: Literal["departed", "no_contact"]
+    days: int
+
+
+class CommitmentOverdueFacts(TypedDict):
+    text: str
+    due: date
+    owner: str | None
+    days_late: int
+    subject_owner: str | None
+
+
+class SlaBreachFacts(TypedDict):
+    number: int
+    priority: str
+    title: str
+    clock: Literal["response", "resolution"]
+    due: datetime
+
+
+class HealthLowFacts(TypedDict):
+    score: int
+    status: str
+    response: str
+    checked: date
+
+
+class HealthCheckMissingFacts(TypedDict):
+    days: int
+    last_check: date | None
+
+
+class IntegrationFailingFacts(TypedDict):
+    name: str
+    owner: str | None
+    failing_since: date
+    days: int
+    notes: str
+    subject_owner: str | None
+
+
+class LowAttendanceFacts(TypedDict):
+    track: str
+    attended: int
+    invited: int
+    percent: int
+    threshold: int
+    delivered: date
+
+
+FACT_TYPES: dict[SignalKind, type] = {
+    SignalKind.MILESTONE_DELAYED: MilestoneLateFacts,
+    SignalKind.MILESTONE_MISSED: MilestoneLateFacts,
+    SignalKind.MULTIPLE_DELAYS: MultipleDelaysFacts,
+    SignalKind.BLOCKER_OPEN: BlockerOpenFacts,
+    SignalKind.NO_KICKOFF: NoKickoffFacts,
+    SignalKind.SILENCE: SilenceFacts,
+    SignalKind.SINGLE_THREADED: SingleThreadedFacts,
+    SignalKind.CHAMPION_GONE: ChampionGoneFacts,
+    SignalKind.COMMITMENT_OVERDUE: CommitmentOverdueFacts,
+    SignalKind.HYPERCARE_SLA_BREACH: SlaBreachFacts,
+    SignalKind.HEALTH_LOW: HealthLowFacts,
+    SignalKind.HEALTH_CHECK_MISSING: HealthCheckMissingFacts,
+    SignalKind.INTEGRATION_FAILING: IntegrationFailingFacts,
+    SignalKind.TRAINING_LOW_ATTENDANCE: LowAttendanceFacts,
+}
+
+
+@functools.cache
+def _facts_adapter(kind: SignalKind) -> TypeAdapter[Any]:
+    return TypeAdapter(FACT_TYPES[kind])
+
+
+def typed_facts(kind: SignalKind, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """A signal's facts with their types back: the outbox stores dates as ISO strings, and a
+    `what` template formats dates."""
+    return dict(_facts_adapter(kind).validate_python(facts))
+
+
+# One example of the facts each signal carries: `what` templates are rendered against it when
+# the catalog loads, so a template naming a fact that does not exist fails at start-up.
+SAMPLE_FACTS: dict[SignalKind, dict[str, Any]] = {
+    SignalKind.MILESTONE_DELAYED: {"milestone": "Kickoff", "due": date(2026, 1, 5), "days_late": 2},
+    SignalKind.MILESTONE_MISSED: {"milestone": "Kickoff", "due": date(2026, 1, 5), "days_late": 5},
+    SignalKind.MULTIPLE_DELAYS: {"count": 3, "milestones": ["A", "B", "C"]},
+    SignalKind.BLOCKER_OPEN: {"reason": "SSO", "owner": "U1", "days_open": 3},
+    SignalKind.NO_KICKOFF: {"deadline": date(2026, 1, 5), "business_days": 3},
+    SignalKind.SILENCE: {"days": 7, "last_activity": date(2026, 1, 5)},
+    SignalKind.SINGLE_THREADED: {"count": 1, "minimum": 2},
+    SignalKind.CHAMPION_GONE: {"name": "Priya", "reason": "departed", "days": 3},
+    SignalKind.COMMITMENT_OVERDUE: {
+        "text": "SAP connector",
+        "due": date(2026, 1, 5),
+        "owner": "U1",
+        "days_late": 1,
+    },
+    SignalKind.HYPERCARE_SLA_BREACH: {
+        "number": 1,
+        "priority": "P1",
+        "title": "Down",
+        "clock": "response",
+        "due": datetime(2026, 1, 5, tzinfo=UTC),
+    },
+    SignalKind.HEALTH_LOW: {
+        "score": 42,
+        "status": "Critical",
+        "response": "Leadership escalation within 24 hours.",
+        "checked": date(2026, 1, 5),
+    },
+    SignalKind.HEALTH_CHECK_MISSING: {"days": 9, "last_check": None},
+    SignalKind.INTEGRATION_FAILING: {
+        "name": "SAP ERP",
+        "owner": "U1",
+        "failing_since": date(2026, 1, 5),
+        "days": 2,
+        "notes": "IDoc sync times out",
+    },
+    SignalKind.TRAINING_LOW_ATTENDANCE: {
+        "track": "Admins",
+        "attended": 5,
+        "invited": 10,
+        "percent": 50,
+        "threshold": 80,
+        "delivered": date(2026, 1, 5),
+    },
+}
+
+
+class SignalCatalogError(ValueError):
+    """templates/signals.yml is missing, unreadable or invalid; the message says where."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SignalDef(_Strict):
+    name: str = Field(min_length=1, max_length=60)
+    severity: AlertSeverity
+    severity_by_priority: dict[Priority, AlertSeverity] = Field(default_factory=dict)
+    severity_by_status: dict[HealthStatus, AlertSeverity] = Field(default_factory=dict)
+    what: str = Field(min_length=1, max_length=500)
+    intervention: str = Field(min_length=1, max_length=300)
+    act: list[Actor] = Field(min_length=1)
+
+
+class SignalOverride(_Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=60)
+    severity: AlertSeverity | None = None
+    severity_by_priority: dict[Priority, AlertSeverity] | None = None
+    severity_by_status: dict[HealthStatus, AlertSeverity] | None = None
+    what: str | None = Field(default=None, min_length=1, max_length=500)
+    intervention: str | None = Field(default=None, min_length=1, max_length=300)
+    act: list[Actor] | None = Field(default=None, min_length=1)
+
+
+class _CatalogFile(_Strict):
+    signals: dict[SignalKind, SignalDef]
+    playbooks: dict[str, dict[SignalKind, SignalOverride]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _complete(self) -> _CatalogFile:
+        missing = [kind.value for kind in SignalKind if kind not in self.signals]
+        if missing:
+            raise ValueError(f"signals: missing {', '.join(missing)}")
+        return self
+
+
+class SignalCatalog:
+    """Name, severity, intervention and who acts, per signal, with per-playbook overrides."""
+
+    def __init__(
+        self,
+        signals: Mapping[SignalKind, SignalDef],
+        playbooks: Mapping[str, Mapping[SignalKind, SignalOverride]] | None = None,
+        *,
+        path: Path | None = None,
+    ) -> None:
+        self.path = path or Path("signals.yml")
+        self._signals = dict(signals)
+        self._merged: dict[tuple[str, SignalKind], SignalDef] = {}
+        for playbook, overrides in (playbooks or {}).items():
+            for kind, override in overrides.items():
+                changes = override.model_dump(exclude_none=True)
+                self._merged[(playbook, kind)] = self._signals[kind].model_copy(update=changes)
+        self.playbook_keys = frozenset((playbooks or {}).keys())
+
+    @classmethod
+    def load(cls, templates_dir: Path) -> SignalCatalog:
+        path = templates_dir / "signals.yml"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise SignalCatalogError(f"{path}: cannot read: {exc}") from None
+        try:
+            parsed = _CatalogFile.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+            raise SignalCatalogError(f"{path}: {where}: {first['msg']}") from None
+        return cls(parsed.signals, parsed.playbooks, path=path)
+
+    def wordings(self) -> Iterator[tuple[str, SignalKind, str]]:
+        """Each `what` template with where it is written (`signals` or `playbooks.<key>`)."""
+        for kind, definition in self._signals.items():
+            yield "signals", kind, definition.what
+        for (playbook, kind), definition in self._merged.items():
+            yield f"playbooks.{playbook}", kind, definition.what
+
+    def check_playbooks(self, known: Iterable[str]) -> None:
+        unknown = sorted(self.playbook_keys - set(known))
+        if unknown:
+            raise SignalCatalogError(f"signals.yml: playbooks: unknown playbook {unknown[0]!r}")
+
+    def definition(self, kind: SignalKind, playbook: str = "") -> SignalDef:
+        return self._merged.get((playbook, kind)) or self._signals[kind]
+
+    def severity(
+        self, kind: SignalKind, playbook: str, priority: str | None = None
+    ) -> AlertSeverity:
+        definition = self.definition(kind, playbook)
+        if priority is not None and priority in definition.severity_by_priority:
+            return definition.severity_by_priority[priority]  # type: ignore[index]
+        if priority is not None and priority in definition.severity_by_status:
+            return definition.severity_by_status[priority]  # type: ignore[index]
+        return definition.severity
+
+
+@functools.cache
+def load_catalog(templates_dir: Path) -> SignalCatalog:
+    """The catalog of a templates directory, read once per process."""
+    return SignalCatalog.load(templates_dir)

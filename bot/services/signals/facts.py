@@ -1,0 +1,122 @@
+"""The facts of one onboarding that the detector reads: only the rows that can signal, as the
+scan (bot/services/signals/scan.py) loads them, one named tuple per row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NamedTuple
+
+from bot.models import MilestoneStatus, OnboardingStatus
+
+KICKOFF_MILESTONE = "kickoff"
+OPEN_STATUSES = (OnboardingStatus.ACTIVE, OnboardingStatus.HYPERCARE)
+DONE_STATUSES = (MilestoneStatus.COMPLETE, MilestoneStatus.WAIVED)
+
+
+class OnboardingRow(NamedTuple):
+    id: int
+    company_name: str
+    status: str
+    playbook: str
+    csm_user_id: str
+    ae_user_id: str
+    customer_channel_id: str | None
+    internal_channel_id: str | None
+    timezone: str | None
+    start_date: date
+    last_activity_at: datetime
+    created_at: datetime
+
+
+class MilestoneRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    key: str
+    name: str
+    due_date: date
+
+
+class BlockerRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    reason: str
+    owner_user_id: str
+    opened_at: datetime
+
+
+class StakeholderCount(NamedTuple):
+    onboarding_id: int
+    present: int
+    last_departed_at: datetime | None
+
+
+class ChampionRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    name: str
+    departed_at: datetime | None
+    last_contact_at: datetime | None
+
+
+class CommitmentRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    text: str
+    due_date: date
+    owner_user_id: str | None
+
+
+class IssueRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    number: int
+    severity: str
+    title: str
+    opened_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None = None  # only open issues are read
+
+
+class HealthRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    checked_at: datetime
+    checked_by: str
+    score: int
+    status: str
+    no_count: int
+
+
+class IntegrationRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    name: str
+    owner_user_id: str | None
+    config_notes: str
+    updated_at: datetime | None
+
+
+class TrainingRow(NamedTuple):
+    onboarding_id: int
+    id: int
+    track: str
+    invited: int
+    attended: int
+    delivered_at: datetime
+
+
+@dataclass
+class Facts:
+    """Everything the detector needs about one onboarding (only the rows that can signal)."""
+
+    onboarding: OnboardingRow
+    milestones: list[MilestoneRow] = field(default_factory=list)
+    blockers: list[BlockerRow] = field(default_factory=list)
+    stakeholders: StakeholderCount | None = None
+    champions: list[ChampionRow] = field(default_factory=list)
+    commitments: list[CommitmentRow] = field(default_factory=list)
+    issues: list[IssueRow] = field(default_factory=list)
+    health: HealthRow | None = None  # the latest weekly health check
+    integrations: list[IntegrationRow] = field(default_factory=list)  # failing ones only
+    training: list[TrainingRow] = field(default_factory=list)  # delivered, possibly below
