@@ -83,6 +83,7 @@ def test_done_and_dropped_commitments_no_longer_signal(session, playbooks) -> No
     drop_commitment(session, call.id, "Sponsor asked for monthly", CSM, admins=ADMINS, now=NOW)
     assert overdue_subjects(session, late) == {f"commitment:{training.id}"}
 
+    session.commit()  # the edge commits
     session.expire_all()
     assert (sap.status, sap.closed_by, sap.closed_at) == ("done", CSM, NOW)
     assert (call.status, call.dropped_reason) == ("dropped", "Sponsor asked for monthly")
@@ -107,6 +108,7 @@ def test_a_new_owner_and_due_date(session, playbooks) -> None:  # type: ignore[n
     later = date(2027, 1, 8)
     change = edit_commitment(session, sap.id, "USE", later, CSM, admins=ADMINS, now=NOW)
     assert change.changed
+    session.commit()  # the edge commits
     session.expire_all()
     assert (sap.owner_user_id, sap.due_date) == ("USE", later)
     assert not edit_commitment(session, sap.id, "USE", later, CSM, admins=ADMINS, now=NOW).changed
@@ -170,6 +172,7 @@ def test_first_value_waits_for_the_customers_own_criterion(session, playbooks) -
         complete_named_milestone(session, onboarding.id, "first value", CSM, admins=(), now=NOW)
     with pytest.raises(Conflict, match="/onboard criteria Acme Manufacturing"):
         complete_milestone_by_id(session, first_value.id, CSM, admins=(), now=NOW)
+    session.commit()  # the edge commits
     session.expire_all()
     assert session.get(Onboarding, onboarding.id).first_value_at is None
     mark_criterion_met(session, criteria[0].criterion_id, "4 min", CSM, admins=ADMINS, now=NOW)
