@@ -24,6 +24,7 @@ from bot.services.signals import load_catalog
 from bot.slack.client import UserDirectory, make_client
 from bot.slack.forms import UnreadableActions, reply_to
 from bot.slack.guard import actor_user_id, make_actor_guard
+from bot.slack.refusals import refusal_text
 from bot.slack.sender import OutboxLoop, OutboxSender
 from bot.slack.usergroups import UserGroupMembers
 
@@ -139,7 +140,7 @@ def _handle_error(
         log.warning("error before the request was verified: %s", type(error).__name__)
         return None
     if isinstance(error, DomainError):
-        message = str(error)
+        message = refusal_text(error)
         log.info("domain error: %s", message)
     else:
         reference = context.get(REQUEST_ID) or logs.request_id.get()

@@ -146,7 +146,7 @@ class Team:
     now: datetime = datetime(2000, 1, 1, tzinfo=UTC)  # set by the story's clock before use
 
     def _run(self, action: Callable[..., object], *args: object, **kwargs: object) -> None:
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             action(session, *args, now=self.now, admins=(), **kwargs)
 
     def done(self, company: str, milestone: str, who: str) -> None:
@@ -201,7 +201,7 @@ class Team:
     def integrations_verified(self, company: str, who: str, result: str) -> None:
         """`/onboard setup`: each integration still open edited to verified end to end, with
         the data-migration validation result."""
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             setup = integrations.load_setup(session, self.ids[company])
             forms = [
                 (
@@ -593,7 +593,7 @@ class Clock:
 def _seed(deps: Deps, slack: TerminalSlack, clock: Clock, team: Team, out) -> list[int]:  # type: ignore[no-untyped-def]
     created: list[int] = []
     for form, ae in demo_handoffs(clock.start):
-        with deps.db.session() as session:
+        with deps.db.transaction() as session:
             if _in_story(session, form.company_name):
                 continue
             plan = validate_handoff(
@@ -613,7 +613,7 @@ def _seed(deps: Deps, slack: TerminalSlack, clock: Clock, team: Team, out) -> li
         team.ids[form.company_name] = onboarding.id
         created.append(onboarding.id)
     for onboarding_id in created:
-        with deps.db.session() as session:
+        with deps.db.transaction() as session:
             acknowledge_handoff(session, onboarding_id, _csm(deps, onboarding_id), now=clock.now)
     return created
 

@@ -25,6 +25,7 @@ from bot.services.stakeholders import StakeholderInvalid
 from bot.services.training import TrainingInvalid
 from bot.slack import blocks as bk
 from bot.slack.mrkdwn import Mrkdwn, escape
+from bot.slack.refusals import refusal_text
 from bot.slack.stakeholder_views import build_notice_view
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ def save_modal(
         ack(response_action="errors", errors={k.value: v for k, v in error.errors.items()})
         return None
     except DomainError as refused:
-        ack(response_action="update", view=build_notice_view(title, str(refused)))
+        ack(response_action="update", view=build_notice_view(title, refusal_text(refused)))
         return None
     ack()
     return change

@@ -21,7 +21,7 @@ def handle_timeline_pin_event(
     if reaction is None:
         return
     deps = deps_of(context)
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         pin_message(
             session,
             reaction,
@@ -35,7 +35,7 @@ def handle_timeline_unpin_event(event: dict[str, Any], context: BoltContext) -> 
     if reaction is None:
         return
     deps = deps_of(context)
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         unpin_message(session, reaction, now=deps.now())
 
 
