@@ -39,6 +39,7 @@ from bot.services.handoff import (
 )
 from bot.services.onboardings import acknowledge_handoff
 from bot.services.playbook_rows import milestone_due_dates
+from bot.slack.refusals import refusal_text
 from tests.factories import ACME_START, AE, CSM, handoff_form
 
 TODAY = ACME_START  # Monday 2026-11-02
@@ -974,7 +975,7 @@ def test_only_the_csm_may_acknowledge(
     for someone in (AE, "UCSM2", "UOTHER"):
         with pytest.raises(NotAllowed) as caught:
             acknowledge_handoff(session, onboarding.id, someone, now=LATER)
-        assert str(caught.value) == (
+        assert refusal_text(caught.value) == (
             "Only the receiving CSM (<@UCSM>) can acknowledge this handoff."
         )
     with reloaded(db, onboarding.id) as (_, stored):

@@ -145,6 +145,14 @@ def complete_milestone(
     return True
 
 
+class NotTheReceivingCsm(NotAllowed):
+    """Only the receiving CSM acknowledges a handoff; the reply names them."""
+
+    def __init__(self, csm_user_id: str) -> None:
+        super().__init__("only the receiving CSM can acknowledge this handoff")
+        self.csm_user_id = csm_user_id
+
+
 def acknowledge_handoff(
     session: Session, onboarding_id: int, actor: str, *, now: datetime
 ) -> tuple[Onboarding, bool]:
@@ -152,9 +160,7 @@ def acknowledge_handoff(
     whether this call acknowledged it; False when it already was)."""
     onboarding = get_onboarding(session, onboarding_id)
     if actor != onboarding.csm_user_id:
-        raise NotAllowed(
-            f"Only the receiving CSM (<@{onboarding.csm_user_id}>) can acknowledge this handoff."
-        )
+        raise NotTheReceivingCsm(onboarding.csm_user_id)
     if onboarding.acknowledged_at is not None:
         return onboarding, False
     onboarding.acknowledged_at = now
