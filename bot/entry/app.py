@@ -28,6 +28,7 @@ from bot.slack.forms import UnreadableActions, reply_to
 from bot.slack.guard import actor_user_id, make_actor_guard
 from bot.slack.listener_names import ListenerNames
 from bot.slack.outbox_loop import OutboxLoop
+from bot.slack.refusals import refusal_text
 from bot.slack.sender import OutboxSender
 from bot.slack.usergroups import UserGroupMembers
 
@@ -157,7 +158,7 @@ def _handle_error(
         log.warning("error before the request was verified: %s", type(error).__name__)
         return None
     if isinstance(error, DomainError):
-        message = str(error)
+        message = refusal_text(error)
         log.info("domain error: %s", message)
     else:
         reference = context.get(REQUEST_ID) or logs.request_id.get()

@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services.errors import DomainError
 from bot.slack import blocks as bk
 from bot.slack.guard import actor_user_id
+from bot.slack.refusals import refusal_text
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -267,7 +268,7 @@ def submission(handler: F) -> F:
             if ack.response is None:
                 raise
             log.info("domain error: %s", refused)
-            reply(given, str(refused))
+            reply(given, refusal_text(refused))
 
     return _listener(handler, answer)  # type: ignore[return-value]
 
@@ -284,7 +285,7 @@ def click(handler: F) -> F:
             _ack_then_reply(given, OUT_OF_DATE_BUTTON)
         except DomainError as refused:
             log.info("domain error: %s", refused)
-            _ack_then_reply(given, str(refused))
+            _ack_then_reply(given, refusal_text(refused))
 
     return _listener(handler, answer)  # type: ignore[return-value]
 
