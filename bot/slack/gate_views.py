@@ -26,6 +26,7 @@ from bot.slack.celebration_views import against_plan
 from bot.slack.forms import ViewForm
 from bot.slack.ids import GateId
 from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, render, truncate
+from bot.slack.refusals import refusal_text
 from bot.slack.rendering import Rendered, renderer
 
 GROUP_NAMES = {
@@ -214,7 +215,7 @@ def refusal_message(refused: DomainError) -> Mrkdwn:
     if isinstance(refused, AlreadyDecided):
         outcome = OUTCOME_WORDS[refused.outcome]
         return render("gate_already_decided", refused=refused, outcome=outcome)
-    return Mrkdwn(str(refused))
+    return Mrkdwn(refusal_text(refused))
 
 
 def build_notice_view(text: str, title: str = "Go-live readiness") -> dict[str, Any]:

@@ -10,6 +10,8 @@ from bot.slack.mrkdwn import render
 
 
 def refusal_text(error: DomainError) -> str:
+    if error.template is not None:
+        return render(error.template, **error.facts)
     if isinstance(error, MilestoneRefused):
         return render(
             f"refusal_{error.reason}",
