@@ -48,7 +48,7 @@ from bot.models import (
 )
 from bot.parsing import company_key
 from bot.playbooks import PlaybookLibrary
-from bot.services.handoff import milestone_due_dates
+from bot.services.playbook_rows import milestone_due_dates
 from tests.fakeslack import FakeSlack
 from tests.slack_http import SlackHttp
 

@@ -12,6 +12,7 @@ from handlers import (
     checklist,
     close,
     command,
+    commitments,
     feedback,
     gate,
     handoff,
@@ -38,6 +39,7 @@ def register_handlers(app: App) -> list[str]:
     status.register(app, commands)
     checklist.register(app, commands)
     stakeholders.register(app, commands)
+    commitments.register(app)
     health.register(app, commands)
     setup.register(app, commands)
     hypercare.register(app, commands)

@@ -32,6 +32,7 @@ from bot.slack.forms import (
     submission,
 )
 from bot.slack.ids import ChecklistId
+from bot.slack.refusals import refusal_text
 from handlers.command import CommandRouter
 from handlers.customer import CustomerPick, customer_of, on_pick
 from handlers.home import publish_home
@@ -130,7 +131,7 @@ def handle_checklist_submit(
         ack(response_action="errors", errors={ChecklistId.ADD_ITEMS: str(invalid)})
         return
     except DomainError as refused:
-        ack(response_action="update", view=build_notice_view(str(refused)))
+        ack(response_action="update", view=build_notice_view(refusal_text(refused)))
         return
     ack()
     if not change.changed:

@@ -4,6 +4,7 @@ customer lookup with the stakeholder map."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -29,12 +30,18 @@ from bot.services.criteria import (
 )
 from bot.slack.commitment_views import (
     CardMetadata,
+    added_notice,
     build_add_criterion_modal,
     build_commitment_blocks,
     build_commitment_edit_modal,
     build_criteria_blocks,
     build_drop_modal,
     build_met_modal,
+    done_notice,
+    dropped_notice,
+    edited_notice,
+    flagged_notice,
+    met_notice,
     read_evidence,
     read_new_criterion,
     read_owner_and_due,
@@ -42,8 +49,11 @@ from bot.slack.commitment_views import (
 )
 from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.ids import CommitmentId, CriterionId
-from bot.slack.mrkdwn import Mrkdwn, escape, truncate
-from handlers.modals import Card, redraw, replace_card, save_modal
+from handlers.modals import Card, CardModal, replace_card
+
+# What a card row's modal opens on: (onboarding id, company, the row), once the user may change it.
+Opener = Callable[..., tuple[int, str, Any]]
+ViewBuilder = Callable[[CardMetadata, str, Any], dict[str, Any]]
 
 
 def commitment_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -60,12 +70,46 @@ def criteria_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
     return f"Success criteria: {listing.company_name}", build_criteria_blocks(listing, notice)
 
 
-def _metadata(body: dict[str, Any], onboarding_id: int, item_id: int | None) -> CardMetadata:
-    return CardMetadata(onboarding_id=onboarding_id, item_id=item_id).opened_from(body)
+COMMITMENTS = CardModal("Commitments", CommitmentInvalid, commitment_card)
+CRITERIA = CardModal("Success criteria", CriterionInvalid, criteria_card)
 
 
-def _said(text: str) -> str:
-    return f"“{escape(truncate(' '.join(text.split()), 120))}”"
+def _open_row_modal(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    opener: Opener,
+    build: ViewBuilder,
+) -> None:
+    """Open the modal `build` makes for the card row the button names (`opener` refuses a user
+    who may not change it)."""
+    deps = deps_of(context)
+    with deps.db.session() as session:
+        onboarding_id, company, line = opener(
+            session, button_id(action), body["user"]["id"], admins=deps.admins
+        )
+    metadata = CardMetadata(onboarding_id=onboarding_id, item_id=button_id(action))
+    view = build(metadata.opened_from(body), company, line)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _click_and_redraw(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    respond: Respond,
+    change: Callable[..., Any],
+    card: Callable[[Deps, int, str], Card],
+    notice: Callable[[Any], str],
+) -> None:
+    """A button that changes its row at once: one transaction, then the card again in place."""
+    deps = deps_of(context)
+    with deps.db.transaction() as session:
+        changed = change(
+            session, button_id(action), body["user"]["id"], admins=deps.admins, now=deps.now()
+        )
+    replace_card(respond, card(deps, changed.onboarding_id, notice(changed)))
 
 
 # ---- commitments -----------------------------------------------------------------------------
@@ -75,45 +119,23 @@ def handle_commitment_done_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    deps = deps_of(context)
-    with deps.db.session() as session:
-        change = complete_commitment(
-            session, button_id(action), body["user"]["id"], admins=deps.admins, now=deps.now()
-        )
-    notice = Mrkdwn(
-        f":white_check_mark: Done: {_said(change.text)}."
-        if change.changed
-        else f"Already {change.status}: {_said(change.text)}."
+    _click_and_redraw(
+        body, action, context, respond, complete_commitment, commitment_card, done_notice
     )
-    replace_card(respond, commitment_card(deps, change.onboarding_id, notice))
 
 
 def handle_commitment_drop_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    deps = deps_of(context)
-    with deps.db.session() as session:
-        onboarding_id, company, line = open_commitment(
-            session, button_id(action), body["user"]["id"], admins=deps.admins
-        )
-    metadata = _metadata(body, onboarding_id, line.commitment_id)
-    client.views_open(trigger_id=body["trigger_id"], view=build_drop_modal(metadata, company, line))
+    _open_row_modal(body, action, client, context, open_commitment, build_drop_modal)
 
 
 def handle_commitment_edit_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    deps = deps_of(context)
-    with deps.db.session() as session:
-        onboarding_id, company, line = open_commitment(
-            session, button_id(action), body["user"]["id"], admins=deps.admins
-        )
-    metadata = _metadata(body, onboarding_id, line.commitment_id)
-    client.views_open(
-        trigger_id=body["trigger_id"], view=build_commitment_edit_modal(metadata, company, line)
-    )
+    _open_row_modal(body, action, client, context, open_commitment, build_commitment_edit_modal)
 
 
 def handle_commitment_drop_submit(
@@ -123,23 +145,17 @@ def handle_commitment_drop_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(CardMetadata)
     reason = read_reason(fields)
-    change = save_modal(
+    COMMITMENTS.submit(
         ack,
+        client,
         deps,
-        CommitmentInvalid,
-        "Commitments",
+        metadata,
+        user_id,
         lambda session: drop_commitment(
             session, metadata.item_id or 0, reason, user_id, admins=deps.admins, now=deps.now()
         ),
+        dropped_notice,
     )
-    if change is None:
-        return
-    notice = Mrkdwn(
-        f":heavy_minus_sign: Dropped: {_said(change.text)}."
-        if change.changed
-        else f"Already {change.status}: {_said(change.text)}."
-    )
-    redraw(client, metadata, user_id, commitment_card(deps, metadata.onboarding_id, notice))
 
 
 def handle_commitment_edit_submit(
@@ -149,19 +165,17 @@ def handle_commitment_edit_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(CardMetadata)
     owner, due = read_owner_and_due(fields)
-    change = save_modal(
+    COMMITMENTS.submit(
         ack,
+        client,
         deps,
-        CommitmentInvalid,
-        "Commitments",
+        metadata,
+        user_id,
         lambda session: edit_commitment(
             session, metadata.item_id or 0, owner, due, user_id, admins=deps.admins, now=deps.now()
         ),
+        edited_notice,
     )
-    if change is None:
-        return
-    notice = Mrkdwn(f":pencil2: Saved: {_said(change.text)}.")
-    redraw(client, metadata, user_id, commitment_card(deps, metadata.onboarding_id, notice))
 
 
 # ---- success criteria ------------------------------------------------------------------------
@@ -171,26 +185,16 @@ def handle_criterion_met_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    deps = deps_of(context)
-    with deps.db.session() as session:
-        onboarding_id, company, line = open_criterion(
-            session, button_id(action), body["user"]["id"], admins=deps.admins
-        )
-    metadata = _metadata(body, onboarding_id, line.criterion_id)
-    client.views_open(trigger_id=body["trigger_id"], view=build_met_modal(metadata, company, line))
+    _open_row_modal(body, action, client, context, open_criterion, build_met_modal)
 
 
 def handle_criterion_flag_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext, respond: Respond
 ) -> None:
     ack()
-    deps = deps_of(context)
-    with deps.db.session() as session:
-        change = flag_first_value(
-            session, button_id(action), body["user"]["id"], admins=deps.admins, now=deps.now()
-        )
-    notice = Mrkdwn(f":star: The customer's first-value criterion: {_said(change.text)}.")
-    replace_card(respond, criteria_card(deps, change.onboarding_id, notice))
+    _click_and_redraw(
+        body, action, context, respond, flag_first_value, criteria_card, flagged_notice
+    )
 
 
 def handle_criterion_add_click(
@@ -200,7 +204,7 @@ def handle_criterion_add_click(
     deps, onboarding_id = deps_of(context), button_id(action)
     with deps.db.session() as session:
         company = ensure_can_add(session, onboarding_id, body["user"]["id"], admins=deps.admins)
-    metadata = _metadata(body, onboarding_id, None)
+    metadata = CardMetadata(onboarding_id=onboarding_id, item_id=None).opened_from(body)
     client.views_open(
         trigger_id=body["trigger_id"], view=build_add_criterion_modal(metadata, company)
     )
@@ -213,25 +217,17 @@ def handle_criterion_met_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(CardMetadata)
     evidence = read_evidence(fields)
-    change = save_modal(
+    CRITERIA.submit(
         ack,
+        client,
         deps,
-        CriterionInvalid,
-        "Success criteria",
+        metadata,
+        user_id,
         lambda session: mark_criterion_met(
             session, metadata.item_id or 0, evidence, user_id, admins=deps.admins, now=deps.now()
         ),
+        met_notice,
     )
-    if change is None:
-        return
-    then = (
-        f" First value can now be recorded: `/onboard done {escape(change.company_name)} "
-        "first value`."
-        if change.is_first_value and change.changed
-        else ""
-    )
-    notice = Mrkdwn(f":white_check_mark: Met: {_said(change.text)}.{then}")
-    redraw(client, metadata, user_id, criteria_card(deps, metadata.onboarding_id, notice))
 
 
 def handle_criterion_add_submit(
@@ -241,11 +237,12 @@ def handle_criterion_add_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(CardMetadata)
     text, target, first_value = read_new_criterion(fields)
-    change = save_modal(
+    CRITERIA.submit(
         ack,
+        client,
         deps,
-        CriterionInvalid,
-        "Success criteria",
+        metadata,
+        user_id,
         lambda session: add_criterion(
             session,
             metadata.onboarding_id,
@@ -256,11 +253,8 @@ def handle_criterion_add_submit(
             admins=deps.admins,
             now=deps.now(),
         ),
+        added_notice,
     )
-    if change is None:
-        return
-    notice = Mrkdwn(f":heavy_plus_sign: Added: {_said(change.text)}.")
-    redraw(client, metadata, user_id, criteria_card(deps, metadata.onboarding_id, notice))
 
 
 def register(app: App) -> None:

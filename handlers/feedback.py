@@ -42,6 +42,7 @@ from bot.slack.feedback_views import (
 from bot.slack.forms import ViewForm, button_model, click, submission
 from bot.slack.guard import EXTERNAL_ACTOR
 from bot.slack.ids import FeedbackId
+from bot.slack.refusals import refusal_text
 from handlers.command import CommandRouter
 from handlers.customer import CustomerPick, customer_of, on_pick
 
@@ -136,7 +137,7 @@ def handle_feedback_survey_submit(
         ack(response_action="errors", errors={ERROR_BLOCKS[bad.field]: str(bad)})
         return
     except DomainError as refused:
-        ack(response_action="update", view=build_notice_view(wording.title, str(refused)))
+        ack(response_action="update", view=build_notice_view(wording.title, refusal_text(refused)))
         return
     ack(response_action="update", view=build_notice_view(wording.title, wording.thanks))
     deps.outbox.kick()

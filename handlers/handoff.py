@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.deps import Deps, deps_of
 from bot.parsing import parse_date, prefill_from_message
@@ -22,14 +23,9 @@ from bot.slack import blocks as bk
 from bot.slack.announce import announce_handoff
 from bot.slack.commands import CommandRequest
 from bot.slack.forms import ViewForm, button_id, click, submission
-from bot.slack.handoff_views import (
-    HandoffMetadata,
-    build_csm_handoff_dm,
-    build_handoff_modal,
-    read_handoff_form,
-)
+from bot.slack.handoff_messages import acknowledged_text, build_csm_handoff_dm, duplicate_error
+from bot.slack.handoff_views import HandoffMetadata, build_handoff_modal, read_handoff_form
 from bot.slack.ids import HandoffId, Shortcut
-from bot.slack.mrkdwn import Mrkdwn, escape, mention
 from handlers.command import CommandRouter
 from handlers.home import publish_home
 
@@ -89,29 +85,32 @@ def handle_handoff_submit(
     fields = ViewForm(view)
     fields.metadata(HandoffMetadata)  # not needed to save; a form that cannot be read is stale
     form = read_handoff_form(fields)
-    actor = body["user"]["id"]
-    with deps.db.session() as session:
-        try:
-            plan = validate_handoff(
-                session,
-                form,
-                today=deps.today(),
-                library=deps.playbooks,
-                max_future_days=deps.settings.handoff_max_future_days,
-                min_stakeholders=deps.settings.min_stakeholders,
-                user_name=deps.users.display_name,
-            )
-            onboarding = create_onboarding(
-                session, plan, actor=actor, now=deps.now(), view_id=view.get("id")
-            )
-        except HandoffInvalid as invalid:
-            ack(response_action="errors", errors={str(k): v for k, v in invalid.errors.items()})
-            return
-        except DuplicateHandoff as duplicate:
-            _ack_duplicate(ack, duplicate, view, deps)
-            return
+    try:
+        with deps.db.transaction() as session:
+            onboarding_id = _store_handoff(session, deps, form, body["user"]["id"], view.get("id"))
+    except HandoffInvalid as invalid:
+        ack(response_action="errors", errors={str(k): v for k, v in invalid.errors.items()})
+        return
+    except DuplicateHandoff as duplicate:
+        _ack_duplicate(ack, duplicate, view, deps)
+        return
     ack()
-    announce_handoff(client, deps, onboarding.id, create_channel=form.create_internal_channel)
+    announce_handoff(client, deps, onboarding_id, create_channel=form.create_internal_channel)
+
+
+def _store_handoff(
+    session: Session, deps: Deps, form: HandoffForm, actor: str, view_id: str | None
+) -> int:
+    plan = validate_handoff(
+        session,
+        form,
+        today=deps.today(),
+        library=deps.playbooks,
+        max_future_days=deps.settings.handoff_max_future_days,
+        min_stakeholders=deps.settings.min_stakeholders,
+        user_name=deps.users.display_name,
+    )
+    return create_onboarding(session, plan, actor=actor, now=deps.now(), view_id=view_id).id
 
 
 def _ack_duplicate(ack: Ack, duplicate: DuplicateHandoff, view: dict[str, Any], deps: Deps) -> None:
@@ -120,26 +119,17 @@ def _ack_duplicate(ack: Ack, duplicate: DuplicateHandoff, view: dict[str, Any], 
         ack()  # the same modal submitted twice: the first submission did everything
         return
     owner = deps.users.display_name(existing.csm_user_id)
-    ack(
-        response_action="errors",
-        errors={
-            HandoffField.COMPANY_NAME: (
-                f"{existing.company_name} already has an open onboarding "
-                f"(#{existing.id}, owned by {owner})."
-            )
-        },
-    )
+    error = duplicate_error(existing.company_name, existing.id, owner)
+    ack(response_action="errors", errors={HandoffField.COMPANY_NAME: error})
 
 
 def handle_handoff_acknowledge_click(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
-    deps = deps_of(context)
-    with deps.db.session() as session:
-        onboarding, newly = acknowledge_handoff(
-            session, button_id(action), body["user"]["id"], now=deps.now()
-        )
+    deps, user_id = deps_of(context), body["user"]["id"]
+    with deps.db.transaction() as session:
+        onboarding, newly = acknowledge_handoff(session, button_id(action), user_id, now=deps.now())
         blocks = build_csm_handoff_dm(onboarding)
         name, ae = onboarding.company_name, onboarding.ae_user_id
     client.chat_update(
@@ -148,14 +138,9 @@ def handle_handoff_acknowledge_click(
         blocks=blocks,
         text=bk.fallback_text(f"Handoff: {name} (acknowledged)"),
     )
-    publish_home(client, context, body["user"]["id"])
+    publish_home(client, context, user_id)
     if newly:
-        client.chat_postMessage(
-            channel=ae,
-            text=Mrkdwn(
-                f"{mention(body['user']['id'])} acknowledged the handoff for *{escape(name)}*."
-            ),
-        )
+        client.chat_postMessage(channel=ae, text=acknowledged_text(user_id, name))
 
 
 def register(app: App, commands: CommandRouter) -> None:

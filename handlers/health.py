@@ -35,6 +35,7 @@ from bot.slack.health_views import (
 )
 from bot.slack.ids import HealthId
 from bot.slack.mrkdwn import Mrkdwn
+from bot.slack.refusals import refusal_text
 from handlers.command import CommandRouter
 from handlers.customer import CustomerPick, customer_of, on_pick
 from handlers.home import publish_home
@@ -102,7 +103,7 @@ def handle_health_submit(
         ack(response_action="errors", errors=health_errors(invalid))
         return
     except DomainError as refused:
-        ack(response_action="update", view=build_notice_view(Mrkdwn(str(refused))))
+        ack(response_action="update", view=build_notice_view(Mrkdwn(refusal_text(refused))))
         return
     ack()
     names = {key: c.name for key, c in rules.components.items()}

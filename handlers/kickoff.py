@@ -45,6 +45,7 @@ from bot.slack.kickoff_views import (
 )
 from bot.slack.mrkdwn import Mrkdwn
 from bot.slack.picker import build_pick_blocks
+from bot.slack.refusals import refusal_text
 from bot.slack.status_views import build_done_blocks
 from handlers.command import CommandRouter
 from handlers.customer import CustomerPick, on_pick
@@ -123,7 +124,7 @@ def handle_kickoff_questionnaire_open_click(
         try:
             open_questionnaire(session, value.onboarding_id, channel_id)
         except DomainError as refused:
-            respond(text=str(refused), response_type="ephemeral", replace_original=False)
+            respond(text=refusal_text(refused), response_type="ephemeral", replace_original=False)
             return
     wording = load_kickoff_config(deps.settings.templates_dir).questionnaire
     metadata = QuestionnaireMetadata(onboarding_id=value.onboarding_id, channel_id=channel_id)
@@ -155,7 +156,7 @@ def handle_kickoff_questionnaire_submit(
         ack(response_action="errors", errors=questionnaire_errors(invalid.errors))
         return
     except DomainError as refused:
-        ack(response_action="update", view=build_notice_view(wording.title, str(refused)))
+        ack(response_action="update", view=build_notice_view(wording.title, refusal_text(refused)))
         return
     ack(response_action="update", view=build_notice_view(wording.title, wording.thanks))
     deps.outbox.kick()  # the CSM's DM with the answers
@@ -187,7 +188,7 @@ def handle_kickoff_done_submit(
         ack(response_action="errors", errors=invalid.errors)
         return
     except DomainError as refused:
-        ack(response_action="update", view=build_notice_view("Kickoff", str(refused)))
+        ack(response_action="update", view=build_notice_view("Kickoff", refusal_text(refused)))
         return
     ack()
     blocks = build_done_blocks(change)

@@ -1,11 +1,12 @@
 """What the cards with modals (setup, stakeholders, commitments, success criteria, training)
-share: a submitted modal saved in one session and answered, and the card redrawn after a click
-or a modal."""
+share: a submitted modal saved in one transaction and answered, and the card redrawn after a
+click or a modal."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from slack_bolt import Ack, Respond
@@ -44,9 +45,10 @@ T = TypeVar("T")
 def save_modal(
     ack: Ack, deps: Deps, invalid: type[FormInvalid], title: str, save: Callable[[Session], T]
 ) -> T | None:
-    """Run `save` in one transaction and answer the submission: `invalid` goes back as errors on
-    the modal's fields, any other refusal replaces the modal with a notice titled `title`
-    (both give None); else the modal closes and `save`'s result is returned."""
+    """Run `save` in one transaction and answer the submission: `invalid` goes back as errors
+    on the modal's fields, any other refusal replaces the modal with a notice titled `title`
+    (both give None, nothing is stored); else it commits, the modal closes and `save`'s result
+    is returned."""
     try:
         with deps.db.transaction() as session:
             change = save(session)
@@ -58,6 +60,33 @@ def save_modal(
         return None
     ack()
     return change
+
+
+@dataclass(frozen=True)
+class CardModal:
+    """A card's modal: the title of its refusal notice, its form error, and the card it redraws
+    (`card(deps, onboarding_id, notice)`)."""
+
+    title: str
+    invalid: type[FormInvalid]
+    card: Callable[[Deps, int, str], Card]
+
+    def submit(
+        self,
+        ack: Ack,
+        client: WebClient,
+        deps: Deps,
+        opened: bk.CardModalMetadata,
+        user_id: str,
+        save: Callable[[Session], T],
+        notice: Callable[[T], str],
+    ) -> T | None:
+        """Save (see `save_modal`), then redraw the card it was `opened` from, opening with
+        `notice(change)`; the change, or None when nothing was saved."""
+        change = save_modal(ack, deps, self.invalid, self.title, save)
+        if change is not None:
+            redraw(client, opened, user_id, self.card(deps, opened.onboarding_id, notice(change)))
+        return change
 
 
 class Saved(Protocol):

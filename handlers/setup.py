@@ -35,7 +35,7 @@ from handlers.modals import Card, redraw, replace_card, save_modal, saved_notice
 
 
 def setup_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:  # the first read makes the rows from the handoff
         card = load_setup(session, onboarding_id)
     return f"Technical setup: {card.company_name}", build_setup_blocks(card, notice)
 

@@ -14,31 +14,33 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deps import Deps, deps_of
-from bot.services.stakeholders import (
-    StakeholderChange,
-    StakeholderInvalid,
-    load_stakeholder_map,
+from bot.services.stakeholder_changes import (
     log_contact,
     mark_departed,
+    save_stakeholder,
+)
+from bot.services.stakeholders import (
+    StakeholderInvalid,
+    load_stakeholder_map,
     onboarding_of_stakeholder,
     open_stakeholder_form,
-    save_stakeholder,
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
 from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.ids import StakeholderId
-from bot.slack.mrkdwn import Mrkdwn, escape
 from bot.slack.stakeholder_views import (
     StakeholderMetadata,
     build_stakeholder_blocks,
     build_stakeholder_modal,
+    contact_notice,
+    departed_notice,
     read_stakeholder_form,
 )
-from handlers import commitments
 from handlers.command import CommandRouter
+from handlers.commitments import commitment_card, criteria_card
 from handlers.customer import CustomerPick, customer_of, on_pick
-from handlers.modals import Card, redraw, replace_card, save_modal, saved_notice
+from handlers.modals import Card, CardModal, replace_card, saved_notice
 
 
 def stakeholder_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
@@ -52,9 +54,10 @@ def stakeholder_card(deps: Deps, onboarding_id: int, notice: str = "") -> Card:
 
 CARDS: dict[str, Callable[..., Card]] = {
     "stakeholders": stakeholder_card,
-    "commitments": commitments.commitment_card,
-    "criteria": commitments.criteria_card,
+    "commitments": commitment_card,
+    "criteria": criteria_card,
 }
+MODAL = CardModal("Stakeholders", StakeholderInvalid, stakeholder_card)
 
 
 def handle_stakeholders_command(request: CommandRequest) -> None:
@@ -116,30 +119,11 @@ def handle_stakeholder_contact_click(
 ) -> None:
     ack()
     deps = deps_of(context)
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         change = log_contact(
             session, button_id(action), body["user"]["id"], admins=deps.admins, now=deps.now()
         )
-    notice = Mrkdwn(f":telephone_receiver: Contact with *{escape(change.name)}* logged.")
-    replace_card(respond, stakeholder_card(deps, change.onboarding_id, notice))
-
-
-def departed_notice(change: StakeholderChange) -> Mrkdwn:
-    name = escape(change.name)
-    if not change.changed:
-        return Mrkdwn(f"*{name}* was already marked departed.")
-    if not change.was_champion:
-        return Mrkdwn(f":wave: *{name}* marked departed.")
-    added = (
-        f" The champion-loss checklist ({len(change.checklist_added)} items) is on the "
-        f"onboarding: `/onboard checklist {escape(change.company_name)}`."
-        if change.checklist_added
-        else " The champion-loss checklist is already open on the onboarding."
-    )
-    return Mrkdwn(
-        f":rotating_light: The champion *{name}* marked departed.{added} The critical "
-        "“champion gone” alert goes to the internal channel on the next stall-alert pass."
-    )
+    replace_card(respond, stakeholder_card(deps, change.onboarding_id, contact_notice(change)))
 
 
 def handle_stakeholder_depart_click(
@@ -147,7 +131,7 @@ def handle_stakeholder_depart_click(
 ) -> None:
     ack()
     deps = deps_of(context)
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         change = mark_departed(
             session,
             button_id(action),
@@ -166,11 +150,12 @@ def handle_stakeholder_submit(
     fields = ViewForm(view)
     metadata = fields.metadata(StakeholderMetadata)
     form = read_stakeholder_form(fields)
-    change = save_modal(
+    MODAL.submit(
         ack,
+        client,
         deps,
-        StakeholderInvalid,
-        "Stakeholders",
+        metadata,
+        user_id,
         lambda session: save_stakeholder(
             session,
             metadata.onboarding_id,
@@ -180,12 +165,8 @@ def handle_stakeholder_submit(
             admins=deps.admins,
             now=deps.now(),
         ),
+        lambda change: saved_notice(":bust_in_silhouette:", change),
     )
-    if change is None:
-        return
-    notice = saved_notice(":bust_in_silhouette:", change)
-    card = stakeholder_card(deps, metadata.onboarding_id, notice)
-    redraw(client, metadata, user_id, card)
 
 
 def register(app: App, commands: CommandRouter) -> None:
@@ -196,4 +177,3 @@ def register(app: App, commands: CommandRouter) -> None:
     app.action(StakeholderId.LOG_CONTACT)(click(handle_stakeholder_contact_click))
     app.action(StakeholderId.DEPART)(click(handle_stakeholder_depart_click))
     app.view(StakeholderId.VIEW)(submission(handle_stakeholder_submit))
-    commitments.register(app)

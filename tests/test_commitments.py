@@ -31,6 +31,7 @@ from bot.services.criteria import (
 from bot.services.errors import Conflict, NotAllowed
 from bot.services.milestones import complete_milestone_by_id, complete_named_milestone
 from bot.services.signals import SignalKind, detect_all, load_catalog
+from bot.slack.refusals import refusal_text
 from tests.factories import CSM
 from tests.test_plan import NOW, acme
 
@@ -83,6 +84,7 @@ def test_done_and_dropped_commitments_no_longer_signal(session, playbooks) -> No
     drop_commitment(session, call.id, "Sponsor asked for monthly", CSM, admins=ADMINS, now=NOW)
     assert overdue_subjects(session, late) == {f"commitment:{training.id}"}
 
+    session.commit()  # the edge commits
     session.expire_all()
     assert (sap.status, sap.closed_by, sap.closed_at) == ("done", CSM, NOW)
     assert (call.status, call.dropped_reason) == ("dropped", "Sponsor asked for monthly")
@@ -107,6 +109,7 @@ def test_a_new_owner_and_due_date(session, playbooks) -> None:  # type: ignore[n
     later = date(2027, 1, 8)
     change = edit_commitment(session, sap.id, "USE", later, CSM, admins=ADMINS, now=NOW)
     assert change.changed
+    session.commit()  # the edge commits
     session.expire_all()
     assert (sap.owner_user_id, sap.due_date) == ("USE", later)
     assert not edit_commitment(session, sap.id, "USE", later, CSM, admins=ADMINS, now=NOW).changed
@@ -158,18 +161,22 @@ def test_first_value_waits_for_the_customers_own_criterion(session, playbooks) -
     onboarding = acme(session, playbooks)
     first_value = next(m for m in onboarding.milestones if m.is_first_value)
     # None flagged: the handoff's criteria are the customer's words; someone must flag one.
-    with pytest.raises(Conflict, match="none of \\*Acme Manufacturing\\*'s success criteria"):
+    with pytest.raises(Conflict) as none_flagged:
         complete_named_milestone(session, onboarding.id, "first value", CSM, admins=(), now=NOW)
+    assert "none of *Acme Manufacturing*'s success criteria" in refusal_text(none_flagged.value)
     criteria = load_criteria(session, onboarding.id).lines
     flag_first_value(session, criteria[2].criterion_id, CSM, admins=ADMINS, now=NOW)
     flag_first_value(session, criteria[0].criterion_id, CSM, admins=ADMINS, now=NOW)
     flagged = [c for c in load_criteria(session, onboarding.id).lines if c.is_first_value]
     assert [c.criterion_id for c in flagged] == [criteria[0].criterion_id]  # only one at a time
     # Flagged, not met: refused with the command that fixes it, by name or by the select menu.
-    with pytest.raises(Conflict, match="mark the customer's first-value criterion met first"):
+    with pytest.raises(Conflict) as not_met:
         complete_named_milestone(session, onboarding.id, "first value", CSM, admins=(), now=NOW)
-    with pytest.raises(Conflict, match="/onboard criteria Acme Manufacturing"):
+    assert "mark the customer's first-value criterion met first" in refusal_text(not_met.value)
+    with pytest.raises(Conflict) as by_id:
         complete_milestone_by_id(session, first_value.id, CSM, admins=(), now=NOW)
+    assert "`/onboard criteria Acme Manufacturing`" in refusal_text(by_id.value)
+    session.commit()  # the edge commits
     session.expire_all()
     assert session.get(Onboarding, onboarding.id).first_value_at is None
     mark_criterion_met(session, criteria[0].criterion_id, "4 min", CSM, admins=ADMINS, now=NOW)

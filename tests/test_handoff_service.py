@@ -35,10 +35,11 @@ from bot.services.handoff import (
     HandoffInvalid,
     HandoffPlan,
     create_onboarding,
-    milestone_due_dates,
     validate_handoff,
 )
 from bot.services.onboardings import acknowledge_handoff
+from bot.services.playbook_rows import milestone_due_dates
+from bot.slack.refusals import refusal_text
 from tests.factories import ACME_START, AE, CSM, handoff_form
 
 TODAY = ACME_START  # Monday 2026-11-02
@@ -99,7 +100,9 @@ def submit(
 ) -> Onboarding:
     form = form or handoff_form()
     plan = validate(session, playbooks, form, today=form.start_date or TODAY)
-    return create_onboarding(session, plan, actor=AE, now=now, view_id=view_id)
+    onboarding = create_onboarding(session, plan, actor=AE, now=now, view_id=view_id)
+    session.commit()  # the handoff's edge commits
+    return onboarding
 
 
 def row_counts(session: Session) -> dict[str, int]:
@@ -861,6 +864,7 @@ def test_a_concurrent_handoff_of_the_same_company_writes_nothing(
     plan_a = validate(session, playbooks, handoff_form())
     plan_b = validate(session, playbooks, handoff_form(company_name="ACME Manufacturing LLC"))
     winner = create_onboarding(session, plan_a, actor=AE, now=NOW, view_id="VIEW_A")
+    session.commit()  # the winner's edge commits
     before = row_counts(session)
     with pytest.raises(DuplicateHandoff) as caught:
         create_onboarding(session, plan_b, actor="UAE2", now=LATER, view_id="VIEW_B")
@@ -971,7 +975,7 @@ def test_only_the_csm_may_acknowledge(
     for someone in (AE, "UCSM2", "UOTHER"):
         with pytest.raises(NotAllowed) as caught:
             acknowledge_handoff(session, onboarding.id, someone, now=LATER)
-        assert str(caught.value) == (
+        assert refusal_text(caught.value) == (
             "Only the receiving CSM (<@UCSM>) can acknowledge this handoff."
         )
     with reloaded(db, onboarding.id) as (_, stored):
@@ -990,6 +994,7 @@ def test_acknowledge_unknown_onboarding(session: Session) -> None:
 def test_csm_acknowledges_once(db: Database, session: Session, playbooks: PlaybookLibrary) -> None:
     created = submit(session, playbooks)
     onboarding, newly = acknowledge_handoff(session, created.id, CSM, now=LATER)
+    session.commit()  # the edge commits
     assert newly is True
     assert onboarding.id == created.id
 
@@ -1011,6 +1016,7 @@ def test_csm_acknowledges_once(db: Database, session: Session, playbooks: Playbo
         assert stored.activity[2].data == {"milestone": "handoff"}
 
     again, newly = acknowledge_handoff(session, created.id, CSM, now=LATER + timedelta(hours=2))
+    session.commit()  # the edge commits
     assert newly is False
     assert again.id == created.id
     with reloaded(db, created.id) as (fresh, stored):

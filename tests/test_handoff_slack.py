@@ -157,7 +157,7 @@ def test_only_the_receiving_csm_can_acknowledge(slack, fake_slack, db) -> None:
         channel_id="C0GENERAL",
         message_ts="1700000000.000100",
     )
-    fake_slack.wait_for_response(lambda p: "Only the receiving CSM" in p["text"])
+    fake_slack.wait_for_response(lambda p: "Only the receiving CSM (<@UCSM>) can" in p["text"])
     with db.session() as session:
         assert session.get(Onboarding, onboarding_id).acknowledged_at is None
 

@@ -37,7 +37,9 @@ def make_onboarding(
     plan = validate_handoff(
         session, form, today=start, library=playbooks, max_future_days=365, min_stakeholders=2
     )
-    return create_onboarding(session, plan, actor="UAE", now=NOW, view_id=None)
+    onboarding = create_onboarding(session, plan, actor="UAE", now=NOW, view_id=None)
+    session.commit()  # the handoff's edge commits
+    return onboarding
 
 
 @pytest.fixture

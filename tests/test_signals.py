@@ -377,6 +377,7 @@ def make_onboardings(session, playbooks, count: int, start: date = START) -> lis
             min_stakeholders=2,
         )
         ids.append(create_onboarding(session, plan, actor="UAE", now=at(start), view_id=None).id)
+    session.commit()  # the handoff's edge commits
     return ids
 
 

@@ -14,16 +14,18 @@ from bot.models import ActivityEntry, ChecklistItem, Stakeholder
 from bot.services.checklist import build_checklist
 from bot.services.errors import Conflict, NotAllowed
 from bot.services.signals import SignalKind, detect_all, load_catalog
-from bot.services.stakeholders import (
+from bot.services.stakeholder_changes import (
     CHAMPION_LOSS_PHASE,
+    log_contact,
+    mark_departed,
+    save_stakeholder,
+)
+from bot.services.stakeholders import (
     StakeholderField,
     StakeholderForm,
     StakeholderInvalid,
     load_stakeholder_map,
-    log_contact,
-    mark_departed,
     open_stakeholder_form,
-    save_stakeholder,
 )
 from tests.factories import CSM
 from tests.test_plan import NOW, acme
@@ -126,6 +128,7 @@ def test_log_contact_updates_last_contact_and_the_activity(session, playbooks) -
     priya = person(session, onboarding.id, "Priya Raman")
     later = NOW + timedelta(days=3)
     log_contact(session, priya.id, CSM, admins=ADMINS, now=later)
+    session.commit()  # the edge commits
     session.expire_all()
     assert person(session, onboarding.id, "Priya Raman").last_contact_at == later
     assert onboarding.last_activity_at == later
@@ -142,6 +145,7 @@ def test_the_champion_leaving_adds_the_protocol_once(session, playbooks) -> None
     again = mark_departed(session, priya.id, CSM, admins=ADMINS, playbooks=playbooks, now=NOW)
     assert not again.changed and again.checklist_added == []
 
+    session.commit()  # the edge commits
     session.expire_all()
     items = session.scalars(
         select(ChecklistItem).where(ChecklistItem.phase_key == CHAMPION_LOSS_PHASE)
@@ -213,6 +217,7 @@ def test_departed_stakeholders_do_not_count_towards_the_minimum(session, playboo
     mark_departed(session, people[1].id, CSM, admins=ADMINS, playbooks=playbooks, now=now)
     single = _signals(session, settings, now)[SignalKind.SINGLE_THREADED]
     assert single.facts["count"] == 1  # type: ignore[attr-defined]
+    session.commit()  # the edge commits
     session.expire_all()
     shown = load_stakeholder_map(session, onboarding.id, minimum=2)
     assert [p.name for p in shown.present] == [people[0].name] and shown.single_threaded

@@ -19,19 +19,6 @@ from bot.text import count, truncate
 REASON_MAX = 1000
 
 
-# Refusals, worded in templates/messages/blockers_*.j2.
-class NoOpenBlockers(NotFound):
-    template = "blockers_none_open"
-
-
-class WhichBlocker(Conflict):
-    template = "blockers_which"
-
-
-class NoSuchBlocker(NotFound):
-    template = "blockers_no_such"
-
-
 @dataclass(frozen=True)
 class BlockerChange:
     onboarding_id: int
@@ -122,18 +109,22 @@ def _pick(onboarding: Onboarding, number: int | None) -> Blocker:
     current = open_blockers(onboarding)
     company = onboarding.company_name
     if not current:
-        raise NoOpenBlockers("This onboarding has no open blockers.", company=company)
+        raise NotFound(
+            "This onboarding has no open blockers.", template="blockers_none_open", company=company
+        )
     if number is None and len(current) > 1:
-        raise WhichBlocker(
+        raise Conflict(
             f"This onboarding has {len(current)} open blockers; say which by number.",
+            template="blockers_which",
             company=company,
             reasons=[b.reason for b in current],
         )
     index = 1 if number is None else number
     if not 1 <= index <= len(current):
-        raise NoSuchBlocker(
+        raise NotFound(
             f"This onboarding has {count(len(current), 'open blocker')}; "
             f"there is no number {index}.",
+            template="blockers_no_such",
             company=company,
             open_count=len(current),
             number=index,

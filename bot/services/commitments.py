@@ -16,7 +16,7 @@ from bot.services.activity import record_activity
 from bot.services.errors import DomainError, NotFound
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
-from bot.slack.mrkdwn import truncate
+from bot.text import truncate
 
 REASON_MAX = 1000
 NAMED_MAX = 80
@@ -164,7 +164,6 @@ def _close(
         now=now,
         data={"commitment": commitment.id},
     )
-    session.commit()
     return _change(commitment)
 
 
@@ -235,5 +234,4 @@ def edit_commitment(
         now=now,
         data={"commitment": commitment.id},
     )
-    session.commit()
     return _change(commitment)

@@ -21,7 +21,7 @@ from bot.services.activity import record_activity
 from bot.services.errors import DomainError, NotFound
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
-from bot.slack.mrkdwn import truncate
+from bot.text import truncate
 
 EVIDENCE_MAX = 2000
 TEXT_MAX = 1000
@@ -160,7 +160,6 @@ def mark_criterion_met(
         now=now,
         data={"criterion": criterion.id, "first_value": criterion.is_first_value},
     )
-    session.commit()
     return _change(criterion)
 
 
@@ -183,7 +182,6 @@ def flag_first_value(
         now=now,
         data={"criterion": criterion.id},
     )
-    session.commit()
     return _change(criterion)
 
 
@@ -222,5 +220,4 @@ def add_criterion(
         now=now,
         data={"criterion": criterion.id, "first_value": first_value},
     )
-    session.commit()
     return _change(criterion)

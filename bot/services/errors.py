@@ -1,22 +1,22 @@
-"""Domain exceptions: the Slack layer turns them into a friendly reply."""
+"""Domain exceptions: the Slack layer turns them into a friendly reply.
+
+A refusal names its wording instead of writing it: `template` is templates/messages/<name>.j2
+and `facts` fill it; bot/slack/refusals.py renders it, escaping every value, so a service never
+writes markup. The exception's own message is a plain summary for the log. Older refusals still
+carry their finished message (no template).
+"""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 
 class DomainError(Exception):
-    """A request that cannot be done as asked; the message is shown to the user.
+    """A request that cannot be done as asked; its wording is shown to the user."""
 
-    A refusal that names user data (a company, a title) sets `template` and passes those facts
-    as keywords: the Slack layer shows templates/messages/<template>.j2 rendered with them
-    (escaped there, see bot/slack/refusals.py), and the message is a plain fallback without
-    user data."""
-
-    template: ClassVar[str] = ""
-
-    def __init__(self, message: str = "", **facts: Any) -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "", *, template: str | None = None, **facts: Any) -> None:
+        super().__init__(message or template or "")
+        self.template = template
         self.facts = facts
 
 

@@ -10,12 +10,12 @@ with = + - @, or a tab or carriage return) gets a leading apostrophe.
 from __future__ import annotations
 
 import csv
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import Blocker, Onboarding, OnboardingRollup
@@ -78,10 +78,8 @@ def _blank(value: Any) -> Any:
     return "" if value is None else value
 
 
-def export_rows(
-    session: Session, ttfv_targets: Mapping[str, int], book_filter: BookFilter | None = None
-) -> Iterator[list[Any]]:
-    """The header, then one row per onboarding, oldest start first (one query, streamed)."""
+def _export_query(book_filter: BookFilter | None) -> Select[Any]:
+    """One row per onboarding with its rollup and open blockers, oldest start first."""
     r = OnboardingRollup
     blockers = (
         select(Blocker.onboarding_id, func.count().label("open"))
@@ -90,7 +88,7 @@ def export_rows(
         .subquery("open_blockers")
     )
     o = Onboarding
-    query = (
+    return (
         select(
             o.company_name,
             o.segment,
@@ -125,46 +123,58 @@ def export_rows(
         .order_by(o.start_date, o.id)
         .execution_options(yield_per=BATCH)
     )
-    yield list(COLUMNS)
-    for (
+
+
+def _row(values: Sequence[Any], ttfv_targets: Mapping[str, int]) -> list[Any]:
+    """One onboarding's CSV row, in COLUMNS order."""
+    (
         company, segment, playbook, csm, ae, arr, start, status, target_fv, first_value, ttfv,
         target_live, go_live, to_live, exited, completed, plan_end, finished, done, total,
         ms_completed, on_time, health_status, health_score, health_at, open_blockers,
-    ) in session.execute(query):  # fmt: skip
-        on_schedule = (
-            ""
-            if not completed or finished is None or plan_end is None
-            else ("yes" if finished.date() <= plan_end else "no")
-        )
-        yield [
-            company,
-            segment,
-            playbook,
-            csm,
-            ae,
-            str(Decimal(arr).quantize(Decimal("0.01"))),
-            start.isoformat(),
-            status,
-            _day(target_fv),
-            _day(first_value),
-            _blank(ttfv),
-            _blank(ttfv_targets.get(playbook)),
-            _day(target_live),
-            _day(go_live),
-            _blank(to_live),
-            _day(exited),
-            "yes" if completed else "no",
-            _day(plan_end),
-            on_schedule,
-            done or 0,
-            total or 0,
-            ms_completed or 0,
-            on_time or 0,
-            health_status or "unknown",
-            _blank(health_score),
-            _day(health_at),
-            open_blockers or 0,
-        ]
+    ) = values  # fmt: skip
+    on_schedule = (
+        ""
+        if not completed or finished is None or plan_end is None
+        else ("yes" if finished.date() <= plan_end else "no")
+    )
+    return [
+        company,
+        segment,
+        playbook,
+        csm,
+        ae,
+        str(Decimal(arr).quantize(Decimal("0.01"))),
+        start.isoformat(),
+        status,
+        _day(target_fv),
+        _day(first_value),
+        _blank(ttfv),
+        _blank(ttfv_targets.get(playbook)),
+        _day(target_live),
+        _day(go_live),
+        _blank(to_live),
+        _day(exited),
+        "yes" if completed else "no",
+        _day(plan_end),
+        on_schedule,
+        done or 0,
+        total or 0,
+        ms_completed or 0,
+        on_time or 0,
+        health_status or "unknown",
+        _blank(health_score),
+        _day(health_at),
+        open_blockers or 0,
+    ]
+
+
+def export_rows(
+    session: Session, ttfv_targets: Mapping[str, int], book_filter: BookFilter | None = None
+) -> Iterator[list[Any]]:
+    """The header, then one row per onboarding, oldest start first (one query, streamed)."""
+    yield list(COLUMNS)
+    for values in session.execute(_export_query(book_filter)):
+        yield _row(values, ttfv_targets)
 
 
 def write_csv(

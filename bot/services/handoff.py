@@ -12,14 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.calendar import add_business_days, not_on_friday
 from bot.models import (
-    ChecklistItem,
     Commitment,
-    Milestone,
     Onboarding,
     OnboardingStatus,
-    Phase,
     Risk,
     StakeholderRole,
     SuccessCriterion,
@@ -39,7 +35,8 @@ from bot.parsing import (
 )
 from bot.playbooks import Playbook, PlaybookLibrary
 from bot.services.activity import record_activity
-from bot.services.integrations import integrations_from_handoff
+from bot.services.integration_rows import integrations_from_handoff
+from bot.services.playbook_rows import instantiate_playbook
 
 COMPANY_NAME_MAX = 200
 ARR_LIMIT = Decimal(10) ** 12  # onboarding.arr is NUMERIC(14, 2)
@@ -251,12 +248,28 @@ def handoff_quality(plan: HandoffPlan, min_stakeholders: int) -> tuple[int, list
     return score, missing
 
 
+@dataclass(frozen=True)
+class ExistingHandoff:
+    """The open onboarding a handoff collided with."""
+
+    id: int
+    company_name: str
+    csm_user_id: str
+    handoff_view_id: str | None
+
+
 class DuplicateHandoff(Exception):
-    """The same handoff was already submitted (double click, retry): nothing new was written."""
+    """The same handoff was already submitted (double click, retry), or the company already has
+    an open onboarding: nothing new was written."""
 
     def __init__(self, onboarding: Onboarding | None) -> None:
         super().__init__("handoff already submitted")
-        self.onboarding = onboarding
+        self.onboarding = onboarding and ExistingHandoff(
+            onboarding.id,
+            onboarding.company_name,
+            onboarding.csm_user_id,
+            onboarding.handoff_view_id,
+        )
 
 
 def create_onboarding(
@@ -267,7 +280,8 @@ def create_onboarding(
     now: datetime,
     view_id: str | None,
 ) -> Onboarding:
-    """Write the onboarding and its plan in one transaction and commit it."""
+    """Add the onboarding and its plan to the session; DuplicateHandoff, with nothing added,
+    when the same view or company got there first."""
     if view_id and (
         previous := session.scalar(select(Onboarding).where(Onboarding.handoff_view_id == view_id))
     ):
@@ -276,7 +290,15 @@ def create_onboarding(
     instantiate_playbook(onboarding, plan.playbook, plan.form.go_live_target)
     _add_handoff_details(onboarding, plan)
     onboarding.integrations = integrations_from_handoff(onboarding)
-    session.add(onboarding)
+    try:
+        with session.begin_nested():  # a savepoint: a lost race leaves the transaction usable
+            session.add(onboarding)
+    except IntegrityError:
+        # A concurrent submission of the same view or company won the race.
+        previous = session.scalar(select(Onboarding).where(Onboarding.handoff_view_id == view_id))
+        raise DuplicateHandoff(
+            previous or find_open_onboarding(session, plan.form.company_name)
+        ) from None
     record_activity(
         session,
         onboarding,
@@ -285,15 +307,6 @@ def create_onboarding(
         f"Handoff submitted ({plan.playbook.segment}, score {plan.quality_score}/100)",
         now=now,
     )
-    try:
-        session.commit()
-    except IntegrityError:
-        # A concurrent submission of the same view or company won the race.
-        session.rollback()
-        previous = session.scalar(select(Onboarding).where(Onboarding.handoff_view_id == view_id))
-        raise DuplicateHandoff(
-            previous or find_open_onboarding(session, plan.form.company_name)
-        ) from None
     return onboarding
 
 
@@ -332,63 +345,6 @@ def _new_onboarding(
         updated_at=now,
         last_activity_at=now,
     )
-
-
-def milestone_due_dates(
-    playbook: Playbook, start: date, go_live_target: date | None = None
-) -> dict[str, date]:
-    """Due date per milestone key: business days from `start`; go-live never on a Friday.
-
-    Milestones after go-live keep their distance from it, so a later go-live target moves
-    hypercare exit and transition with it.
-    """
-    go_live = next(m for m in playbook.milestones if m.go_live)
-    go_live_due = not_on_friday(
-        go_live_target or add_business_days(start, go_live.offset_business_days)
-    )
-    dates: dict[str, date] = {}
-    after_go_live = False
-    for milestone in playbook.milestones:
-        if milestone.go_live:
-            dates[milestone.key] = go_live_due
-            after_go_live = True
-        elif after_go_live:
-            distance = max(milestone.offset_business_days - go_live.offset_business_days, 0)
-            dates[milestone.key] = add_business_days(go_live_due, distance)
-        else:
-            dates[milestone.key] = add_business_days(start, milestone.offset_business_days)
-    return dates
-
-
-def instantiate_playbook(
-    onboarding: Onboarding, playbook: Playbook, go_live_target: date | None = None
-) -> None:
-    dates = milestone_due_dates(playbook, onboarding.start_date, go_live_target)
-    onboarding.phases = [
-        Phase(position=i, key=p.key, name=p.name) for i, p in enumerate(playbook.phases)
-    ]
-    onboarding.milestones = [
-        Milestone(
-            position=i,
-            key=m.key,
-            name=m.name,
-            phase_key=m.phase,
-            due_date=dates[m.key],
-            is_first_value=m.first_value,
-            is_go_live=m.go_live,
-        )
-        for i, m in enumerate(playbook.milestones)
-    ]
-    items = [(c.phase, c.text, c.owner, False) for c in playbook.checklist]
-    items += [("go_live", f"[{g.group}] {g.text}", g.owner, True) for g in playbook.gate]
-    onboarding.checklist_items = [
-        ChecklistItem(position=i, phase_key=phase, text=text, owner_role=owner, is_gate=gate)
-        for i, (phase, text, owner, gate) in enumerate(items)
-    ]
-    first_value = next(m for m in onboarding.milestones if m.is_first_value)
-    go_live = next(m for m in onboarding.milestones if m.is_go_live)
-    onboarding.target_first_value_date = first_value.due_date
-    onboarding.target_go_live_date = go_live.due_date
 
 
 def _add_handoff_details(onboarding: Onboarding, plan: HandoffPlan) -> None:

@@ -4,8 +4,8 @@ data-migration validation result and its known limitations.
 
 The rows are made from `Onboarding.systems` and `Onboarding.sso` when the onboarding is created
 (bot/services/handoff.create_onboarding), and, for onboardings created before integrations
-existed, the first time `/onboard setup` opens (`ensure_integrations`: a name already there is
-never added twice, so the sync is idempotent).
+existed, the first time `/onboard setup` opens (bot/services/integration_rows.py
+`ensure_integrations`: a name already there is never added twice, so the sync is idempotent).
 
 The technical-setup milestone (key `technical_setup`) cannot complete until every integration
 is verified end to end or waived with a reason (bot/services/onboardings.technical_setup_refusal,
@@ -16,7 +16,6 @@ beside the first-value rule). A failing integration is a stall signal (bot/servi
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,19 +23,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.models import Integration, IntegrationStatus, Onboarding
-from bot.parsing import lines_of
 from bot.services.activity import record_activity
 from bot.services.errors import DomainError, NotFound
+from bot.services.integration_rows import NAME_MAX, ensure_integrations
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
 
-NAME_MAX = 120  # Integration.name is VARCHAR(120)
 NOTES_MAX = 2000
 WAIVED_REASON_MAX = 1000
-# What an AE types when there is nothing: no row for it.
-_NOTHING = {"none", "n/a", "na", "no", "nothing", "-", "tbd", "unknown", "not applicable"}
-_SEPARATORS = re.compile(r"[,;]|\s\+\s|\s&\s")
-
 STATUS_LABELS: dict[str, str] = {
     IntegrationStatus.NOT_STARTED: "Not started",
     IntegrationStatus.CONFIGURING: "Configuring",
@@ -45,69 +39,6 @@ STATUS_LABELS: dict[str, str] = {
     IntegrationStatus.WAIVED: "Waived",
 }
 SETTLED = (IntegrationStatus.VERIFIED, IntegrationStatus.WAIVED)
-
-
-def _split_outside_parentheses(line: str) -> list[str]:
-    """`SAP ERP (S/4HANA, EU), Salesforce` -> two parts: a separator in brackets is not one."""
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(line):
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth = max(depth - 1, 0)
-        elif depth == 0 and (match := _SEPARATORS.match(line, i)):
-            parts.append(line[start:i])
-            start = match.end()
-    parts.append(line[start:])
-    return parts
-
-
-def split_systems(text: str) -> list[str]:
-    """The system names of a comma, semicolon, `+` or newline separated list (bullets allowed),
-    spaces collapsed, "none"/"n/a" dropped, duplicates (any case) once, in order."""
-    names: list[str] = []
-    seen: set[str] = set()
-    for _, line in lines_of(text or ""):
-        for part in _split_outside_parentheses(line):
-            name = " ".join(part.split()).strip(" .")[:NAME_MAX].strip()
-            if name and name.casefold() not in _NOTHING and name.casefold() not in seen:
-                seen.add(name.casefold())
-                names.append(name)
-    return names
-
-
-def integration_names(systems: str, sso: str) -> list[str]:
-    """The integration items of a handoff's technical context: each system, then each SSO
-    provider as "<name> SSO" (unless it already says SSO)."""
-    names = split_systems(systems)
-    seen = {n.casefold() for n in names}
-    for provider in split_systems(sso):
-        name = provider if re.search(r"\bsso\b", provider, re.IGNORECASE) else f"{provider} SSO"
-        name = name[:NAME_MAX]
-        if name.casefold() not in seen:
-            seen.add(name.casefold())
-            names.append(name)
-    return names
-
-
-def integrations_from_handoff(onboarding: Onboarding) -> list[Integration]:
-    """New rows for the handoff's systems (create_onboarding adds them with the onboarding)."""
-    return [
-        Integration(name=name) for name in integration_names(onboarding.systems, onboarding.sso)
-    ]
-
-
-def ensure_integrations(session: Session, onboarding: Onboarding) -> int:
-    """Add the rows an onboarding created before integrations existed lacks; only when it has
-    none at all (once someone edits the list, the list is theirs). Returns how many were added;
-    the caller commits."""
-    if onboarding.integrations:
-        return 0
-    rows = integrations_from_handoff(onboarding)
-    onboarding.integrations.extend(rows)
-    if rows:
-        session.flush()
-    return len(rows)
 
 
 # ---- reading ----------------------------------------------------------------------------------
@@ -164,12 +95,11 @@ def _line(i: Integration) -> IntegrationLine:
 
 def load_setup(session: Session, onboarding_id: int) -> SetupCard:
     """The integrations of an onboarding, made from its handoff the first time if it has none
-    (and commits them: reading the card twice adds nothing)."""
+    (the edge commits them: reading the card twice adds nothing)."""
     onboarding = get_onboarding(
         session, onboarding_id, Onboarding.integrations, Onboarding.milestones
     )
-    if ensure_integrations(session, onboarding):
-        session.commit()
+    ensure_integrations(session, onboarding)
     lines = [_line(i) for i in sorted(onboarding.integrations, key=lambda i: i.id)]
     setup = next((m for m in onboarding.milestones if m.key == TECHNICAL_SETUP), None)
     return SetupCard(
@@ -333,7 +263,7 @@ def save_integration(
     now: datetime,
 ) -> IntegrationChange:
     """Add an integration (`integration_id` None) or update one; one activity entry (a status
-    change names the statuses), one commit."""
+    change names the statuses)."""
     onboarding = get_onboarding(session, onboarding_id, Onboarding.integrations)
     ensure_can_change(onboarding, actor, admins)
     existing = None
@@ -352,31 +282,20 @@ def save_integration(
         "known_limitations": clean.known_limitations,
         "waived_reason": clean.waived_reason,
     }
-    label = STATUS_LABELS[clean.status]
     if existing is None:
         integration = Integration(**values, updated_at=now, updated_by=actor)
         onboarding.integrations.append(integration)
         session.flush()
-        summary, kind = f"Integration added: {clean.name} ({label})", "integration_added"
+        label = STATUS_LABELS[clean.status]
+        kind, summary = "integration_added", f"Integration added: {clean.name} ({label})"
     else:
         integration = existing
-        before_status = integration.status
-        changed = [k for k, v in values.items() if getattr(integration, k) != v]
-        if not changed:
+        summary = _update(integration, values, clean, actor, now)
+        if summary is None:
             return IntegrationChange(
                 onboarding.id, onboarding.company_name, clean.name, clean.status, changed=False
             )
-        for key in changed:
-            setattr(integration, key, values[key])
-        integration.updated_at, integration.updated_by = now, actor
         kind = "integration_updated"
-        if before_status != clean.status:
-            was = STATUS_LABELS.get(before_status, before_status)
-            summary = f"Integration {clean.name}: {was} → {label}"
-            if clean.status == IntegrationStatus.WAIVED:
-                summary += f" ({clean.waived_reason[:200]})"
-        else:
-            summary = f"Integration {clean.name} updated ({', '.join(changed).replace('_', ' ')})"
     record_activity(
         session,
         onboarding,
@@ -386,7 +305,30 @@ def save_integration(
         now=now,
         data={"integration": integration.id, "status": clean.status},
     )
-    session.commit()
     return IntegrationChange(
         onboarding.id, onboarding.company_name, clean.name, clean.status, added=existing is None
     )
+
+
+def _update(
+    integration: Integration,
+    values: dict[str, str | None],
+    clean: IntegrationForm,
+    actor: str,
+    now: datetime,
+) -> str | None:
+    """Apply `values`; the activity summary, or None when nothing changed."""
+    changed = [k for k, v in values.items() if getattr(integration, k) != v]
+    if not changed:
+        return None
+    before_status = integration.status
+    for key in changed:
+        setattr(integration, key, values[key])
+    integration.updated_at, integration.updated_by = now, actor
+    if before_status == clean.status:
+        return f"Integration {clean.name} updated ({', '.join(changed).replace('_', ' ')})"
+    was = STATUS_LABELS.get(before_status, before_status)
+    summary = f"Integration {clean.name}: {was} → {STATUS_LABELS[clean.status]}"
+    if clean.status == IntegrationStatus.WAIVED:
+        summary += f" ({clean.waived_reason[:200]})"
+    return summary

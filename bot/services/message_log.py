@@ -3,8 +3,8 @@ as a blocker owned by the CSM who logs it, or as a hypercare issue with its SLA 
 
 The use case checks the form (customer, kind, severity, text) and raises `MessageLogInvalid`
 with every wrong field at once, then hands over to the existing services (`add_blocker`,
-`open_issue_by_id`), which check the permission; the edge commits once. The message's permalink
-goes into the activity entry's data.
+`open_issue_by_id`), which check the permission; the edge commits once. The message's permalink goes
+into the activity entry's data.
 
 A modal submitted twice (a double click, Slack retrying a slow answer) logs once: the view id
 goes into `submitted_view` in the same transaction as the blocker or issue (one INSERT ... ON
@@ -188,8 +188,8 @@ def log_from_message(
     view_id: str | None = None,
 ) -> MessageLogged:
     """Log the message as the form says: a blocker owned by `actor`, or a hypercare issue.
-    Only the CSM, the AE and admins may (the services raise NotAllowed); records `view_id`
-    (the modal's) in the same transaction, which a second submission of the same modal finds."""
+    Only the CSM, the AE and admins may (the services raise NotAllowed). Stores `view_id` (the
+    modal's) in the same transaction, which a second submission of the same modal finds."""
     onboarding_id = check_form(session, form)
     submitted = {"view_id": view_id, "submitted_at": now}
     if view_id and insert_unless_exists(session, SubmittedView, submitted) is None:

@@ -27,7 +27,6 @@ from bot.services.hypercare import HYPERCARE_EXIT_MILESTONE
 from bot.services.onboardings import complete_milestone, get_onboarding
 from bot.services.permissions import ensure_can_change
 from bot.services.transition import closing_completes
-from bot.slack.mrkdwn import escape
 
 
 class MilestoneFlow(enum.StrEnum):
@@ -64,33 +63,22 @@ def pending_flow(milestone: Milestone) -> MilestoneFlow | None:
     return flow
 
 
-def completion_refusal(milestone: Milestone) -> str | None:
+def completion_refusal(milestone: Milestone) -> Conflict | None:
     """Why `done` may not complete `milestone`, naming the command or button that does."""
     flow = pending_flow(milestone)
     onboarding = milestone.onboarding
-    name = escape(onboarding.company_name)
-    if flow == MilestoneFlow.GO_LIVE:
-        return f"Go-live goes through the readiness gate: run `/onboard golive {name}`."
-    if flow == MilestoneFlow.HYPERCARE_EXIT:
-        if onboarding.go_live_at is not None:
-            return (
-                "Hypercare exit completes when hypercare ends: press *End hypercare* on the "
-                f"daily hypercare sync of *{name}* once its exit check passes."
-            )
-        return (
-            f"Hypercare exit completes when hypercare ends, and *{name}* has not gone live yet: "
-            f"go-live goes through the readiness gate (`/onboard golive {name}`). If it will "
-            f"not go live, waive the milestone with a reason from `/onboard close {name}`."
-        )
-    if flow == MilestoneFlow.TRANSITION:
-        return (
-            f"The transition completes when *{name}* is closed: run `/onboard close {name}` "
-            "(it checks every milestone, then hands over to the ongoing CSM)."
-        )
-    return None
+    if flow is None:
+        return None
+    went_live = onboarding.go_live_at is not None
+    return Conflict(
+        f"{milestone.name} completes through its own flow ({flow.value})",
+        template=f"milestone_done_refused_{flow.value}",
+        company=onboarding.company_name,
+        went_live=went_live,
+    )
 
 
-def reopen_refusal(milestone: Milestone) -> str | None:
+def reopen_refusal(milestone: Milestone) -> Conflict | None:
     """Why Undo may not reopen a completed `milestone`: its flow's effect still stands."""
     flow = milestone_flow(milestone)
     onboarding = milestone.onboarding
@@ -98,20 +86,12 @@ def reopen_refusal(milestone: Milestone) -> str | None:
         return None
     if not _flow_ran(flow, onboarding):
         return None
-    name = escape(onboarding.company_name)
-    on = f" on {milestone.completed_on:%b %-d, %Y}" if milestone.completed_on else ""
-    if flow == MilestoneFlow.GO_LIVE:
-        return (
-            f"*{name}* went live{on}: going back out of go-live and hypercare is not a "
-            "milestone undo, so Go-live stays complete. Log what went wrong as a hypercare "
-            f"issue: `/onboard issue {name} P1 <title>`."
-        )
-    if flow == MilestoneFlow.HYPERCARE_EXIT:
-        return (
-            f"Hypercare for *{name}* ended{on}: reopening the milestone would not restart it, "
-            "so Hypercare exit stays complete."
-        )
-    return f"*{name}* is closed: `/onboard reopen {name} <why>` reopens the onboarding."
+    return Conflict(
+        f"{milestone.name} stays complete: its flow ({flow.value}) ran",
+        template=f"milestone_undo_refused_{flow.value}",
+        company=onboarding.company_name,
+        completed_on=milestone.completed_on,
+    )
 
 
 @dataclass(frozen=True)
@@ -145,12 +125,20 @@ def match_milestone(milestones: list[Milestone], query: str) -> Milestone:
         names = {_norm(m.name): m for m in milestones}
         close = difflib.get_close_matches(wanted, list(names), n=2, cutoff=0.75)
         found = [names[c] for c in close[:1]]
-    names_list = ", ".join(f"`{escape(m.name)}`" for m in milestones)
     if not found:
-        raise NotFound(f"No milestone matches `{escape(query)}`. The milestones are: {names_list}.")
+        raise NotFound(
+            f"no milestone matches {query!r}",
+            template="milestone_not_found",
+            query=query,
+            names=[m.name for m in milestones],
+        )
     if len(found) > 1:
-        choices = ", ".join(f"`{escape(m.name)}`" for m in found)
-        raise Conflict(f"`{escape(query)}` matches several milestones: {choices}. Which one?")
+        raise Conflict(
+            f"{query!r} matches several milestones",
+            template="milestone_ambiguous",
+            query=query,
+            names=[m.name for m in found],
+        )
     return found[0]
 
 
@@ -208,7 +196,7 @@ def _complete(
 ) -> MilestoneChange:
     refusal = completion_refusal(milestone)
     if refusal is not None:
-        raise Conflict(refusal)
+        raise refusal
     changed = complete_milestone(session, milestone, actor, now=now)
     session.flush()  # the follow-ups in this transaction read the completion
     return _change(onboarding, milestone, changed)
@@ -228,7 +216,7 @@ def reopen_milestone(
     onboarding = milestone.onboarding
     refusal = reopen_refusal(milestone)
     if refusal is not None:
-        raise Conflict(refusal)
+        raise refusal
     if milestone.status != MilestoneStatus.COMPLETE:
         return _change(onboarding, milestone, False)
     withdraw_celebration(session, milestone, now=now)  # in this transaction: never half undone

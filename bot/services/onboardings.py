@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import QueryableAttribute, Session, selectinload
 
-from bot.models import Milestone, MilestoneStatus, Onboarding
+from bot.models import IntegrationStatus, Milestone, MilestoneStatus, Onboarding
 from bot.services.activity import record_activity
 from bot.services.errors import Conflict, NotAllowed, NotFound
-from bot.slack.mrkdwn import escape
+from bot.services.integration_rows import ensure_integrations
 
 HANDOFF_MILESTONE = "handoff"
 
@@ -33,80 +35,97 @@ def get_onboarding(
     return onboarding
 
 
-def first_value_refusal(onboarding: Onboarding) -> str | None:
+class Refusal(enum.StrEnum):
+    """Why a milestone cannot complete yet; bot/slack/refusals.py words each for the user."""
+
+    NO_FIRST_VALUE_CRITERION = "no_first_value_criterion"
+    FIRST_VALUE_NOT_MET = "first_value_not_met"
+    FIRST_VALUE_UNDEFINED = "first_value_undefined"
+    INTEGRATIONS_OPEN = "integrations_open"
+
+
+# The gist of each refusal, for logs; the user reads the template (bot/slack/refusals.py).
+GISTS = {
+    Refusal.NO_FIRST_VALUE_CRITERION: "no success criterion is flagged as first value",
+    Refusal.FIRST_VALUE_NOT_MET: "mark the customer's first-value criterion met first",
+    Refusal.FIRST_VALUE_UNDEFINED: "first value cannot be marked done before it is defined",
+    Refusal.INTEGRATIONS_OPEN: "technical setup waits for integrations still open",
+}
+
+
+class MilestoneRefused(Conflict):
+    """A milestone that cannot complete yet, and the facts the reply names."""
+
+    def __init__(
+        self,
+        reason: Refusal,
+        company_name: str,
+        *,
+        criterion: str = "",
+        open_integrations: Sequence[str] = (),
+    ) -> None:
+        super().__init__(f"{company_name}: {GISTS[reason]}")
+        self.reason = reason
+        self.company_name = company_name
+        self.criterion = criterion
+        self.open_integrations = list(open_integrations)
+
+
+def first_value_refusal(onboarding: Onboarding) -> MilestoneRefused | None:
     """Why first value cannot be recorded yet, or None: it needs the customer's own
     first-value criterion (a success criterion flagged is_first_value) met, not "setup done".
     No criterion flagged counts as not met: someone has to flag one with the customer. And
     first value must have been defined (Onboarding.first_value_definition, agreed at the
     kickoff: bot/services/kickoff.record_kickoff)."""
-    criteria = onboarding.success_criteria
-    how = f"`/onboard criteria {escape(onboarding.company_name)}`"
-    flagged = next((c for c in criteria if c.is_first_value), None)
+    company = onboarding.company_name
+    flagged = next((c for c in onboarding.success_criteria if c.is_first_value), None)
     if flagged is None:
-        return (
-            f"First value needs the customer's own first-value criterion, and none of "
-            f"*{escape(onboarding.company_name)}*'s success criteria is flagged as it yet. "
-            f"Flag one (or add it) and mark the customer's first-value criterion met first: "
-            f"{how}"
-        )
+        return MilestoneRefused(Refusal.NO_FIRST_VALUE_CRITERION, company)
     if flagged.met_at is None:
-        return (
-            "First value is the customer's own value event, not setup done: "
-            f"mark the customer's first-value criterion met first: {how} "
-            f"(“{escape(flagged.text[:200])}”, with its evidence)."
-        )
+        return MilestoneRefused(Refusal.FIRST_VALUE_NOT_MET, company, criterion=flagged.text)
     if not onboarding.first_value_definition.strip():
-        return (
-            f"First value cannot be marked done before it is defined: record what first value "
-            f"means for *{escape(onboarding.company_name)}* when you complete the kickoff "
-            f"(`/onboard done {escape(onboarding.company_name)} kickoff` asks for it)."
-        )
+        return MilestoneRefused(Refusal.FIRST_VALUE_UNDEFINED, company)
     return None
 
 
 TECHNICAL_SETUP_MILESTONE = "technical_setup"
-OPEN_NAMED_MAX = 10
 
 
-def technical_setup_refusal(session: Session, onboarding: Onboarding) -> str | None:
+def technical_setup_refusal(session: Session, onboarding: Onboarding) -> MilestoneRefused | None:
     """Why technical setup cannot complete yet, or None: every integration (the systems of the
     handoff's technical context, bot/services/integrations.py) must be verified end to end or
     waived with a reason. An onboarding created before integrations existed gets its rows here
-    first (the caller commits; a refusal rolls them back and the setup card makes them again)."""
-    from bot.models import IntegrationStatus
-    from bot.services.integrations import ensure_integrations
-
+    first (a refusal rolls them back and the setup card makes them again)."""
     ensure_integrations(session, onboarding)
     settled = (IntegrationStatus.VERIFIED, IntegrationStatus.WAIVED)
     open_ = [
-        i for i in sorted(onboarding.integrations, key=lambda i: i.id) if i.status not in settled
+        i.name
+        for i in sorted(onboarding.integrations, key=lambda i: i.id)
+        if i.status not in settled
     ]
     if not open_:
         return None
-    names = ", ".join(f"*{escape(i.name)}*" for i in open_[:OPEN_NAMED_MAX])
-    more = f" and {len(open_) - OPEN_NAMED_MAX} more" if len(open_) > OPEN_NAMED_MAX else ""
-    return (
-        f"Technical setup cannot complete until every integration is verified end to end or "
-        f"waived with a reason. Still open: {names}{more}. Update them with "
-        f"`/onboard setup {escape(onboarding.company_name)}`."
+    return MilestoneRefused(
+        Refusal.INTEGRATIONS_OPEN, onboarding.company_name, open_integrations=open_
     )
 
 
 def complete_milestone(
     session: Session, milestone: Milestone, actor: str, *, now: datetime, on_date=None
 ) -> bool:
-    """Mark a milestone complete (the caller commits). False when it already was. The
-    first-value milestone is refused (Conflict) until first_value_refusal has nothing to say."""
+    """Mark a milestone complete. False when it already was. The
+    first-value milestone is refused (MilestoneRefused) until first_value_refusal has nothing to
+    say."""
     if milestone.is_done:
         return False
     if milestone.is_first_value:
         refusal = first_value_refusal(milestone.onboarding)
         if refusal is not None:
-            raise Conflict(refusal)
+            raise refusal
     if milestone.key == TECHNICAL_SETUP_MILESTONE:
         refusal = technical_setup_refusal(session, milestone.onboarding)
         if refusal is not None:
-            raise Conflict(refusal)
+            raise refusal
     milestone.status = MilestoneStatus.COMPLETE
     milestone.completed_at = now
     milestone.completed_on = on_date or now.date()
@@ -126,6 +145,14 @@ def complete_milestone(
     return True
 
 
+class NotTheReceivingCsm(NotAllowed):
+    """Only the receiving CSM acknowledges a handoff; the reply names them."""
+
+    def __init__(self, csm_user_id: str) -> None:
+        super().__init__("only the receiving CSM can acknowledge this handoff")
+        self.csm_user_id = csm_user_id
+
+
 def acknowledge_handoff(
     session: Session, onboarding_id: int, actor: str, *, now: datetime
 ) -> tuple[Onboarding, bool]:
@@ -133,9 +160,7 @@ def acknowledge_handoff(
     whether this call acknowledged it; False when it already was)."""
     onboarding = get_onboarding(session, onboarding_id)
     if actor != onboarding.csm_user_id:
-        raise NotAllowed(
-            f"Only the receiving CSM (<@{onboarding.csm_user_id}>) can acknowledge this handoff."
-        )
+        raise NotTheReceivingCsm(onboarding.csm_user_id)
     if onboarding.acknowledged_at is not None:
         return onboarding, False
     onboarding.acknowledged_at = now
@@ -146,13 +171,14 @@ def acknowledge_handoff(
     handoff = next((m for m in onboarding.milestones if m.key == HANDOFF_MILESTONE), None)
     if handoff is not None:
         complete_milestone(session, handoff, actor, now=now)
-    session.commit()
     return onboarding, True
 
 
 def set_internal_channel(
-    session: Session, onboarding: Onboarding, channel_id: str, actor: str, *, now: datetime
+    session: Session, onboarding_id: int, channel_id: str, actor: str, *, now: datetime
 ) -> None:
+    """The private channel the handoff opened for the team (bot/slack/announce.py)."""
+    onboarding = get_onboarding(session, onboarding_id)
     onboarding.internal_channel_id = channel_id
     record_activity(
         session,
@@ -162,7 +188,6 @@ def set_internal_channel(
         f"Internal channel <#{channel_id}> created",
         now=now,
     )
-    session.commit()
 
 
 def find_by_company_key(session: Session, key: str) -> list[Onboarding]:

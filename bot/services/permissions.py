@@ -6,7 +6,6 @@ from collections.abc import Callable, Collection, Iterator
 
 from bot.models import Onboarding
 from bot.services.errors import NotAllowed
-from bot.slack.mrkdwn import escape, mention
 
 ADMINS_NAMED_MAX = 5
 
@@ -43,30 +42,23 @@ class Admins(Collection[str]):
     def __len__(self) -> int:
         return len(self.user_ids | self.group_members())
 
-    def mentions(self) -> list[str]:
-        """The group (as a mention) and the listed users, for "who can" messages."""
-        group = [f"<!subteam^{self.usergroup_id}>"] if self.usergroup_id else []
-        return group + [mention(user_id) for user_id in sorted(self.user_ids)]
-
 
 def can_change(onboarding: Onboarding, actor: str, admins: Collection[str]) -> bool:
     return actor in (onboarding.csm_user_id, onboarding.ae_user_id) or actor in admins
 
 
-def _who_admins_are(admins: Collection[str]) -> str:
-    named = (
-        admins.mentions() if isinstance(admins, Admins) else [mention(u) for u in sorted(admins)]
-    )
-    if not named:
-        return ""
-    more = ", …" if len(named) > ADMINS_NAMED_MAX else ""
-    return f" ({', '.join(named[:ADMINS_NAMED_MAX])}{more})"
-
-
 def ensure_can_change(onboarding: Onboarding, actor: str, admins: Collection[str]) -> None:
-    if not can_change(onboarding, actor, admins):
-        raise NotAllowed(
-            f"Only the CSM (<@{onboarding.csm_user_id}>), the AE (<@{onboarding.ae_user_id}>) "
-            f"or an Onboard admin{_who_admins_are(admins)} can change "
-            f"*{escape(onboarding.company_name)}*."
-        )
+    if can_change(onboarding, actor, admins):
+        return
+    group = admins.usergroup_id if isinstance(admins, Admins) else ""
+    named = sorted(admins.user_ids if isinstance(admins, Admins) else admins)
+    raise NotAllowed(
+        f"only the CSM, the AE or an admin can change {onboarding.company_name}",
+        template="refusal_not_allowed",
+        company=onboarding.company_name,
+        csm=onboarding.csm_user_id,
+        ae=onboarding.ae_user_id,
+        admin_group=group,
+        admins=named[: ADMINS_NAMED_MAX - (1 if group else 0)],
+        more_admins=len(named) + (1 if group else 0) > ADMINS_NAMED_MAX,
+    )

@@ -1,35 +1,26 @@
 """The stakeholder map of an onboarding: who they are, their power and interest, sentiment and
-last contact; adding and editing them, logging a contact, and a departure.
+last contact, and the form that adds or edits one (saving it: bot/services/stakeholder_changes.py).
 
 Sentiment (and so who is a detractor) and notes are internal: the Slack layer shows the map only
 to members of our own organisation, ephemerally, never in a channel shared with the customer.
-
-When the champion (role `champion`, the project lead) is marked departed, the playbook's
-`champion_loss:` protocol is added to the onboarding's checklist, in its own `champion_loss`
-phase, once: not again while any of its items is still open. The critical "champion gone"
-signal needs nothing more: bot/services/signals.py reads `departed_at` on the next stall-alert
-pass. A departed stakeholder no longer counts towards the minimum (single-threaded).
+A departed stakeholder no longer counts towards the minimum (single-threaded).
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.models import ChecklistItem, Onboarding, Stakeholder, StakeholderRole
+from bot.models import Onboarding, Stakeholder, StakeholderRole
 from bot.parsing import is_email
-from bot.playbooks import CHAMPION_LOSS_WHEN_LABELS, PlaybookLibrary
-from bot.services.activity import record_activity
-from bot.services.errors import Conflict, DomainError, NotFound
+from bot.services.errors import DomainError, NotFound
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
 
-CHAMPION_LOSS_PHASE = "champion_loss"
 NAME_MAX = 200
 TITLE_MAX = 200
 NOTES_MAX = 2000
@@ -146,17 +137,6 @@ class StakeholderMap:
         return len(self.present) < self.minimum
 
 
-@dataclass(frozen=True)
-class StakeholderChange:
-    onboarding_id: int
-    company_name: str
-    name: str
-    changed: bool = True
-    added: bool = False
-    was_champion: bool = False
-    checklist_added: list[str] = field(default_factory=list)
-
-
 def _person(s: Stakeholder) -> Person:
     return Person(
         s.id,
@@ -191,7 +171,7 @@ def load_stakeholder_map(session: Session, onboarding_id: int, *, minimum: int) 
     return StakeholderMap(onboarding.id, onboarding.company_name, people_of(onboarding), minimum)
 
 
-def _stakeholder(session: Session, stakeholder_id: int) -> Stakeholder:
+def get_stakeholder(session: Session, stakeholder_id: int) -> Stakeholder:
     stakeholder = session.get(Stakeholder, stakeholder_id)
     if stakeholder is None:
         raise NotFound("That stakeholder no longer exists.")
@@ -199,7 +179,7 @@ def _stakeholder(session: Session, stakeholder_id: int) -> Stakeholder:
 
 
 def onboarding_of_stakeholder(session: Session, stakeholder_id: int) -> int:
-    return _stakeholder(session, stakeholder_id).onboarding_id
+    return get_stakeholder(session, stakeholder_id).onboarding_id
 
 
 def form_of(stakeholder: Stakeholder) -> StakeholderForm:
@@ -230,7 +210,7 @@ def open_stakeholder_form(
     ensure_can_change(onboarding, actor, admins)
     if stakeholder_id is None:
         return onboarding.company_name, StakeholderForm()
-    stakeholder = _stakeholder(session, stakeholder_id)
+    stakeholder = get_stakeholder(session, stakeholder_id)
     if stakeholder.onboarding_id != onboarding.id:
         raise NotFound("That stakeholder belongs to another onboarding.")
     return onboarding.company_name, form_of(stakeholder)
@@ -273,188 +253,4 @@ def validate_stakeholder_form(form: StakeholderForm) -> StakeholderForm:
         slack_user_id=form.slack_user_id or None,
         email=email,
         notes=notes,
-    )
-
-
-FIELD_NAMES = {
-    "name": "name",
-    "title": "title",
-    "role": "role",
-    "power": "power",
-    "interest": "interest",
-    "sentiment": "sentiment",
-    "slack_user_id": "Slack user",
-    "email": "email",
-    "notes": "notes",
-}
-
-
-def save_stakeholder(
-    session: Session,
-    onboarding_id: int,
-    stakeholder_id: int | None,
-    form: StakeholderForm,
-    actor: str,
-    *,
-    admins: Collection[str],
-    now: datetime,
-) -> StakeholderChange:
-    """Add a stakeholder (`stakeholder_id` None) or update one; one activity entry, one commit.
-    The activity names the fields changed, never their values (sentiment is internal)."""
-    onboarding = get_onboarding(session, onboarding_id, Onboarding.stakeholders)
-    ensure_can_change(onboarding, actor, admins)
-    clean = validate_stakeholder_form(form)
-    values = {
-        "name": clean.name,
-        "title": clean.title,
-        "role": clean.role,
-        "power": clean.power,
-        "interest": clean.interest,
-        "sentiment": clean.sentiment,
-        "slack_user_id": clean.slack_user_id,
-        "email": clean.email or None,
-        "notes": clean.notes,
-    }
-    if stakeholder_id is None:
-        stakeholder = Stakeholder(**values)
-        onboarding.stakeholders.append(stakeholder)
-        session.flush()
-        record_activity(
-            session,
-            onboarding,
-            actor,
-            "stakeholder_added",
-            f"Stakeholder added: {clean.name} ({StakeholderRole(clean.role).label})",
-            now=now,
-            data={"stakeholder": stakeholder.id},
-        )
-        session.commit()
-        return StakeholderChange(onboarding.id, onboarding.company_name, clean.name, added=True)
-    stakeholder = _stakeholder(session, stakeholder_id)
-    if stakeholder.onboarding_id != onboarding.id:
-        raise NotFound("That stakeholder belongs to another onboarding.")
-    changed = [key for key, value in values.items() if getattr(stakeholder, key) != value]
-    if not changed:
-        return StakeholderChange(onboarding.id, onboarding.company_name, clean.name, changed=False)
-    for key in changed:
-        setattr(stakeholder, key, values[key])
-    record_activity(
-        session,
-        onboarding,
-        actor,
-        "stakeholder_updated",
-        f"Stakeholder {clean.name} updated: {', '.join(FIELD_NAMES[k] for k in changed)}",
-        now=now,
-        data={"stakeholder": stakeholder.id, "fields": changed},
-    )
-    session.commit()
-    return StakeholderChange(onboarding.id, onboarding.company_name, clean.name)
-
-
-def _changeable(
-    session: Session, stakeholder_id: int, actor: str, admins: Collection[str]
-) -> tuple[Stakeholder, Onboarding]:
-    stakeholder = _stakeholder(session, stakeholder_id)
-    onboarding = stakeholder.onboarding
-    ensure_can_change(onboarding, actor, admins)
-    return stakeholder, onboarding
-
-
-def log_contact(
-    session: Session,
-    stakeholder_id: int,
-    actor: str,
-    *,
-    admins: Collection[str],
-    now: datetime,
-) -> StakeholderChange:
-    """We spoke with them: last contact is now (and the onboarding is not silent)."""
-    stakeholder, onboarding = _changeable(session, stakeholder_id, actor, admins)
-    if stakeholder.departed_at is not None:
-        raise Conflict(f"{stakeholder.name} has left {onboarding.company_name}.")
-    stakeholder.last_contact_at = now
-    record_activity(
-        session,
-        onboarding,
-        actor,
-        "stakeholder_contacted",
-        f"Contact with {stakeholder.name} logged",
-        now=now,
-        data={"stakeholder": stakeholder.id},
-    )
-    session.commit()
-    return StakeholderChange(onboarding.id, onboarding.company_name, stakeholder.name)
-
-
-def champion_loss_items(onboarding: Onboarding, playbooks: PlaybookLibrary) -> list[ChecklistItem]:
-    """The playbook's champion-loss protocol as new checklist items (not yet added)."""
-    playbook = playbooks.get(onboarding.playbook) or playbooks.for_arr(onboarding.arr)
-    position = max((c.position for c in onboarding.checklist_items), default=-1) + 1
-    return [
-        ChecklistItem(
-            position=position + i,
-            phase_key=CHAMPION_LOSS_PHASE,
-            text=f"[{CHAMPION_LOSS_WHEN_LABELS[step.when]}] {step.text}",
-            owner_role=step.owner,
-        )
-        for i, step in enumerate(playbook.champion_loss)
-    ]
-
-
-def add_champion_loss_checklist(
-    onboarding: Onboarding, playbooks: PlaybookLibrary
-) -> list[ChecklistItem]:
-    """Add the protocol unless some of it is still open (the caller commits)."""
-    if any(
-        c.phase_key == CHAMPION_LOSS_PHASE and c.done_at is None for c in onboarding.checklist_items
-    ):
-        return []
-    items = champion_loss_items(onboarding, playbooks)
-    onboarding.checklist_items.extend(items)
-    return items
-
-
-def mark_departed(
-    session: Session,
-    stakeholder_id: int,
-    actor: str,
-    *,
-    admins: Collection[str],
-    playbooks: PlaybookLibrary,
-    now: datetime,
-) -> StakeholderChange:
-    """They left the customer. The champion leaving adds the champion-loss checklist. Marking
-    twice changes nothing: the conditional update lets one of two concurrent clicks win."""
-    stakeholder, onboarding = _changeable(session, stakeholder_id, actor, admins)
-    name, company = stakeholder.name, onboarding.company_name
-    won = session.execute(
-        update(Stakeholder)
-        .where(Stakeholder.id == stakeholder.id, Stakeholder.departed_at.is_(None))
-        .values(departed_at=now)
-    ).rowcount
-    if not won:
-        session.rollback()
-        return StakeholderChange(onboarding.id, company, name, changed=False)
-    champion = stakeholder.role == StakeholderRole.CHAMPION
-    added = add_champion_loss_checklist(onboarding, playbooks) if champion else []
-    session.flush()
-    detail = f"{name} ({StakeholderRole(stakeholder.role).label}) marked departed"
-    if added:
-        detail += f"; champion-loss checklist added ({len(added)} items)"
-    record_activity(
-        session,
-        onboarding,
-        actor,
-        "stakeholder_departed",
-        detail,
-        now=now,
-        data={"stakeholder": stakeholder.id, "checklist_added": [c.id for c in added]},
-    )
-    session.commit()
-    return StakeholderChange(
-        onboarding.id,
-        company,
-        name,
-        was_champion=champion,
-        checklist_added=[c.text for c in added],
     )

@@ -8,8 +8,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.services.commitments import CommitmentField, CommitmentLine, CommitmentList
-from bot.services.criteria import CriteriaList, CriterionField, CriterionLine
+from bot.services.commitments import (
+    CommitmentChange,
+    CommitmentField,
+    CommitmentLine,
+    CommitmentList,
+)
+from bot.services.criteria import CriteriaList, CriterionChange, CriterionField, CriterionLine
 from bot.slack import blocks as bk
 from bot.slack.forms import ViewForm
 from bot.slack.ids import CommitmentId, CriterionId
@@ -270,3 +275,48 @@ def read_new_criterion(form: ViewForm) -> tuple[str, date | None, bool]:
         form.date(CriterionField.TARGET_DATE),
         bool(form.choices(CriterionField.FIRST_VALUE)),
     )
+
+
+# ---- the line a redrawn card opens with ------------------------------------------------------
+
+
+def _said(text: str) -> str:
+    return f"“{escape(truncate(' '.join(text.split()), 120))}”"
+
+
+def _already(change: CommitmentChange) -> Mrkdwn:
+    return Mrkdwn(f"Already {change.status}: {_said(change.text)}.")
+
+
+def done_notice(change: CommitmentChange) -> Mrkdwn:
+    if not change.changed:
+        return _already(change)
+    return Mrkdwn(f":white_check_mark: Done: {_said(change.text)}.")
+
+
+def dropped_notice(change: CommitmentChange) -> Mrkdwn:
+    if not change.changed:
+        return _already(change)
+    return Mrkdwn(f":heavy_minus_sign: Dropped: {_said(change.text)}.")
+
+
+def edited_notice(change: CommitmentChange) -> Mrkdwn:
+    return Mrkdwn(f":pencil2: Saved: {_said(change.text)}.")
+
+
+def flagged_notice(change: CriterionChange) -> Mrkdwn:
+    return Mrkdwn(f":star: The customer's first-value criterion: {_said(change.text)}.")
+
+
+def met_notice(change: CriterionChange) -> Mrkdwn:
+    then = (
+        f" First value can now be recorded: `/onboard done {escape(change.company_name)} "
+        "first value`."
+        if change.is_first_value and change.changed
+        else ""
+    )
+    return Mrkdwn(f":white_check_mark: Met: {_said(change.text)}.{then}")
+
+
+def added_notice(change: CriterionChange) -> Mrkdwn:
+    return Mrkdwn(f":heavy_plus_sign: Added: {_said(change.text)}.")

@@ -1,4 +1,5 @@
-"""The handoff modal (build and read back) and the messages a handoff produces."""
+"""The handoff modal: built, and read back (the messages a handoff produces:
+bot/slack/handoff_messages.py)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.models import Onboarding, StakeholderRole
 from bot.playbooks import PlaybookLibrary
 from bot.services.handoff import COMPANY_NAME_MAX, HandoffField, HandoffForm
 from bot.slack import blocks as bk
 from bot.slack.forms import ViewForm
 from bot.slack.ids import HandoffId
-from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, money, render, truncate
 
 F = HandoffField
-SEVERITY_ICON = {"high": ":red_circle:", "medium": ":large_orange_circle:", "low": ":white_circle:"}
 
 
 class HandoffMetadata(BaseModel):
@@ -52,39 +50,8 @@ def _date_input(field: HandoffField, label: str, initial: date | None, optional:
     return bk.input_block(field, label, element, optional=optional)
 
 
-def build_handoff_modal(
-    form: HandoffForm,
-    library: PlaybookLibrary,
-    *,
-    today: date,
-    metadata: HandoffMetadata | None = None,
-) -> dict[str, Any]:
-    """The sales-to-CS handoff modal, pre-filled with `form`."""
-    segment_element = bk.select_element(
-        HandoffId.INPUT,
-        [bk.option(f"{p.segment}", p.key) for p in library],
-        initial=form.segment,
-        placeholder="Automatic, from ARR",
-    )
-    csm_element = bk.user_element(HandoffId.INPUT, form.csm_user_id)
-    channel_element: dict[str, Any] = {
-        "type": "conversations_select",
-        "action_id": HandoffId.INPUT,
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
-    }
-    if form.customer_channel_id:
-        channel_element["initial_conversation"] = form.customer_channel_id
-    create_option = bk.option("Create a private internal channel", HandoffId.CREATE_CHANNEL_OPTION)
-    options_element = bk.checkboxes_element(
-        HandoffId.INPUT,
-        [create_option],
-        initial={HandoffId.CREATE_CHANNEL_OPTION} if form.create_internal_channel else set(),
-    )
-    view_blocks = [
-        bk.context(
-            "Everything the CSM needs to start without asking the customer again. "
-            "Fields marked optional still count towards the handoff score."
-        ),
+def _company_blocks(form: HandoffForm, library: PlaybookLibrary, today: date) -> list[bk.Block]:
+    return [
         bk.header("Company and contract"),
         _text_input(
             F.COMPANY_NAME,
@@ -111,6 +78,33 @@ def build_handoff_modal(
             F.CONTRACT_TERM, "Contract term", initial=form.contract_term, placeholder="12 months"
         ),
         _date_input(F.START_DATE, "Contract start date", form.start_date or today, False),
+        *_routing_blocks(form, library),
+    ]
+
+
+def _routing_blocks(form: HandoffForm, library: PlaybookLibrary) -> list[bk.Block]:
+    """Who receives the customer, where, and on which playbook."""
+    segment_element = bk.select_element(
+        HandoffId.INPUT,
+        [bk.option(f"{p.segment}", p.key) for p in library],
+        initial=form.segment,
+        placeholder="Automatic, from ARR",
+    )
+    csm_element = bk.user_element(HandoffId.INPUT, form.csm_user_id)
+    channel_element: dict[str, Any] = {
+        "type": "conversations_select",
+        "action_id": HandoffId.INPUT,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if form.customer_channel_id:
+        channel_element["initial_conversation"] = form.customer_channel_id
+    create_option = bk.option("Create a private internal channel", HandoffId.CREATE_CHANNEL_OPTION)
+    options_element = bk.checkboxes_element(
+        HandoffId.INPUT,
+        [create_option],
+        initial={HandoffId.CREATE_CHANNEL_OPTION} if form.create_internal_channel else set(),
+    )
+    return [
         bk.input_block(F.CSM, "Receiving CSM", csm_element, optional=False),
         bk.input_block(
             F.CUSTOMER_CHANNEL,
@@ -128,6 +122,11 @@ def build_handoff_modal(
             hint="Leave empty to pick it from the ARR.",
         ),
         bk.input_block(F.OPTIONS, "Internal channel", options_element, optional=True),
+    ]
+
+
+def _people_and_drivers_blocks(form: HandoffForm) -> list[bk.Block]:
+    return [
         bk.header("People"),
         _text_input(
             F.STAKEHOLDERS,
@@ -151,6 +150,11 @@ def build_handoff_modal(
             placeholder="Real-time visibility across 3 plants | 2027-01-31",
             hint="Measurable, as the customer said it. Optional target date after |.",
         ),
+    ]
+
+
+def _technical_blocks(form: HandoffForm) -> list[bk.Block]:
+    return [
         bk.header("Technical context"),
         _text_input(
             F.SYSTEMS,
@@ -165,6 +169,11 @@ def build_handoff_modal(
         _text_input(
             F.CONSTRAINTS, "Technical constraints", initial=form.constraints, multiline=True
         ),
+    ]
+
+
+def _promises_blocks(form: HandoffForm) -> list[bk.Block]:
+    return [
         bk.header("Promises, scope and risks"),
         _text_input(
             F.PROMISES,
@@ -191,6 +200,26 @@ def build_handoff_modal(
             multiline=True,
         ),
         _date_input(F.GO_LIVE_TARGET, "Go-live target", form.go_live_target, True),
+    ]
+
+
+def build_handoff_modal(
+    form: HandoffForm,
+    library: PlaybookLibrary,
+    *,
+    today: date,
+    metadata: HandoffMetadata | None = None,
+) -> dict[str, Any]:
+    """The sales-to-CS handoff modal, pre-filled with `form`."""
+    view_blocks = [
+        bk.context(
+            "Everything the CSM needs to start without asking the customer again. "
+            "Fields marked optional still count towards the handoff score."
+        ),
+        *_company_blocks(form, library, today),
+        *_people_and_drivers_blocks(form),
+        *_technical_blocks(form),
+        *_promises_blocks(form),
     ]
     return {
         "type": "modal",
@@ -235,159 +264,3 @@ def read_handoff_form(form: ViewForm) -> HandoffForm:
         hard_deadlines=text(F.HARD_DEADLINES),
         go_live_target=form.date(F.GO_LIVE_TARGET),
     )
-
-
-def _lines(items: list[str], empty: str = "_none_") -> Mrkdwn:
-    if not items:
-        return Mrkdwn(empty)
-    return Mrkdwn("\n".join(f"• {item}" for item in items))
-
-
-def _stakeholder_line(s: Any) -> str:
-    contact = mention(s.slack_user_id) if s.slack_user_id else escape(s.email or "")
-    title = f", {escape(s.title)}" if s.title else ""
-    return f"*{escape(s.name)}*{title}: {StakeholderRole(s.role).label} ({contact})"
-
-
-def _milestone_lines(onboarding: Onboarding) -> Mrkdwn:
-    lines = []
-    for m in onboarding.milestones:
-        mark = ":white_check_mark:" if m.is_done else ":white_circle:"
-        star = " :star:" if m.is_first_value else ""
-        lines.append(f"{mark} {escape(m.name)}{star}: {day(m.due_date)}")
-    return Mrkdwn("\n".join(lines))
-
-
-def build_handoff_summary_blocks(onboarding: Onboarding) -> list[bk.Block]:
-    """The whole handoff, internal details included: for the CSM, the AE, internal channels."""
-    o = onboarding
-    missing = [escape(m) for m in o.handoff_missing]
-    tech = [
-        f"*{label}:* {escape(truncate(value, 600))}"
-        for label, value in (
-            ("Systems", o.systems),
-            ("SSO", o.sso),
-            ("Data migration", o.data_migration),
-            ("Constraints", o.constraints),
-        )
-        if value
-    ]
-    blocks = [
-        bk.header(f"Handoff: {o.company_name}"),
-        bk.fields(
-            [
-                Mrkdwn(field)
-                for field in (
-                    f"*Segment*\n{escape(o.segment)}",
-                    f"*ARR*\n{money(o.arr)}",
-                    f"*Start*\n{day(o.start_date)}",
-                    f"*Term*\n{escape(o.contract_term) or '—'}",
-                    f"*CSM*\n{mention(o.csm_user_id)}",
-                    f"*AE*\n{mention(o.ae_user_id)}",
-                    f"*First value target*\n{day(o.target_first_value_date)}",
-                    f"*Go-live target*\n{day(o.target_go_live_date)}",
-                )
-            ]
-        ),
-        bk.section(
-            Mrkdwn(
-                f"*Handoff score: {o.handoff_score}/100*\n"
-                + (_lines(missing) if missing else "Nothing missing.")
-            )
-        ),
-        bk.section(
-            Mrkdwn("*Stakeholders*\n" + _lines([_stakeholder_line(s) for s in o.stakeholders]))
-        ),
-        bk.section(
-            Mrkdwn(
-                "*Why they bought*\n"
-                + (escape(o.why_bought) or "_not recorded_")
-                + ("\n*Alternatives:* " + escape(o.alternatives) if o.alternatives else "")
-            )
-        ),
-        bk.section(
-            Mrkdwn(
-                "*Success criteria*\n"
-                + _lines(
-                    [
-                        escape(c.text) + (f" (by {day(c.target_date)})" if c.target_date else "")
-                        for c in o.success_criteria
-                    ]
-                )
-            )
-        ),
-        bk.section(
-            Mrkdwn(
-                "*Promises made (tracked)*\n"
-                + _lines([escape(c.text) + f" (due {day(c.due_date)})" for c in o.commitments])
-            )
-        ),
-        bk.section(
-            Mrkdwn(
-                "*Risks and red flags*\n"
-                + _lines([f"{SEVERITY_ICON.get(r.severity, '')} {escape(r.text)}" for r in o.risks])
-            )
-        ),
-        bk.section(Mrkdwn("*Technical context*\n" + ("\n".join(tech) or "_not captured_"))),
-    ]
-    if o.out_of_scope or o.hard_deadlines:
-        blocks.append(
-            bk.section(
-                Mrkdwn(
-                    (f"*Out of scope:* {escape(o.out_of_scope)}\n" if o.out_of_scope else "")
-                    + (f"*Deadlines:* {escape(o.hard_deadlines)}" if o.hard_deadlines else "")
-                )
-            )
-        )
-    blocks.append(
-        bk.section(Mrkdwn(f"*Plan ({escape(o.playbook)} playbook)*\n" + _milestone_lines(o)))
-    )
-    return blocks
-
-
-def build_csm_handoff_dm(onboarding: Onboarding) -> list[bk.Block]:
-    intro = render("handoff_csm_intro", onboarding=onboarding)
-    blocks = [bk.section(intro), *build_handoff_summary_blocks(onboarding)]
-    if onboarding.acknowledged_at is None:
-        blocks.append(
-            bk.actions(
-                bk.button(
-                    "Acknowledge handoff", HandoffId.ACKNOWLEDGE, str(onboarding.id), "primary"
-                ),
-            )
-        )
-    else:
-        blocks.append(
-            bk.context(
-                f":white_check_mark: Acknowledged by {mention(onboarding.acknowledged_by)} "
-                f"on {day(onboarding.acknowledged_at.date())}"
-            )
-        )
-    return bk.fit_message(blocks)
-
-
-def build_ae_confirmation(
-    onboarding: Onboarding, internal_channel_id: str | None
-) -> list[bk.Block]:
-    text = render(
-        "handoff_ae_confirmation", onboarding=onboarding, internal_channel_id=internal_channel_id
-    )
-    blocks = [bk.section(text)]
-    if onboarding.handoff_missing:
-        blocks.append(
-            bk.section(
-                Mrkdwn(
-                    "*What is missing*\n" + _lines([escape(m) for m in onboarding.handoff_missing])
-                )
-            )
-        )
-    return blocks
-
-
-def build_welcome_blocks(onboarding: Onboarding) -> list[bk.Block]:
-    """Safe for a channel shared with the customer: no ARR, risks, score or detractors."""
-    return [
-        bk.section(render("customer_welcome", onboarding=onboarding)),
-        bk.section(Mrkdwn("*Your onboarding plan*\n" + _milestone_lines(onboarding))),
-        bk.context(":star: marks first value: the moment you see the result you bought us for."),
-    ]

@@ -51,6 +51,12 @@ def mention(user_id: str | None) -> Mrkdwn:
     return Mrkdwn(f"<@{user_id}>")
 
 
+def usergroup(usergroup_id: str | None) -> Mrkdwn:
+    if not usergroup_id or not _ID.match(usergroup_id):
+        return Mrkdwn("a user group")
+    return Mrkdwn(f"<!subteam^{usergroup_id}>")
+
+
 def channel_link(channel_id: str | None) -> Mrkdwn:
     if not channel_id or not _ID.match(channel_id):
         return Mrkdwn("a channel")
@@ -88,6 +94,7 @@ def environment(templates_dir: Path = DEFAULT_TEMPLATES_DIR) -> Environment:
     )
     env.filters.update(
         mention=mention,
+        usergroup=usergroup,
         channel=channel_link,
         money=money,
         day=day,

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.models import StakeholderRole
+from bot.services.stakeholder_changes import StakeholderChange
 from bot.services.stakeholders import (
     Level,
     Person,
@@ -260,3 +261,25 @@ def build_notice_view(title: str, text: str) -> dict[str, Any]:
         # Domain messages are written as mrkdwn (mentions, escaped names).
         "blocks": [bk.section(Mrkdwn(text))],
     }
+
+
+def contact_notice(change: StakeholderChange) -> Mrkdwn:
+    return Mrkdwn(f":telephone_receiver: Contact with *{escape(change.name)}* logged.")
+
+
+def departed_notice(change: StakeholderChange) -> Mrkdwn:
+    name = escape(change.name)
+    if not change.changed:
+        return Mrkdwn(f"*{name}* was already marked departed.")
+    if not change.was_champion:
+        return Mrkdwn(f":wave: *{name}* marked departed.")
+    added = (
+        f" The champion-loss checklist ({len(change.checklist_added)} items) is on the "
+        f"onboarding: `/onboard checklist {escape(change.company_name)}`."
+        if change.checklist_added
+        else " The champion-loss checklist is already open on the onboarding."
+    )
+    return Mrkdwn(
+        f":rotating_light: The champion *{name}* marked departed.{added} The critical "
+        "“champion gone” alert goes to the internal channel on the next stall-alert pass."
+    )

@@ -26,6 +26,7 @@ from bot.slack.close_report_views import FIELD_MAX, build_handover_message, buil
 from bot.slack.forms import ViewForm
 from bot.slack.ids import TransitionId
 from bot.slack.mrkdwn import Mrkdwn, channel_link, count, escape, mention, render, truncate
+from bot.slack.refusals import refusal_text as domain_refusal_text
 from bot.slack.rendering import renderer
 
 OPTIONS_MAX = 100
@@ -227,7 +228,9 @@ def refusal_message(refused: DomainError) -> Mrkdwn:
     if isinstance(refused, NotReady):
         return not_ready_text(refused.check)
     template = _REFUSAL_TEMPLATES.get(type(refused))
-    return Mrkdwn(str(refused)) if template is None else render(template, refused=refused)
+    if template is None:
+        return Mrkdwn(domain_refusal_text(refused))
+    return render(template, refused=refused)
 
 
 _REFUSAL_TEMPLATES: dict[type[DomainError], str] = {

@@ -141,7 +141,7 @@ def _in_story(session: Session, company_name: str) -> bool:
 
 
 def _csm(deps: Deps, onboarding_id: int) -> str:
-    with deps.db.session() as session:
+    with deps.db.transaction() as session:
         onboarding = session.get(Onboarding, onboarding_id)
         assert onboarding is not None
         return onboarding.csm_user_id

@@ -91,7 +91,7 @@ class Team:
     def integrations_verified(self, company: str, who: str, result: str) -> None:
         """`/onboard setup`: each integration still open edited to verified end to end, with
         the data-migration validation result."""
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             setup = integrations.load_setup(session, self.ids[company])
             forms = [
                 (
@@ -116,14 +116,14 @@ class Team:
     def first_value_met(self, company: str, text: str, evidence: str, who: str) -> None:
         """`/onboard criteria`: the customer's first-value criterion (added and flagged when
         the handoff did not list it) marked met with its evidence."""
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             listing = criteria.load_criteria(session, self.ids[company])
             found = next((c for c in listing.lines if c.text == text), None)
         if found is None:
             self._run(criteria.add_criterion, self.ids[company], text, None, True, who)
         else:
             self._run(criteria.flag_first_value, found.criterion_id, who)
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             listing = criteria.load_criteria(session, self.ids[company])
             criterion_id = next(c.criterion_id for c in listing.lines if c.text == text)
         self._run(criteria.mark_criterion_met, criterion_id, evidence, who)
@@ -137,7 +137,7 @@ class Team:
     def go_live(self, company: str, who: str) -> None:
         """`/onboard golive`: the readiness gate, every item YES, then go-live (and its post)."""
         where = {"playbooks": self.deps.playbooks, "tz": self.deps.settings.tz}
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             form = gate.open_gate(session, self.ids[company], who, admins=(), **where)
         self._run(gate.decide_gate_by_id, self.ids[company], gate.all_yes(form), who, **where)
 
@@ -175,7 +175,7 @@ class Team:
         )
 
     def _open_alerts(self, company: str) -> list[int]:
-        with self.deps.db.session() as session:
+        with self.deps.db.transaction() as session:
             return list(
                 session.scalars(
                     select(AlertState.id).where(

@@ -28,7 +28,7 @@ TITLE_MAX = 300
 
 
 class UnknownSeverity(DomainError):
-    template = "hypercare_unknown_severity"
+    pass
 
 
 class EmptyTitle(DomainError):
@@ -36,7 +36,7 @@ class EmptyTitle(DomainError):
 
 
 class UnknownIssue(NotFound):
-    template = "hypercare_unknown_issue"
+    pass
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,11 @@ class IssueChange:
 def parse_severity(text: str) -> IssueSeverity:
     value = text.strip().upper()
     if value not in IssueSeverity.__members__:
-        raise UnknownSeverity("That is not a severity: use P1, P2, P3 or P4.", text=text.strip())
+        raise UnknownSeverity(
+            "That is not a severity: use P1, P2, P3 or P4.",
+            template="hypercare_unknown_severity",
+            text=text.strip(),
+        )
     return IssueSeverity(value)
 
 
@@ -112,6 +116,7 @@ def find_issue(onboarding: Onboarding, number: int) -> HypercareIssue:
     if issue is None:
         raise UnknownIssue(
             f"This onboarding has no issue #{number}.",
+            template="hypercare_unknown_issue",
             company=onboarding.company_name,
             number=number,
             count=len(onboarding.hypercare_issues),

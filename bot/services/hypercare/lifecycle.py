@@ -32,25 +32,26 @@ HYPERCARE_EXIT_MILESTONE = "hypercare_exit"
 
 
 class NotInHypercare(Conflict):
-    template = "hypercare_not_in_hypercare"
+    pass
 
 
 class AlreadyLive(Conflict):
-    template = "hypercare_already_live"
+    pass
 
 
 class OnboardingClosed(Conflict):
-    template = "hypercare_closed"
+    pass
 
 
 class ExitCheckFailed(Conflict):
-    template = "hypercare_exit_check_failed"
+    pass
 
 
 def ensure_open(onboarding: Onboarding) -> None:
     if onboarding.status == OnboardingStatus.CLOSED:
         raise OnboardingClosed(
             "This onboarding is closed; it cannot go live or take issues.",
+            template="hypercare_closed",
             company=onboarding.company_name,
         )
 
@@ -64,6 +65,7 @@ def ensure_in_hypercare(onboarding: Onboarding) -> None:
         f"This onboarding left hypercare on {exited:%Y-%m-%d}."
         if exited
         else "This onboarding is not in hypercare yet: mark go-live first.",
+        template="hypercare_not_in_hypercare",
         company=onboarding.company_name,
         exited_on=exited.date() if exited else None,
     )
@@ -78,6 +80,7 @@ def ensure_can_go_live(onboarding: Onboarding, *, tz: tzinfo = UTC) -> None:
         in_hypercare = onboarding.status == OnboardingStatus.HYPERCARE
         raise AlreadyLive(
             f"This onboarding already went live on {live_on:%Y-%m-%d}.",
+            template="hypercare_already_live",
             company=onboarding.company_name,
             live_on=live_on,
             ends_on=onboarding.hypercare_ends_on if in_hypercare else None,
@@ -160,6 +163,7 @@ def end_hypercare(
     if not check.passes:
         raise ExitCheckFailed(
             "Hypercare cannot end yet: " + "; ".join(check.reasons) + ".",
+            template="hypercare_exit_check_failed",
             company=onboarding.company_name,
             reasons=check.reasons,
         )
