@@ -13,8 +13,8 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.deps import Deps, deps_of
 from bot.services.access import suspend
+from bot.slack.deps import Deps, deps_of
 from bot.slack.ids import Event
 
 log = logging.getLogger(__name__)

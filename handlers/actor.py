@@ -10,10 +10,10 @@ from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.deps import Deps, deps_of
 from bot.services.follow_ups import after_change
 from bot.services.permissions import Admins
 from bot.slack import blocks as bk
+from bot.slack.deps import Deps, deps_of
 from handlers.home import publish_home
 
 

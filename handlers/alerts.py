@@ -13,11 +13,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.deps import deps_of
 from bot.services.alerts import acknowledge_alerts, snooze_alerts
 from bot.services.signals import load_catalog
 from bot.slack import blocks as bk
 from bot.slack.alert_views import AlertAction, answered_text, snoozed_verb, with_alert_status
+from bot.slack.deps import deps_of
 from bot.slack.forms import button_model, click
 from bot.slack.ids import AlertId
 from handlers.command import CommandRouter

@@ -8,11 +8,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import deps_of
 from bot.services.blockers import add_blocker, link_customer_channel, resolve_blocker
 from bot.services.follow_ups import after_change
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
+from bot.slack.deps import deps_of
 from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.ids import StatusId
 from bot.slack.mrkdwn import Mrkdwn, channel_link, escape

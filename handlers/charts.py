@@ -12,12 +12,12 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps
 from bot.services.chart_data import load_timeline
 from bot.slack.chart_images import render_timeline_png
 from bot.slack.chart_views import timeline_comment, timeline_filename, timeline_sent_text
 from bot.slack.client import is_shared_externally, slack_error
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import Deps
 from bot.slack.files import upload_file, upload_to_dm
 from bot.slack.ids import ChartId
 from handlers.command import CommandRouter

@@ -9,7 +9,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import deps_of
 from bot.services.checklist import ChecklistInvalid, open_checklist, save_checklist
 from bot.services.errors import DomainError
 from bot.slack import blocks as bk
@@ -22,6 +21,7 @@ from bot.slack.checklist_views import (
     saved_text,
 )
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import deps_of
 from bot.slack.forms import (
     StaleButton,
     ViewForm,

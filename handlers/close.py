@@ -11,7 +11,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
 from bot.services.follow_ups import after_change
 from bot.services.lookup import CustomerIndex
@@ -26,6 +25,7 @@ from bot.services.transition import (
     waive_milestones,
 )
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import ViewForm, button_model, click, submission
 from bot.slack.ids import TransitionId
 from bot.slack.mrkdwn import Mrkdwn, escape

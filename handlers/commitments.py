@@ -10,7 +10,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.services.commitments import (
     CommitmentInvalid,
     complete_commitment,
@@ -47,6 +46,7 @@ from bot.slack.commitment_views import (
     read_owner_and_due,
     read_reason,
 )
+from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.ids import CommitmentId, CriterionId
 from handlers.modals import Card, CardModal, replace_card

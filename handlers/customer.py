@@ -10,9 +10,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.services.lookup import CustomerIndex
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import button_model, click
 from bot.slack.mrkdwn import Mrkdwn
 from bot.slack.picker import PickValue, build_pick_blocks, pick_action_pattern

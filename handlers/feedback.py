@@ -13,7 +13,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
 from bot.services.feedback import (
     FeedbackKind,
@@ -27,6 +26,7 @@ from bot.services.feedback import (
     send_survey,
 )
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import Deps, deps_of
 from bot.slack.feedback_views import (
     ERROR_BLOCKS,
     PulseValue,

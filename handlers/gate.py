@@ -10,7 +10,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
 from bot.services.follow_ups import after_change
 from bot.services.gate import (
@@ -22,6 +21,7 @@ from bot.services.gate import (
     open_gate,
 )
 from bot.slack import blocks as bk
+from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import ViewForm, submission
 from bot.slack.gate_views import (
     GateMetadata,

@@ -8,7 +8,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.deps import Deps, deps_of
 from bot.parsing import parse_date, prefill_from_message
 from bot.services.handoff import (
     DuplicateHandoff,
@@ -22,6 +21,7 @@ from bot.services.onboardings import acknowledge_handoff
 from bot.slack import blocks as bk
 from bot.slack.announce import announce_handoff
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.handoff_messages import acknowledged_text, build_csm_handoff_dm, duplicate_error
 from bot.slack.handoff_views import HandoffMetadata, build_handoff_modal, read_handoff_form

@@ -12,7 +12,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import deps_of
 from bot.services.errors import DomainError
 from bot.services.health import (
     HealthInvalid,
@@ -23,6 +22,7 @@ from bot.services.health import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import deps_of
 from bot.slack.forms import ViewForm, submission
 from bot.slack.health_views import (
     HealthMetadata,

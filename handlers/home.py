@@ -7,11 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.deps import deps_of
 from bot.services.book import blockers_owned_by, book_for_user
 from bot.services.health import health_rules
 from bot.services.metrics import book_metrics, ttfv_targets
 from bot.services.status import load_status
+from bot.slack.deps import deps_of
 from bot.slack.forms import button_id, click
 from bot.slack.home_views import build_home_view
 from bot.slack.ids import Event, HomeId

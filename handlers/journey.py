@@ -13,8 +13,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import deps_of
 from bot.services.journey import ask_for_help
+from bot.slack.deps import deps_of
 from bot.slack.forms import click
 from bot.slack.ids import JourneyId
 from bot.slack.journey_views import HELP_GONE_TEXT, help_thanks_text, parse_help_value

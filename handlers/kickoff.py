@@ -12,7 +12,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps, deps_of
 from bot.services.errors import DomainError
 from bot.services.follow_ups import after_change
 from bot.services.kickoff import (
@@ -30,6 +29,7 @@ from bot.services.lookup import CustomerIndex
 from bot.slack import blocks as bk
 from bot.slack.client import is_shared_externally
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import ViewForm, button_model, click, submission
 from bot.slack.ids import KickoffId
 from bot.slack.kickoff_views import (

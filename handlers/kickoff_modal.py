@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.deps import Deps
 from bot.services.kickoff import kickoff_form_for
+from bot.slack.deps import Deps
 from bot.slack.kickoff_views import build_kickoff_done_modal
 
 

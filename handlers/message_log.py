@@ -12,7 +12,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.deps import deps_of
 from bot.services.follow_ups import after_change
 from bot.services.message_log import (
     MessageLogged,
@@ -23,6 +22,7 @@ from bot.services.message_log import (
 )
 from bot.slack import blocks as bk
 from bot.slack.client import slack_error
+from bot.slack.deps import deps_of
 from bot.slack.forms import ViewForm, submission
 from bot.slack.ids import MessageLogId, Shortcut
 from bot.slack.message_log_views import (

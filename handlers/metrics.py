@@ -10,7 +10,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps, deps_of
 from bot.services.chart_data import metrics_chart_data
 from bot.services.export import may_export, write_csv
 from bot.services.metrics import BookFilter, BookMetrics, SliceBy, book_metrics, ttfv_targets
@@ -18,6 +17,7 @@ from bot.slack import blocks as bk
 from bot.slack.chart_images import render_metrics_chart
 from bot.slack.client import slack_error
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import Deps, deps_of
 from bot.slack.files import upload_to_dm
 from bot.slack.forms import click
 from bot.slack.ids import MetricsId

@@ -15,7 +15,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
-from bot.deps import Deps
 from bot.services.commitments import CommitmentInvalid
 from bot.services.criteria import CriterionInvalid
 from bot.services.errors import DomainError
@@ -24,6 +23,7 @@ from bot.services.message_log import MessageLogInvalid
 from bot.services.stakeholders import StakeholderInvalid
 from bot.services.training import TrainingInvalid
 from bot.slack import blocks as bk
+from bot.slack.deps import Deps
 from bot.slack.mrkdwn import Mrkdwn, escape
 from bot.slack.refusals import refusal_text
 from bot.slack.stakeholder_views import build_notice_view

@@ -11,7 +11,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.services.integrations import (
     IntegrationInvalid,
     load_setup,
@@ -21,6 +20,7 @@ from bot.services.integrations import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import ViewForm, button_id, click, selected_id, submission
 from bot.slack.ids import SetupId
 from bot.slack.setup_views import (

@@ -13,7 +13,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.services.stakeholder_changes import (
     log_contact,
     mark_departed,
@@ -27,6 +26,7 @@ from bot.services.stakeholders import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.ids import StakeholderId
 from bot.slack.stakeholder_views import (

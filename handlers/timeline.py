@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.deps import deps_of
 from bot.services.timeline import message_wanted, pin_message, unpin_message
+from bot.slack.deps import deps_of
 from bot.slack.ids import Event
 from bot.slack.timeline import fetch_pinned_message, pin_reaction
 from handlers.command import CommandRouter

@@ -14,7 +14,6 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
-from bot.deps import Deps, deps_of
 from bot.services.follow_ups import after_change
 from bot.services.training import (
     TrainingChange,
@@ -27,6 +26,7 @@ from bot.services.training import (
 )
 from bot.slack import blocks as bk
 from bot.slack.commands import CommandRequest
+from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.ids import TrainingId
 from bot.slack.mrkdwn import Mrkdwn, escape

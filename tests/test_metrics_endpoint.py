@@ -23,7 +23,6 @@ from prometheus_client.parser import text_string_to_metric_families
 import jobs
 from bot.config import Settings, SettingsError, load_settings
 from bot.db import Database
-from bot.deps import Deps
 from bot.entry.app import create_app
 from bot.entry.scheduler import JobScheduler
 from bot.entry.server import create_server, make_wsgi_app
@@ -32,6 +31,7 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.outbox import Post, enqueue
 from bot.slack.api_metrics import count_api_calls, error_of
 from bot.slack.client import make_client
+from bot.slack.deps import Deps
 from bot.slack.guard import NOT_YET_KNOWN
 from bot.slack.listener_names import ListenerNames
 from bot.slack.outbox_loop import OutboxLoop

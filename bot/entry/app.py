@@ -13,7 +13,6 @@ from slack_sdk import WebClient
 from bot import logs
 from bot.config import Settings
 from bot.db import Database
-from bot.deps import DEPS_KEY, Deps
 from bot.observability import Metrics
 from bot.playbooks import PlaybookLibrary
 from bot.services.errors import DomainError
@@ -24,6 +23,7 @@ from bot.services.permissions import Admins
 from bot.slack.alert_views import load_checked_catalog
 from bot.slack.api_metrics import count_api_calls
 from bot.slack.client import UserDirectory, make_client
+from bot.slack.deps import DEPS_KEY, Deps
 from bot.slack.forms import UnreadableActions, reply_to
 from bot.slack.guard import actor_user_id, make_actor_guard
 from bot.slack.listener_names import ListenerNames

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.deps import Deps
 from bot.models import Onboarding
 from bot.services.onboardings import get_onboarding, set_internal_channel
 from bot.slack import blocks as bk
@@ -22,6 +21,7 @@ from bot.slack.client import (
     post_in_channel,
     slack_error,
 )
+from bot.slack.deps import Deps
 from bot.slack.handoff_messages import (
     HandoffSent,
     build_ae_confirmation,

@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.deps import Deps, deps_of
 from bot.slack import blocks as bk
+from bot.slack.deps import Deps, deps_of
 from bot.slack.mrkdwn import Mrkdwn, escape
 
 HELP = [

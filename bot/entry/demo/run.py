@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from bot.calendar import add_business_days, is_business_day
 from bot.config import Settings, load_settings
 from bot.db import Database
-from bot.deps import Deps
 from bot.entry.demo.cast import DAYS, LEADER, NAMES, SHARED_CHANNELS, demo_handoffs
 from bot.entry.demo.story import story
 from bot.entry.demo.summary import leaders_view, summary
@@ -32,6 +31,7 @@ from bot.services.handoff import create_onboarding, validate_handoff
 from bot.services.onboardings import acknowledge_handoff
 from bot.slack.announce import announce_handoff
 from bot.slack.client import UserDirectory
+from bot.slack.deps import Deps
 from bot.slack.sender import OutboxSender
 from bot.slack.terminal import TerminalSlack
 from jobs.context import JobContext

@@ -8,9 +8,9 @@ from datetime import date
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from bot.deps import Deps
 from bot.models import AlertState, Onboarding, OutboxMessage, OutboxStatus
 from bot.services.metrics import SliceBy, book_metrics, ttfv_targets
+from bot.slack.deps import Deps
 from bot.slack.metrics_views import build_metrics_blocks
 from bot.slack.terminal import TerminalSlack, blocks_to_text
 

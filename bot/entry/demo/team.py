@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot.deps import Deps
 from bot.models import AlertState, IntegrationStatus, TrainingSession
 from bot.services import (
     blockers,
@@ -24,6 +23,7 @@ from bot.services import (
 from bot.services.alerts import acknowledge_alerts, snooze_alerts
 from bot.services.kickoff import KickoffAgreements, record_kickoff
 from bot.services.signals import load_catalog
+from bot.slack.deps import Deps
 from bot.slack.transition_views import not_ready_text
 
 
