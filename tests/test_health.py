@@ -329,9 +329,11 @@ def make_onboarding(session, playbooks, name: str = "Acme Manufacturing") -> int
         max_future_days=365,
         min_stakeholders=2,
     )
-    return create_onboarding(
+    onboarding = create_onboarding(
         session, plan, actor="UAE", now=NOW - timedelta(days=30), view_id=None
-    ).id
+    )
+    session.commit()  # the handoff's edge commits
+    return onboarding.id
 
 
 def entry(**ratings_: int) -> HealthEntry:

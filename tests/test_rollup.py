@@ -51,6 +51,7 @@ def assert_current(db: Database) -> OnboardingRollup:
 
 def done(session: Session, onboarding_id: int, key: str, when: datetime = NOW) -> None:
     complete_named_milestone(session, onboarding_id, key, CSM, admins=ADMINS, now=when)
+    session.commit()  # as the edge does
 
 
 def test_the_rollup_follows_every_change(
@@ -75,6 +76,7 @@ def test_the_rollup_follows_every_change(
 
     kickoff = next(m for m in onboarding.milestones if m.key == "kickoff")
     reopen_milestone(session, kickoff.id, CSM, admins=ADMINS, now=NOW)
+    session.commit()
     row = assert_current(db)
     assert (row.milestones_done, row.milestones_completed, row.milestone_stage) == (1, 0, 2)
 
