@@ -1,10 +1,12 @@
-"""Business-day arithmetic for due dates. Weekends are skipped."""
+"""Business-day arithmetic for due dates (weekends are skipped) and the business hours that
+hypercare's P3/P4 clocks run in (weekends, holidays and nights are skipped)."""
 
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -78,3 +80,51 @@ def time_zone(name: str | None, default: tzinfo | str) -> tzinfo:
 def local_midnight(day: date, tz: tzinfo) -> datetime:
     """The start of `day` in `tz`, in UTC (a DST day is 23 or 25 hours long)."""
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """When an onboarding's business clocks run: a daily window in its own zone, on business
+    days that are not holidays (ONBOARD_BUSINESS_HOURS, ONBOARD_HOLIDAYS)."""
+
+    tz: tzinfo
+    opens: time = time(9)
+    closes: time = time(17)
+    holidays: frozenset[date] = frozenset()
+
+    def is_open_day(self, day: date) -> bool:
+        return is_business_day(day) and day not in self.holidays
+
+    def next_open_day(self, day: date) -> date:
+        """The first open day after `day`."""
+        day += timedelta(days=1)
+        while not self.is_open_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def _at(self, day: date, moment: time) -> datetime:
+        return datetime.combine(day, moment, tzinfo=self.tz)
+
+    def add_hours(self, start: datetime, span: timedelta) -> datetime:
+        """`start` plus `span` counted only while open: 4 h from Friday 16:30 is Monday 12:30."""
+        local = start.astimezone(self.tz)
+        day = local.date()
+        cursor = max(local, self._at(day, self.opens))
+        if not self.is_open_day(day) or cursor >= self._at(day, self.closes):
+            day = self.next_open_day(day)
+            cursor = self._at(day, self.opens)
+        while True:
+            left_today = self._at(day, self.closes) - cursor
+            if span <= left_today:
+                return (cursor + span).astimezone(UTC)
+            span -= left_today
+            day = self.next_open_day(day)
+            cursor = self._at(day, self.opens)
+
+    def close_of_day(self, start: datetime, days: int) -> datetime:
+        """The close of the `days`-th open day after the local day of `start` ("next business
+        day" is 1: a P4 logged on Friday, or on Saturday, is due at Monday's close)."""
+        day = start.astimezone(self.tz).date()
+        for _ in range(days):
+            day = self.next_open_day(day)
+        return self._at(day, self.closes).astimezone(UTC)

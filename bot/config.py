@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, time, timedelta
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,13 +37,16 @@ _USERGROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 _DURATION = re.compile(r"^(\d+)([mhd])$")
 _DURATION_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
-# Hypercare SLA per severity: (first response, resolution), domain.md "Hypercare", upper bounds.
+# Hypercare SLA per severity: (first response, resolution), the seed playbook's table (see
+# docs/hypercare.md). P1/P2 run 24/7; P3/P4 run in business hours, where a whole number of
+# days (24h, 72h) means "by the close of the Nth business day": P4's 24h is "next business day".
 DEFAULT_HYPERCARE_SLA = {
-    "P1": (timedelta(minutes=30), timedelta(hours=4)),
-    "P2": (timedelta(hours=2), timedelta(hours=8)),
+    "P1": (timedelta(minutes=15), timedelta(hours=2)),
+    "P2": (timedelta(hours=1), timedelta(hours=4)),
     "P3": (timedelta(hours=4), timedelta(hours=24)),
     "P4": (timedelta(hours=24), timedelta(hours=72)),
 }
+DEFAULT_BUSINESS_HOURS = (time(9), time(17))
 
 
 class SettingsError(ValueError):
@@ -85,6 +88,9 @@ class Settings:
     # Hypercare exit check: hours without an open P1/P2, and the issue-volume window in days.
     hypercare_quiet_hours: int = 48
     hypercare_volume_days: int = 7
+    # The window P3/P4 clocks run in, local to each onboarding's zone, and the days they skip.
+    business_hours: tuple[time, time] = DEFAULT_BUSINESS_HOURS
+    holidays: frozenset[date] = field(default_factory=frozenset)
     # The in-process scheduler (bot/entry/scheduler.py): on or off, and how often each job ticks.
     scheduler_enabled: bool = True
     job_interval_seconds: int = 300
@@ -191,7 +197,7 @@ def _duration(name: str, raw: str) -> timedelta:
 
 
 def _hypercare_sla(env: Mapping[str, str]) -> dict[str, tuple[timedelta, timedelta]]:
-    """`ONBOARD_SLA_P1=30m/4h`: response / resolution per severity; defaults from domain.md."""
+    """`ONBOARD_SLA_P1=15m/2h`: response / resolution per severity; defaults above."""
     sla = dict(DEFAULT_HYPERCARE_SLA)
     for severity in sla:
         name = f"ONBOARD_SLA_{severity}"
@@ -205,6 +211,33 @@ def _hypercare_sla(env: Mapping[str, str]) -> dict[str, tuple[timedelta, timedel
         if sla[severity][0] > sla[severity][1]:
             raise SettingsError(f"{name}: the response time cannot exceed the resolution time")
     return sla
+
+
+def _business_hours(env: Mapping[str, str]) -> tuple[time, time]:
+    """`ONBOARD_BUSINESS_HOURS=09:00-17:00`: when P3/P4 clocks run, in the onboarding's zone."""
+    raw = env.get("ONBOARD_BUSINESS_HOURS", "").strip()
+    if not raw:
+        return DEFAULT_BUSINESS_HOURS
+    try:
+        opens, closes = (time.fromisoformat(part.strip()) for part in raw.split("-"))
+    except ValueError:
+        raise SettingsError(
+            f"ONBOARD_BUSINESS_HOURS must be HH:MM-HH:MM such as 09:00-17:00, got {raw!r}"
+        ) from None
+    if opens >= closes:
+        raise SettingsError("ONBOARD_BUSINESS_HOURS: the opening must come before the close")
+    return opens, closes
+
+
+def _holidays(env: Mapping[str, str]) -> frozenset[date]:
+    """`ONBOARD_HOLIDAYS=2026-12-25,2027-01-01`: days P3/P4 clocks do not run."""
+    raw = env.get("ONBOARD_HOLIDAYS", "").strip()
+    try:
+        return frozenset(date.fromisoformat(p) for p in re.split(r"[,\s]+", raw) if p)
+    except ValueError:
+        raise SettingsError(
+            f"ONBOARD_HOLIDAYS must list dates such as 2026-12-25,2027-01-01, got {raw!r}"
+        ) from None
 
 
 HEALTH_COMPONENTS = ("engagement", "progress", "adoption", "sentiment", "technical")
@@ -307,6 +340,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         hypercare_sla=_hypercare_sla(env),
         hypercare_quiet_hours=_int(env, "ONBOARD_HYPERCARE_QUIET_HOURS", 48, minimum=1),
         hypercare_volume_days=_int(env, "ONBOARD_HYPERCARE_VOLUME_DAYS", 7, minimum=1),
+        business_hours=_business_hours(env),
+        holidays=_holidays(env),
         scheduler_enabled=_bool(env, "ONBOARD_SCHEDULER", True),
         job_interval_seconds=_int(env, "ONBOARD_JOB_INTERVAL_SECONDS", 300, minimum=10),
         health_weights=_health_weights(env),

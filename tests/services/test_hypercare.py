@@ -246,7 +246,7 @@ def test_use_case_checks_permission(session, playbooks) -> None:
         settings=SETTINGS,
     )
     assert change.number == 1 and change.open_count == 1
-    assert change.clock.response_due == LIVE + timedelta(minutes=30)
+    assert change.clock.response_due == LIVE + timedelta(minutes=15)
 
 
 # ---- SLA clocks at each boundary, for each severity ------------------------------------------
@@ -267,38 +267,51 @@ def issue(severity: str, responded: timedelta | None = None, resolved: timedelta
     )
 
 
+# Due moments of an issue opened at OPENED (Thursday 10:00 UTC, the default zone and 09:00-17:00):
+# P1/P2 on the wall clock, P3's 4 h in business hours, whole days to a business day's close.
+DUE = {
+    "P1": (datetime(2026, 12, 17, 10, 15, tzinfo=UTC), datetime(2026, 12, 17, 12, 0, tzinfo=UTC)),
+    "P2": (datetime(2026, 12, 17, 11, 0, tzinfo=UTC), datetime(2026, 12, 17, 14, 0, tzinfo=UTC)),
+    "P3": (datetime(2026, 12, 17, 14, 0, tzinfo=UTC), datetime(2026, 12, 18, 17, 0, tzinfo=UTC)),
+    "P4": (datetime(2026, 12, 18, 17, 0, tzinfo=UTC), datetime(2026, 12, 22, 17, 0, tzinfo=UTC)),
+}
+
+
 @pytest.mark.parametrize("severity", ["P1", "P2", "P3", "P4"])
 def test_response_clock_boundaries(severity: str) -> None:
-    response, resolution = DEFAULT_HYPERCARE_SLA[severity]
-    # Open, not yet responded: due at exactly `response`; breached one second later.
-    at_due = sla_clock(issue(severity), OPENED + response, SETTINGS)
+    due, resolution_due = DUE[severity]
+    response, resolution = due - OPENED, resolution_due - OPENED
+    # Open, not yet responded: due at exactly `due`; breached one second later.
+    at_due = sla_clock(issue(severity), due, SETTINGS)
     assert at_due.stage == ClockStage.RESPONSE
-    assert at_due.response_due == OPENED + response
+    assert at_due.response_due == due
     assert at_due.time_left == timedelta(0) and not at_due.response_breached
-    late = sla_clock(issue(severity), OPENED + response + SECOND, SETTINGS)
+    late = sla_clock(issue(severity), due + SECOND, SETTINGS)
     assert late.response_breached and late.time_left == -SECOND and late.breached
     early = sla_clock(issue(severity), OPENED, SETTINGS)
     assert early.time_left == response and not early.breached
     # Responded exactly on time: never breached, however late we look.
-    on_time = sla_clock(issue(severity, responded=response), OPENED + resolution, SETTINGS)
+    on_time = sla_clock(issue(severity, responded=response), resolution_due, SETTINGS)
     assert not on_time.response_breached and on_time.stage == ClockStage.RESOLUTION
     assert on_time.time_left == timedelta(0)
     # Responded one second late: breached for good.
-    missed = sla_clock(issue(severity, responded=response + SECOND), OPENED + response, SETTINGS)
+    missed = sla_clock(issue(severity, responded=response + SECOND), due, SETTINGS)
     assert missed.response_breached and not missed.resolution_breached
+    assert resolution > response
 
 
 @pytest.mark.parametrize("severity", ["P1", "P2", "P3", "P4"])
 def test_resolution_clock_boundaries(severity: str) -> None:
-    response, resolution = DEFAULT_HYPERCARE_SLA[severity]
+    due, resolution_due = DUE[severity]
+    response, resolution = due - OPENED, resolution_due - OPENED
     responded = issue(severity, responded=response / 2)
-    at_due = sla_clock(responded, OPENED + resolution, SETTINGS)
-    assert at_due.resolution_due == OPENED + resolution
+    at_due = sla_clock(responded, resolution_due, SETTINGS)
+    assert at_due.resolution_due == resolution_due
     assert at_due.time_left == timedelta(0) and not at_due.breached
-    late = sla_clock(responded, OPENED + resolution + SECOND, SETTINGS)
+    late = sla_clock(responded, resolution_due + SECOND, SETTINGS)
     assert late.resolution_breached and late.time_left == -SECOND
     # Never responded, past both: both clocks breached; the running clock is the response.
-    silent = sla_clock(issue(severity), OPENED + resolution + SECOND, SETTINGS)
+    silent = sla_clock(issue(severity), resolution_due + SECOND, SETTINGS)
     assert silent.response_breached and silent.resolution_breached
     assert silent.resolution_left == -SECOND
     done_on_time = sla_clock(
@@ -314,23 +327,23 @@ def test_resolution_clock_boundaries(severity: str) -> None:
     assert done_late.resolution_breached and not done_late.response_breached
 
 
-def test_default_sla_matches_the_domain_table() -> None:
+def test_default_sla_is_the_seed_table() -> None:
     assert {
         s: (a.total_seconds() / 60, b.total_seconds() / 3600)
         for s, (a, b) in DEFAULT_HYPERCARE_SLA.items()
     } == {
-        "P1": (30, 4),
-        "P2": (120, 8),
+        "P1": (15, 2),
+        "P2": (60, 4),
         "P3": (240, 24),
         "P4": (1440, 72),
     }
 
 
 def test_sla_comes_from_settings() -> None:
-    settings = load_settings({"ONBOARD_SLA_P1": "15m/2h"}, require_slack=False)
+    settings = load_settings({"ONBOARD_SLA_P1": "30m/4h"}, require_slack=False)
     clock = sla_clock(issue("P1"), OPENED, settings)
-    assert clock.response_due == OPENED + timedelta(minutes=15)
-    assert clock.resolution_due == OPENED + timedelta(hours=2)
+    assert clock.response_due == OPENED + timedelta(minutes=30)
+    assert clock.resolution_due == OPENED + timedelta(hours=4)
 
 
 # ---- the exit check -----------------------------------------------------------------------

@@ -177,6 +177,7 @@ def _issue_change(
     now: datetime,
     settings: Settings,
 ) -> IssueChange:
+    zone = time_zone(onboarding.timezone, settings.tz)
     return IssueChange(
         onboarding.id,
         onboarding.company_name,
@@ -184,9 +185,9 @@ def _issue_change(
         IssueSeverity(issue.severity),
         issue.title,
         changed,
-        sla_clock(issue, now, settings),
+        sla_clock(issue, now, settings, zone),
         sum(1 for i in onboarding.hypercare_issues if i.resolved_at is None),
-        time_zone(onboarding.timezone, settings.tz),
+        zone,
     )
 
 

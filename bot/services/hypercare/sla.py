@@ -3,11 +3,16 @@
 Pure reads of loaded rows at a given `now` (no writes, no queries). Definitions (domain.md
 "Hypercare"):
 
-- SLA clocks run on wall-clock time from the moment an issue is opened: response due at
-  `opened_at + response SLA`, resolution due at `opened_at + resolution SLA` (settings,
-  `ONBOARD_SLA_P1=30m/4h`...). A clock is breached when its event came (or, while it has not
-  come, `now` is) strictly after the due moment; at the due moment itself it is not breached.
-  An issue resolved without a recorded response counts as responded at its resolution.
+- SLA clocks start when an issue is opened; the spans come from settings (`ONBOARD_SLA_P1=15m/2h`
+  ..., defaults in bot/config.py, docs/hypercare.md). P1/P2 clocks run 24/7: due at
+  `opened_at + span`. P3/P4 clocks run in the onboarding's business hours (its zone,
+  ONBOARD_BUSINESS_HOURS, weekends and ONBOARD_HOLIDAYS skipped): a span in hours or minutes
+  counts open time only (a P3 opened Friday 16:30 has its 4 h response due Monday 12:30); a
+  span of whole days (24h, 72h) is due at the close of the Nth business day after the day the
+  issue was opened (P4's 24 h response is "next business day": Friday or Saturday -> Monday
+  17:00). A clock is breached when its event came (or, while it has not come, `now` is)
+  strictly after the due moment; at the due moment itself it is not breached. An issue
+  resolved without a recorded response counts as responded at its resolution.
 - Exit check: passes when (1) no P1 or P2 issue is open, (2) none was open during the quiet
   window (default 48 h; counted from the later of go-live and the last P1/P2 resolution), and
   (3) volume is falling: fewer issues were opened in the last volume window (default 7 days, a
@@ -19,8 +24,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
+from bot.calendar import BusinessHours
 from bot.config import Settings
 from bot.models import HypercareIssue, Onboarding
 from bot.text import count
@@ -42,6 +48,11 @@ class IssueSeverity(enum.StrEnum):
     @property
     def is_critical_or_high(self) -> bool:
         return self in (IssueSeverity.P1, IssueSeverity.P2)
+
+    @property
+    def around_the_clock(self) -> bool:
+        """P1/P2 clocks run 24/7; P3/P4 clocks run in business hours only."""
+        return self.is_critical_or_high
 
 
 # ---- SLA clocks ---------------------------------------------------------------------------
@@ -74,20 +85,39 @@ class SlaClock:
         return self.response_breached or self.resolution_breached
 
 
-def _sla(settings: Settings, severity: IssueSeverity) -> tuple[timedelta, timedelta]:
-    return settings.hypercare_sla[severity.value]
+DAY = timedelta(days=1)
+
+
+def business_hours(settings: Settings, tz: tzinfo) -> BusinessHours:
+    opens, closes = settings.business_hours
+    return BusinessHours(tz, opens, closes, settings.holidays)
+
+
+def due_moment(
+    start: datetime, span: timedelta, severity: IssueSeverity, hours: BusinessHours
+) -> datetime:
+    """When a clock of `span` started at `start` is due (see the module docstring)."""
+    if severity.around_the_clock:
+        return start + span
+    if span >= DAY and span % DAY == timedelta(0):
+        return hours.close_of_day(start, span // DAY)
+    return hours.add_hours(start, span)
 
 
 def _late(event: datetime | None, due: datetime, now: datetime) -> bool:
     return (event if event is not None else now) > due
 
 
-def sla_clock(issue: HypercareIssue, now: datetime, settings: Settings) -> SlaClock:
-    """The response and resolution clocks of `issue` as they read at `now`."""
+def sla_clock(
+    issue: HypercareIssue, now: datetime, settings: Settings, tz: tzinfo | None = None
+) -> SlaClock:
+    """The response and resolution clocks of `issue` at `now`, business hours read in `tz`
+    (the onboarding's zone; ONBOARD_TIMEZONE when None)."""
     severity = IssueSeverity(issue.severity)
-    response_sla, resolution_sla = _sla(settings, severity)
-    response_due = issue.opened_at + response_sla
-    resolution_due = issue.opened_at + resolution_sla
+    response_sla, resolution_sla = settings.hypercare_sla[severity.value]
+    hours = business_hours(settings, tz or settings.tz)
+    response_due = due_moment(issue.opened_at, response_sla, severity, hours)
+    resolution_due = due_moment(issue.opened_at, resolution_sla, severity, hours)
     responded = issue.first_response_at or issue.resolved_at
     if issue.resolved_at is not None:
         stage, left, resolution_left = ClockStage.DONE, None, None

@@ -69,13 +69,13 @@ def previous_sync_moment(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(previous, SYNC_TIME, tzinfo=zone)
 
 
-def _line(issue: HypercareIssue, now: datetime, settings: Settings) -> IssueLine:
+def _line(issue: HypercareIssue, now: datetime, settings: Settings, zone: ZoneInfo) -> IssueLine:
     return IssueLine(
         issue.number,
         IssueSeverity(issue.severity),
         issue.title,
         issue.opened_at,
-        sla_clock(issue, now, settings),
+        sla_clock(issue, now, settings, zone),
     )
 
 
@@ -87,7 +87,7 @@ def build_sync(
     live_at = onboarding.go_live_at or now
     live_on = live_at.astimezone(zone).date()
     since = max(previous_sync_moment(day, zone), live_at)
-    lines = [_line(i, now, settings) for i in onboarding.hypercare_issues]
+    lines = [_line(i, now, settings, zone) for i in onboarding.hypercare_issues]
     open_lines = sorted(
         (line for line in lines if line.clock.resolved_at is None),
         key=lambda line: (line.severity, line.clock.time_left or timedelta(0), line.number),

@@ -264,7 +264,7 @@ class _Detector:
 
     def issues(self) -> None:
         for issue in self.facts.issues:
-            clock = sla_clock(issue, self.now, self.settings)  # type: ignore[arg-type]
+            clock = sla_clock(issue, self.now, self.settings, self.tz)  # type: ignore[arg-type]
             if clock.resolution_breached:
                 stage, level, due = "resolution", 2, clock.resolution_due
             elif clock.stage == ClockStage.RESPONSE and clock.response_breached:
