@@ -231,15 +231,25 @@ def test_commitment_past_due() -> None:
 def test_p1_response_then_resolution_breach() -> None:
     opened = at(date(2026, 12, 14), 10)
     issue = IssueRow(1, 9, 1, "P1", "Orders stuck", opened, None)
-    assert kinds(facts(issues=[issue]), opened + timedelta(minutes=30)) == {}
-    response = kinds(facts(issues=[issue]), opened + timedelta(minutes=31))
+    assert kinds(facts(issues=[issue]), opened + timedelta(minutes=15)) == {}
+    response = kinds(facts(issues=[issue]), opened + timedelta(minutes=16))
     breach = response[SignalKind.HYPERCARE_SLA_BREACH]
     assert breach.severity == AlertSeverity.CRITICAL and breach.facts["clock"] == "response"
     answered = issue._replace(first_response_at=opened + timedelta(minutes=40))
-    assert kinds(facts(issues=[answered]), opened + timedelta(hours=4)) == {}
-    late = kinds(facts(issues=[answered]), opened + timedelta(hours=4, minutes=1))
+    assert kinds(facts(issues=[answered]), opened + timedelta(hours=2)) == {}
+    late = kinds(facts(issues=[answered]), opened + timedelta(hours=2, minutes=1))
     resolution = late[SignalKind.HYPERCARE_SLA_BREACH]
     assert resolution.facts["clock"] == "resolution" and resolution.level > breach.level
+
+
+def test_a_p3_clock_waits_over_the_weekend() -> None:
+    opened = datetime(2026, 12, 18, 16, 30, tzinfo=UTC)  # Friday, half an hour before the close
+    issue = IssueRow(1, 9, 1, "P3", "Export slow", opened, None)
+    assert kinds(facts(issues=[issue]), datetime(2026, 12, 21, 12, 30, tzinfo=UTC)) == {}
+    monday = kinds(facts(issues=[issue]), datetime(2026, 12, 21, 12, 31, tzinfo=UTC))
+    breach = monday[SignalKind.HYPERCARE_SLA_BREACH]
+    assert breach.facts["clock"] == "response"
+    assert breach.since == datetime(2026, 12, 21, 12, 30, tzinfo=UTC)
 
 
 def test_every_signal_renders_its_message() -> None:
