@@ -275,6 +275,25 @@ def test_destination_falls_back_to_internal_channel_then_dm(settings, db, playbo
     assert sorted({r.channel for r in rows(db)}) == ["CINT", "UCSM"]
 
 
+def test_sync_reads_p3_clocks_in_local_business_hours(settings, db, playbooks) -> None:  # type: ignore[no-untyped-def]
+    """Logged Friday 16:30 Los Angeles: the P1 is overdue by Monday, the P3 is due at 12:30."""
+    onboarding_id = seed_live(
+        db, playbooks, local(LOS_ANGELES, 2026, 12, 14, 11, 0), timezone="America/Los_Angeles"
+    )
+    friday = local(LOS_ANGELES, 2026, 12, 18, 16, 30)
+    with db.session() as session:
+        onboarding = session.get(Onboarding, onboarding_id)
+        open_issue(session, onboarding, "P1", "Orders stuck", "UCSM", friday)
+        open_issue(session, onboarding, "P3", "Export slow", "UCSM", friday)
+        session.commit()
+    run(settings, db, playbooks, local(LOS_ANGELES, 2026, 12, 21, 9, 0))
+    parent, detail = rows(db)
+    text = json.dumps(sent(detail))
+    assert "response due 12:30 PST (3h 30m left)" in text
+    assert "was due Fri Dec 18, 16:45 PST" in text
+    assert "1 SLA breach" in json.dumps(sent(parent))
+
+
 def test_sync_content_is_customer_safe_and_fits_slack(settings, db, playbooks) -> None:  # type: ignore[no-untyped-def]
     """500 issues, hostile titles: within Block Kit limits, escaped, nothing internal."""
     went_live = datetime(2026, 12, 7, 10, tzinfo=UTC)
