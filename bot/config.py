@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -102,6 +102,8 @@ class Settings:
     identity_wait_ms: int = 500
     # When set, GET /metrics answers only `Authorization: Bearer <this>`; empty: anyone.
     metrics_token: str = ""
+    # Days no milestone or go-live may fall on (ONBOARD_HOLIDAYS, ISO dates), besides weekends.
+    holidays: frozenset[date] = field(default_factory=frozenset)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -264,6 +266,17 @@ def _metrics_token(env: Mapping[str, str]) -> str:
     return token
 
 
+def _holidays(env: Mapping[str, str]) -> frozenset[date]:
+    """`ONBOARD_HOLIDAYS=2026-12-25,2027-01-01`: the team's public holidays."""
+    parts = [p for p in re.split(r"[,\s]+", env.get("ONBOARD_HOLIDAYS", "").strip()) if p]
+    try:
+        return frozenset(date.fromisoformat(p) for p in parts)
+    except ValueError:
+        raise SettingsError(
+            f"ONBOARD_HOLIDAYS must be ISO dates such as 2026-12-25, got {parts!r}"
+        ) from None
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool = True) -> Settings:
     """Read settings from `env` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -316,4 +329,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         max_request_bytes=_int(env, "ONBOARD_MAX_REQUEST_BYTES", 512 * 1024, minimum=4096),
         identity_wait_ms=_int(env, "ONBOARD_IDENTITY_WAIT_MS", 500, minimum=50),
         metrics_token=_metrics_token(env),
+        holidays=_holidays(env),
     )

@@ -28,6 +28,9 @@ class HandoffFacts:
     hard_deadlines: Mapped[str] = mapped_column(Text, default="")
     target_first_value_date: Mapped[date | None] = mapped_column(Date)
     target_go_live_date: Mapped[date | None] = mapped_column(Date)
+    # The first plan's go-live (bot/services/replan.py keeps it), and how often it was replanned.
+    baseline_go_live_date: Mapped[date | None] = mapped_column(Date)
+    replan_count: Mapped[int] = mapped_column(Integer, default=0)
     handoff_score: Mapped[int] = mapped_column(Integer, default=0)
     handoff_missing: Mapped[list[str]] = mapped_column(default=list)
     # The Slack view id of the submitted handoff: a second submission of the same view is a no-op.
