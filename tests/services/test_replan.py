@@ -106,7 +106,7 @@ def test_replan_moves_shifts_keeps_the_baseline_and_clears_the_late_alert(
     assert after["kickoff"].due_date == date(2026, 11, 5)  # before the move: unchanged
     assert after["technical_setup"].baseline_due_date == date(2026, 11, 12)
     assert change.count == 1 and not change.customer_told
-    assert [m.business_days for m in change.moves][0] == 15
+    assert change.moves[0].business_days == 15
 
     entry = session.scalars(select(ActivityEntry).where(ActivityEntry.action == "replanned")).one()
     assert entry.actor_user_id == CSM
