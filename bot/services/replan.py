@@ -127,7 +127,9 @@ def _open(onboarding: Onboarding) -> list[Milestone]:
     return [m for m in onboarding.milestones if not m.is_done]
 
 
-def _new_dates(milestones: list[Milestone], asked: ReplanRequest, holidays: Collection[date]):
+def _new_dates(
+    milestones: list[Milestone], asked: ReplanRequest, holidays: Collection[date]
+) -> dict[int, date]:
     """Each open milestone's new date: the one picked, or, when shifting, the last move's
     business days applied to those after it that were left as they were."""
     dates: dict[int, date] = {}

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.services.replan import (
+    REASON_MAX,
     REPLAN_NOTICE_KIND,
     Move,
     Replan,
@@ -65,7 +66,7 @@ def build_replan_modal(form: ReplanForm, metadata: ReplanMetadata) -> dict[str, 
         bk.input_block(
             ReplanField.REASON,
             "Reason",
-            bk.text_element(ReplanId.INPUT, multiline=True, max_length=2000),
+            bk.text_element(ReplanId.INPUT, multiline=True, max_length=REASON_MAX),
             hint="Goes into the timeline, for the team. The customer never sees it.",
         ),
         _box(ReplanField.TELL, "Customer", ReplanId.TELL_OPTION, "Tell the customer"),
