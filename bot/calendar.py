@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +51,31 @@ def not_on_friday(day: date) -> date:
     support; a Friday or a weekend day moves to the next Monday."""
     day = add_business_days(day, 0)
     return day + timedelta(days=3) if day.weekday() == FRIDAY else day
+
+
+def shift_business_days(day: date, days: int, holidays: Collection[date] = ()) -> date:
+    """`day` moved by `days` business days (backwards when negative), skipping `holidays`."""
+    step = 1 if days >= 0 else -1
+    current, remaining = day, abs(days)
+    while remaining > 0:
+        current += timedelta(days=step)
+        if is_business_day(current) and current not in holidays:
+            remaining -= 1
+    return current
+
+
+def plan_date_problem(
+    day: date, holidays: Collection[date] = (), *, go_live: bool = False
+) -> str | None:
+    """Why `day` cannot carry a planned date (a launch, when `go_live`); None when it can.
+    The intake's rules: business days only, no holidays, no Friday launch (`not_on_friday`)."""
+    if not is_business_day(day):
+        return f"{day:%a %b} {day.day} is a weekend day: pick a business day."
+    if day in holidays:
+        return f"{day:%a %b} {day.day} is a holiday: pick another business day."
+    if go_live and day.weekday() == FRIDAY:
+        return "A Friday go-live leaves a weekend without support: pick Monday to Thursday."
+    return None
 
 
 def next_business_day(day: date) -> date:

@@ -88,7 +88,8 @@ class Settings:
     # Hypercare exit check: hours without an open P1/P2, and the issue-volume window in days.
     hypercare_quiet_hours: int = 48
     hypercare_volume_days: int = 7
-    # The window P3/P4 clocks run in, local to each onboarding's zone, and the days they skip.
+    # The window P3/P4 clocks run in, local to each onboarding's zone, and the public holidays
+    # (ONBOARD_HOLIDAYS) those clocks skip and no replanned milestone or go-live may fall on.
     business_hours: tuple[time, time] = DEFAULT_BUSINESS_HOURS
     holidays: frozenset[date] = field(default_factory=frozenset)
     # The in-process scheduler (bot/entry/scheduler.py): on or off, and how often each job ticks.
@@ -230,7 +231,7 @@ def _business_hours(env: Mapping[str, str]) -> tuple[time, time]:
 
 
 def _holidays(env: Mapping[str, str]) -> frozenset[date]:
-    """`ONBOARD_HOLIDAYS=2026-12-25,2027-01-01`: days P3/P4 clocks do not run."""
+    """`ONBOARD_HOLIDAYS=2026-12-25,2027-01-01`: the team's public holidays."""
     raw = env.get("ONBOARD_HOLIDAYS", "").strip()
     try:
         return frozenset(date.fromisoformat(p) for p in re.split(r"[,\s]+", raw) if p)

@@ -23,6 +23,7 @@ from handlers import (
     kickoff,
     message_log,
     metrics,
+    replan,
     setup,
     stakeholders,
     status,
@@ -49,6 +50,7 @@ def register_handlers(app: App) -> list[str]:
     kickoff.register(app, commands)
     alerts.register(app, commands)
     timeline.register(app, commands)
+    replan.register(app, commands)
     training.register(app, commands)
     metrics.register(app, commands)
     feedback.register(app, commands)

@@ -20,6 +20,7 @@ from bot.services.criteria import CriterionInvalid
 from bot.services.errors import DomainError
 from bot.services.integrations import IntegrationInvalid
 from bot.services.message_log import MessageLogInvalid
+from bot.services.replan import ReplanInvalid
 from bot.services.stakeholders import StakeholderInvalid
 from bot.services.training import TrainingInvalid
 from bot.slack import blocks as bk
@@ -36,6 +37,7 @@ FormInvalid = (
     | CriterionInvalid
     | IntegrationInvalid
     | MessageLogInvalid
+    | ReplanInvalid
     | StakeholderInvalid
     | TrainingInvalid
 )
@@ -53,7 +55,7 @@ def save_modal(
         with deps.db.transaction() as session:
             change = save(session)
     except invalid as error:
-        ack(response_action="errors", errors={k.value: v for k, v in error.errors.items()})
+        ack(response_action="errors", errors={str(k): v for k, v in error.errors.items()})
         return None
     except DomainError as refused:
         ack(response_action="update", view=build_notice_view(title, refusal_text(refused)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, Numeric, String, Text
+from sqlalchemy import Date, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -28,6 +28,10 @@ class HandoffFacts:
     hard_deadlines: Mapped[str] = mapped_column(Text, default="")
     target_first_value_date: Mapped[date | None] = mapped_column(Date)
     target_go_live_date: Mapped[date | None] = mapped_column(Date)
+    # The first plan's go-live (bot/services/replan.py keeps it), and how often it was replanned
+    # (a server default, so an insert names the column only when it sets it).
+    baseline_go_live_date: Mapped[date | None] = mapped_column(Date)
+    replan_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     handoff_score: Mapped[int] = mapped_column(Integer, default=0)
     handoff_missing: Mapped[list[str]] = mapped_column(default=list)
     # The Slack view id of the submitted handoff: a second submission of the same view is a no-op.

@@ -123,6 +123,7 @@ class Milestone(Base):
     name: Mapped[str] = mapped_column(String(120))
     phase_key: Mapped[str] = mapped_column(String(60))
     due_date: Mapped[date] = mapped_column(Date)
+    baseline_due_date: Mapped[date | None] = mapped_column(Date)  # the first plan's due date
     is_first_value: Mapped[bool] = mapped_column(default=False)
     is_go_live: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(20), default=MilestoneStatus.PENDING)

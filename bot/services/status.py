@@ -21,6 +21,7 @@ from bot.services.health import HealthRules, HealthSummary, default_health_rules
 from bot.services.kickoff import is_kickoff
 from bot.services.milestones import MilestoneFlow, pending_flow
 from bot.services.onboardings import get_onboarding
+from bot.services.replan import ReplanSummary, replan_summary
 from bot.services.status_stakeholders import StakeholderSummary, stakeholder_summary
 from bot.services.timeline import PINNED_ACTION
 
@@ -145,6 +146,7 @@ class StatusCard:
     gate_override: GateOverride | None = None  # internal too: the reason may name problems
     # The latest weekly health check (score, status, trend), when there is one. Internal.
     health_check: HealthSummary | None = None
+    replan: ReplanSummary | None = None  # how often the plan moved, and go-live against baseline
 
     @property
     def pending_milestones(self) -> list[MilestoneLine]:
@@ -316,6 +318,7 @@ def build_status_card(
         risks=[(r.severity, r.text) for r in onboarding.risks],
         gate_override=_gate_override(onboarding),
         health_check=health_check,
+        replan=replan_summary(onboarding),
     )
 
 

@@ -26,6 +26,7 @@ HELP = [
     ("criteria <customer>", "Success criteria: mark met with evidence, flag first value"),
     ("setup <customer>", "Integrations: owner, status, notes, migration result, limitations"),
     ("training <customer>", "The training plan: schedule sessions, mark them delivered"),
+    ("replan <customer>", "Move milestones and go-live (with a reason); the first plan is kept"),
     ("block <customer> <reason>", "Add a blocker you own"),
     ("unblock <customer> [n]", "Resolve blocker n (as numbered on the status card)"),
     ("channel <customer> #channel", "Link the customer channel"),

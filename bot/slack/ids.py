@@ -99,6 +99,17 @@ class HealthId(enum.StrEnum):
     INPUT = "value"
 
 
+class ReplanId(enum.StrEnum):
+    """The replan modal; its block ids are the service's ReplanField values."""
+
+    OPEN = "replan-open"  # the status card's button
+    PICK_CUSTOMER = "replan-pick-customer"
+    VIEW = "replan-submit"
+    INPUT = "value"
+    SHIFT_OPTION = "shift"
+    TELL_OPTION = "tell"
+
+
 class FeedbackId(enum.StrEnum):
     """The customer's voice. The pulse buttons and the survey are the only entry points open
     to users of another organisation (bot/slack/guard.py: CUSTOMER_ACTIONS, CUSTOMER_VIEWS)."""

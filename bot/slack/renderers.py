@@ -20,6 +20,7 @@ from bot.slack import (
     kickoff_views,
     leaders_digest_views,
     plan_views,
+    replan_views,
     transition_views,
 )
 from bot.slack.rendering import Rendered, Renderer
@@ -35,6 +36,7 @@ _FEATURES = (
     kickoff_views,
     leaders_digest_views,
     plan_views,
+    replan_views,
     transition_views,
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.services.replan import ReplanSummary
 from bot.services.stakeholders import Sentiment
 from bot.services.status import MilestoneState, StatusCard, TimelineLine
 from bot.services.status_stakeholders import StakeholderLine
@@ -200,7 +201,17 @@ def target_section(card: StatusCard) -> bk.Block:
         )
         for t in card.targets
     ]
+    if card.replan is not None:
+        targets.append(replan_text(card.replan))
     return bk.section(Mrkdwn("\n".join(targets)))
+
+
+def replan_text(summary: ReplanSummary) -> str:
+    """`replanned 2x · go-live +10 business days` (against the first plan)."""
+    text = f"_replanned {summary.count}x"
+    if summary.go_live_business_days is not None:
+        text += f" · go-live {summary.go_live_business_days:+d} business days"
+    return text + "_"
 
 
 def milestone_blocks(card: StatusCard) -> list[bk.Block]:

@@ -13,7 +13,7 @@ from bot.services.status import (
     StatusCard,
 )
 from bot.slack import blocks as bk
-from bot.slack.ids import ChecklistId, StakeholderId, StatusId
+from bot.slack.ids import ChecklistId, ReplanId, StakeholderId, StatusId
 from bot.slack.mrkdwn import Mrkdwn, escape, mention, money, truncate
 from bot.slack.status_sections import (
     agreement_blocks,
@@ -125,6 +125,8 @@ def _status_actions(card: StatusCard) -> bk.Block:
     elements.append(bk.button("Open checklist", ChecklistId.OPEN, str(card.onboarding_id)))
     elements.append(bk.button("Add blocker", StatusId.ADD_BLOCKER, str(card.onboarding_id)))
     elements.append(_add_stakeholder_button(card))
+    if card.pending_milestones:
+        elements.append(bk.button("Replan", ReplanId.OPEN, str(card.onboarding_id)))
     return bk.actions(*elements)
 
 

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import jsonschema
@@ -46,6 +47,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         ({**ENV, "ONBOARD_TIMEZONE": "Mars/Base"}, "ONBOARD_TIMEZONE"),
         ({**ENV, "SLACK_API_URL": "not a url"}, "SLACK_API_URL"),
         ({**ENV, "ONBOARD_ADMINS": "bob"}, "ONBOARD_ADMINS"),
+        ({**ENV, "ONBOARD_HOLIDAYS": "2026-12-25,Boxing Day"}, "ONBOARD_HOLIDAYS"),
     ],
 )
 def test_a_bad_setting_is_named_in_one_line_with_exit_code_2(
@@ -69,6 +71,9 @@ def test_settings_defaults() -> None:
     assert settings.database_url.startswith("sqlite:///")
     assert settings.timezone == "UTC" and settings.port == 3000
     assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.holidays == frozenset()
+    holidays = load_settings({**ENV, "ONBOARD_HOLIDAYS": "2026-12-25, 2027-01-01"}).holidays
+    assert holidays == {date(2026, 12, 25), date(2027, 1, 1)}
     assert load_settings({**ENV, "SLACK_API_URL": "http://127.0.0.1:9/api"}).slack_api_url == (
         "http://127.0.0.1:9/api/"
     )

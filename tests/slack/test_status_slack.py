@@ -48,6 +48,7 @@ def test_status_card_for_a_forgiving_name(slack, fake_slack) -> None:  # type: i
         "checklist-open",
         "status-add-blocker",
         "stakeholder-add",  # the stakeholder map's modal (tests/slack/test_status_sections.py)
+        "replan-open",  # the replan modal (tests/slack/test_replan_slack.py)
     }
 
 
