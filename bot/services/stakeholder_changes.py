@@ -132,7 +132,12 @@ def log_contact(
     """We spoke with them: last contact is now (and the onboarding is not silent)."""
     stakeholder, onboarding = _changeable(session, stakeholder_id, actor, admins)
     if stakeholder.departed_at is not None:
-        raise Conflict(f"{stakeholder.name} has left {onboarding.company_name}.")
+        raise Conflict(
+            "the stakeholder has left",
+            template="stakeholder_has_left",
+            person=stakeholder.name,
+            company=onboarding.company_name,
+        )
     stakeholder.last_contact_at = now
     record_activity(
         session,

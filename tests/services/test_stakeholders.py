@@ -27,6 +27,7 @@ from bot.services.stakeholders import (
     load_stakeholder_map,
     open_stakeholder_form,
 )
+from bot.slack.refusals import refusal_text
 from tests.factories import CSM
 from tests.jobs.test_plan import NOW, acme
 
@@ -163,8 +164,9 @@ def test_the_champion_leaving_adds_the_protocol_once(session, playbooks) -> None
     # The protocol is its own phase of the checklist modal.
     checklist = build_checklist(onboarding, CHAMPION_LOSS_PHASE)
     assert checklist.phase.name == "Champion Loss" and len(checklist.items) == 16
-    with pytest.raises(Conflict, match="has left"):
+    with pytest.raises(Conflict) as refused:
         log_contact(session, priya.id, CSM, admins=ADMINS, now=NOW)
+    assert refusal_text(refused.value) == "Priya Raman has left Acme Manufacturing."
 
 
 def test_a_second_champion_leaving_while_the_protocol_is_open_adds_nothing(
