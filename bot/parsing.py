@@ -149,7 +149,7 @@ STAKEHOLDER_FORMS = (
 ROLE_WORDS = (
     "executive sponsor, champion (project lead), technical lead, end-user champion, detractor"
 )
-EMAIL_MAX = 254  # RFC 5321: a longer address cannot be delivered (and the column is 320)
+EMAIL_MAX = 320  # stakeholder.email is VARCHAR(320)
 _OUTSIDE_MENTION_PIPE = re.compile(r"\|(?![^<]*>)")  # a labelled mention <@U1|jane> keeps its |
 _PARENS = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<inside>[^()]*)\)$")
 _PART_SEPARATORS = re.compile(r"\s*[,;]\s*|\s+[-\u2013\u2014]+\s+")

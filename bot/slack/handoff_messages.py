@@ -176,7 +176,7 @@ def _understood_line(s: StakeholderLine) -> str:
     contact = mention(s.slack_user_id) if s.slack_user_id else escape(truncate(s.email or "", 120))
     return render(
         "handoff_stakeholder_read",
-        name=truncate(s.name, 120),
+        person=truncate(s.name, 120),
         title=truncate(s.title, 120),
         role=s.role.label,
         contact=contact,
