@@ -6,6 +6,7 @@ can put the message next to the field.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -141,41 +142,108 @@ class StakeholderLine:
 
 
 STAKEHOLDER_FORMAT = "Name | Title | Role | email or @user"
+STAKEHOLDER_FORMS = (
+    f"“{STAKEHOLDER_FORMAT}”, “Name - Title - Role - contact”, “Name, Title, Role, contact” "
+    "or “Name (Title, Role) contact”"
+)
+ROLE_WORDS = (
+    "executive sponsor, champion (project lead), technical lead, end-user champion, detractor"
+)
+EMAIL_MAX = 320  # stakeholder.email is VARCHAR(320)
+_OUTSIDE_MENTION_PIPE = re.compile(r"\|(?![^<]*>)")  # a labelled mention <@U1|jane> keeps its |
+_PARENS = re.compile(r"^(?P<name>[^()]+?)\s*\((?P<inside>[^()]*)\)$")
+_PART_SEPARATORS = re.compile(r"\s*[,;]\s*|\s+[-\u2013\u2014]+\s+")
+_CONTACT_CUT = " \t,;()"  # what may stand between the last part and the contact
+_SEPARATOR_CHARS = " \t,;:-\u2013\u2014"
 
 
 def is_email(text: str) -> bool:
     """An address the handoff would accept: something@domain.tld, no spaces or markup."""
-    return bool(_EMAIL.match(text.strip()))
+    text = text.strip()
+    return len(text) <= EMAIL_MAX and bool(_EMAIL.match(text))
 
 
 def parse_role(text: str) -> StakeholderRole | None:
+    """A role as people write it; a near miss (`techincal lead`, `exec sponser`) counts."""
     key = re.sub(r"[^a-z ]+", " ", text.lower())
     key = re.sub(r"\s+", " ", key).strip()
-    return _ROLE_ALIASES.get(key)
+    if key in _ROLE_ALIASES:
+        return _ROLE_ALIASES[key]
+    close = difflib.get_close_matches(key[:60], _ROLE_ALIASES, n=1, cutoff=0.85)
+    return _ROLE_ALIASES[close[0]] if close else None
+
+
+def _unknown_role(number: int, role_text: str) -> LineError:
+    return LineError(f"Line {number}: unknown role “{role_text[:40]}”. Use {ROLE_WORDS}")
+
+
+def _not_understood(number: int, line: str) -> LineError:
+    return LineError(f"Line {number}: expected {STAKEHOLDER_FORMS}, got “{line[:80]}”")
 
 
 def parse_stakeholders(text: str) -> list[StakeholderLine]:
+    """One stakeholder a line, in the pipe form or as people type them (see STAKEHOLDER_FORMS)."""
     people = []
     for number, line in lines_of(text):
-        # A labelled mention <@U123|jane> has a | of its own: split only outside <...>.
-        parts = [part.strip() for part in re.split(r"\|(?![^<]*>)", line)]
-        if len(parts) != 4 or not parts[0]:
-            raise LineError(f"Line {number}: expected “{STAKEHOLDER_FORMAT}”, got “{line[:80]}”")
-        name, title, role_text, contact = parts
-        role = parse_role(role_text)
-        if role is None:
-            raise LineError(
-                f"Line {number}: unknown role “{role_text[:40]}”. Use executive sponsor, "
-                "champion, technical lead, end-user champion or detractor"
-            )
-        user = _SLACK_USER.match(contact)
-        if user:
-            people.append(StakeholderLine(name, title, role, user.group("id"), None))
-        elif _EMAIL.match(contact):
-            people.append(StakeholderLine(name, title, role, None, contact))
+        if _OUTSIDE_MENTION_PIPE.search(line):
+            people.append(_pipe_line(number, line))
         else:
-            raise LineError(f"Line {number}: “{contact[:60]}” is neither an email nor a @user")
+            people.append(_typed_line(number, line))
     return people
+
+
+def _pipe_line(number: int, line: str) -> StakeholderLine:
+    parts = [part.strip() for part in _OUTSIDE_MENTION_PIPE.split(line)]
+    if len(parts) != 4 or not parts[0]:
+        raise _not_understood(number, line)
+    name, title, role_text, contact = parts
+    role = parse_role(role_text)
+    if role is None:
+        raise _unknown_role(number, role_text)
+    user = _SLACK_USER.match(contact)
+    if user:
+        return StakeholderLine(name, title, role, user.group("id"), None)
+    if is_email(contact):
+        return StakeholderLine(name, title, role, None, contact)
+    raise LineError(f"Line {number}: “{contact[:60]}” is neither an email nor a @user")
+
+
+def _typed_line(number: int, line: str) -> StakeholderLine:
+    """`Name - Title - Role - contact`, `Name, Title, Role, contact` or `Name (Title, Role)
+    contact`: the contact ends the line, the name starts it, the role is the last part that
+    reads as one and the rest is the title."""
+    if line.endswith(">") and (start := line.rfind("<@")) >= 0:
+        head, contact = line[:start], line[start:]
+    else:
+        cut = max(line.rfind(char) for char in _CONTACT_CUT)
+        head, contact = line[: cut + 1], line[cut + 1 :]
+    user = _SLACK_USER.match(contact) if contact.lstrip("<").startswith("@") else None
+    email = contact.removeprefix("<").removesuffix(">").rstrip(".")  # a sentence's full stop
+    if not user and not is_email(email):
+        raise _not_understood(number, line)
+    head = head.rstrip(_SEPARATOR_CHARS)
+    parens = _PARENS.match(head)
+    name, *rest = (
+        [parens["name"], *_PART_SEPARATORS.split(parens["inside"])]
+        if parens
+        else _PART_SEPARATORS.split(head)
+    )
+    parts = [part.strip() for part in rest if part.strip()]
+    if not name.strip() or not parts:
+        raise _not_understood(number, line)
+    roles = [parse_role(part) for part in parts]
+    at = next((i for i in reversed(range(len(parts))) if roles[i]), None)
+    role = roles[at] if at is not None else None
+    if at is None or role is None:
+        raise _unknown_role(number, parts[-1])
+    del parts[at]
+    return StakeholderLine(
+        name.strip(),
+        ", ".join(parts),
+        role,
+        user.group("id") if user else None,
+        None if user else email,
+    )
 
 
 @dataclass(frozen=True)

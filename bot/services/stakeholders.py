@@ -24,7 +24,6 @@ from bot.services.permissions import ensure_can_change
 NAME_MAX = 200
 TITLE_MAX = 200
 NOTES_MAX = 2000
-EMAIL_MAX = 320
 ROLE_ORDER = list(StakeholderRole)
 
 
@@ -235,7 +234,7 @@ def validate_stakeholder_form(form: StakeholderForm) -> StakeholderForm:
         errors[StakeholderField.INTEREST] = "Choose high or low."
     if form.sentiment not in ("", *Sentiment):
         errors[StakeholderField.SENTIMENT] = "Choose a sentiment."
-    if email and (len(email) > EMAIL_MAX or not is_email(email)):
+    if email and not is_email(email):
         errors[StakeholderField.EMAIL] = "That is not an email address (name@company.com)."
     elif not email and not form.slack_user_id:
         errors[StakeholderField.EMAIL] = "Give an email, or pick the Slack user above."

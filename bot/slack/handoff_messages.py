@@ -8,9 +8,11 @@ from datetime import date
 from typing import Any
 
 from bot.models import Onboarding, StakeholderRole
+from bot.parsing import StakeholderLine
 from bot.slack import blocks as bk
 from bot.slack.ids import HandoffId
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, money, render, truncate
+from bot.slack.status_sections import chunks
 
 SEVERITY_ICON = {"high": ":red_circle:", "medium": ":large_orange_circle:", "low": ":white_circle:"}
 
@@ -152,6 +154,7 @@ class HandoffSent:
     target_go_live_date: date | None
     handoff_score: int
     handoff_missing: list[str]
+    stakeholders: list[StakeholderLine]  # as stored, so the AE sees how each line was read
 
     @classmethod
     def of(cls, o: Onboarding) -> HandoffSent:
@@ -162,7 +165,22 @@ class HandoffSent:
             o.target_go_live_date,
             o.handoff_score,
             list(o.handoff_missing),
+            [
+                StakeholderLine(s.name, s.title, StakeholderRole(s.role), s.slack_user_id, s.email)
+                for s in o.stakeholders
+            ],
         )
+
+
+def _understood_line(s: StakeholderLine) -> str:
+    contact = mention(s.slack_user_id) if s.slack_user_id else escape(truncate(s.email or "", 120))
+    return render(
+        "handoff_stakeholder_read",
+        person=truncate(s.name, 120),
+        title=truncate(s.title, 120),
+        role=s.role.label,
+        contact=contact,
+    )
 
 
 def build_ae_confirmation(sent: HandoffSent, internal_channel_id: str | None) -> list[bk.Block]:
@@ -170,6 +188,9 @@ def build_ae_confirmation(sent: HandoffSent, internal_channel_id: str | None) ->
         "handoff_ae_confirmation", onboarding=sent, internal_channel_id=internal_channel_id
     )
     blocks = [bk.section(text)]
+    if sent.stakeholders:
+        lines = [_understood_line(s) for s in sent.stakeholders]
+        blocks += chunks(lines, "Stakeholders, as Onboard read them")
     if sent.handoff_missing:
         blocks.append(
             bk.section(

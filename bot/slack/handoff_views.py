@@ -134,8 +134,9 @@ def _people_and_drivers_blocks(form: HandoffForm) -> list[bk.Block]:
             initial=form.stakeholders,
             multiline=True,
             placeholder="Dana Reyes | VP Operations | executive sponsor | dana@acme.com",
-            hint="Name | Title | Role | email or @user. Roles: executive sponsor, "
-            "champion, technical lead, end-user champion, detractor.",
+            hint="Name | Title | Role | email or @user, or the same with dashes or commas, "
+            "or Name (Title, Role) email. Roles: executive sponsor, champion (project lead), "
+            "technical lead, end-user champion, detractor.",
         ),
         bk.header("Why they bought"),
         _text_input(F.WHY_BOUGHT, "Business drivers", initial=form.why_bought, multiline=True),
