@@ -53,13 +53,18 @@ def not_on_friday(day: date) -> date:
     return day + timedelta(days=3) if day.weekday() == FRIDAY else day
 
 
+def is_working_day(day: date, holidays: Collection[date] = ()) -> bool:
+    """A business day that is none of `holidays`."""
+    return is_business_day(day) and day not in holidays
+
+
 def shift_business_days(day: date, days: int, holidays: Collection[date] = ()) -> date:
     """`day` moved by `days` business days (backwards when negative), skipping `holidays`."""
     step = 1 if days >= 0 else -1
     current, remaining = day, abs(days)
     while remaining > 0:
         current += timedelta(days=step)
-        if is_business_day(current) and current not in holidays:
+        if is_working_day(current, holidays):
             remaining -= 1
     return current
 
@@ -118,14 +123,11 @@ class BusinessHours:
     holidays: frozenset[date] = frozenset()
 
     def is_open_day(self, day: date) -> bool:
-        return is_business_day(day) and day not in self.holidays
+        return is_working_day(day, self.holidays)
 
     def next_open_day(self, day: date) -> date:
         """The first open day after `day`."""
-        day += timedelta(days=1)
-        while not self.is_open_day(day):
-            day += timedelta(days=1)
-        return day
+        return shift_business_days(day, 1, self.holidays)
 
     def _at(self, day: date, moment: time) -> datetime:
         return datetime.combine(day, moment, tzinfo=self.tz)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.calendar import business_days_between
+from bot.calendar import business_days_between, shift_business_days
 from bot.config import Settings
 from bot.models import HypercareIssue, Onboarding
 from bot.services.hypercare.sla import (
@@ -63,10 +63,7 @@ class HypercareSync:
 
 def previous_sync_moment(day: date, zone: ZoneInfo) -> datetime:
     """09:00 local on the business day before `day` (Friday's for a Monday)."""
-    previous = day - timedelta(days=1)
-    while previous.weekday() >= 5:
-        previous -= timedelta(days=1)
-    return datetime.combine(previous, SYNC_TIME, tzinfo=zone)
+    return datetime.combine(shift_business_days(day, -1), SYNC_TIME, tzinfo=zone)
 
 
 def _line(issue: HypercareIssue, now: datetime, settings: Settings, zone: ZoneInfo) -> IssueLine:
