@@ -4,8 +4,6 @@ modal (lessons learned, ongoing CSM) and the report it queues; reopening, logged
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -15,10 +13,7 @@ from bot.services.errors import DomainError
 from bot.services.follow_ups import after_change
 from bot.services.lookup import CustomerIndex
 from bot.services.transition import (
-    AlreadyClosed,
     CloseInvalid,
-    NotClosed,
-    OtherOnboardingOpen,
     check_close,
     close_onboarding,
     reopen_onboarding,
@@ -52,15 +47,6 @@ from handlers.home import publish_home
 REOPEN_USAGE = Mrkdwn("Usage: `/onboard reopen <customer> <why it is reopened>`")
 
 
-@contextmanager
-def _worded() -> Iterator[None]:
-    """The transition's refusals carry facts; raised again worded, for the app's reply."""
-    try:
-        yield
-    except (AlreadyClosed, NotClosed, OtherOnboardingOpen) as refused:
-        raise DomainError(refusal_message(refused)) from refused
-
-
 def _ack_refusal(ack: Ack, refused: DomainError) -> None:
     """A modal refused: a field's error next to it, anything else in place of the modal."""
     if isinstance(refused, CloseInvalid):
@@ -79,7 +65,7 @@ def start_close(
     channel_id: str | None,
 ) -> None:
     """The check: refused with its reasons (ephemeral, nothing changes), else the modal."""
-    with _worded(), deps.db.session() as session:
+    with deps.db.session() as session:
         check = check_close(session, onboarding_id, user_id, admins=deps.admins)
     metadata = TransitionMetadata(onboarding_id=onboarding_id, channel_id=channel_id)
     if not check.passed:
@@ -97,7 +83,7 @@ def reopen(deps: Deps, respond: Respond, user_id: str, onboarding_id: int, reaso
     if not reason.strip():
         respond(text=REOPEN_USAGE, response_type="ephemeral", replace_original=False)
         return
-    with _worded(), deps.db.transaction() as session:
+    with deps.db.transaction() as session:
         reopened = reopen_onboarding(
             session, onboarding_id, user_id, reason, admins=deps.admins, now=deps.now()
         )
@@ -170,7 +156,7 @@ def handle_waive_click(
     ack()
     deps, user_id = deps_of(context), body["user"]["id"]
     metadata = button_model(action, TransitionMetadata)
-    with _worded(), deps.db.session() as session:
+    with deps.db.session() as session:
         check = check_close(session, metadata.onboarding_id, user_id, admins=deps.admins)
     if not check.open_milestones:
         view = build_notice_view(Mrkdwn("Every milestone is done or waived already."))

@@ -96,13 +96,22 @@ class NotReady(DomainError):
 
 class AlreadyClosed(Conflict):
     def __init__(self, company_name: str, closed_at: datetime | None) -> None:
-        super().__init__(f"{company_name} was already closed")
+        super().__init__(
+            f"{company_name} was already closed",
+            template="transition_already_closed",
+            company_name=company_name,
+            closed_at=closed_at,
+        )
         self.company_name, self.closed_at = company_name, closed_at
 
 
 class NotClosed(Conflict):
     def __init__(self, company_name: str) -> None:
-        super().__init__(f"{company_name} is not closed")
+        super().__init__(
+            f"{company_name} is not closed",
+            template="transition_not_closed",
+            company_name=company_name,
+        )
         self.company_name = company_name
 
 
@@ -111,7 +120,11 @@ class OtherOnboardingOpen(Conflict):
 
     def __init__(self, company_name: str, other_name: str, other_start: date) -> None:
         super().__init__(
-            f"{company_name} cannot be reopened: another onboarding of the same company is open"
+            f"{company_name} cannot be reopened: another onboarding of the same company is open",
+            template="transition_other_open",
+            company_name=company_name,
+            other_name=other_name,
+            other_start=other_start,
         )
         self.company_name, self.other_name, self.other_start = company_name, other_name, other_start
 

@@ -13,19 +13,16 @@ from bot.services.errors import DomainError
 from bot.services.transition import (
     HANDOVER_KIND,
     REPORT_KIND,
-    AlreadyClosed,
     CloseInvalid,
     CompletionCheck,
-    NotClosed,
     NotReady,
-    OtherOnboardingOpen,
     Reopened,
 )
 from bot.slack import blocks as bk
 from bot.slack.close_report_views import FIELD_MAX, build_handover_message, build_report_message
 from bot.slack.forms import ViewForm
 from bot.slack.ids import TransitionId
-from bot.slack.mrkdwn import Mrkdwn, channel_link, count, escape, mention, render, truncate
+from bot.slack.mrkdwn import Mrkdwn, channel_link, count, escape, mention, truncate
 from bot.slack.refusals import refusal_text as domain_refusal_text
 from bot.slack.rendering import renderer
 
@@ -227,14 +224,4 @@ def refusal_message(refused: DomainError) -> Mrkdwn:
     """A transition refusal, worded (user text escaped); any other one as it says itself."""
     if isinstance(refused, NotReady):
         return not_ready_text(refused.check)
-    template = _REFUSAL_TEMPLATES.get(type(refused))
-    if template is None:
-        return Mrkdwn(domain_refusal_text(refused))
-    return render(template, refused=refused)
-
-
-_REFUSAL_TEMPLATES: dict[type[DomainError], str] = {
-    AlreadyClosed: "transition_already_closed",
-    NotClosed: "transition_not_closed",
-    OtherOnboardingOpen: "transition_other_open",
-}
+    return Mrkdwn(domain_refusal_text(refused))
