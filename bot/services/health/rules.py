@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.config import DEFAULT_TEMPLATES_DIR, HEALTH_COMPONENTS, Settings
 from bot.playbooks import PlaybookError
+from bot.yaml_files import load_yaml_model
 
 ASKED = ("engagement", "adoption", "sentiment", "technical")
 COMPUTED = "progress"
@@ -130,17 +130,7 @@ class HealthTemplate(_Strict):
 @functools.cache
 def load_health_template(templates_dir: Path) -> HealthTemplate:
     """templates/health.yml of a templates directory, read once per process."""
-    path = templates_dir / "health.yml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise HealthTemplateError(f"{path}: cannot read: {exc}") from None
-    try:
-        return HealthTemplate.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise HealthTemplateError(f"{path}: {where}: {first['msg']}") from None
+    return load_yaml_model(HealthTemplate, templates_dir / "health.yml", HealthTemplateError)
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from typing_extensions import TypedDict
 
 from bot.services.health import HealthStatus
+from bot.yaml_files import load_yaml_model
 
 
 class SignalKind(enum.StrEnum):
@@ -294,16 +294,7 @@ class SignalCatalog:
     @classmethod
     def load(cls, templates_dir: Path) -> SignalCatalog:
         path = templates_dir / "signals.yml"
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise SignalCatalogError(f"{path}: cannot read: {exc}") from None
-        try:
-            parsed = _CatalogFile.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-            raise SignalCatalogError(f"{path}: {where}: {first['msg']}") from None
+        parsed = load_yaml_model(_CatalogFile, path, SignalCatalogError)
         return cls(parsed.signals, parsed.playbooks, path=path)
 
     def wordings(self) -> Iterator[tuple[str, SignalKind, str]]:
