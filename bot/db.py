@@ -104,12 +104,17 @@ def lock_row(session: Session, model: Any, row_id: int) -> None:
     """Hold row `row_id` of `model` until the transaction ends: a second writer waits here, then
     reads what the first committed, so a check made after this call cannot pass twice.
 
-    SELECT ... FOR UPDATE on PostgreSQL. SQLite has no row locks and its reads start no
-    transaction (two writers could both check before either writes), so there a no-op UPDATE
-    takes its single write lock now rather than at the first flush.
+    SELECT ... FOR NO KEY UPDATE on PostgreSQL: it excludes other writers of the row but not the
+    key-share locks that foreign-key checks take, so the outbox sender updating a row that
+    points at this one never waits here (FOR UPDATE made that a deadlock). SQLite has no row
+    locks and its reads start no transaction (two writers could both check before either
+    writes), so there a no-op UPDATE takes its single write lock now rather than at the first
+    flush.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(select(model.id).where(model.id == row_id).with_for_update())
+        session.execute(
+            select(model.id).where(model.id == row_id).with_for_update(key_share=True)
+        )
         return
     table = model.__table__.name  # a model's own table name, never user input
     session.execute(text(f"UPDATE {table} SET id = id WHERE id = :id"), {"id": row_id})

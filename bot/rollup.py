@@ -162,8 +162,8 @@ def _lock(session: Session, _context: Any, _instances: Any) -> None:
     if ids and session.get_bind().dialect.name == "postgresql":
         session.connection().execute(
             select(Onboarding.id).where(Onboarding.id.in_(ids)).order_by(Onboarding.id)
-            .with_for_update()
-        )  # fmt: skip
+            .with_for_update(key_share=True)
+        )  # fmt: skip  FOR NO KEY UPDATE: see bot.db.lock_row
 
 
 def _refresh_flushed(session: Session, _context: Any) -> None:

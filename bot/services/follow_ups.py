@@ -11,6 +11,8 @@ from typing import Protocol
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.db import lock_row
+from bot.models import Onboarding
 from bot.playbooks import PlaybookLibrary
 from bot.services.celebrations import queue_milestone_celebration
 from bot.services.feedback import load_feedback_config, queue_due_feedback
@@ -37,6 +39,10 @@ def after_change(
 ) -> None:
     """Queue the follow-ups of a change to `onboarding_id` (and of completing
     `completed_milestone_id`, when it was just completed)."""
+    # Two changes to one onboarding queue some of the same outbox keys (its plan, its pulse):
+    # taken in turn, never each holding one key while waiting for the other's (a deadlock on
+    # PostgreSQL).
+    lock_row(session, Onboarding, onboarding_id)
     now = app.now()
     if completed_milestone_id is not None:
         queue_milestone_celebration(session, completed_milestone_id, app.playbooks, now=now)
