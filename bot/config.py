@@ -109,6 +109,8 @@ class Settings:
     identity_wait_ms: int = 500
     # When set, GET /metrics answers only `Authorization: Bearer <this>`; empty: anyone.
     metrics_token: str = ""
+    # The HMAC key of POST /usage (the product's usage feed); empty: the endpoint is off.
+    usage_secret: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -298,6 +300,13 @@ def _metrics_token(env: Mapping[str, str]) -> str:
     return token
 
 
+def _usage_secret(env: Mapping[str, str]) -> str:
+    secret = env.get("ONBOARD_USAGE_SECRET", "").strip()
+    if secret and len(secret) < 16:
+        raise SettingsError("ONBOARD_USAGE_SECRET must be at least 16 characters")
+    return secret
+
+
 def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool = True) -> Settings:
     """Read settings from `env` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -352,4 +361,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         max_request_bytes=_int(env, "ONBOARD_MAX_REQUEST_BYTES", 512 * 1024, minimum=4096),
         identity_wait_ms=_int(env, "ONBOARD_IDENTITY_WAIT_MS", 500, minimum=50),
         metrics_token=_metrics_token(env),
+        usage_secret=_usage_secret(env),
     )

@@ -112,9 +112,7 @@ def lock_row(session: Session, model: Any, row_id: int) -> None:
     flush.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(model.id).where(model.id == row_id).with_for_update(key_share=True)
-        )
+        session.execute(select(model.id).where(model.id == row_id).with_for_update(key_share=True))
         return
     table = model.__table__.name  # a model's own table name, never user input
     session.execute(text(f"UPDATE {table} SET id = id WHERE id = :id"), {"id": row_id})

@@ -161,7 +161,9 @@ def _lock(session: Session, _context: Any, _instances: Any) -> None:
     ids = _changed(session)
     if ids and session.get_bind().dialect.name == "postgresql":
         session.connection().execute(
-            select(Onboarding.id).where(Onboarding.id.in_(ids)).order_by(Onboarding.id)
+            select(Onboarding.id)
+            .where(Onboarding.id.in_(ids))
+            .order_by(Onboarding.id)
             .with_for_update(key_share=True)
         )  # fmt: skip  FOR NO KEY UPDATE: see bot.db.lock_row
 

@@ -93,3 +93,19 @@ def meet_first_value_criterion(session: Any, onboarding_id: int, when: Any = Non
     # First value must also be defined (agreed at the kickoff: bot/services/kickoff.py).
     onboarding.first_value_definition = onboarding.first_value_definition or criterion.text
     session.commit()
+
+
+def open_onboarding(session: Any, playbooks: Any, company: str, start: date = ACME_START) -> int:
+    """A new onboarding of `company` from the Acme handoff, committed as the handoff commits."""
+    from datetime import UTC, datetime
+
+    from bot.services.handoff import create_onboarding, validate_handoff
+
+    form = handoff_form(company_name=company, start_date=start, customer_channel_id=None)
+    plan = validate_handoff(
+        session, form, today=start, library=playbooks, max_future_days=365, min_stakeholders=2
+    )
+    now = datetime(start.year, start.month, start.day, 9, tzinfo=UTC)
+    onboarding_id = create_onboarding(session, plan, actor=AE, now=now, view_id=None).id
+    session.commit()
+    return onboarding_id

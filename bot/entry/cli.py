@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from bot.config import SettingsError, load_settings
 from bot.logs import configure_logging
@@ -44,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     export = verbs.add_parser("export", help="the book as CSV, one row per onboarding")
     export.add_argument("--output", help="write to this file (default: standard output)")
     export.add_argument("--database", help="database URL (default: DATABASE_URL)")
+    usage = verbs.add_parser("usage", help="product usage records")
+    usage_verbs = usage.add_subparsers(dest="usage_verb", required=True)
+    usage_import = usage_verbs.add_parser(
+        "import", help="import a CSV of daily usage (date,customer,active_users,licensed_users,…)"
+    )
+    usage_import.add_argument("file", type=Path, help="the CSV file")
+    usage_import.add_argument("--database", help="database URL (default: DATABASE_URL)")
     demo = verbs.add_parser("demo", help="show Onboard at work without Slack (SQLite)")
     demo.add_argument(
         "--database",
@@ -98,6 +106,12 @@ def _run(args: argparse.Namespace) -> int:
         return _export(args)
     if args.verb == "db":
         return _db(args)
+    if args.verb == "usage":
+        from bot.entry.usage_cli import import_usage
+
+        return import_usage(
+            load_settings(require_slack=False), args.file, args.database, sys.stdout
+        )
     configure_logging()
     settings = load_settings()
     if args.verb == "socket" and not settings.slack_app_token.startswith("xapp-"):
@@ -190,12 +204,12 @@ def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-de
             SocketModeHandler(app, settings.slack_app_token).start()
             return 0
         from bot.entry.server import create_server, make_wsgi_app
+        from bot.entry.usage_endpoint import MAX_BODY_BYTES
 
+        # One more than the largest either path takes: each says 413 with a why itself.
+        largest = max(settings.max_request_bytes, MAX_BODY_BYTES if settings.usage_secret else 0)
         server = create_server(
-            make_wsgi_app(app, db),
-            host="0.0.0.0",
-            port=settings.port,
-            max_body_bytes=settings.max_request_bytes + 1,  # one more: ours says 413 with a why
+            make_wsgi_app(app, db), host="0.0.0.0", port=settings.port, max_body_bytes=largest + 1
         )
         log.info("listening on port %s", settings.port)
         server.run()

@@ -18,6 +18,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import logs
 from bot.db import Database
+from bot.entry.usage_endpoint import USAGE_PATH, usage_endpoint
 from bot.observability import CONTENT_TYPE, Metrics
 from bot.services import replays
 from bot.slack.request_gate import Rejection, check_request
@@ -40,6 +41,7 @@ def make_wsgi_app(app: App, db: Database) -> WsgiApp:
     events = SlackEvents(app, db)
     deps = app.onboard_deps  # type: ignore[attr-defined]
     metrics = metrics_endpoint(deps.metrics, deps.settings.metrics_token)
+    usage = usage_endpoint(db, deps.settings.usage_secret, deps.settings.tz)
 
     def onboard_wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -49,6 +51,8 @@ def make_wsgi_app(app: App, db: Database) -> WsgiApp:
             return metrics(environ, start_response)
         if path == EVENTS_PATH:
             return events(environ, start_response)
+        if path == USAGE_PATH:
+            return usage(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]
 

@@ -35,6 +35,7 @@ from bot.models.onboarding import (
 )
 from bot.models.outbox import OutboxMessage, OutboxStatus
 from bot.models.rollup import OnboardingRollup
+from bot.models.usage import UsageRecord
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -70,6 +71,7 @@ __all__ = [
     "SuccessCriterion",
     "TrainingSession",
     "UTCDateTime",
+    "UsageRecord",
     "onboarding_fk",
     "utcnow",
 ]
