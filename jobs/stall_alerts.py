@@ -65,7 +65,7 @@ class _Work:
     onboarding: OnboardingRow
     period: date
     changes: list[Change]
-    destinations: list[Destination]
+    destination: Destination | None = None
 
 
 def due_period(onboarding: OnboardingRow, ctx: JobContext) -> date | None:
@@ -114,9 +114,9 @@ def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = C
                     default_timezone=settings.timezone,
                 )
                 if changes:
-                    work.append(_Work(facts.onboarding, period, changes, []))
+                    work.append(_Work(facts.onboarding, period, changes))
             if work:
-                _route(work, privacy, settings.escalation_channel_id)
+                _route(work, privacy)
                 _save(ctx, work, catalog, result)
     with ctx.db.transaction() as writer:
         clear_closed(writer, ctx.now)
@@ -127,13 +127,11 @@ def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = C
     return result
 
 
-def _route(work: list[_Work], privacy: ChannelPrivacy, escalation_channel_id: str) -> None:
+def _route(work: list[_Work], privacy: ChannelPrivacy) -> None:
     """Ask where each alert goes before the write transaction (it may ask Slack)."""
     for item in work:
-        notify = [c for c in item.changes if c.notify]
-        if notify:
-            escalate = any(c.signal.severity.escalates for c in notify if c.signal)
-            item.destinations = route(item.onboarding, escalate, privacy, escalation_channel_id)
+        if any(c.notify for c in item.changes):
+            item.destination = route(item.onboarding, privacy)
 
 
 def _save(ctx: JobContext, work: list[_Work], catalog: SignalCatalog, result: JobResult) -> None:
@@ -150,7 +148,7 @@ def _save(ctx: JobContext, work: list[_Work], catalog: SignalCatalog, result: Jo
 def _queue(
     ctx: JobContext, writer: Session, item: _Work, catalog: SignalCatalog, result: JobResult
 ) -> bool:
-    """Queue the onboarding's grouped alert to each destination; True when any was queued."""
+    """Queue the onboarding's grouped alert; True when it was queued."""
     onboarding = item.onboarding
     items = [
         AlertItem(
@@ -162,42 +160,31 @@ def _queue(
         for change in item.changes
         if change.notify and change.signal is not None
     ]
+    destination = item.destination
+    if destination is None or not items:
+        return False
     tz = time_zone(onboarding.timezone, ctx.settings.timezone)
-    expires_at = local_midnight(item.period + timedelta(days=1), tz)
-    queued = False
-    for destination in item.destinations:
-        chosen = (
-            [i for i in items if i.signal.severity.escalates]
-            if destination.escalated_only
-            else items
-        )
-        if not chosen:
-            continue
-        group = AlertGroup(
-            onboarding_id=onboarding.id,
-            company_name=onboarding.company_name,
-            csm_user_id=onboarding.csm_user_id,
-            ae_user_id=onboarding.ae_user_id,
-            timezone=tz,
-            items=chosen,
-            escalation_channel_id=ctx.settings.escalation_channel_id,
-            escalation=destination.escalated_only,
-        )
-        key = outbox_key(ALERT_KIND, onboarding.id, destination.channel, item.period.isoformat())
-        post = Post(
-            key=key,
-            kind=ALERT_KIND,
-            channel=destination.channel,
-            data=post_data(group),
-            onboarding_id=onboarding.id,
-            expires_at=expires_at,
-            internal=True,
-        )
-        if enqueue(writer, post, now=ctx.now):
-            result.queued.append(key)
-            queued = True
-        else:
-            result.skipped.append(f"{key}: already queued today; new signals wait for the next run")
-    return queued
-
-
+    group = AlertGroup(
+        onboarding_id=onboarding.id,
+        company_name=onboarding.company_name,
+        csm_user_id=onboarding.csm_user_id,
+        ae_user_id=onboarding.ae_user_id,
+        timezone=tz,
+        items=items,
+        escalation_channel_id=ctx.settings.escalation_channel_id,
+    )
+    key = outbox_key(ALERT_KIND, onboarding.id, destination.channel, item.period.isoformat())
+    post = Post(
+        key=key,
+        kind=ALERT_KIND,
+        channel=destination.channel,
+        data=post_data(group),
+        onboarding_id=onboarding.id,
+        expires_at=local_midnight(item.period + timedelta(days=1), tz),
+        internal=True,
+    )
+    if enqueue(writer, post, now=ctx.now):
+        result.queued.append(key)
+        return True
+    result.skipped.append(f"{key}: already queued today; new signals wait for the next run")
+    return False

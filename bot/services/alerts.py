@@ -49,8 +49,8 @@ class AlertGroup:
     ae_user_id: str
     timezone: ZoneInfo
     items: list[AlertItem]
+    # Named where a signal's `act` includes leadership (its wording says where they read).
     escalation_channel_id: str = ""
-    escalation: bool = False  # the copy for the owner's DM or the escalation channel
 
 
 # ---- routing ----------------------------------------------------------------------------------
@@ -73,49 +73,27 @@ class DestinationKind(enum.StrEnum):
     CUSTOMER_CHANNEL = "customer channel"
     INTERNAL_CHANNEL = "internal channel"
     OWNER_DM = "owner DM"
-    ESCALATION_CHANNEL = "escalation channel"
 
 
 @dataclass(frozen=True)
 class Destination:
     channel: str
     kind: DestinationKind
-    # Only the high and critical signals go to the escalation destinations.
-    escalated_only: bool = False
 
 
-def route(
-    onboarding: OnboardingRow,
-    escalate: bool,
-    privacy: ChannelPrivacy,
-    escalation_channel_id: str = "",
-) -> list[Destination]:
-    """Where one onboarding's grouped alert goes.
+def route(onboarding: OnboardingRow, privacy: ChannelPrivacy) -> Destination:
+    """Where one onboarding's grouped alert goes: the team's, never a leader's.
 
     The customer channel only when it is known to be internal; else the internal channel
     unless it is known to be shared (Onboard creates it private; an admin chose it as internal);
-    else the owner's DM. High and critical signals also go to the owner by DM and to the
-    escalation channel (unless it is known to be shared). Never a channel shared externally."""
+    else the owner's DM. Never a channel shared externally. CS leadership hears of a signal
+    only when it escalates (bot/services/escalations.py), never by a copy of every alert."""
     customer, internal = onboarding.customer_channel_id, onboarding.internal_channel_id
     if customer and privacy.shared(customer) is False:
-        primary = Destination(customer, DestinationKind.CUSTOMER_CHANNEL)
-    elif internal and privacy.shared(internal) is not True:
-        primary = Destination(internal, DestinationKind.INTERNAL_CHANNEL)
-    else:
-        primary = Destination(onboarding.csm_user_id, DestinationKind.OWNER_DM)
-    destinations = [primary]
-    if not escalate:
-        return destinations
-    if primary.kind != DestinationKind.OWNER_DM:
-        destinations.append(Destination(onboarding.csm_user_id, DestinationKind.OWNER_DM, True))
-    escalation = escalation_channel_id
-    if (
-        escalation
-        and escalation not in {d.channel for d in destinations}
-        and privacy.shared(escalation) is not True
-    ):
-        destinations.append(Destination(escalation, DestinationKind.ESCALATION_CHANNEL, True))
-    return destinations
+        return Destination(customer, DestinationKind.CUSTOMER_CHANNEL)
+    if internal and privacy.shared(internal) is not True:
+        return Destination(internal, DestinationKind.INTERNAL_CHANNEL)
+    return Destination(onboarding.csm_user_id, DestinationKind.OWNER_DM)
 
 
 # ---- acknowledge and snooze (from the alert's buttons) -----------------------------------------

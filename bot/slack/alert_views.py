@@ -118,8 +118,7 @@ def signal_text(item: AlertItem, group: AlertGroup) -> Mrkdwn:
 
 def alert_text(group: AlertGroup) -> str:
     count = len(group.items)
-    label = "Escalation" if group.escalation else "Stall alert"
-    return f"{label}: {escape(group.company_name)}, {count} signal{'s' if count != 1 else ''}"
+    return f"Stall alert: {escape(group.company_name)}, {count} signal{'s' if count != 1 else ''}"
 
 
 def build_alert_blocks(group: AlertGroup) -> list[bk.Block]:
@@ -130,9 +129,8 @@ def build_alert_blocks(group: AlertGroup) -> list[bk.Block]:
         left = len(group.items) - len(shown)
         body.append(bk.context(f"…and {left} more signals; open the status for all of them."))
     ids = [item.alert_id for item in group.items][:IDS_IN_VALUE_MAX]
-    label = "Escalation" if group.escalation else "Stall alert"
     blocks = [
-        bk.header(f"{label}: {group.company_name}"),
+        bk.header(f"Stall alert: {group.company_name}"),
         *body,
         bk.actions(
             bk.button("Acknowledge", AlertId.ACKNOWLEDGE, _value(group, ids), style="primary"),

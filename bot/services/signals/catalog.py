@@ -57,7 +57,7 @@ class AlertSeverity(enum.StrEnum):
 
     @property
     def escalates(self) -> bool:
-        """High and critical signals also go to the owner's DM and the escalation channel."""
+        """High and critical signals escalate to CS leadership when left unacknowledged."""
         return self.rank >= AlertSeverity.HIGH.rank
 
 
