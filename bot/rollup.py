@@ -51,6 +51,7 @@ def _milestones(ids: Collection[int] | None) -> Any:
     completed = and_(
         Milestone.status == MilestoneStatus.COMPLETE, Milestone.completed_on.is_not(None)
     )
+    baseline_due = func.coalesce(Milestone.baseline_due_date, Milestone.due_date)
     stage = case(
         (Milestone.is_go_live, LIVE),
         else_=case(FUNNEL_MILESTONES, value=Milestone.key, else_=0),
@@ -63,6 +64,8 @@ def _milestones(ids: Collection[int] | None) -> Any:
         count_if(completed).label("completed"),
         count_if(and_(completed, Milestone.completed_on <= Milestone.due_date)).label("on_time"),
         func.max(case((done, stage), else_=0)).label("stage"),
+        func.max(baseline_due).label("baseline_plan_end"),
+        count_if(and_(completed, Milestone.completed_on <= baseline_due)).label("on_time_baseline"),
     ).group_by(Milestone.onboarding_id)
     if ids is not None:
         query = query.where(Milestone.onboarding_id.in_(ids))
@@ -99,6 +102,8 @@ COLUMNS = (
     "health_status",
     "health_score",
     "health_checked_at",
+    "baseline_plan_end",
+    "milestones_on_time_baseline",
 )
 
 
@@ -117,6 +122,8 @@ def figures(ids: Collection[int] | None = None) -> Any:
             health.c.status,
             health.c.score,
             health.c.checked_at,
+            ms.c.baseline_plan_end,
+            func.coalesce(ms.c.on_time_baseline, 0),
         )
         .outerjoin(ms, ms.c.onboarding_id == Onboarding.id)
         .outerjoin(health, health.c.onboarding_id == Onboarding.id)

@@ -5,6 +5,7 @@ Importing this package maps every table, so `Base.metadata` (Alembic's target) h
 
 from bot.models.app_state import JobRun, SeenRequest, SlackAccess, SubmittedView
 from bot.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
+from bot.models.change_request import ChangeRequest, ChangeStatus
 from bot.models.enums import (
     IntegrationStatus,
     MilestoneStatus,
@@ -43,6 +44,8 @@ __all__ = [
     "AlertState",
     "Base",
     "Blocker",
+    "ChangeRequest",
+    "ChangeStatus",
     "ChecklistItem",
     "Commitment",
     "FeedbackResponse",

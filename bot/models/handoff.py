@@ -32,6 +32,9 @@ class HandoffFacts:
     # (a server default, so an insert names the column only when it sets it).
     baseline_go_live_date: Mapped[date | None] = mapped_column(Date)
     replan_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Milestones plus checklist items of the plan made at the handoff: what approved change
+    # requests are measured against ("Scope growing").
+    baseline_plan_items: Mapped[int | None] = mapped_column(Integer)
     handoff_score: Mapped[int] = mapped_column(Integer, default=0)
     handoff_missing: Mapped[list[str]] = mapped_column(default=list)
     # The Slack view id of the submitted handoff: a second submission of the same view is a no-op.

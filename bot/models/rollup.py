@@ -25,6 +25,9 @@ class OnboardingRollup(Base):
     milestones_done: Mapped[int] = mapped_column(default=0)  # complete or waived
     milestones_completed: Mapped[int] = mapped_column(default=0)  # complete, with a date
     milestones_on_time: Mapped[int] = mapped_column(default=0)  # ... on or before due
+    # The same against the baseline (each milestone's first due date: bot/services/replan.py).
+    baseline_plan_end: Mapped[date | None] = mapped_column(Date)
+    milestones_on_time_baseline: Mapped[int] = mapped_column(default=0)
     milestone_stage: Mapped[int] = mapped_column(default=0)  # furthest funnel stage done
     health_status: Mapped[str | None] = mapped_column(String(20))  # the latest check's
     health_score: Mapped[int | None]

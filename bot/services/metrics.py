@@ -20,6 +20,10 @@ Definitions (README "Metrics" repeats them):
   date of the current plan.
 - *Milestone on-time rate*: milestones completed (not waived) on or before their due date, over
   all completed milestones.
+- *Against the baseline*: both on-time figures again, with each milestone's first due date (its
+  `baseline_due_date`, kept by the first replan; a milestone never replanned is its own
+  baseline), so a replan cannot make a late onboarding look on time.
+- *Replans*: replans per onboarding (`replan_count`), and how many onboardings were replanned.
 - *Time to go-live*: days from the start date to the UTC date of `go_live_at`.
 - *Funnel*: an onboarding has reached a stage when it completed that stage's milestone (done or
   waived) or any later stage: kicked off = kickoff, configuring = technical setup, training =
@@ -55,6 +59,7 @@ from bot.services.metrics_figures import (
     Histogram,
     Nps,
     Rate,
+    Replans,
     SliceMetrics,
     quantile,
 )
@@ -90,6 +95,7 @@ __all__ = [
     "Histogram",
     "Nps",
     "Rate",
+    "Replans",
     "SliceBy",
     "SliceMetrics",
     "book_metrics",
@@ -124,6 +130,10 @@ _COUNTERS = (
     "milestones_completed",
     "milestones_on_time",
     "milestone_onboardings",
+    "completed_on_time_baseline",
+    "milestones_on_time_baseline",
+    "replans",
+    "replanned",
     "ttfv_within",
     "nps_responses",
     "promoters",
@@ -143,6 +153,10 @@ class _Acc:
     milestones_completed: int = 0
     milestones_on_time: int = 0
     milestone_onboardings: int = 0
+    completed_on_time_baseline: int = 0
+    milestones_on_time_baseline: int = 0
+    replans: int = 0
+    replanned: int = 0
     stages: list[int] = field(default_factory=lambda: [0] * len(FUNNEL))
     ttfv: Histogram = field(default_factory=dict)
     ttfv_within: int = 0
@@ -245,6 +259,10 @@ def _read_counts(
         ms_done,
         ms_on_time,
         ms_onb,
+        on_baseline,
+        ms_on_baseline,
+        replans,
+        replanned,
         *stages,
     ) in session.execute(book_query(key, conditions, today)):
         acc = book.slices[k]
@@ -252,6 +270,9 @@ def _read_counts(
         acc.completed, acc.completed_on_time = int(completed or 0), int(on_time or 0)
         acc.milestones_completed, acc.milestones_on_time = int(ms_done or 0), int(ms_on_time or 0)
         acc.milestone_onboardings = int(ms_onb or 0)
+        acc.completed_on_time_baseline = int(on_baseline or 0)
+        acc.milestones_on_time_baseline = int(ms_on_baseline or 0)
+        acc.replans, acc.replanned = int(replans or 0), int(replanned or 0)
         acc.stages = [int(total), *(int(s or 0) for s in stages)]
 
 
@@ -322,6 +343,16 @@ def _figures(key: str, acc: _Acc) -> SliceMetrics:
         funnel=stages,
         health={status: acc.health[status] for status in _health_order(acc.health)},
         nps=Nps(acc.nps_responses, acc.promoters, acc.detractors, acc.nps_onboardings),
+        on_time_completion_baseline=Rate(
+            acc.completed_on_time_baseline, acc.completed, ON_TIME_COMPLETION_TARGET
+        ),
+        milestone_on_time_baseline=Rate(
+            acc.milestones_on_time_baseline,
+            acc.milestones_completed,
+            MILESTONE_ON_TIME_TARGET,
+            onboardings=acc.milestone_onboardings,
+        ),
+        replans=Replans(acc.replans, acc.replanned, acc.onboardings),
     )
 
 

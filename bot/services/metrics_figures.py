@@ -110,17 +110,34 @@ class Nps:
 
 
 @dataclass(frozen=True)
+class Replans:
+    """How often the plans of `onboardings` were replanned (`/onboard replan`)."""
+
+    replans: int
+    replanned: int  # onboardings replanned at least once
+    onboardings: int
+
+    @property
+    def per_onboarding(self) -> float | None:
+        return self.replans / self.onboardings if self.onboardings else None
+
+
+@dataclass(frozen=True)
 class SliceMetrics:
     key: str  # "" for the whole book; the segment, CSM user id or "YYYY-MM"
     onboardings: int
     ttfv: Days
     completion: Rate
-    on_time_completion: Rate
+    on_time_completion: Rate  # against the current plan
     milestone_on_time: Rate
     go_live: Days
     funnel: list[FunnelStage]
     health: dict[str, int]
     nps: Nps
+    # Against the baseline, the first plan's dates (a plan never replanned is its own baseline).
+    on_time_completion_baseline: Rate
+    milestone_on_time_baseline: Rate
+    replans: Replans
 
     @property
     def health_n(self) -> int:

@@ -141,6 +141,12 @@ def book_query(
         r.plan_end.is_not(None),
         days_between(r.plan_end, completed_at()) <= 0,
     )
+    done_on_baseline = and_(
+        is_completed(),
+        completed_at().is_not(None),
+        r.baseline_plan_end.is_not(None),
+        days_between(r.baseline_plan_end, completed_at()) <= 0,
+    )
     milestone_stage = func.coalesce(r.milestone_stage, 0)
     stage = case(
         (is_completed(), ADOPTED),
@@ -155,6 +161,10 @@ def book_query(
         func.coalesce(func.sum(r.milestones_completed), 0),
         func.coalesce(func.sum(r.milestones_on_time), 0),
         count_if(r.milestones_completed > 0),
+        count_if(done_on_baseline),
+        func.coalesce(func.sum(r.milestones_on_time_baseline), 0),
+        func.coalesce(func.sum(Onboarding.replan_count), 0),
+        count_if(Onboarding.replan_count > 0),
         *(count_if(stage >= index) for index in range(1, len(FUNNEL))),
     ]
     selected, group = grouped(columns, key)

@@ -61,6 +61,7 @@ def instantiate_playbook(
         ChecklistItem(position=i, phase_key=phase, text=text, owner_role=owner, is_gate=gate)
         for i, (phase, text, owner, gate) in enumerate(items)
     ]
+    onboarding.baseline_plan_items = len(onboarding.milestones) + len(onboarding.checklist_items)
     first_value = next(m for m in onboarding.milestones if m.is_first_value)
     go_live = next(m for m in onboarding.milestones if m.is_go_live)
     onboarding.target_first_value_date = first_value.due_date

@@ -19,6 +19,7 @@ from bot.services.metrics import (
     FunnelStage,
     Nps,
     Rate,
+    Replans,
     SliceBy,
     SliceMetrics,
     cohort_bounds,
@@ -110,6 +111,23 @@ def rate_text(rate: Rate, of: str) -> str:
     return f"{_pct(rate.value)} ({rate.count} of {rate.n} {of}){target}{_mark(rate)}"
 
 
+def baseline_text(current: Rate, baseline: Rate, of: str) -> str:
+    """On time against the current plan, then against the baseline (the first plan)."""
+    return (
+        f"plan {rate_text(current, of)}\nbaseline {_pct(baseline.value)} "
+        f"({baseline.count} of {baseline.n}){_mark(baseline)}"
+    )
+
+
+def replans_text(replans: Replans) -> str:
+    if not replans.onboardings:
+        return "— (n = 0)"
+    return (
+        f"{replans.per_onboarding:.1f} per onboarding ({count(replans.replans, 'replan')}; "
+        f"{replans.replanned} of {count(replans.onboardings, 'onboarding')} replanned)"
+    )
+
+
 def ttfv_text(ttfv: Days) -> str:
     if not ttfv.n:
         return "— (no onboarding has reached first value)"
@@ -172,12 +190,17 @@ def _book_fields(m: SliceMetrics) -> bk.Block:
         [
             Mrkdwn(f"*Time to first value*\n{ttfv_text(m.ttfv)}"),
             Mrkdwn(f"*Completion*\n{rate_text(m.completion, 'started')}"),
-            Mrkdwn(f"*On-time completion*\n{rate_text(m.on_time_completion, 'completed')}"),
             Mrkdwn(
-                f"*Milestones on time*\n{rate_text(m.milestone_on_time, 'milestones')}, "
-                f"{count(m.milestone_on_time.rests_on, 'onboarding')}"
+                "*On-time completion*\n"
+                + baseline_text(m.on_time_completion, m.on_time_completion_baseline, "completed")
+            ),
+            Mrkdwn(
+                "*Milestones on time*\n"
+                + baseline_text(m.milestone_on_time, m.milestone_on_time_baseline, "milestones")
+                + f", {count(m.milestone_on_time.rests_on, 'onboarding')}"
             ),
             Mrkdwn(f"*Time to go-live*\n{days_text(m.go_live)}"),
+            Mrkdwn(f"*Replans*\n{replans_text(m.replans)}"),
             Mrkdwn(f"*Onboarding NPS*\n{nps_text(m.nps)}"),
             Mrkdwn(f"*Health now*\n{health_text(m.health)}"),
             Mrkdwn(f"*Onboardings*\n{m.onboardings}"),
@@ -204,9 +227,11 @@ def _slice_line(slice_by: SliceBy | None, m: SliceMetrics) -> Mrkdwn:
         f"{_label(slice_by, m.key)} · {count(m.onboardings, 'onboarding')}\n"
         f"First value: {ttfv_text(m.ttfv)}\n"
         f"Completion {rate_text(m.completion, 'started')} · on time "
-        f"{rate_text(m.on_time_completion, 'completed')}\n"
-        f"Milestones on time {rate_text(m.milestone_on_time, 'milestones')} · go-live "
-        f"{days_text(m.go_live)}\n"
+        f"{rate_text(m.on_time_completion, 'completed')}, baseline "
+        f"{_pct(m.on_time_completion_baseline.value)}\n"
+        f"Milestones on time {rate_text(m.milestone_on_time, 'milestones')}, baseline "
+        f"{_pct(m.milestone_on_time_baseline.value)} · go-live {days_text(m.go_live)}\n"
+        f"Replans: {replans_text(m.replans)}\n"
         f"Health: {health_text(m.health)} · NPS {nps_text(m.nps)}\n"
         f"Funnel: {funnel_text(m.funnel)}"
     )

@@ -720,7 +720,12 @@ def test_create_onboarding_writes_the_whole_plan(
             "feedback_response": 0,
             "integration": 3,  # SAP ERP (S/4HANA), Salesforce, Okta SSO (SAML)
             "training_session": 0,
+            "change_request": 0,
         }
+        # The plan's size at the handoff, which approved change requests are measured against.
+        assert onboarding.baseline_plan_items == 9 + len(mid_market.checklist) + len(
+            mid_market.gate
+        )
         assert onboarding.company_name == "Acme Manufacturing"
         assert onboarding.company_key == "acme manufacturing"
         assert onboarding.arr == Decimal("95000.00")

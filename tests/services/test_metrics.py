@@ -341,3 +341,56 @@ def test_formula_injection_is_neutralised() -> None:
     assert [neutralise(c) for c in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "Acme", -3, 7)] == [
         "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "Acme", -3, 7,
     ]  # fmt: skip
+
+
+def replan_in_place(session: Session, company: str, moves: dict[str, int], count: int) -> None:
+    """What `/onboard replan` leaves behind: the first dates kept as the baseline, the moved
+    milestones due `moves[key]` days later, the replans counted."""
+    onboarding = session.scalars(select(Onboarding).where(Onboarding.company_name == company)).one()
+    for m in onboarding.milestones:
+        m.baseline_due_date = m.due_date
+        m.due_date += timedelta(days=moves.get(m.key, 0))
+    onboarding.replan_count = count
+    session.commit()
+
+
+@pytest.fixture
+def replanned(book: Session) -> Session:
+    # Bravo: setup (2 late) and training (5 late) moved to when they were done, the plan's end
+    # 10 days later (it exited on day 65 of a plan ending on day 60); replanned twice.
+    replan_in_place(book, "Bravo", {"technical_setup": 2, "training": 5, "transition": 10}, 2)
+    # Delta: setup (4 late) moved 4 days; replanned once.
+    replan_in_place(book, "Delta", {"technical_setup": 4}, 1)
+    return book
+
+
+def test_on_time_against_the_baseline_and_the_current_plan(replanned: Session) -> None:
+    m = metrics(replanned).total
+    # Current plan: 27 + Bravo's setup and training + Delta's setup; baseline: as before.
+    assert (m.milestone_on_time.count, m.milestone_on_time.n) == (30, 36)
+    assert (m.milestone_on_time_baseline.count, m.milestone_on_time_baseline.n) == (27, 36)
+    assert m.milestone_on_time_baseline.onboardings == 7
+    # Bravo exited on day 65: on time against its current end (70), late against the first (60).
+    assert (m.on_time_completion.count, m.on_time_completion.n) == (3, 3)
+    assert (m.on_time_completion_baseline.count, m.on_time_completion_baseline.n) == (2, 3)
+    assert (m.replans.replans, m.replans.replanned, m.replans.onboardings) == (3, 2, 9)
+    assert m.replans.per_onboarding == pytest.approx(3 / 9)
+
+
+def test_replans_and_baseline_by_segment_and_by_csm(replanned: Session) -> None:
+    by_segment = {s.key: s for s in metrics(replanned, slice_by=SliceBy.SEGMENT).slices}
+    enterprise, mid = by_segment["Enterprise"], by_segment["Mid-Market"]
+    assert (enterprise.milestone_on_time.count, enterprise.milestone_on_time_baseline.count) == (
+        13, 11
+    )  # fmt: skip
+    assert (enterprise.on_time_completion.count, enterprise.on_time_completion_baseline.count) == (
+        2, 1
+    )  # fmt: skip
+    assert (enterprise.replans.replans, enterprise.replans.replanned) == (2, 1)
+    assert (mid.replans.replans, mid.replans.replanned, mid.replans.onboardings) == (1, 1, 3)
+    assert by_segment["SMB"].replans.per_onboarding == 0
+    by_csm = {s.key: s for s in metrics(replanned, slice_by=SliceBy.CSM).slices}
+    assert (by_csm["UCSM2"].replans.replans, by_csm["UCSM2"].replans.onboardings) == (2, 4)
+    assert (by_csm["UCSM"].replans.replans, by_csm["UCSM"].replans.replanned) == (1, 1)
+    ucsm = by_csm["UCSM"]  # Alpha 8, Charlie 6, India 7, and Delta's setup now
+    assert (ucsm.milestone_on_time.count, ucsm.milestone_on_time_baseline.count) == (22, 21)

@@ -13,7 +13,7 @@ import pytest
 from bot.entry.cli import main
 from bot.services.export import COLUMNS
 from bot.slack.guard import REFUSAL
-from tests.services.test_metrics import BOOK, Seed, seed
+from tests.services.test_metrics import BOOK, Seed, replan_in_place, seed
 
 
 def dumps(value: object) -> str:
@@ -47,7 +47,10 @@ def test_metrics_by_segment_is_an_ephemeral_card_with_targets_and_n(
     assert "median 12 d · p75 18 d" in text and "5 of 7 within target (n = 7)" in text
     assert "38% (3 of 8 started) · target 85% :warning:" in text
     assert "67% (2 of 3 completed) · target 80% :warning:" in text
-    assert "75% (27 of 36 milestones) · target 90% :warning:, 7 onboardings" in text
+    assert (
+        "75% (27 of 36 milestones) · target 90% :warning:\\nbaseline 75% (27 of 36) :warning:, "
+        "7 onboardings" in text
+    )
     assert "+33 (3 promoters, 1 detractors of 6 answers, 4 onboardings)" in text
     assert "signed 9 → kicked off 7 (78%)" in text and "adopted 3 (75%)" in text
     assert "(n = 8 open)" in text
@@ -58,6 +61,28 @@ def test_metrics_by_segment_is_an_ephemeral_card_with_targets_and_n(
         "*SMB*", "*Mid-Market*", "*Enterprise*",
     ]  # fmt: skip
     assert not fake_slack.calls_to("chat.postMessage")  # never in the channel
+
+
+def test_metrics_show_on_time_against_the_baseline_and_replans_by_segment_and_csm(  # type: ignore[no-untyped-def]
+    slack, fake_slack, db, book
+) -> None:
+    with db.session() as session:
+        replan_in_place(
+            session, "Bravo", {"technical_setup": 2, "training": 5, "transition": 10}, 2
+        )
+        replan_in_place(session, "Delta", {"technical_setup": 4}, 1)
+    slack.command("metrics segment", user_id="UOTHER")
+    text = dumps(reply(fake_slack, "the book by segment"))
+    assert "plan 100% (3 of 3 completed) · target 80% :white_check_mark:" in text
+    assert "baseline 67% (2 of 3) :warning:" in text  # Bravo's replan does not hide its lateness
+    assert "plan 83% (30 of 36 milestones)" in text and "baseline 75% (27 of 36)" in text
+    assert "*Replans*\\n0.3 per onboarding (3 replans; 2 of 9 onboardings replanned)" in text
+    assert "Replans: 1.0 per onboarding (2 replans; 1 of 2 onboardings replanned)" in text
+    assert "on time 100% (2 of 2 completed) · target 80% :white_check_mark:, baseline 50%" in text
+    slack.command("metrics csm", user_id="UOTHER")
+    text = dumps(reply(fake_slack, "the book by csm"))
+    assert "Replans: 0.5 per onboarding (2 replans; 1 of 4 onboardings replanned)" in text
+    assert "Replans: 0.2 per onboarding (1 replan; 1 of 5 onboardings replanned)" in text
 
 
 def test_metrics_by_csm_cohort_and_a_filter(slack, fake_slack, book) -> None:  # type: ignore[no-untyped-def]
