@@ -6,7 +6,7 @@ have now. The rollup gains the baseline's plan end and on-time milestones, fille
 existing onboarding.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0016
 Create Date: 2026-12-06 21:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
