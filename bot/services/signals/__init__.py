@@ -4,7 +4,9 @@
 - facts: the rows of one onboarding that can signal;
 - detection: the pure rules, one onboarding's facts in, its signals out (the decisions are
   documented there);
-- scan: every open onboarding's facts with a constant number of queries, streamed.
+- queries: the scan's queries, one per table over every open onboarding;
+- scan: the fact sources (`SOURCES`, where a new one is registered) and every open
+  onboarding's facts with a constant number of queries, streamed.
 
 The wording of a signal (its `what` template) is rendered in bot/slack/alert_views.py; a
 signal carries only its facts.
@@ -40,9 +42,12 @@ from bot.services.signals.facts import (
     StakeholderCount,
     TrainingRow,
 )
+from bot.services.signals.queries import ScanWindow
 from bot.services.signals.scan import (
+    SOURCES,
     STREAM_CHUNK,
     Aligned,
+    FactSource,
     detect_all,
     scan,
     scan_statements,
@@ -56,18 +61,21 @@ __all__ = [
     "KICKOFF_MILESTONE",
     "OPEN_STATUSES",
     "SAMPLE_FACTS",
+    "SOURCES",
     "STREAM_CHUNK",
     "AlertSeverity",
     "Aligned",
     "BlockerRow",
     "ChampionRow",
     "CommitmentRow",
+    "FactSource",
     "Facts",
     "HealthRow",
     "IntegrationRow",
     "IssueRow",
     "MilestoneRow",
     "OnboardingRow",
+    "ScanWindow",
     "Signal",
     "SignalCatalog",
     "SignalCatalogError",

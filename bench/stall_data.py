@@ -1,0 +1,214 @@
+"""The book the stall-detection bench loads: N open onboardings with rows for every fact
+source of the scan it knows (`FILLED`), bulk-loaded with Core `insert()` executemany."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from decimal import Decimal
+
+from sqlalchemy import insert
+
+from bot.db import Database
+from bot.models import (
+    Blocker,
+    Commitment,
+    HealthCheck,
+    HypercareIssue,
+    Integration,
+    Milestone,
+    Onboarding,
+    Stakeholder,
+    TrainingSession,
+)
+from bot.services.signals import SOURCES
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday, after 09:00 UTC
+NOON = clock(12)
+BATCH = 5000
+# Mid-market milestones, as calendar-day offsets from the start date (business days * 1.4).
+MILESTONES = [
+    ("handoff", "Handoff complete", 1),
+    ("kickoff", "Kickoff held", 4),
+    ("technical_setup", "Technical setup complete", 11),
+    ("first_value", "First value", 14),
+    ("training", "Training delivered", 38),
+    ("pilot", "Pilot success", 45),
+    ("go_live", "Go-live", 53),
+    ("hypercare_exit", "Hypercare exit", 74),
+    ("transition", "Transition", 84),
+]
+ROLES = ["executive_sponsor", "champion", "technical_lead"]
+HEALTH = ["healthy"] * 6 + ["monitor", "monitor", "at_risk", "critical"]
+INTEGRATIONS = ["SSO", "SAP ERP", "Salesforce"]
+TRACKS = ["admins", "power_users", "end_users"]
+# The tables this bench fills for each fact source of the scan (bot/services/signals/scan.py).
+# A source missing here is reported, and its signals are not measured.
+FILLED = {
+    "milestones": Milestone,
+    "blockers": Blocker,
+    "stakeholders": Stakeholder,
+    "champions": Stakeholder,
+    "commitments": Commitment,
+    "issues": HypercareIssue,
+    "health": HealthCheck,
+    "integrations": Integration,
+    "training": TrainingSession,
+}
+
+
+def unfilled_sources() -> list[str]:
+    return [source.field for source in SOURCES if source.field not in FILLED]
+
+
+def rows_for(first_id: int, count: int, rng: random.Random) -> dict[type, list[dict]]:
+    out: dict[type, list[dict]] = {Onboarding: []} | {model: [] for model in FILLED.values()}
+    for oid in range(first_id, first_id + count):
+        start = (NOW - timedelta(days=rng.randint(0, 150))).date()
+        hypercare = rng.random() < 0.10
+        out[Onboarding].append(
+            {
+                "id": oid,
+                "company_name": f"Customer {oid:06d}",
+                "company_key": f"customer {oid:06d}",
+                "arr": Decimal(rng.randint(25, 99) * 1000),
+                "start_date": start,
+                "segment": "Mid-Market",
+                "playbook": "mid_market",
+                "status": "hypercare" if hypercare else "active",
+                "csm_user_id": f"UCSM{oid % 20:02d}",
+                "ae_user_id": "UAE",
+                "customer_channel_id": f"C{oid:08d}",
+                "internal_channel_id": None,
+                "timezone": rng.choice([None, None, "America/New_York", "Europe/Berlin"]),
+                "last_activity_at": NOW - timedelta(hours=rng.randint(0, 24 * 12)),
+                "created_by": "UAE",
+                "created_at": datetime.combine(start, datetime.min.time(), UTC),
+                "updated_at": NOW,
+                "handoff_missing": [],
+            }
+        )
+        for position, (key, name, offset) in enumerate(MILESTONES):
+            due = start + timedelta(days=offset)
+            done = due < NOW.date() - timedelta(days=rng.randint(-5, 6)) and rng.random() < 0.9
+            out[Milestone].append(
+                {
+                    "onboarding_id": oid,
+                    "position": position,
+                    "key": key,
+                    "name": name,
+                    "phase_key": key,
+                    "due_date": due,
+                    "status": "complete" if done else "pending",
+                }
+            )
+        for i, role in enumerate(ROLES[: 1 if rng.random() < 0.05 else 3]):
+            out[Stakeholder].append(
+                {
+                    "onboarding_id": oid,
+                    "name": f"Person {oid}-{i}",
+                    "role": role,
+                    "departed_at": NOW - timedelta(days=3)
+                    if role == "champion" and rng.random() < 0.02
+                    else None,
+                    "last_contact_at": NOW - timedelta(days=rng.randint(0, 10)),
+                }
+            )
+        for i in range(2):
+            due = start + timedelta(days=rng.randint(10, 120))
+            kept = due < NOW.date() and rng.random() < 0.85  # most promises are delivered
+            out[Commitment].append(
+                {
+                    "onboarding_id": oid,
+                    "text": f"Promise {i}",
+                    "status": "done" if kept else "open",
+                    "due_date": due,
+                    "owner_user_id": "UAE",
+                }
+            )
+        if rng.random() < 0.2:
+            out[Blocker].append(
+                {
+                    "onboarding_id": oid,
+                    "reason": "Waiting on IT",
+                    "owner_user_id": "UIT",
+                    "opened_at": NOW - timedelta(hours=rng.randint(1, 24 * 10)),
+                    "opened_by": "UCSM",
+                }
+            )
+        if hypercare:
+            for number in (1, 2):
+                opened = NOW - timedelta(hours=rng.randint(1, 72))
+                out[HypercareIssue].append(
+                    {
+                        "onboarding_id": oid,
+                        "number": number,
+                        "severity": rng.choice(["P1", "P2", "P3", "P4"]),
+                        "title": "Issue",
+                        "opened_at": opened,
+                        "opened_by": "UCSM",
+                        "first_response_at": None
+                        if rng.random() < 0.5
+                        else opened + timedelta(minutes=20),
+                        "resolved_at": None if rng.random() < 0.6 else opened + timedelta(hours=1),
+                    }
+                )
+        _later_rows(out, oid, start, rng)
+    return out
+
+
+def _later_rows(out: dict[type, list[dict]], oid: int, start: date, rng: random.Random) -> None:
+    """Health checks, integrations and training sessions (the signals of issues 5 and 6)."""
+    weeks = min((NOW.date() - start).days // 7, rng.randint(0, 6))
+    for week in range(weeks):  # 0-6 weekly checks; about 70 % of the rest miss this week's
+        out[HealthCheck].append(
+            {
+                "onboarding_id": oid,
+                "checked_at": datetime.combine(start + timedelta(days=7 * (week + 1)), NOON, UTC),
+                "checked_by": "UCSM",
+                "answers": {},
+                "ratings": {},
+                "no_count": 0,
+                "score": 70,
+                "status": rng.choice(HEALTH),
+                "note": "",
+            }
+        )
+    for name in INTEGRATIONS[: rng.randint(0, 3)]:
+        failing = rng.random() < 0.1
+        out[Integration].append(
+            {
+                "onboarding_id": oid,
+                "name": name,
+                "owner_user_id": "UIT",
+                "status": "failing" if failing else "verified",
+                "config_notes": "IDoc sync   times out" if failing else "",
+                "updated_at": NOW - timedelta(hours=rng.randint(1, 24 * 20)),
+            }
+        )
+    if (NOW.date() - start).days > 40:  # training is due about 38 days in
+        for track in TRACKS:
+            invited = rng.randint(5, 40)
+            out[TrainingSession].append(
+                {
+                    "onboarding_id": oid,
+                    "track": track,
+                    "invited": invited,
+                    "attended": round(invited * rng.uniform(0.5, 1.0)),
+                    "delivered_at": datetime.combine(start + timedelta(days=38), NOON, UTC),
+                }
+            )
+
+
+def load(db: Database, first_id: int, count: int, seed: int) -> dict[str, int]:
+    rng = random.Random(seed + first_id)
+    totals: dict[str, int] = {}
+    for offset in range(0, count, BATCH):
+        rows = rows_for(first_id + offset, min(BATCH, count - offset), rng)
+        with db.engine.begin() as connection:
+            for model, values in rows.items():
+                if values:
+                    connection.execute(insert(model), values)
+                    totals[model.__tablename__] = totals.get(model.__tablename__, 0) + len(values)
+    return totals
