@@ -173,6 +173,40 @@ class TrainingDef(_Strict):
         return next((t for t in self.tracks if t.audience == audience), None)
 
 
+# Product usage (bot/services/usage_adoption.py): adoption is active / licensed users; a
+# checkpoint `day` days after go-live expects at least `active_share` of them active.
+DEFAULT_ADOPTION_TARGETS = ((30, Decimal("0.6")), (60, Decimal("0.8")))
+
+
+class AdoptionTargetDef(_Strict):
+    day: int = Field(ge=1, le=365)
+    active_share: Threshold
+
+
+class UsageDef(_Strict):
+    """What adoption means for this segment: the core features (keys the product sends in a
+    record's `features`), the checkpoints after go-live, and whether usage figures may be shown
+    in a channel shared with the customer (never, unless said here)."""
+
+    core_features: list[Key] = Field(default_factory=list, max_length=30)
+    adoption_targets: list[AdoptionTargetDef] = Field(
+        default_factory=lambda: [
+            AdoptionTargetDef(day=day, active_share=share)
+            for day, share in DEFAULT_ADOPTION_TARGETS
+        ],
+        max_length=10,
+    )
+    share_with_customer: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> UsageDef:
+        _unique_values("core_features", self.core_features)
+        for i, target in enumerate(self.adoption_targets):
+            if i and target.day <= self.adoption_targets[i - 1].day:
+                raise ValueError(f"adoption_targets[{i}].day: checkpoints go in day order")
+        return self
+
+
 class Playbook(_Strict):
     key: Key
     segment: str = Field(min_length=1, max_length=40)
@@ -192,6 +226,7 @@ class Playbook(_Strict):
     journey: list[JourneyStepDef] = Field(default_factory=list)
     champion_loss: list[ChampionLossItemDef] = Field(default_factory=list)
     training: TrainingDef | None = None
+    usage: UsageDef = Field(default_factory=UsageDef)
 
     @model_validator(mode="after")
     def _consistent(self) -> Playbook:
@@ -232,6 +267,12 @@ def _unique(field: str, keys: list[str]) -> None:
         if key in seen:
             raise ValueError(f"{field}[{i}].key: duplicate key {key!r}")
         seen.add(key)
+
+
+def _unique_values(field: str, values: list[str]) -> None:
+    for i, value in enumerate(values):
+        if value in values[:i]:
+            raise ValueError(f"{field}[{i}]: {value!r} is listed twice")
 
 
 def _describe(error: ValidationError) -> str:

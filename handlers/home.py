@@ -56,6 +56,7 @@ def handle_home_open_status_click(
             deps.today(),
             health_rules(deps.settings),
             min_stakeholders=deps.settings.min_stakeholders,
+            playbooks=deps.playbooks,
         )
     client.views_open(trigger_id=body["trigger_id"], view=build_status_modal(card))
 

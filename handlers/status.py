@@ -101,6 +101,7 @@ def _status(actor: Actor, onboarding_id: int, rest: str) -> None:
             actor.deps.today(),
             health_rules(actor.deps.settings),
             min_stakeholders=actor.deps.settings.min_stakeholders,
+            playbooks=actor.deps.playbooks,
         )
     if rest.lower() == "share":
         _share(actor, card)

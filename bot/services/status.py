@@ -4,7 +4,7 @@ bot/services/onboarding_list.py)."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,6 +17,7 @@ from bot.models import (
     MilestoneStatus,
     Onboarding,
 )
+from bot.playbooks import PlaybookLibrary, UsageDef
 from bot.services.health import HealthRules, HealthSummary, default_health_rules, latest_health
 from bot.services.kickoff import is_kickoff
 from bot.services.milestones import MilestoneFlow, pending_flow
@@ -24,6 +25,7 @@ from bot.services.onboardings import get_onboarding
 from bot.services.replan import ReplanSummary, replan_summary
 from bot.services.status_stakeholders import StakeholderSummary, stakeholder_summary
 from bot.services.timeline import PINNED_ACTION
+from bot.services.usage_adoption import AdoptionSummary, load_adoption
 
 AT_RISK_DAYS = 2
 GATE_OVERRIDDEN_ACTION = "gate_overridden"  # bot/services/gate.py
@@ -147,6 +149,9 @@ class StatusCard:
     # The latest weekly health check (score, status, trend), when there is one. Internal.
     health_check: HealthSummary | None = None
     replan: ReplanSummary | None = None  # how often the plan moved, and go-live against baseline
+    # Product usage, when there is any. Internal unless the playbook lets the customer see it.
+    adoption: AdoptionSummary | None = None
+    adoption_shared: bool = False
 
     @property
     def pending_milestones(self) -> list[MilestoneLine]:
@@ -343,12 +348,14 @@ def load_status(
     health_rules: HealthRules | None = None,
     *,
     min_stakeholders: int = DEFAULT_MIN_STAKEHOLDERS,
+    playbooks: PlaybookLibrary | None = None,
 ) -> StatusCard:
     """One query for the onboarding, one per relationship whatever their sizes, and one for
     the latest health check (its status named by `health_rules`, default templates/health.yml).
     The kickoff agreements are columns of the onboarding and the stakeholder summary reads the
     stakeholders loaded here anyway: neither costs a query. Fewer than `min_stakeholders`
-    present stakeholders flags the card single-threaded (ONBOARD_MIN_STAKEHOLDERS)."""
+    present stakeholders flags the card single-threaded (ONBOARD_MIN_STAKEHOLDERS). One more
+    reads the latest usage records, counted against the playbook's core features."""
     onboarding = get_onboarding(
         session,
         onboarding_id,
@@ -363,4 +370,8 @@ def load_status(
     )
     rules = health_rules or default_health_rules()
     health_check = latest_health(session, [onboarding.id], rules).get(onboarding.id)
-    return build_status_card(onboarding, today, health_check, min_stakeholders=min_stakeholders)
+    card = build_status_card(onboarding, today, health_check, min_stakeholders=min_stakeholders)
+    playbook = playbooks.get(onboarding.playbook) if playbooks is not None else None
+    usage = playbook.usage if playbook is not None else UsageDef()
+    adoption = load_adoption(session, onboarding.id, usage.core_features)
+    return replace(card, adoption=adoption, adoption_shared=usage.share_with_customer)

@@ -12,6 +12,7 @@ from bot.services.replan import ReplanSummary
 from bot.services.stakeholders import Sentiment
 from bot.services.status import MilestoneState, StatusCard, TimelineLine
 from bot.services.status_stakeholders import StakeholderLine
+from bot.services.usage_adoption import AdoptionSummary
 from bot.slack import blocks as bk
 from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
 from bot.slack.stakeholder_views import SENTIMENT_ICON
@@ -279,3 +280,25 @@ def internal_blocks(card: StatusCard) -> list[bk.Block]:
             )
         )
     return blocks
+
+
+def adoption_text(adoption: AdoptionSummary) -> str:
+    """`Adoption: 12 of 40 licensed users active (30%) · core features 2 of 4`."""
+    if adoption.percent is None:
+        text = f"{adoption.active_users} users active, none licensed"
+    else:
+        text = (
+            f"{adoption.active_users} of {adoption.licensed_users} licensed users active "
+            f"({adoption.percent}%)"
+        )
+    if adoption.core_total:
+        text += f" · core features {adoption.core_used} of {adoption.core_total}"
+    return f"Adoption: {text}"
+
+
+def adoption_section(card: StatusCard, *, internal: bool) -> list[bk.Block]:
+    """The adoption line, for our team (or anyone when the playbook shares usage)."""
+    if card.adoption is None or not (internal or card.adoption_shared):
+        return []
+    label, rest = adoption_text(card.adoption).split(": ", 1)
+    return [bk.section(Mrkdwn(f"*{label}:* {rest} _(as of {day(card.adoption.as_of)})_"))]

@@ -16,6 +16,7 @@ from bot.slack import blocks as bk
 from bot.slack.ids import ChecklistId, ReplanId, StakeholderId, StatusId
 from bot.slack.mrkdwn import Mrkdwn, escape, mention, money, truncate
 from bot.slack.status_sections import (
+    adoption_section,
     agreement_blocks,
     internal_blocks,
     milestone_blocks,
@@ -82,6 +83,7 @@ def build_status_blocks(
         progress_section(card),
         target_section(card),
     ]
+    blocks += adoption_section(card, internal=internal)
     blocks += agreement_blocks(card, internal=internal)
     blocks += milestone_blocks(card)
     blocks += work_blocks(card)

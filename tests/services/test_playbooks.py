@@ -505,3 +505,50 @@ def test_champion_loss_is_optional_and_checked() -> None:
     data["champion_loss"] = [{"when": "day_2", "owner": "csm", "text": "x"}]
     with pytest.raises(ValueError, match="when"):
         Playbook.model_validate(data)
+
+
+# ---------------------------------------------------------------- product usage
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_playbook_names_core_features_and_the_default_targets(
+    library: PlaybookLibrary, key: str
+) -> None:
+    usage = playbook(library, key).usage
+    assert usage.core_features
+    assert [(t.day, t.active_share) for t in usage.adoption_targets] == [
+        (30, Decimal("0.6")),
+        (60, Decimal("0.8")),
+    ]
+    assert usage.share_with_customer is False
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (
+            {"core_features": ["dashboards", "dashboards"]},
+            "core_features[1]: 'dashboards' is listed twice",
+        ),
+        ({"core_features": ["Dashboards!"]}, "usage.core_features.0"),
+        (
+            {
+                "adoption_targets": [
+                    {"day": 60, "active_share": 0.8},
+                    {"day": 30, "active_share": 0.6},
+                ]
+            },
+            "adoption_targets[1].day: checkpoints go in day order",
+        ),
+        ({"adoption_targets": [{"day": 30, "active_share": 1.5}]}, "active_share"),
+        ({"shared": True}, "usage.shared"),
+    ],
+)
+def test_a_broken_usage_section_is_named(
+    templates: Path, change: dict[str, Any], says: str
+) -> None:
+    data = read(templates, "smb")
+    data["usage"] = {**data["usage"], **change}
+    write(templates, "smb", data)
+    message = load_error(templates)
+    assert "smb.yml" in message and says in message

@@ -1,0 +1,79 @@
+"""The adoption line of the status card over signed HTTP: for our team, never in a channel
+shared with the customer (unless the playbook lets it), absent before any usage record."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.models import Onboarding
+from bot.playbooks import UsageDef
+from bot.services.status import load_status
+from bot.services.usage import record_batch
+from bot.slack.status_sections import adoption_text
+from bot.slack.status_views import build_status_blocks
+from tests.slack.test_status_sections import shared, status
+from tests.slack.test_status_slack import onboard
+
+LINE = "12 of 40 licensed users active (30%) · core features 2 of 4"
+TODAY = date(2026, 12, 10)
+
+
+def send_usage(db) -> None:  # type: ignore[no-untyped-def]
+    """Two days of Acme's usage: dashboards and alerts used, work orders and reports not."""
+    records = [
+        {
+            "customer": "Acme Manufacturing",
+            "date": "2026-12-09",
+            "active_users": 10,
+            "licensed_users": 40,
+            "features": {"dashboards": 4, "work_orders": 0},
+        },
+        {
+            "customer": "Acme Manufacturing",
+            "date": "2026-12-10",
+            "active_users": 12,
+            "licensed_users": 40,
+            "features": {"alerts": 2, "reports": 0, "exports": 9},
+        },
+    ]
+    with db.transaction() as session:
+        record_batch(session, records, TODAY)
+
+
+def test_the_card_shows_adoption_to_our_team(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
+    onboard(slack, fake_slack)
+    assert "Adoption" not in json.dumps(status(slack, fake_slack)["blocks"])  # no data yet
+
+    send_usage(db)
+    card = json.dumps(status(slack, fake_slack, contains="Adoption")["blocks"], ensure_ascii=False)
+
+    assert f"*Adoption:* {LINE}" in card
+
+
+def test_a_channel_shared_with_the_customer_never_sees_adoption(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
+    onboard(slack, fake_slack)
+    send_usage(db)
+
+    assert LINE not in shared(slack, fake_slack, "CEXT", external=True)
+    assert LINE in shared(slack, fake_slack, "CINT", external=False)
+
+
+def test_a_playbook_may_share_usage_with_the_customer(session, playbooks, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import open_onboarding
+
+    open_onboarding(session, playbooks, "Acme Manufacturing")
+    send_usage(db)
+    onboarding_id = session.scalars(select(Onboarding.id)).one()
+    card = load_status(session, onboarding_id, TODAY, playbooks=playbooks)
+    assert card.adoption is not None
+    assert adoption_text(card.adoption) == f"Adoption: {LINE}"
+
+    external = json.dumps(build_status_blocks(card, internal=False), ensure_ascii=False)
+    assert LINE not in external
+    sharing = replace(card, adoption_shared=True)
+    assert LINE in json.dumps(build_status_blocks(sharing, internal=False), ensure_ascii=False)
+    assert UsageDef().share_with_customer is False  # the default: internal
