@@ -13,6 +13,7 @@ from handlers import (
     close,
     command,
     commitments,
+    conversations,
     feedback,
     gate,
     handoff,
@@ -58,4 +59,5 @@ def register_handlers(app: App) -> list[str]:
     close.register(app, commands)
     command.register(app, commands)
     access.register(app)
+    conversations.register(app)
     return commands.names

@@ -54,6 +54,7 @@ def create_app(
     runs the app starts it and stops it (`onboard serve`/`socket`, the tests' `slack` fixture)."""
     db = db or Database(settings.database_url)
     metrics, client, outbox = _counted(settings, db, client, outbox)
+    own_team = _own_team(client)
     deps = Deps(
         settings=settings,
         db=db,
@@ -67,6 +68,7 @@ def create_app(
         outbox=outbox,
         metrics=metrics,
         listener_names=ListenerNames(),  # told the subcommands once they are registered
+        own_team=own_team,
     )
     # The stall-signal catalog is data too: a mistake in it stops start-up, naming the field.
     load_checked_catalog(settings.templates_dir).check_playbooks(p.key for p in deps.playbooks)
@@ -89,7 +91,7 @@ def create_app(
     app.use(UnreadableActions())  # first: function middleware cannot take `actions: []`
     app.use(_request_context(deps))
     app.use(
-        make_actor_guard(deps.users, _own_team(client), executor, settings.identity_wait_ms / 1000)
+        make_actor_guard(deps.users, own_team, executor, settings.identity_wait_ms / 1000)
     )
     app.error(_handle_error)
     from handlers import register_handlers

@@ -6,6 +6,7 @@ Importing this package maps every table, so `Base.metadata` (Alembic's target) h
 from bot.models.app_state import JobRun, SeenRequest, SlackAccess, SubmittedView
 from bot.models.base import NAMING_CONVENTION, Base, UTCDateTime, utcnow
 from bot.models.change_request import ChangeRequest, ChangeStatus
+from bot.models.conversation import ConversationMessage
 from bot.models.enums import (
     IntegrationStatus,
     MilestoneStatus,
@@ -48,6 +49,7 @@ __all__ = [
     "ChangeStatus",
     "ChecklistItem",
     "Commitment",
+    "ConversationMessage",
     "FeedbackResponse",
     "GateReview",
     "HandoffFacts",

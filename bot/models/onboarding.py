@@ -57,8 +57,9 @@ class Onboarding(HandoffFacts, Base):
     status: Mapped[str] = mapped_column(String(20), default=OnboardingStatus.ACTIVE)
     csm_user_id: Mapped[str] = mapped_column(String(32))
     ae_user_id: Mapped[str] = mapped_column(String(32))
-    customer_channel_id: Mapped[str | None] = mapped_column(String(32))
-    internal_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # Indexed: every message event in a channel asks which onboarding it belongs to.
+    customer_channel_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    internal_channel_id: Mapped[str | None] = mapped_column(String(32), index=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(32))

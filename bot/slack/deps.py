@@ -32,6 +32,8 @@ class Deps:
     # What GET /metrics shows (bot/observability.py), and how it names each request's listener.
     metrics: Metrics = field(default_factory=Metrics)
     listener_names: ListenerNames = field(default_factory=ListenerNames)
+    # The installing team and enterprise (auth.test at start-up): who counts as "our team".
+    own_team: tuple[str, str | None] = ("", None)
 
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -150,6 +150,18 @@ def is_customer_entry_point(body: dict[str, Any]) -> bool:
     return False
 
 
+def is_message_event(body: dict[str, Any]) -> bool:
+    """A message posted in a channel: Onboard only notes who spoke when
+    (bot/slack/conversations.py), acts for nobody, and must hear the customer's messages too,
+    so the guard lets it through without asking Slack who wrote it."""
+    event = body.get("event")
+    return (
+        body.get("type") == "event_callback"
+        and isinstance(event, dict)
+        and (event.get("type") == "message")
+    )
+
+
 def make_actor_guard(
     directory: UserDirectory,
     own_team: tuple[str, str | None],
@@ -165,7 +177,7 @@ def make_actor_guard(
     team_id, enterprise_id = own_team
 
     def guard_actor(body: dict[str, Any], context: BoltContext, client: Any, next: Callable) -> Any:
-        if body.get("type") in ("url_verification", "ssl_check"):
+        if body.get("type") in ("url_verification", "ssl_check") or is_message_event(body):
             return next()
         user_id = actor_user_id(body)
         if not user_id:

@@ -21,6 +21,7 @@ class Event(enum.StrEnum):
     REACTION_REMOVED = "reaction_removed"
     APP_UNINSTALLED = "app_uninstalled"
     TOKENS_REVOKED = "tokens_revoked"
+    MESSAGE = "message"  # message.channels and message.groups: the conversation metadata
 
 
 class HandoffId(enum.StrEnum):

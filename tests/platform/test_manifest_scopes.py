@@ -57,6 +57,9 @@ EVENT_SCOPES: dict[str, frozenset[str]] = {
     "tokens_revoked": frozenset(),
     "reaction_added": frozenset({"reactions:read"}),
     "reaction_removed": frozenset({"reactions:read"}),
+    # Who spoke when in the linked channels (the conversation signals).
+    "message.channels": frozenset({"channels:history"}),
+    "message.groups": frozenset({"groups:history"}),
 }
 WEB_API = frozenset(name for name in vars(WebClient) if not name.startswith("_"))
 
