@@ -90,9 +90,7 @@ def create_app(
     )
     app.use(UnreadableActions())  # first: function middleware cannot take `actions: []`
     app.use(_request_context(deps))
-    app.use(
-        make_actor_guard(deps.users, own_team, executor, settings.identity_wait_ms / 1000)
-    )
+    app.use(make_actor_guard(deps.users, own_team, executor, settings.identity_wait_ms / 1000))
     app.error(_handle_error)
     from handlers import register_handlers
 
