@@ -155,3 +155,21 @@ class BusinessHours:
         for _ in range(days):
             day = self.next_open_day(day)
         return self._at(day, self.closes).astimezone(UTC)
+
+    @property
+    def day_length(self) -> timedelta:
+        """How long the clock runs on an open day ("1 business day" of 09:00-17:00 is 8 h)."""
+        return datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
+
+    def open_time(self, start: datetime, end: datetime) -> timedelta:
+        """How long the clock ran from `start` to `end` (0 when `end` is not later): Friday
+        16:00 to Monday 10:00 is 2 h."""
+        total = timedelta()
+        day, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
+        while day <= last:
+            if self.is_open_day(day):
+                opens = max(self._at(day, self.opens), start)
+                closes = min(self._at(day, self.closes), end)
+                total += max(closes - opens, timedelta())
+            day += timedelta(days=1)
+        return total

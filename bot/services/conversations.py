@@ -25,6 +25,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, distinct, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
@@ -187,16 +188,25 @@ def forget_message(session: Session, channel_id: str, ts: str) -> bool:
     return bool(gone.rowcount)
 
 
+def customer_figures() -> tuple[ColumnElement[Any], ...]:
+    """Over an onboarding's customer messages: the last one, the oldest still waiting on us and
+    how many conversations wait (the status card's and the scan's columns)."""
+    m = ConversationMessage
+    waiting = m.answered_at.is_(None)
+    return (
+        type_coerce(func.max(m.sent_at), UTCDateTime()),
+        type_coerce(func.min(m.sent_at).filter(waiting), UTCDateTime()),
+        func.count(distinct(func.coalesce(m.thread_ts, m.ts))).filter(waiting),
+    )
+
+
 def conversation_summary(session: Session, onboarding_id: int) -> ConversationSummary:
     """The customer's last message and the oldest one still waiting on us (one query)."""
     m = ConversationMessage
-    waiting = m.answered_at.is_(None)
     row = session.execute(
-        select(
-            type_coerce(func.max(m.sent_at), UTCDateTime()),
-            type_coerce(func.min(m.sent_at).filter(waiting), UTCDateTime()),
-            func.count(distinct(func.coalesce(m.thread_ts, m.ts))).filter(waiting),
-        ).where(m.onboarding_id == onboarding_id, m.side == Side.CUSTOMER.value)
+        select(*customer_figures()).where(
+            m.onboarding_id == onboarding_id, m.side == Side.CUSTOMER.value
+        )
     ).one()
     return ConversationSummary(row[0], row[1], row[2] or 0)
 

@@ -20,6 +20,8 @@ from bot.services.signals import (
     BlockerRow,
     ChampionRow,
     CommitmentRow,
+    ConversationRow,
+    CustomerReplyRow,
     Facts,
     HealthRow,
     IntegrationRow,
@@ -274,9 +276,15 @@ def test_every_signal_renders_its_message() -> None:
         health=HealthRow(1, 2, at(date(2026, 11, 20)), "UCSM", 42, "critical", 3),
         integrations=[IntegrationRow(1, 5, "SAP ERP", "UIT", "IDoc <timeout>", at(START))],
         training=[TrainingRow(1, 6, "admins", 10, 5, at(date(2026, 11, 20)))],
+        conversation=ConversationRow(1, at(date(2026, 11, 24)), at(date(2026, 11, 25)), 2),
+        customer_replies=[
+            CustomerReplyRow(1, at(date(2026, 11, d)), at(date(2026, 11, d + 3)))
+            for d in (23, 24, 25)
+        ],
     )
     signals = detect(f, SETTINGS, CATALOG, now)
-    assert {s.kind for s in signals} == set(SignalKind)
+    # Silence and "gone quiet" exclude each other: without a customer channel, silence.
+    assert {s.kind for s in signals} == set(SignalKind) - {SignalKind.CUSTOMER_QUIET}
     items = [
         AlertItem(i, s, CATALOG.definition(s.kind, "mid_market")) for i, s in enumerate(signals)
     ]
@@ -289,6 +297,9 @@ def test_every_signal_renders_its_message() -> None:
     failing = "The *SAP ERP* integration is failing (for 30 days, since Mon Nov 2, 2026)"
     assert f"{failing}: IDoc &lt;timeout&gt;." in text
     assert "*Admins* training on Fri Nov 20, 2026: 5 of 10 attended (50%, below the 80%" in text
+    waited = "The customer has waited 40 business hours for an answer (since Wed Nov 25, 2026"
+    assert f"{waited}, reply target 1 business day) in 2 threads." in text
+    assert "takes 24 business hours to reply (median of 3 replies" in text
     # As the outbox stores it (dates as ISO strings) and the sender renders it: the same message.
     stored = render_post("alert", {"data": post_data(group)})
     assert stored.blocks == build_alert_blocks(group)

@@ -36,6 +36,15 @@ class SignalKind(enum.StrEnum):
     HEALTH_CHECK_MISSING = "health_check_missing"
     INTEGRATION_FAILING = "integration_failing"
     TRAINING_LOW_ATTENDANCE = "training_low_attendance"
+    CUSTOMER_WAITING = "customer_waiting"
+    CUSTOMER_QUIET = "customer_quiet"
+    SLOW_CUSTOMER_REPLIES = "slow_customer_replies"
+
+
+# The conversation signals fire after a span of business time, `after` in signals.yml.
+TIMED_KINDS = frozenset(
+    {SignalKind.CUSTOMER_WAITING, SignalKind.CUSTOMER_QUIET, SignalKind.SLOW_CUSTOMER_REPLIES}
+)
 
 
 # Kinds that are stages of one alert: delayed -> missed is a change of state, not a new alert.
@@ -154,6 +163,24 @@ class LowAttendanceFacts(TypedDict):
     delivered: date
 
 
+class CustomerWaitingFacts(TypedDict):
+    asked_on: date
+    hours: int  # business hours waited
+    target: str  # the reply target in words
+    threads: int
+
+
+class CustomerQuietFacts(TypedDict):
+    days: int  # business days since the customer's last message
+    last_message: date | None
+
+
+class SlowRepliesFacts(TypedDict):
+    median_hours: int  # business hours
+    replies: int
+    target: str
+
+
 FACT_TYPES: dict[SignalKind, type] = {
     SignalKind.MILESTONE_DELAYED: MilestoneLateFacts,
     SignalKind.MILESTONE_MISSED: MilestoneLateFacts,
@@ -169,6 +196,9 @@ FACT_TYPES: dict[SignalKind, type] = {
     SignalKind.HEALTH_CHECK_MISSING: HealthCheckMissingFacts,
     SignalKind.INTEGRATION_FAILING: IntegrationFailingFacts,
     SignalKind.TRAINING_LOW_ATTENDANCE: LowAttendanceFacts,
+    SignalKind.CUSTOMER_WAITING: CustomerWaitingFacts,
+    SignalKind.CUSTOMER_QUIET: CustomerQuietFacts,
+    SignalKind.SLOW_CUSTOMER_REPLIES: SlowRepliesFacts,
 }
 
 
@@ -229,7 +259,22 @@ SAMPLE_FACTS: dict[SignalKind, dict[str, Any]] = {
         "threshold": 80,
         "delivered": date(2026, 1, 5),
     },
+    SignalKind.CUSTOMER_WAITING: {
+        "asked_on": date(2026, 1, 5),
+        "hours": 9,
+        "target": "1 business day",
+        "threads": 2,
+    },
+    SignalKind.CUSTOMER_QUIET: {"days": 6, "last_message": date(2026, 1, 5)},
+    SignalKind.SLOW_CUSTOMER_REPLIES: {
+        "median_hours": 20,
+        "replies": 4,
+        "target": "2 business days",
+    },
 }
+
+
+BUSINESS_SPAN = r"^[1-9][0-9]{0,3}[hd]$"
 
 
 class SignalCatalogError(ValueError):
@@ -248,6 +293,8 @@ class SignalDef(_Strict):
     what: str = Field(min_length=1, max_length=500)
     intervention: str = Field(min_length=1, max_length=300)
     act: list[Actor] = Field(min_length=1)
+    # TIMED_KINDS: business time in the onboarding's zone, `4h` or `1d` (one open day).
+    after: str | None = Field(default=None, pattern=BUSINESS_SPAN)
 
 
 class SignalOverride(_Strict):
@@ -258,6 +305,7 @@ class SignalOverride(_Strict):
     what: str | None = Field(default=None, min_length=1, max_length=500)
     intervention: str | None = Field(default=None, min_length=1, max_length=300)
     act: list[Actor] | None = Field(default=None, min_length=1)
+    after: str | None = Field(default=None, pattern=BUSINESS_SPAN)
 
 
 class _CatalogFile(_Strict):
@@ -269,6 +317,9 @@ class _CatalogFile(_Strict):
         missing = [kind.value for kind in SignalKind if kind not in self.signals]
         if missing:
             raise ValueError(f"signals: missing {', '.join(missing)}")
+        untimed = [kind.value for kind in sorted(TIMED_KINDS) if not self.signals[kind].after]
+        if untimed:
+            raise ValueError(f"signals: {untimed[0]}: `after` is required (e.g. 4h or 1d)")
         return self
 
 

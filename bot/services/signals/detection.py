@@ -9,10 +9,12 @@ Decisions, documented here once:
   alert per milestone whose state goes delayed -> missed. The kickoff milestone is reported by
   "no kickoff" instead (the same fact twice is noise), but it counts towards multiple delays.
 - Blocked: open for more than ONBOARD_BLOCKER_MAX_DAYS days. Silence: no activity for at least
-  ONBOARD_SILENCE_DAYS days. Champion gone: departed, or last contact at least
-  ONBOARD_CHAMPION_CONTACT_DAYS days ago (a champion whose contact is never recorded is not
-  alerted on: we cannot tell). Single-threaded: fewer than ONBOARD_MIN_STAKEHOLDERS stakeholders
-  who have not departed. Commitment past due: open with a due date before today.
+  ONBOARD_SILENCE_DAYS days, for onboardings without a customer channel (with one, "customer
+  gone quiet" reads the customer's messages instead: signals/conversation.py). Champion gone:
+  departed, or last contact at least ONBOARD_CHAMPION_CONTACT_DAYS days ago (a champion whose
+  contact is never recorded is not alerted on: we cannot tell). Single-threaded: fewer than
+  ONBOARD_MIN_STAKEHOLDERS stakeholders who have not departed. Commitment past due: open with
+  a due date before today.
 - Hypercare SLA breach: the clocks of bot/services/hypercare.py; an issue whose resolution is
   overdue, or that is still waiting past its response time; severity by the issue's priority.
 - Health low: the latest weekly health check (bot/services/health/) is at risk or worse; the
@@ -42,7 +44,9 @@ from bot.config import Settings
 from bot.playbooks import TRAINING_AUDIENCE_LABELS
 from bot.services.health import LOW_STATUSES, HealthStatus, health_rules
 from bot.services.hypercare import ClockStage, sla_clock
+from bot.services.hypercare.sla import business_hours
 from bot.services.signals.catalog import ALERT_FAMILY, AlertSeverity, SignalCatalog, SignalKind
+from bot.services.signals.conversation import ConversationRules
 from bot.services.signals.facts import KICKOFF_MILESTONE, Facts, TrainingRow
 from bot.services.training import attendance_thresholds, meets
 
@@ -130,6 +134,8 @@ class _Detector:
         self.health()
         self.integrations()
         self.training()
+        hours = business_hours(self.settings, self.tz)
+        ConversationRules(self.facts, self.catalog, hours, self.now).run(self.add)
         return self.signals
 
     def milestones(self) -> None:
@@ -195,6 +201,8 @@ class _Detector:
                 )
 
     def silence(self) -> None:
+        if self.o.customer_channel_id:
+            return  # the customer's own messages say more: "customer gone quiet"
         days = self.days_since(self.o.last_activity_at)
         if days >= self.settings.silence_days:
             self.add(

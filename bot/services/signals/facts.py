@@ -106,6 +106,23 @@ class TrainingRow(NamedTuple):
     delivered_at: datetime
 
 
+class ConversationRow(NamedTuple):
+    """The customer's side of an onboarding's channels (bot/services/conversations.py)."""
+
+    onboarding_id: int
+    last_customer_at: datetime | None
+    waiting_since: datetime | None  # the oldest customer message no one of ours answered
+    waiting_threads: int
+
+
+class CustomerReplyRow(NamedTuple):
+    """A customer message that answered ours, from the last two weeks."""
+
+    onboarding_id: int
+    answers_at: datetime
+    sent_at: datetime
+
+
 @dataclass
 class Facts:
     """Everything the detector needs about one onboarding (only the rows that can signal)."""
@@ -120,3 +137,5 @@ class Facts:
     health: HealthRow | None = None  # the latest weekly health check
     integrations: list[IntegrationRow] = field(default_factory=list)  # failing ones only
     training: list[TrainingRow] = field(default_factory=list)  # delivered, possibly below
+    conversation: ConversationRow | None = None  # None: no customer message stored
+    customer_replies: list[CustomerReplyRow] = field(default_factory=list)

@@ -23,11 +23,14 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.services.signals.catalog import SignalCatalog
+from bot.services.signals.conversation import customer_conversations, customer_replies
 from bot.services.signals.detection import Signal, detect
 from bot.services.signals.facts import (
     BlockerRow,
     ChampionRow,
     CommitmentRow,
+    ConversationRow,
+    CustomerReplyRow,
     Facts,
     HealthRow,
     IntegrationRow,
@@ -79,6 +82,8 @@ SOURCES: tuple[FactSource, ...] = (
     FactSource("health", latest_health, HealthRow._make, one=True),
     FactSource("integrations", failing_integrations, IntegrationRow._make),
     FactSource("training", low_training, TrainingRow._make),
+    FactSource("conversation", customer_conversations, ConversationRow._make, one=True),
+    FactSource("customer_replies", customer_replies, CustomerReplyRow._make),
 )
 
 
