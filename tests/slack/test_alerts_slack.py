@@ -261,11 +261,13 @@ def test_high_and_critical_go_to_the_team_only_never_as_copies(
     fake_slack.add_channel("CESC", "cs-escalations", is_private=True)
     fake_slack.add_channel("CCUST", "acme-team")
     settings = replace(settings, escalation_channel_id="CESC")
-    bare(session, blockers=1, customer_channel_id="CCUST", last_activity_at=at(day(-10)))
+    # The customer has not written in its channel since the handoff, 10 days ago (a high
+    # signal, which replaces silence for an onboarding with a customer channel).
+    bare(session, blockers=1, customer_channel_id="CCUST", created_at=at(day(-10)))
     run(settings, db, playbooks, at(day(0)))
     [post] = posts(db)
     assert post.channel == "CCUST"
-    assert "Blocked" in text_of(post) and "Silence" in text_of(post)
+    assert "Blocked" in text_of(post) and "Customer gone quiet" in text_of(post)
 
 
 # ---- delivery and the buttons over signed HTTP -------------------------------------------------
