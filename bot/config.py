@@ -79,6 +79,12 @@ class Settings:
     min_stakeholders: int = 2
     # A champion not heard from for this many days counts as gone (domain.md: one week).
     champion_contact_days: int = 7
+    # When CS leadership is told (bot/services/escalations.py): a champion gone with no
+    # successor for this many business days, a high or critical alert unacknowledged for this
+    # many, a go-live moved later than the baseline by more than this percent of the plan.
+    escalate_champion_business_days: int = 5
+    escalate_unacknowledged_business_days: int = 2
+    escalate_go_live_slip_percent: int = 20
     handoff_max_future_days: int = 365
     # The outbox sender: how many tries before a post is marked failed and its owner told.
     outbox_max_attempts: int = 6
@@ -345,6 +351,13 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         multiple_delays=_int(env, "ONBOARD_MULTIPLE_DELAYS", 3, minimum=2),
         min_stakeholders=_int(env, "ONBOARD_MIN_STAKEHOLDERS", 2, minimum=1),
         champion_contact_days=_int(env, "ONBOARD_CHAMPION_CONTACT_DAYS", 7, minimum=1),
+        escalate_champion_business_days=_int(env, "ONBOARD_ESCALATE_CHAMPION_DAYS", 5, minimum=1),
+        escalate_unacknowledged_business_days=_int(
+            env, "ONBOARD_ESCALATE_UNACKNOWLEDGED_DAYS", 2, minimum=1
+        ),
+        escalate_go_live_slip_percent=_int(
+            env, "ONBOARD_ESCALATE_GO_LIVE_SLIP_PERCENT", 20, minimum=1
+        ),
         handoff_max_future_days=_int(env, "ONBOARD_HANDOFF_MAX_DAYS", 365, minimum=1),
         outbox_max_attempts=_int(env, "ONBOARD_OUTBOX_MAX_ATTEMPTS", 6, minimum=1),
         hypercare_sla=_hypercare_sla(env),

@@ -14,6 +14,7 @@ from handlers import (
     command,
     commitments,
     conversations,
+    escalations,
     feedback,
     gate,
     handoff,
@@ -50,6 +51,7 @@ def register_handlers(app: App) -> list[str]:
     gate.register(app, commands)
     kickoff.register(app, commands)
     alerts.register(app, commands)
+    escalations.register(app)
     timeline.register(app, commands)
     replan.register(app, commands)
     training.register(app, commands)

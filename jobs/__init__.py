@@ -11,6 +11,7 @@ from __future__ import annotations
 from jobs import (
     celebrations,
     digest,
+    escalations,
     feedback,
     hypercare_sync,
     journey,
@@ -23,6 +24,7 @@ from jobs.context import Job
 JOBS: dict[str, Job] = {
     celebrations.NAME: celebrations.run_celebrations,
     digest.NAME: digest.run_digest,
+    escalations.NAME: escalations.run_escalations,
     feedback.NAME: feedback.run_feedback,
     hypercare_sync.NAME: hypercare_sync.hypercare_sync,
     journey.NAME: journey.run_journey,

@@ -14,6 +14,7 @@ from bot.models.enums import (
     Severity,
     StakeholderRole,
 )
+from bot.models.escalation import Escalation
 from bot.models.handoff import HandoffFacts
 from bot.models.onboarding import (
     ActivityEntry,
@@ -50,6 +51,7 @@ __all__ = [
     "ChecklistItem",
     "Commitment",
     "ConversationMessage",
+    "Escalation",
     "FeedbackResponse",
     "GateReview",
     "HandoffFacts",

@@ -79,6 +79,10 @@ class AlertId(enum.StrEnum):
     SNOOZE_3 = "alert-snooze-3d"
 
 
+class EscalationId(enum.StrEnum):
+    ACKNOWLEDGE = "escalation-acknowledge"
+
+
 class MetricsId(enum.StrEnum):
     OPEN = "metrics-open"  # App Home's "Open full metrics"
 

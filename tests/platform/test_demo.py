@@ -113,3 +113,14 @@ def test_the_vp_gets_the_leaders_digest_on_mondays(story: tuple[str, list[str]])
     assert len(digests) >= 12  # every Monday of the 90 days
     assert any("*Northwind Traders* · CSM @robin.csm" in d for d in digests)
     assert all("Customers who need a leader" in d for d in digests)
+
+
+def test_an_escalation_reaches_the_vp_who_acknowledges_it(story: tuple[str, list[str]]) -> None:
+    """Northwind's red health check escalates to the VP (an admin), never to its CSM, and the
+    VP's acknowledgement edits the message in place."""
+    _, lines = story
+    vp = posts_in(lines, "DM to @alex.vp-cs")
+    red = [p for p in vp if "Escalation: Northwind Traders" in p and "Health check red" in p]
+    assert red and "Told: @alex.vp-cs" in red[0] and "[Acknowledge]" in red[0]
+    assert any("Acknowledged by @alex.vp-cs" in p for p in vp)
+    assert not any("Escalation:" in p for p in posts_in(lines, "DM to @robin.csm"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.entry.demo.cast import ACME, BLUEBIRD, NORTHWIND, PICO, UCSM1
+from bot.entry.demo.cast import ACME, BLUEBIRD, LEADER, NORTHWIND, PICO, UCSM1
 from bot.entry.demo.team import Team
 
 
@@ -21,7 +21,14 @@ class Beat:
 def weekly_health_checks() -> list[Beat]:
     """Casey checks Acme and Bluebird every week; Robin checks Northwind, which slides to at
     risk; nobody checks Pico (the missing check is itself a signal)."""
-    beats = []
+    beats = [
+        # The third check is red (5 NO): its escalation reaches the VP that evening.
+        Beat(
+            15,
+            "alex.vp-cs acknowledges the escalation about Northwind's red health check",
+            lambda t: t.acknowledge_escalation(NORTHWIND, LEADER),
+        )
+    ]
     for week, business_day in enumerate(range(4, 60, 5)):
         beats.append(
             Beat(

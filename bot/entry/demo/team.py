@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot.models import AlertState, IntegrationStatus, TrainingSession
+from bot.models import AlertState, Escalation, IntegrationStatus, TrainingSession
 from bot.services import (
     blockers,
     criteria,
@@ -21,6 +21,7 @@ from bot.services import (
     transition,
 )
 from bot.services.alerts import acknowledge_alerts, snooze_alerts
+from bot.services.escalations import acknowledge_escalation
 from bot.services.kickoff import KickoffAgreements, record_kickoff
 from bot.services.signals import load_catalog
 from bot.slack.deps import Deps
@@ -221,3 +222,24 @@ class Team:
             catalog=load_catalog(self.deps.settings.templates_dir),
             default_timezone=self.deps.settings.timezone,
         )
+
+    def acknowledge_escalation(self, company: str, who: str) -> str | None:
+        """A leader's Acknowledge on the company's oldest open escalation."""
+        with self.deps.db.transaction() as session:
+            escalation_id = session.scalar(
+                select(func.min(Escalation.id)).where(
+                    Escalation.onboarding_id == self.ids[company],
+                    Escalation.acknowledged_at.is_(None),
+                )
+            )
+            if escalation_id is None:
+                return "(no open escalation to acknowledge)"
+            acknowledge_escalation(
+                session,
+                escalation_id,
+                who,
+                admins=self.deps.settings.admin_user_ids,
+                default_timezone=self.deps.settings.timezone,
+                now=self.now,
+            )
+        return None
