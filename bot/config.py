@@ -140,6 +140,21 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _escalation_thresholds(env: Mapping[str, str]) -> dict[str, int]:
+    """When CS leadership is told (bot/services/escalation_triggers.py)."""
+    return {
+        "escalate_champion_business_days": _int(
+            env, "ONBOARD_ESCALATE_CHAMPION_DAYS", 5, minimum=1
+        ),
+        "escalate_unacknowledged_business_days": _int(
+            env, "ONBOARD_ESCALATE_UNACKNOWLEDGED_DAYS", 2, minimum=1
+        ),
+        "escalate_go_live_slip_percent": _int(
+            env, "ONBOARD_ESCALATE_GO_LIVE_SLIP_PERCENT", 20, minimum=1
+        ),
+    }
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -351,13 +366,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         multiple_delays=_int(env, "ONBOARD_MULTIPLE_DELAYS", 3, minimum=2),
         min_stakeholders=_int(env, "ONBOARD_MIN_STAKEHOLDERS", 2, minimum=1),
         champion_contact_days=_int(env, "ONBOARD_CHAMPION_CONTACT_DAYS", 7, minimum=1),
-        escalate_champion_business_days=_int(env, "ONBOARD_ESCALATE_CHAMPION_DAYS", 5, minimum=1),
-        escalate_unacknowledged_business_days=_int(
-            env, "ONBOARD_ESCALATE_UNACKNOWLEDGED_DAYS", 2, minimum=1
-        ),
-        escalate_go_live_slip_percent=_int(
-            env, "ONBOARD_ESCALATE_GO_LIVE_SLIP_PERCENT", 20, minimum=1
-        ),
+        **_escalation_thresholds(env),
         handoff_max_future_days=_int(env, "ONBOARD_HANDOFF_MAX_DAYS", 365, minimum=1),
         outbox_max_attempts=_int(env, "ONBOARD_OUTBOX_MAX_ATTEMPTS", 6, minimum=1),
         hypercare_sla=_hypercare_sla(env),
