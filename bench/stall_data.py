@@ -21,6 +21,7 @@ from bot.models import (
     Onboarding,
     Stakeholder,
     TrainingSession,
+    UsageRecord,
 )
 from bot.services.signals import SOURCES
 
@@ -55,6 +56,7 @@ FILLED = {
     "health": HealthCheck,
     "integrations": Integration,
     "training": TrainingSession,
+    "usage": UsageRecord,
 }
 
 
@@ -87,6 +89,9 @@ def rows_for(first_id: int, count: int, rng: random.Random) -> dict[type, list[d
                 "created_at": datetime.combine(start, datetime.min.time(), UTC),
                 "updated_at": NOW,
                 "handoff_missing": [],
+                "go_live_at": datetime.combine(start + timedelta(days=53), NOON, UTC)
+                if (NOW.date() - start).days > 55
+                else None,
             }
         )
         for position, (key, name, offset) in enumerate(MILESTONES):
@@ -155,7 +160,29 @@ def rows_for(first_id: int, count: int, rng: random.Random) -> dict[type, list[d
                     }
                 )
         _later_rows(out, oid, start, rng)
+        _usage_rows(out, oid, start, rng)
     return out
+
+
+def _usage_rows(out: dict[type, list[dict]], oid: int, start: date, rng: random.Random) -> None:
+    """Two weeks of daily usage for 70 % of those past technical setup (day 11): some idle,
+    some dropping, most steady (the usage signals)."""
+    if (NOW.date() - start).days <= 11 or rng.random() >= 0.7:
+        return
+    licensed = rng.randint(10, 200)
+    weeks = [rng.randint(0, licensed), rng.randint(0, licensed)]
+    for back in range(1, 15):
+        active = weeks[back > 7]
+        out[UsageRecord].append(
+            {
+                "onboarding_id": oid,
+                "day": NOW.date() - timedelta(days=back),
+                "active_users": max(0, min(licensed, active + rng.randint(-3, 3))),
+                "licensed_users": licensed,
+                "features": {"dashboards": rng.randint(0, 5), "alerts": rng.randint(0, 2)},
+                "received_at": NOW,
+            }
+        )
 
 
 def _later_rows(out: dict[type, list[dict]], oid: int, start: date, rng: random.Random) -> None:

@@ -197,6 +197,10 @@ class UsageDef(_Strict):
         max_length=10,
     )
     share_with_customer: bool = False
+    # "No usage": no active user this many business days after technical setup or the first
+    # record; "Usage dropping": weekly active users down by at least this percent.
+    no_usage_business_days: int = Field(default=5, ge=1, le=60)
+    drop_percent: int = Field(default=30, ge=1, le=99)
 
     @model_validator(mode="after")
     def _consistent(self) -> UsageDef:

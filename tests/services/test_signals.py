@@ -33,6 +33,7 @@ from bot.services.signals import (
     SignalKind,
     StakeholderCount,
     TrainingRow,
+    UsageRow,
     detect,
     detect_all,
     load_catalog,
@@ -281,6 +282,18 @@ def test_every_signal_renders_its_message() -> None:
             CustomerReplyRow(1, at(date(2026, 11, d)), at(date(2026, 11, d + 3)))
             for d in (23, 24, 25)
         ],
+        usage=UsageRow(
+            1,
+            date(2026, 11, 10),
+            at(date(2026, 10, 30)),
+            date(2026, 11, 10),
+            date(2026, 11, 20),
+            date(2026, 12, 1),
+            0,
+            40,
+            0,
+            12,
+        ),
     )
     signals = detect(f, SETTINGS, CATALOG, now)
     # Silence and "gone quiet" exclude each other: without a customer channel, silence.
@@ -300,6 +313,11 @@ def test_every_signal_renders_its_message() -> None:
     waited = "The customer has waited 40 business hours for an answer (since Wed Nov 25, 2026"
     assert f"{waited}, reply target 1 business day) in 2 threads." in text
     assert "takes 24 business hours to reply (median of 3 replies" in text
+    assert "No active user for 8 business days (last active Fri Nov 20, 2026)." in text
+    assert (
+        "0 of 40 licensed users active (0%), below the 60% expected 30 days after go-live" in text
+    )
+    assert "Weekly active users fell 100% week over week (12 to 0)." in text
     # As the outbox stores it (dates as ISO strings) and the sender renders it: the same message.
     stored = render_post("alert", {"data": post_data(group)})
     assert stored.blocks == build_alert_blocks(group)

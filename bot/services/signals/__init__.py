@@ -43,6 +43,7 @@ from bot.services.signals.facts import (
     OnboardingRow,
     StakeholderCount,
     TrainingRow,
+    UsageRow,
 )
 from bot.services.signals.queries import ScanWindow
 from bot.services.signals.scan import (
@@ -88,6 +89,7 @@ __all__ = [
     "SignalOverride",
     "StakeholderCount",
     "TrainingRow",
+    "UsageRow",
     "detect",
     "detect_all",
     "fingerprint_level",

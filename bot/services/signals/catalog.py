@@ -18,6 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from typing_extensions import TypedDict
 
 from bot.services.health import HealthStatus
+from bot.services.signals.usage_facts import (
+    ADOPTION_BEHIND_SAMPLE,
+    NO_USAGE_SAMPLE,
+    USAGE_DROPPING_SAMPLE,
+    AdoptionBehindFacts,
+    NoUsageFacts,
+    UsageDroppingFacts,
+)
 from bot.yaml_files import load_yaml_model
 
 
@@ -39,6 +47,9 @@ class SignalKind(enum.StrEnum):
     CUSTOMER_WAITING = "customer_waiting"
     CUSTOMER_QUIET = "customer_quiet"
     SLOW_CUSTOMER_REPLIES = "slow_customer_replies"
+    NO_USAGE = "no_usage"
+    ADOPTION_BEHIND = "adoption_behind"
+    USAGE_DROPPING = "usage_dropping"
 
 
 # The conversation signals fire after a span of business time, `after` in signals.yml.
@@ -199,6 +210,9 @@ FACT_TYPES: dict[SignalKind, type] = {
     SignalKind.CUSTOMER_WAITING: CustomerWaitingFacts,
     SignalKind.CUSTOMER_QUIET: CustomerQuietFacts,
     SignalKind.SLOW_CUSTOMER_REPLIES: SlowRepliesFacts,
+    SignalKind.NO_USAGE: NoUsageFacts,
+    SignalKind.ADOPTION_BEHIND: AdoptionBehindFacts,
+    SignalKind.USAGE_DROPPING: UsageDroppingFacts,
 }
 
 
@@ -271,6 +285,9 @@ SAMPLE_FACTS: dict[SignalKind, dict[str, Any]] = {
         "replies": 4,
         "target": "2 business days",
     },
+    SignalKind.NO_USAGE: NO_USAGE_SAMPLE,
+    SignalKind.ADOPTION_BEHIND: ADOPTION_BEHIND_SAMPLE,
+    SignalKind.USAGE_DROPPING: USAGE_DROPPING_SAMPLE,
 }
 
 

@@ -30,6 +30,7 @@ Decisions, documented here once:
   the track has no delivered session at or above it; one alert per track. The query reads only
   sessions below the highest threshold of any playbook whose track has none above it; the
   detector applies the exact per-playbook, per-track threshold.
+- No usage, adoption behind, usage dropping: bot/services/signals/usage.py.
 """
 
 from __future__ import annotations
@@ -41,13 +42,14 @@ from typing import Any
 
 from bot.calendar import add_business_days, local_midnight, time_zone
 from bot.config import Settings
-from bot.playbooks import TRAINING_AUDIENCE_LABELS
+from bot.playbooks import TRAINING_AUDIENCE_LABELS, UsageDef
 from bot.services.health import LOW_STATUSES, HealthStatus, health_rules
 from bot.services.hypercare import ClockStage, sla_clock
 from bot.services.hypercare.sla import business_hours
 from bot.services.signals.catalog import ALERT_FAMILY, AlertSeverity, SignalCatalog, SignalKind
 from bot.services.signals.conversation import ConversationRules
 from bot.services.signals.facts import KICKOFF_MILESTONE, Facts, TrainingRow
+from bot.services.signals.usage import detect_usage, usage_rules
 from bot.services.training import attendance_thresholds, meets
 
 NAMES_LISTED_MAX = 5
@@ -136,6 +138,7 @@ class _Detector:
         self.training()
         hours = business_hours(self.settings, self.tz)
         ConversationRules(self.facts, self.catalog, hours, self.now).run(self.add)
+        self.usage()
         return self.signals
 
     def milestones(self) -> None:
@@ -356,6 +359,17 @@ class _Detector:
                 threshold=round(threshold * 100),
                 delivered=self.local_date(last.delivered_at),
             )
+
+    def usage(self) -> None:
+        rules = usage_rules(self.settings.templates_dir).get(self.o.playbook, UsageDef())
+        detect_usage(
+            self.add,
+            self.facts.usage,
+            rules,
+            self.today,
+            self.local_date,
+            lambda day: local_midnight(day, self.tz),
+        )
 
 
 def detect(facts: Facts, settings: Settings, catalog: SignalCatalog, now: datetime) -> list[Signal]:

@@ -123,6 +123,22 @@ class CustomerReplyRow(NamedTuple):
     sent_at: datetime
 
 
+class UsageRow(NamedTuple):
+    """One onboarding's product usage as the scan sums it up (bot/services/signals/usage.py):
+    weeks are the 7 days ending yesterday and the 7 before (UTC dates)."""
+
+    onboarding_id: int
+    setup_done_on: date | None  # the technical setup milestone, when complete
+    go_live_at: datetime | None
+    first_day: date | None  # of any record
+    last_active_day: date | None  # the latest with an active user
+    latest_day: date | None
+    latest_active: int | None
+    latest_licensed: int | None
+    week_active: int | None  # the highest daily active users of the week
+    previous_week_active: int | None
+
+
 @dataclass
 class Facts:
     """Everything the detector needs about one onboarding (only the rows that can signal)."""
@@ -139,3 +155,5 @@ class Facts:
     training: list[TrainingRow] = field(default_factory=list)  # delivered, possibly below
     conversation: ConversationRow | None = None  # None: no customer message stored
     customer_replies: list[CustomerReplyRow] = field(default_factory=list)
+
+    usage: UsageRow | None = None  # with technical setup done or a usage record only

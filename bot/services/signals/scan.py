@@ -39,6 +39,7 @@ from bot.services.signals.facts import (
     OnboardingRow,
     StakeholderCount,
     TrainingRow,
+    UsageRow,
 )
 from bot.services.signals.queries import (
     ScanWindow,
@@ -53,6 +54,7 @@ from bot.services.signals.queries import (
     quiet_champions,
     stakeholder_counts,
 )
+from bot.services.signals.usage import usage_facts
 
 STREAM_CHUNK = 2000
 
@@ -84,6 +86,7 @@ SOURCES: tuple[FactSource, ...] = (
     FactSource("training", low_training, TrainingRow._make),
     FactSource("conversation", customer_conversations, ConversationRow._make, one=True),
     FactSource("customer_replies", customer_replies, CustomerReplyRow._make),
+    FactSource("usage", usage_facts, UsageRow._make, one=True),
 )
 
 
