@@ -56,6 +56,7 @@ def _health_modal(
             rules=health_rules(deps.settings),
             now=deps.now(),
             today=deps.today(),
+            playbooks=deps.playbooks,
         )
     return build_health_modal(
         form, HealthMetadata(onboarding_id=onboarding_id, channel_id=channel_id)

@@ -24,6 +24,7 @@ from bot.slack import blocks as bk
 from bot.slack.forms import ViewForm
 from bot.slack.ids import HealthId
 from bot.slack.mrkdwn import Mrkdwn, escape, mention, render
+from bot.slack.status_sections import adoption_text
 from bot.slack.status_views import HEALTH_STATUS_ICON, trend_text
 
 COLOUR_ICON = {
@@ -102,6 +103,12 @@ def _rating_block(form: HealthForm, component: str) -> bk.Block:
             f"Prefilled from {count} customer response{'s' if count != 1 else ''} of the last "
             f"{form.sentiment_window_days} days (pulse 1-5; survey satisfaction 1-10 put on 1-5). "
             "Change it if you know better."
+        )
+    if component == "adoption" and form.adoption_rating is not None and form.adoption:
+        initial = str(form.adoption_rating)
+        hint = (
+            f"Prefilled from usage on {form.adoption.as_of:%b} {form.adoption.as_of.day}: "
+            f"{adoption_text(form.adoption).split(': ', 1)[1]}. Change it if you know better."
         )
     element = bk.select_element(
         HealthId.INPUT,

@@ -77,3 +77,23 @@ def test_a_playbook_may_share_usage_with_the_customer(session, playbooks, db) ->
     sharing = replace(card, adoption_shared=True)
     assert LINE in json.dumps(build_status_blocks(sharing, internal=False), ensure_ascii=False)
     assert UsageDef().share_with_customer is False  # the default: internal
+
+
+def test_the_health_check_prefills_adoption_from_usage(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.slack.test_health_slack import answers, block, checks, opened_health, submit
+
+    onboard(slack, fake_slack)
+    slack.command("health acme", user_id="UCSM")
+    unprefilled = block(opened_health(fake_slack), "health-rating-adoption")
+    assert "initial_option" not in unprefilled["element"]  # no usage yet: the CSM rates it
+
+    send_usage(db)
+    slack.command("health acme", user_id="UCSM")
+    view = opened_health(fake_slack, count=2)
+    adoption = block(view, "health-rating-adoption")
+    assert adoption["element"]["initial_option"]["value"] == "2"  # 30% active: 20-39% is 2
+    assert f"Prefilled from usage on Dec 10: {LINE}." in adoption["hint"]["text"]
+
+    submit(slack, view, answers(view, adoption="4"))  # the CSM knows better: kept as typed
+    fake_slack.wait_for("chat.postEphemeral", lambda p: "Health check for" in p["text"])
+    assert checks(db)[0].ratings["adoption"] == 4

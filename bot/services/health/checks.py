@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import lock_row
 from bot.models import HealthCheck, Milestone, Onboarding
+from bot.playbooks import PlaybookLibrary
 from bot.services.activity import record_activity
 from bot.services.feedback import SENTIMENT_WINDOW, RecentSentiment, recent_sentiment
 from bot.services.health.rules import AreaDef, Colour, ComponentDef, HealthRules, HealthStatus
@@ -27,6 +28,7 @@ from bot.services.health.score import (
 )
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
+from bot.services.usage_adoption import AdoptionSummary, load_adoption
 
 ACTIVITY_ACTION = "health_check"
 
@@ -139,6 +141,9 @@ class HealthForm:
     previous: HealthSummary | None
     weights: Mapping[str, int]
     sentiment_window_days: int = SENTIMENT_WINDOW.days
+    # From the usage records, when there are any: the adoption rating it earns is prefilled.
+    adoption: AdoptionSummary | None = None
+    adoption_rating: int | None = None
 
 
 @dataclass(frozen=True)
@@ -161,10 +166,15 @@ def open_health_check(
     rules: HealthRules,
     now: datetime,
     today: date,
+    playbooks: PlaybookLibrary | None = None,
 ) -> HealthForm:
-    """The modal's content; only the CSM, the AE and the admins may run the check."""
+    """The modal's content; only the CSM, the AE and the admins may run the check. With usage
+    records, the adoption rating is prefilled from the share of licensed users active."""
     onboarding = get_onboarding(session, onboarding_id, Onboarding.milestones)
     ensure_can_change(onboarding, actor, admins)
+    playbook = playbooks.get(onboarding.playbook) if playbooks is not None else None
+    usage = load_adoption(session, onboarding.id, playbook.usage.core_features if playbook else ())
+    percent = usage.percent if usage is not None else None
     return HealthForm(
         onboarding_id=onboarding.id,
         company_name=onboarding.company_name,
@@ -175,6 +185,8 @@ def open_health_check(
         sentiment=recent_sentiment(session, onboarding.id, now),
         previous=latest_health(session, [onboarding.id], rules).get(onboarding.id),
         weights=rules.weights,
+        adoption=usage,
+        adoption_rating=rules.adoption_rating(percent) if percent is not None else None,
     )
 
 

@@ -9,7 +9,7 @@ import enum
 import functools
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -105,6 +105,10 @@ class HealthTemplate(_Strict):
     areas: list[AreaDef] = Field(min_length=1, max_length=AREAS_MAX)
     colour: ColourDef
     ratings: dict[int, Annotated[str, Field(min_length=1, max_length=30)]]
+    # Rating -> the lowest percent of licensed users active that earns it (2..5; else 1).
+    adoption_from_usage: dict[int, Annotated[int, Field(ge=0, le=100)]] = Field(
+        default_factory=lambda: {5: 80, 4: 60, 3: 40, 2: 20}
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> HealthTemplate:
@@ -124,6 +128,12 @@ class HealthTemplate(_Strict):
             raise ValueError("areas: two areas share a key")
         if sorted(self.ratings) != list(RATINGS):
             raise ValueError("ratings: a word for each of 1, 2, 3, 4 and 5")
+        bands = [self.adoption_from_usage.get(r) for r in (5, 4, 3, 2)]
+        if set(self.adoption_from_usage) != {2, 3, 4, 5} or any(
+            a <= b
+            for a, b in itertools.pairwise(bands)  # type: ignore[operator]
+        ):
+            raise ValueError("adoption_from_usage: percents for 5, 4, 3 and 2, falling")
         return self
 
 
@@ -143,6 +153,11 @@ class HealthRules:
     areas: tuple[AreaDef, ...]
     colour: ColourDef
     rating_words: Mapping[int, str]
+    adoption_bands: Mapping[int, int] = field(default_factory=dict)  # rating -> lowest percent
+
+    def adoption_rating(self, percent: int) -> int:
+        """The adoption rating that `percent` of licensed users active earns."""
+        return next((r for r in (5, 4, 3, 2) if percent >= self.adoption_bands.get(r, 101)), 1)
 
     def status(self, key: str) -> StatusDef:
         return next((s for s in self.statuses if s.key == key), self.statuses[-1])
@@ -178,4 +193,5 @@ def _rules(
         areas=tuple(template.areas),
         colour=template.colour,
         rating_words=dict(template.ratings),
+        adoption_bands=dict(template.adoption_from_usage),
     )
