@@ -10,7 +10,8 @@ query over the open onboardings (bot/services/escalations.py tells and records t
   after 1 week").
 - **Unacknowledged signal**: a high or critical alert was told and is still unacknowledged
   (a snooze is not an acknowledgement) ONBOARD_ESCALATE_UNACKNOWLEDGED_DAYS business days
-  (default 2) after it was first seen.
+  (default 2) after it was first told; an alert that lost its acknowledgement by getting worse
+  counts from when it was told again.
 - **Go-live slipped**: replans moved go-live later than the baseline by more than
   ONBOARD_ESCALATE_GO_LIVE_SLIP_PERCENT (default 20) percent of the plan, the business days from
   the contract start to the baseline go-live. Each further step of that size escalates again.
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.calendar import business_days_between, is_business_day, time_zone
 from bot.models import (
+    ActivityEntry,
     AlertState,
     Escalation,
     HealthCheck,
@@ -44,6 +46,7 @@ from bot.services.signals import OPEN_STATUSES, AlertSeverity, SignalCatalog, si
 RED_WINDOW = timedelta(hours=24)  # a red check asks for an escalation meeting within 24 hours
 DUE_AT = time(9, 0)
 ESCALATING = [s.value for s in AlertSeverity if s.escalates]
+ALERT_ACKNOWLEDGED = "alert_acknowledged"  # the action bot/services/alerts.py records
 
 
 class Cause(enum.StrEnum):
@@ -165,12 +168,28 @@ def champions_without_successor(
     return found
 
 
+def _acknowledged_at(session: Session, onboarding_ids: set[int]) -> dict[int, datetime]:
+    """When each alert of these onboardings was last acknowledged (the activity log keeps it;
+    the alert forgets its acknowledgement when it gets worse)."""
+    entries = session.execute(
+        select(ActivityEntry.data, ActivityEntry.created_at).where(
+            ActivityEntry.onboarding_id.in_(onboarding_ids),
+            ActivityEntry.action == ALERT_ACKNOWLEDGED,
+        )
+    )
+    latest: dict[int, datetime] = {}
+    for data, at in entries:
+        for alert_id in (data or {}).get("alerts", []):
+            latest[alert_id] = max(at, latest.get(alert_id, at))
+    return latest
+
+
 def unacknowledged_alerts(
     session: Session, rules: EscalationRules, catalog: SignalCatalog, now: datetime
 ) -> list[Found]:
     rows = session.execute(
         select(AlertState.onboarding_id, AlertState.id, AlertState.signal, AlertState.state)
-        .add_columns(AlertState.severity, AlertState.first_seen_at)
+        .add_columns(AlertState.severity, AlertState.first_seen_at, AlertState.last_notified_at)
         .add_columns(Onboarding.timezone, Onboarding.playbook)
         .join(Onboarding, Onboarding.id == AlertState.onboarding_id)
         .where(
@@ -183,25 +202,33 @@ def unacknowledged_alerts(
         )
         .order_by(AlertState.onboarding_id, AlertState.id)
     ).all()
+    acknowledged = _acknowledged_at(session, {r.onboarding_id for r in rows}) if rows else {}
     found = []
-    for onboarding_id, alert_id, signal, state, severity, first_seen_at, zone, playbook in rows:
-        today = _due_today(now, zone, rules)
-        seen_on = _local(first_seen_at, zone, rules).date()
-        days = business_days_between(seen_on, today) if today else 0
+    for row in rows:
+        today = _due_today(now, row.timezone, rules)
+        # Acknowledged once, then worse (which takes the acknowledgement back): unanswered
+        # since it was told again, not since it was first seen.
+        answered = acknowledged.get(row.id)
+        if answered is not None and answered < row.first_seen_at:
+            answered = None  # an acknowledgement of the alert before it cleared and came back
+        told = max(row.first_seen_at, row.last_notified_at) if answered else row.first_seen_at
+        told_on = _local(told, row.timezone, rules).date()
+        days = business_days_between(told_on, today) if today else 0
         if days < rules.unacknowledged_business_days:
             continue
-        kind = signal_kind(state) or signal_kind(f"0|{signal}")
-        name = catalog.definition(kind, playbook).name if kind else signal
+        kind = signal_kind(row.state) or signal_kind(f"0|{row.signal}")
         facts = CauseFacts(
-            name=name,
-            severity=severity,
-            since=seen_on,
+            name=catalog.definition(kind, row.playbook).name if kind else row.signal,
+            severity=row.severity,
+            since=told_on,
             business_days=days,
             limit=rules.unacknowledged_business_days,
         )
-        # A cleared alert that comes back is seen anew: a new cause.
-        key = f"unacknowledged:{alert_id}:{seen_on.isoformat()}"
-        found.append(Found(onboarding_id, Cause.UNACKNOWLEDGED, key, facts))
+        # Once per stretch without an answer: since the alert was (re)seen, or since the last
+        # acknowledgement it lost.
+        stretch = (answered or row.first_seen_at).isoformat()
+        key = f"unacknowledged:{row.id}:{stretch}"
+        found.append(Found(row.onboarding_id, Cause.UNACKNOWLEDGED, key, facts))
     return found
 
 

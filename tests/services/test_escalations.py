@@ -22,6 +22,7 @@ from bot.models import (
     OutboxMessage,
     Stakeholder,
 )
+from bot.services.alerts import acknowledge_alerts
 from bot.services.errors import Conflict, NotAllowed
 from bot.services.escalation_triggers import Cause, EscalationRules, Found, find_escalations
 from bot.services.escalations import (
@@ -177,11 +178,37 @@ def test_a_high_signal_unacknowledged_two_business_days_escalates(session, playb
     friday = MONDAY + timedelta(days=4)
     silence = alert(session, acme, at(friday, 9))
     assert causes(session, at(friday + timedelta(days=3), 10)) == []  # Monday: 1 business day
-    key = f"unacknowledged:{silence.id}:2026-11-13"
+    key = f"unacknowledged:{silence.id}:2026-11-13T09:00:00+00:00"
     assert causes(session, at(friday + timedelta(days=4), 10)) == [(Cause.UNACKNOWLEDGED, key)]
     tell_all(session, at(friday + timedelta(days=4), 10))
     text = text_of(posts(session)[0])
-    assert "*Silence* (high), first told Fri Nov 13, 2026, is still unacknowledged" in text
+    assert "*Silence* (high) was told on Fri Nov 13, 2026 and nobody has acknowledged it in 2" in (
+        text
+    )
+
+
+def test_an_alert_worse_after_its_acknowledgement_counts_from_its_new_telling(
+    session, playbooks
+) -> None:  # type: ignore[no-untyped-def]
+    acme = make_onboarding(session, playbooks)
+    silence = alert(session, acme, at(MONDAY, 9), last_notified_at=at(MONDAY, 9))
+    acknowledge_alerts(
+        session, acme.id, [silence.id], CSM, admins=(), catalog=CATALOG, now=at(MONDAY, 11)
+    )
+    session.commit()
+    # Worse on Thursday: told again, the acknowledgement taken back (alert_states._notified).
+    thursday = MONDAY + timedelta(days=3)
+    silence.acknowledged_at, silence.acknowledged_by = None, None
+    silence.last_notified_at, silence.state = at(thursday, 9), "2|silence|14"
+    session.commit()
+    assert causes(session, at(thursday + timedelta(days=1), 10)) == []  # 1 business day
+    [(cause, key)] = causes(session, at(thursday + timedelta(days=4), 10))  # Monday: 2
+    assert (cause, key) == (
+        Cause.UNACKNOWLEDGED,
+        f"unacknowledged:{silence.id}:{at(MONDAY, 11).isoformat()}",
+    )
+    tell_all(session, at(thursday + timedelta(days=4), 10))
+    assert "was told on Thu Nov 12, 2026" in text_of(posts(session)[0])
 
 
 def test_acknowledged_medium_or_untold_alerts_do_not_escalate_but_snoozed_ones_do(
@@ -195,7 +222,7 @@ def test_acknowledged_medium_or_untold_alerts_do_not_escalate_but_snoozed_ones_d
     alert(session, acme, seen, subject="d", cleared_at=seen + timedelta(hours=2))
     snoozed = alert(session, acme, seen, subject="e", snoozed_until=later + timedelta(days=1))
     assert causes(session, later) == [
-        (Cause.UNACKNOWLEDGED, f"unacknowledged:{snoozed.id}:2026-11-09")
+        (Cause.UNACKNOWLEDGED, f"unacknowledged:{snoozed.id}:{seen.isoformat()}")
     ]
 
 
