@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from typing import Protocol, TypeVar
 
@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.models import Onboarding, OnboardingStatus, OutboxMessage
+from bot.services.conversations import WaitingThread, waiting_threads
 from bot.services.outbox import outbox_key
 
 DIGEST_KIND = "digest"
@@ -58,6 +59,18 @@ class HypercareState:
 
 
 @dataclass(frozen=True)
+class WaitingOnUs:
+    """A thread (or a channel's top level) where the customer waits on us: the sender links its
+    first unanswered message (chat.getPermalink at send time)."""
+
+    onboarding_id: int
+    company_name: str
+    channel_id: str
+    ts: str
+    since: datetime
+
+
+@dataclass(frozen=True)
 class Book:
     csm_user_id: str
     week: str
@@ -67,6 +80,7 @@ class Book:
     due_this_week: list[MilestoneDue]
     blockers: list[OpenBlocker]
     hypercare: list[HypercareState]
+    waiting: list[WaitingOnUs] = field(default_factory=list)  # oldest first
 
 
 def digest_day(now: datetime, zone: tzinfo) -> date | None:
@@ -90,7 +104,12 @@ def end_of_day(day: date, zone: tzinfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
 
 
-def _book(csm: str, onboardings: list[Onboarding], today: date) -> Book:
+def _book(
+    csm: str,
+    onboardings: list[Onboarding],
+    today: date,
+    waiting: Mapping[int, list[WaitingThread]],
+) -> Book:
     sunday = today + timedelta(days=6 - today.weekday())
     overdue, due, blockers, hypercare = [], [], [], []
     for o in onboardings:
@@ -136,6 +155,14 @@ def _book(csm: str, onboardings: list[Onboarding], today: date) -> Book:
         due_this_week=sorted(due, key=lambda d: (d.due_date, d.company_name.lower())),
         blockers=sorted(blockers, key=lambda b: (-b.age_days, b.company_name.lower())),
         hypercare=sorted(hypercare, key=lambda h: (-sum(h.open_issues.values()), -h.day)),
+        waiting=sorted(
+            (
+                WaitingOnUs(o.id, o.company_name, w.channel_id, w.ts, w.since)
+                for o in onboardings
+                for w in waiting.get(o.id, [])
+            ),
+            key=lambda w: w.since,
+        ),
     )
 
 
@@ -209,7 +236,7 @@ def unqueued(session: Session, due: Sequence[Due]) -> list[Due]:
 def due_books(
     session: Session, now: datetime, zones: Mapping[str, tzinfo]
 ) -> list[tuple[DueDigest, Book]]:
-    """Each due digest with its book, as of the CSM's local Monday (four queries per distinct
+    """Each due digest with its book, as of the CSM's local Monday (five queries per distinct
     Monday: at one moment every zone where it is Monday has the same date)."""
     by_monday: dict[date, dict[str, DueDigest]] = {}
     for due in due_digests(session, now, zones):
@@ -222,7 +249,7 @@ def due_books(
 
 
 def build_books(session: Session, today: date, csms: list[str]) -> list[Book]:
-    """The books of `csms` on `today` (four queries in all)."""
+    """The books of `csms` on `today` (five queries in all)."""
     if not csms:
         return []
     onboardings = session.scalars(
@@ -238,4 +265,5 @@ def build_books(session: Session, today: date, csms: list[str]) -> list[Book]:
     by_csm: dict[str, list[Onboarding]] = {}
     for onboarding in onboardings:
         by_csm.setdefault(onboarding.csm_user_id, []).append(onboarding)
-    return [_book(csm, owned, today) for csm, owned in sorted(by_csm.items())]
+    waiting = waiting_threads(session, [o.id for owned in by_csm.values() for o in owned])
+    return [_book(csm, owned, today, waiting) for csm, owned in sorted(by_csm.items())]

@@ -18,6 +18,7 @@ from bot.models import (
     Onboarding,
 )
 from bot.playbooks import PlaybookLibrary, UsageDef
+from bot.services.conversations import ConversationSummary, conversation_summary
 from bot.services.health import HealthRules, HealthSummary, default_health_rules, latest_health
 from bot.services.kickoff import is_kickoff
 from bot.services.milestones import MilestoneFlow, pending_flow
@@ -152,6 +153,8 @@ class StatusCard:
     # Product usage, when there is any. Internal unless the playbook lets the customer see it.
     adoption: AdoptionSummary | None = None
     adoption_shared: bool = False
+    # The customer's last message and since when they wait on us (internal); None: no channel.
+    conversation: ConversationSummary | None = None
 
     @property
     def pending_milestones(self) -> list[MilestoneLine]:
@@ -355,7 +358,8 @@ def load_status(
     The kickoff agreements are columns of the onboarding and the stakeholder summary reads the
     stakeholders loaded here anyway: neither costs a query. Fewer than `min_stakeholders`
     present stakeholders flags the card single-threaded (ONBOARD_MIN_STAKEHOLDERS). One more
-    reads the latest usage records, counted against the playbook's core features."""
+    reads the latest usage records, counted against the playbook's core features, and one the
+    customer's side of the conversation when the onboarding has a channel."""
     onboarding = get_onboarding(
         session,
         onboarding_id,
@@ -374,4 +378,10 @@ def load_status(
     playbook = playbooks.get(onboarding.playbook) if playbooks is not None else None
     usage = playbook.usage if playbook is not None else UsageDef()
     adoption = load_adoption(session, onboarding.id, usage.core_features)
-    return replace(card, adoption=adoption, adoption_shared=usage.share_with_customer)
+    has_channel = onboarding.customer_channel_id or onboarding.internal_channel_id
+    return replace(
+        card,
+        adoption=adoption,
+        adoption_shared=usage.share_with_customer,
+        conversation=conversation_summary(session, onboarding.id) if has_channel else None,
+    )

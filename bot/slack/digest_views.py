@@ -6,15 +6,25 @@ first, and says how many more there are and which command lists them all.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from bot.services.digest import DIGEST_KIND, Book, HypercareState, MilestoneDue, OpenBlocker
+from bot.services.digest import (
+    DIGEST_KIND,
+    Book,
+    HypercareState,
+    MilestoneDue,
+    OpenBlocker,
+    WaitingOnUs,
+)
 from bot.slack import blocks as bk
+from bot.slack.conversation_views import slack_time
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, render, truncate
-from bot.slack.rendering import Rendered, renderer
+from bot.slack.rendering import NO_LINKS, Links, Rendered, linked_renderer
 
 LINES_MAX = 10
+_LINKABLE = re.compile(r"^https://[^\s<>|]+$")  # a permalink that cannot break the markup
 LINE_MAX = 260  # 10 lines and a heading stay under a section's 3,000 characters
 T = TypeVar("T")
 
@@ -63,7 +73,28 @@ def _hypercare(h: HypercareState) -> str:
     return f"{icon} *{escape(h.company_name)}*: day {h.day}{ends}; {issues}"
 
 
-def build_digest_blocks(book: Book) -> list[bk.Block]:
+def _waiting(w: WaitingOnUs, links: Links) -> str:
+    link = links.permalink(w.channel_id, w.ts)
+    thread = f" · <{link}|open the thread>" if link and _LINKABLE.match(link) else ""
+    return f":hourglass: *{escape(w.company_name)}*: waiting since {slack_time(w.since)}{thread}"
+
+
+def _waiting_part(book: Book, links: Links) -> list[bk.Block]:
+    """The threads where customers wait on us, oldest first (only when there are)."""
+    if not book.waiting:
+        return []
+    return [
+        _part(
+            "Customers waiting on us",
+            book.waiting,
+            lambda w: _waiting(w, links),
+            "`/onboard status <customer>`",
+            "",
+        )
+    ]
+
+
+def build_digest_blocks(book: Book, links: Links = NO_LINKS) -> list[bk.Block]:
     blocks = [
         bk.header(f"Your week: {book.week}"),
         bk.section(render("digest_intro", book=book)),
@@ -95,6 +126,7 @@ def build_digest_blocks(book: Book) -> list[bk.Block]:
             "`/onboard list mine`",
             "Nobody in hypercare.",
         ),
+        *_waiting_part(book, links),
         bk.context(
             f"Monday digest for {day(book.today)}. `/onboard status <customer>` for detail."
         ),
@@ -109,8 +141,8 @@ def digest_text(book: Book) -> str:
     )
 
 
-def _render_digest(book: Book) -> Rendered:
-    return Rendered(digest_text(book), build_digest_blocks(book))
+def _render_digest(book: Book, links: Links) -> Rendered:
+    return Rendered(digest_text(book), build_digest_blocks(book, links))
 
 
-RENDERERS = {DIGEST_KIND: renderer(Book, _render_digest)}
+RENDERERS = {DIGEST_KIND: linked_renderer(Book, _render_digest)}

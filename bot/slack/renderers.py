@@ -24,7 +24,7 @@ from bot.slack import (
     replan_views,
     transition_views,
 )
-from bot.slack.rendering import Rendered, Renderer
+from bot.slack.rendering import NO_LINKS, Links, Rendered, Renderer
 
 _FEATURES = (
     alert_views,
@@ -60,12 +60,13 @@ def _gather() -> dict[str, Renderer]:
 REGISTRY: dict[str, Renderer] = _gather()
 
 
-def render_post(kind: str, payload: Mapping[str, Any]) -> Rendered:
-    """The message a stored payload makes: rendered from its data, or, for a row queued before
-    rendering moved to send time, the text and blocks it carries."""
+def render_post(kind: str, payload: Mapping[str, Any], links: Links = NO_LINKS) -> Rendered:
+    """The message a stored payload makes: rendered from its data (with `links` to Slack
+    messages when its kind has any), or, for a row queued before rendering moved to send
+    time, the text and blocks it carries."""
     if "data" not in payload:
         return Rendered(str(payload.get("text") or ""), list(payload.get("blocks") or []))
     render = REGISTRY.get(kind)
     if render is None:
         raise UnknownKind(kind)
-    return render(payload["data"])
+    return render(payload["data"], links)

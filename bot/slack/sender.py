@@ -53,7 +53,9 @@ from bot.slack.client import ACCESS_LOST_ERRORS, is_shared_externally
 from bot.slack.delivery_ledger import DeliveryLedger, ParentState
 from bot.slack.outbox_rows import ClaimedRow, DeliveryReport
 from bot.slack.owner_notice import tell_owner
+from bot.slack.permalinks import Permalinks
 from bot.slack.renderers import UnknownKind, render_post
+from bot.slack.rendering import Links
 from bot.slack.send_failures import (
     NETWORK_ERRORS,
     Kind,
@@ -207,6 +209,7 @@ class OutboxSender:
 
     def _send(self, row: ClaimedRow, thread_ts: str | None, now: datetime) -> None:
         payload = row.payload
+        links = Permalinks(self.client)
         channel_id = self._conversation(row.channel)
         if payload.get("internal") and call_slack(
             is_shared_externally, client=self.client, channel_id=channel_id
@@ -215,7 +218,9 @@ class OutboxSender:
         ts = row.ts
         if ts is not None:
             try:
-                call_slack(self.client.chat_update, channel=channel_id, ts=ts, **_content(row))
+                call_slack(
+                    self.client.chat_update, channel=channel_id, ts=ts, **_content(row, links)
+                )
             except SlackFailure as failure:
                 if failure.error != "message_not_found":
                     raise
@@ -227,10 +232,12 @@ class OutboxSender:
             if ts is not None:
                 log.info("outbox: %s had reached Slack (ts %s); not posting it again", row.key, ts)
                 self._record_ts(row, ts)
-                call_slack(self.client.chat_update, channel=channel_id, ts=ts, **_content(row))
+                call_slack(
+                    self.client.chat_update, channel=channel_id, ts=ts, **_content(row, links)
+                )
         if ts is None:
             self.ledger.renew(row, now)
-            ts = self._post(row, channel_id, thread_ts)
+            ts = self._post(row, channel_id, thread_ts, links)
             self._record_ts(row, ts)
         # Every time: an earlier attempt may have posted and then failed before pinning.
         if payload.get("pin"):
@@ -242,10 +249,10 @@ class OutboxSender:
         if not self.ledger.finish_sent(row, now):
             log.info("outbox: %s changed while it was sent; editing it next", row.key)
 
-    def _post(self, row: ClaimedRow, channel_id: str, thread_ts: str | None) -> str:
+    def _post(self, row: ClaimedRow, channel_id: str, thread_ts: str | None, links: Links) -> str:
         message = {
             "channel": channel_id,
-            **_content(row),
+            **_content(row, links),
             "metadata": {"event_type": EVENT_TYPE, "event_payload": {"key": row.key}},
         }
         if thread_ts:
@@ -351,10 +358,10 @@ class OutboxSender:
         tell_owner(self.client, self.db, self.settings, row, error, exhausted=exhausted)
 
 
-def _content(row: ClaimedRow) -> dict[str, Any]:
+def _content(row: ClaimedRow, links: Links) -> dict[str, Any]:
     """The message the row's kind renders from its data, built now, at send time."""
     try:
-        message = render_post(row.kind, row.payload)
+        message = render_post(row.kind, row.payload, links)
     except (UnknownKind, ValidationError) as exc:
         log.error("outbox: %s cannot be rendered: %s", row.key, exc)
         raise SlackFailure("cannot_render", Kind.PERMANENT) from exc

@@ -13,6 +13,7 @@ from bot.services.status import (
     StatusCard,
 )
 from bot.slack import blocks as bk
+from bot.slack.conversation_views import conversation_section
 from bot.slack.ids import ChecklistId, ReplanId, StakeholderId, StatusId
 from bot.slack.mrkdwn import Mrkdwn, escape, mention, money, truncate
 from bot.slack.status_sections import (
@@ -74,9 +75,9 @@ def build_status_blocks(
     card: StatusCard, *, internal: bool = True, interactive: bool = True
 ) -> list[bk.Block]:
     """The status card. `internal=False` leaves out ARR, risks, health (and the health check's
-    score, status and trend), handoff score and detractors (and the activity log and pinned
-    timeline, which can quote them or come from an internal channel): for channels shared
-    externally."""
+    score, status and trend), handoff score, the customer's conversation and detractors (and
+    the activity log and pinned timeline, which can quote them or come from an internal
+    channel): for channels shared externally."""
     blocks: list[bk.Block] = [
         bk.header(card.company_name),
         bk.fields(_facts(card, internal=internal)),
@@ -84,6 +85,7 @@ def build_status_blocks(
         target_section(card),
     ]
     blocks += adoption_section(card, internal=internal)
+    blocks += conversation_section(card, internal=internal)
     blocks += agreement_blocks(card, internal=internal)
     blocks += milestone_blocks(card)
     blocks += work_blocks(card)

@@ -5,6 +5,7 @@ count; deletions are forgotten."""
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.models import ConversationMessage, Onboarding, Stakeholder
-from tests.slack.test_status_slack import onboard
+from tests.slack.test_status_slack import onboard, reply
 from tests.slack.test_timeline_slack import eventually
 
 SHARED = "CSHARED"
@@ -229,3 +230,29 @@ def test_a_channel_of_no_onboarding_stores_nothing_and_asks_slack_nothing(  # ty
     send(slack, sentinel)
     stored_ts(db, sentinel["ts"])
     assert all(c.params.get("user") != "UOTHER" for c in fake_slack.calls_to("users.info"))
+
+
+def test_the_status_card_shows_the_last_customer_message_and_who_waits(  # type: ignore[no-untyped-def]
+    slack, fake_slack, db, linked
+) -> None:
+    question = message(SHARED, "UDANA", team=THEIRS)
+    send(slack, question)
+    [row] = stored_ts(db, question["ts"])
+    slack.command("status acme", user_id="UOTHER")
+    card = json.dumps(reply(fake_slack, "Last customer message"))
+    asked = int(row.sent_at.timestamp())
+    assert f"*Last customer message* <!date^{asked}^" in card
+    assert f"waiting on us since* <!date^{asked}^" in card and SECRET not in card
+    answer = message(SHARED, "UCSM", thread_ts=question["ts"])
+    send(slack, answer)
+    eventually(lambda: [r for r in stored(db) if r.answered_at])
+    slack.command("status acme", user_id="UCSM")
+    cards = fake_slack.wait_for_response(
+        lambda r: "Last customer message" in json.dumps(r), count=2
+    )
+    assert "waiting on us" not in json.dumps(cards[-1])
+    # Shared with the customer: the card keeps it out.
+    slack.command("status acme share", user_id="UCSM", channel_id=SHARED)
+    shared = fake_slack.wait_for("chat.postMessage", lambda p: p["channel"] == SHARED)[0]
+    assert "Milestones" in json.dumps(shared.params)
+    assert "customer message" not in json.dumps(shared.params)
