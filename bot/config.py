@@ -16,6 +16,8 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import capacity
+
 ROOT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -117,6 +119,11 @@ class Settings:
     metrics_token: str = ""
     # The HMAC key of POST /usage (the product's usage feed); empty: the endpoint is off.
     usage_secret: str = ""
+    # `onboard serve` under a burst: the server's threads (each holds a request until its
+    # ack), the listener threads (a listener acks, then does its work) and the database pool.
+    server_threads: int = capacity.SERVER_THREADS
+    listener_threads: int = capacity.LISTENER_THREADS
+    db_pool_size: int = capacity.default_pool_size(server_threads, listener_threads)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -384,4 +391,5 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         identity_wait_ms=_int(env, "ONBOARD_IDENTITY_WAIT_MS", 500, minimum=50),
         metrics_token=_metrics_token(env),
         usage_secret=_usage_secret(env),
+        **capacity.read_capacity(env, _int),
     )

@@ -28,20 +28,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int | None = None) -> Engine:
+    """The engine for `url`. With `pool_size` (`onboard serve`: ONBOARD_DB_POOL_SIZE) the pool
+    holds at most that many connections, opened as they are first needed; without it, the
+    defaults suit a command-line run."""
+    sized: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            sized = {}  # one connection per thread (SingletonThreadPool): no size to set
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 10}, **sized
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(
+        url, pool_pre_ping=True, **(sized or {"pool_size": 10, "max_overflow": 20})
+    )
 
 
 class Database:
     """One engine and its session factory, shared by handlers, jobs and the CLI."""
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    def __init__(
+        self, url: str, engine: Engine | None = None, pool_size: int | None = None
+    ) -> None:
         self.url = url
-        self.engine = engine or make_engine(url)
+        self.engine = engine or make_engine(url, pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         rollup.keep_current(self._sessions)
 

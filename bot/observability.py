@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 
 from bot.db import Database
 from bot.models import OutboxMessage, OutboxStatus
@@ -86,6 +88,8 @@ class Metrics:
         self._add_job_metrics()
         if db is not None:
             self.registry.register(OutboxCollector(db))
+            if isinstance(db.engine.pool, QueuePool):
+                self.registry.register(PoolWatch.of(db.engine))
 
     def _add_job_metrics(self) -> None:
         self.job_runs = Counter(
@@ -160,3 +164,61 @@ class OutboxCollector(Collector):
             oldest.add_metric([], age)
         yield depth
         yield oldest
+
+
+class PoolWatch(Collector):
+    """The database pool: connections in use now and at the most since the process started,
+    the pool's size, and how often every connection was in use (a further checkout then waits,
+    which ONBOARD_DB_POOL_SIZE, following the thread counts, is there to prevent)."""
+
+    _watches: weakref.WeakKeyDictionary[Engine, PoolWatch] = weakref.WeakKeyDictionary()
+    _watches_lock = threading.Lock()
+
+    @classmethod
+    def of(cls, engine: Engine) -> PoolWatch:
+        """The engine's one watch: apps built on a shared engine (the tests') share it rather
+        than each adding its own listeners to every checkout."""
+        with cls._watches_lock:
+            if engine not in cls._watches:
+                cls._watches[engine] = cls(engine)
+            return cls._watches[engine]
+
+    def __init__(self, engine: Engine) -> None:
+        pool = engine.pool
+        assert isinstance(pool, QueuePool)
+        self._size = pool.size() + max(pool._max_overflow, 0)  # the most it ever opens
+        self._lock = threading.Lock()
+        self.in_use = self.peak = self.exhausted = 0
+        event.listen(engine, "checkout", self._checked_out)
+        event.listen(engine, "checkin", self._checked_in)
+
+    def _checked_out(self, *_: object) -> None:
+        with self._lock:
+            self.in_use += 1
+            self.peak = max(self.peak, self.in_use)
+            self.exhausted += self.in_use >= self._size
+
+    def _checked_in(self, *_: object) -> None:
+        with self._lock:
+            self.in_use -= 1
+
+    def describe(self) -> Iterator[Metric]:
+        yield from self.collect()
+
+    def collect(self) -> Iterator[Metric]:
+        gauges = {
+            "onboard_db_pool_size": ("Most database connections the pool opens.", self._size),
+            "onboard_db_pool_in_use": ("Database connections in use.", self.in_use),
+            "onboard_db_pool_peak_in_use": (
+                "Most database connections in use at once since the process started.",
+                self.peak,
+            ),
+        }
+        for name, (help_text, value) in gauges.items():
+            yield GaugeMetricFamily(name, help_text, value=float(value))
+        exhausted = CounterMetricFamily(
+            "onboard_db_pool_exhausted",
+            "Times every connection of the pool was in use (a further checkout waits).",
+            value=float(self.exhausted),
+        )
+        yield exhausted

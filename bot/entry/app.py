@@ -47,8 +47,8 @@ def create_app(
     listener_executor: Executor | None = None,
     outbox: OutboxLoop | None = None,
 ) -> App:
-    """Listeners run on `listener_executor` after their ack (default: 64 threads, so a burst of
-    requests is acknowledged within Slack's 3 seconds while slow work continues).
+    """Listeners run on `listener_executor` (default: ONBOARD_LISTENER_THREADS threads), so a
+    burst of requests is acknowledged within Slack's 3 seconds while slow work continues.
 
     The outbox sender loop (`app.onboard_deps.outbox`) is built here but not started: whoever
     runs the app starts it and stops it (`onboard serve`/`socket`, the tests' `slack` fixture)."""
@@ -78,7 +78,7 @@ def create_app(
     # Listeners run on their own threads: the request id, user and command go with them.
     executor = logs.ContextCarrying(
         listener_executor
-        or ThreadPoolExecutor(max_workers=64, thread_name_prefix="onboard-listener")
+        or ThreadPoolExecutor(settings.listener_threads, thread_name_prefix="onboard-listener")
     )
     # The client alone: it carries the bot token (Bolt takes `client.token`), and Bolt warns on
     # every start that `token` goes unused when both are given.

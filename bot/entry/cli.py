@@ -186,7 +186,7 @@ def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-de
     from bot.entry.scheduler import outbox_kick, start_scheduler
 
     library = PlaybookLibrary.load(settings.templates_dir)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
     db.upgrade()
     app = create_app(settings, db=db, playbooks=library)
     deps = app.onboard_deps  # type: ignore[attr-defined]
@@ -209,7 +209,11 @@ def _serve(settings, *, socket_mode: bool) -> int:  # type: ignore[no-untyped-de
         # One more than the largest either path takes: each says 413 with a why itself.
         largest = max(settings.max_request_bytes, MAX_BODY_BYTES if settings.usage_secret else 0)
         server = create_server(
-            make_wsgi_app(app, db), host="0.0.0.0", port=settings.port, max_body_bytes=largest + 1
+            make_wsgi_app(app, db),
+            host="0.0.0.0",
+            port=settings.port,
+            threads=settings.server_threads,
+            max_body_bytes=largest + 1,
         )
         log.info("listening on port %s", settings.port)
         server.run()
