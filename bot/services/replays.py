@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import Insert, delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.db import insert_unless_exists
 from bot.models import SeenRequest
 
 # Kept a little longer than the timestamp window, so a clock a few seconds off cannot let a
@@ -16,9 +17,20 @@ KEEP_FOR = timedelta(minutes=6)
 
 
 def first_sighting(session: Session, digest: str, now: datetime) -> bool:
-    """Record the request's signature digest; False when it was already recorded (a replay)."""
-    inserted = insert_unless_exists(session, SeenRequest, {"signature": digest, "seen_at": now})
-    return inserted is not None
+    """Record the request's signature digest; False when it was already recorded (a replay).
+
+    Every request waits for this before its ack, so it is one statement built once per
+    dialect and run on the session's connection (Core: the edge's session has nothing to flush),
+    the same INSERT ... ON CONFLICT DO NOTHING that `bot.db.insert_unless_exists` builds anew."""
+    connection = session.connection()
+    values = {"signature": digest, "seen_at": now}
+    return connection.execute(_record(connection.dialect.name), values).first() is not None
+
+
+@functools.cache
+def _record(dialect: str) -> Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(SeenRequest).on_conflict_do_nothing().returning(SeenRequest.id)
 
 
 def forget_old(session: Session, now: datetime) -> None:
