@@ -81,6 +81,18 @@ class ChampionLossItemDef(_Strict):
     owner: OwnerRole
 
 
+class HandoffTimingDef(_Strict):
+    """A dated commitment of the handoff itself (the handoff document, the AE's warm intro, the
+    internal handoff meeting, the first CS contact): tracked like a promise to the customer, due
+    `within_hours` after the deal closed (`since: close`) or the handoff was submitted."""
+
+    key: Key
+    text: str = Field(min_length=1, max_length=280)
+    owner: Literal["ae", "csm"]
+    within_hours: int = Field(ge=1, le=720)
+    since: Literal["close", "handoff"] = "close"
+
+
 # What a journey message may name: `{{ company }}` (escaped), `{{ csm }}` (a mention of the
 # owner) and `{{ day }}` (days since the start date). Rendered by bot/services/journey.py.
 JOURNEY_PLACEHOLDERS = frozenset({"company", "csm", "day"})
@@ -229,6 +241,7 @@ class Playbook(_Strict):
     )
     journey: list[JourneyStepDef] = Field(default_factory=list)
     champion_loss: list[ChampionLossItemDef] = Field(default_factory=list)
+    handoff_timing: list[HandoffTimingDef] = Field(default_factory=list)
     training: TrainingDef | None = None
     usage: UsageDef = Field(default_factory=UsageDef)
 
@@ -249,6 +262,7 @@ class Playbook(_Strict):
         if self.arr_max is not None and self.arr_max <= self.arr_min:
             raise ValueError("arr_max: must be greater than arr_min")
         _unique("journey", [s.key for s in self.journey])
+        _unique("handoff_timing", [t.key for t in self.handoff_timing])
         milestone_keys = {m.key for m in self.milestones}
         for i, step in enumerate(self.journey):
             if i and step.day <= self.journey[i - 1].day:

@@ -24,7 +24,12 @@ from bot.slack.commands import CommandRequest
 from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.handoff_messages import acknowledged_text, build_csm_handoff_dm, duplicate_error
-from bot.slack.handoff_views import HandoffMetadata, build_handoff_modal, read_handoff_form
+from bot.slack.handoff_views import (
+    HandoffMetadata,
+    build_handoff_modal,
+    message_day,
+    read_handoff_form,
+)
 from bot.slack.ids import HandoffId, Shortcut
 from handlers.command import CommandRouter
 from handlers.home import publish_home
@@ -69,6 +74,7 @@ def handle_handoff_message_shortcut(
         website=found.get("website", ""),
         company_size=found.get("company_size", ""),
         contract_term=found.get("contract_term", ""),
+        closed_on=message_day(message.get("ts"), deps_of(context).settings.tz),
         start_date=parse_date(found.get("start_date", "")),
         go_live_target=parse_date(found.get("go_live_target", "")),
     )

@@ -49,6 +49,7 @@ def handoff_form(**overrides: Any) -> HandoffForm:
         "company_size": "1,200 employees",
         "arr": "$95K",
         "contract_term": "3 years",
+        "closed_on": None,
         "start_date": ACME_START,
         "csm_user_id": CSM,
         "customer_channel_id": "C0ACME",
@@ -109,3 +110,13 @@ def open_onboarding(session: Any, playbooks: Any, company: str, start: date = AC
     onboarding_id = create_onboarding(session, plan, actor=AE, now=now, view_id=None).id
     session.commit()
     return onboarding_id
+
+
+def keep_handoff_timing(onboarding: Any, when: Any) -> None:
+    """Close the handoff's own timing commitments (intro, internal meeting, first contact) as
+    kept at `when`: for tests about other signals, whose onboardings would otherwise have them
+    past due."""
+    for commitment in onboarding.commitments:
+        if commitment.timing_key and commitment.status == "open":
+            commitment.status, commitment.closed_at = "done", when
+            commitment.closed_by = commitment.owner_user_id

@@ -52,6 +52,8 @@ class Onboarding(HandoffFacts, Base):
     company_name: Mapped[str] = mapped_column(String(200))
     company_key: Mapped[str] = mapped_column(String(200), index=True)
     start_date: Mapped[date] = mapped_column(Date)
+    # When the deal closed (the handoff asks; the handoff's timing commitments count from it).
+    deal_closed_on: Mapped[date | None] = mapped_column(Date)
     segment: Mapped[str] = mapped_column(String(40))
     playbook: Mapped[str] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20), default=OnboardingStatus.ACTIVE)
@@ -200,6 +202,8 @@ class Commitment(Base):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(32))
     dropped_reason: Mapped[str] = mapped_column(Text, default="")
+    # Set for the handoff's own timing commitments: the playbook's `handoff_timing` key.
+    timing_key: Mapped[str | None] = mapped_column(String(60))
     onboarding: Mapped[Onboarding] = relationship(back_populates="commitments")
 
 

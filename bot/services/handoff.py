@@ -35,6 +35,7 @@ from bot.parsing import (
 )
 from bot.playbooks import Playbook, PlaybookLibrary
 from bot.services.activity import record_activity
+from bot.services.handoff_timing import HandoffMoments, timing_commitments
 from bot.services.integration_rows import integrations_from_handoff
 from bot.services.playbook_rows import instantiate_playbook
 
@@ -51,6 +52,7 @@ class HandoffField(enum.StrEnum):
     COMPANY_SIZE = "company-size"
     ARR = "arr"
     CONTRACT_TERM = "contract-term"
+    CLOSED_ON = "closed-on"
     START_DATE = "start-date"
     CSM = "csm"
     CUSTOMER_CHANNEL = "customer-channel"
@@ -81,6 +83,7 @@ class HandoffForm:
     company_size: str = ""
     arr: str = ""
     contract_term: str = ""
+    closed_on: date | None = None  # when the deal closed; empty means the day of the handoff
     start_date: date | None = None
     csm_user_id: str | None = None
     customer_channel_id: str | None = None
@@ -116,6 +119,7 @@ class HandoffPlan:
     risks: list[RiskLine]
     quality_score: int = 0
     missing: list[str] = field(default_factory=list)
+    moments: HandoffMoments | None = None  # when the deal closed and the handoff came in
 
 
 class HandoffInvalid(Exception):
@@ -164,12 +168,7 @@ def validate_handoff(
         errors[HandoffField.ARR] = "Enter a positive amount, like $95K, 95,000 or 1.2M."
     elif arr >= ARR_LIMIT:
         errors[HandoffField.ARR] = f"That is more than {ARR_LIMIT:,.0f}: check the amount."
-    if form.start_date is None:
-        errors[HandoffField.START_DATE] = "Pick the contract start date."
-    elif abs((form.start_date - today).days) > max_future_days:
-        errors[HandoffField.START_DATE] = (
-            f"The start date must be within {max_future_days} days of today ({today:%Y-%m-%d})."
-        )
+    _check_dates(form, today, max_future_days, errors)
     if not form.csm_user_id:
         errors[HandoffField.CSM] = "Pick the CSM who receives this customer."
     playbook = None
@@ -177,8 +176,6 @@ def validate_handoff(
         playbook = library.get(form.segment)
         if playbook is None:
             errors[HandoffField.SEGMENT] = f"No playbook named {form.segment!r}."
-    if form.go_live_target and form.start_date and form.go_live_target <= form.start_date:
-        errors[HandoffField.GO_LIVE_TARGET] = "The go-live target must come after the start date."
     parsed = _parse_lines(form, errors)
     if errors:
         raise HandoffInvalid(errors)
@@ -189,10 +186,32 @@ def validate_handoff(
         start_date=form.start_date,
         csm_user_id=form.csm_user_id,
         playbook=playbook or library.for_arr(arr),
+        moments=HandoffMoments(closed_on=form.closed_on or today, submitted_on=today),
         **parsed,
     )
     plan.quality_score, plan.missing = handoff_quality(plan, min_stakeholders)
     return plan
+
+
+def _check_dates(
+    form: HandoffForm, today: date, max_days: int, errors: dict[HandoffField, str]
+) -> None:
+    if form.start_date is None:
+        errors[HandoffField.START_DATE] = "Pick the contract start date."
+    elif abs((form.start_date - today).days) > max_days:
+        errors[HandoffField.START_DATE] = (
+            f"The start date must be within {max_days} days of today ({today:%Y-%m-%d})."
+        )
+    if form.closed_on is not None and form.closed_on > today:
+        errors[HandoffField.CLOSED_ON] = (
+            f"The deal cannot close in the future: pick today ({today:%Y-%m-%d}) or earlier."
+        )
+    elif form.closed_on is not None and (today - form.closed_on).days > max_days:
+        errors[HandoffField.CLOSED_ON] = (
+            f"The close date must be within {max_days} days of today ({today:%Y-%m-%d})."
+        )
+    if form.go_live_target and form.start_date and form.go_live_target <= form.start_date:
+        errors[HandoffField.GO_LIVE_TARGET] = "The go-live target must come after the start date."
 
 
 def _parse_lines(form: HandoffForm, errors: dict[HandoffField, str]) -> dict:
@@ -323,6 +342,7 @@ def _new_onboarding(
         arr=plan.arr,
         contract_term=form.contract_term.strip()[:100],
         start_date=plan.start_date,
+        deal_closed_on=plan.moments.closed_on if plan.moments else None,
         segment=plan.playbook.segment,
         playbook=plan.playbook.key,
         status=OnboardingStatus.ACTIVE,
@@ -366,4 +386,12 @@ def _add_handoff_details(onboarding: Onboarding, plan: HandoffPlan) -> None:
         Commitment(text=p.text, due_date=p.due or default_due, owner_user_id=plan.csm_user_id)
         for p in plan.promises
     ]
+    if plan.moments is not None:
+        onboarding.commitments += timing_commitments(
+            plan.playbook,
+            plan.moments,
+            ae_user_id=onboarding.ae_user_id,
+            csm_user_id=plan.csm_user_id,
+            now=onboarding.created_at,
+        )
     onboarding.risks = [Risk(text=r.text, severity=r.severity) for r in plan.risks]

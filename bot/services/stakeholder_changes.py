@@ -21,6 +21,7 @@ from bot.models import ChecklistItem, Onboarding, Stakeholder, StakeholderRole
 from bot.playbooks import CHAMPION_LOSS_WHEN_LABELS, PlaybookLibrary
 from bot.services.activity import record_activity
 from bot.services.errors import Conflict, NotFound
+from bot.services.handoff_timing import record_first_contact
 from bot.services.onboardings import get_onboarding
 from bot.services.permissions import ensure_can_change
 from bot.services.stakeholders import StakeholderForm, get_stakeholder, validate_stakeholder_form
@@ -139,6 +140,7 @@ def log_contact(
             company=onboarding.company_name,
         )
     stakeholder.last_contact_at = now
+    record_first_contact(session, onboarding, actor, now=now)
     record_activity(
         session,
         onboarding,

@@ -72,7 +72,9 @@ def _why_and_what_blocks(o: Onboarding) -> list[bk.Block]:
         escape(c.text) + (f" (by {day(c.target_date)})" if c.target_date else "")
         for c in o.success_criteria
     ]
-    promises = [escape(c.text) + f" (due {day(c.due_date)})" for c in o.commitments]
+    promises = [
+        escape(c.text) + f" (due {day(c.due_date)})" for c in o.commitments if not c.timing_key
+    ]
     risks = [f"{SEVERITY_ICON.get(r.severity, '')} {escape(r.text)}" for r in o.risks]
     why = (escape(o.why_bought) or "_not recorded_") + (
         "\n*Alternatives:* " + escape(o.alternatives) if o.alternatives else ""

@@ -3,7 +3,7 @@ bot/slack/handoff_messages.py)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from pydantic import BaseModel
@@ -77,6 +77,7 @@ def _company_blocks(form: HandoffForm, library: PlaybookLibrary, today: date) ->
         _text_input(
             F.CONTRACT_TERM, "Contract term", initial=form.contract_term, placeholder="12 months"
         ),
+        _date_input(F.CLOSED_ON, "Deal closed on", form.closed_on or today, True),
         _date_input(F.START_DATE, "Contract start date", form.start_date or today, False),
         *_routing_blocks(form, library),
     ]
@@ -233,6 +234,15 @@ def build_handoff_modal(
     }
 
 
+def message_day(ts: str | None, tz: tzinfo) -> date | None:
+    """The local day a Slack message (its `ts`, epoch seconds) was posted: a closed-won message
+    says when the deal closed."""
+    try:
+        return datetime.fromtimestamp(float(ts or ""), UTC).astimezone(tz).date()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def read_handoff_form(form: ViewForm) -> HandoffForm:
     """The handoff modal's fields as typed input."""
 
@@ -246,6 +256,7 @@ def read_handoff_form(form: ViewForm) -> HandoffForm:
         company_size=text(F.COMPANY_SIZE),
         arr=text(F.ARR),
         contract_term=text(F.CONTRACT_TERM),
+        closed_on=form.date(F.CLOSED_ON),
         start_date=form.date(F.START_DATE),
         csm_user_id=form.user(F.CSM),
         customer_channel_id=form.conversation(F.CUSTOMER_CHANNEL),

@@ -32,7 +32,7 @@ from bot.services.errors import Conflict, NotAllowed
 from bot.services.milestones import complete_milestone_by_id, complete_named_milestone
 from bot.services.signals import SignalKind, detect_all, load_catalog
 from bot.slack.refusals import refusal_text
-from tests.factories import CSM
+from tests.factories import CSM, keep_handoff_timing
 from tests.jobs.test_plan import NOW, acme
 
 ADMINS = ("UADMIN",)
@@ -40,10 +40,11 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 
 def commitments(session, onboarding_id: int) -> list[Commitment]:  # type: ignore[no-untyped-def]
+    """The promises from the sale (not the handoff's own timing commitments)."""
     return list(
         session.scalars(
             select(Commitment)
-            .where(Commitment.onboarding_id == onboarding_id)
+            .where(Commitment.onboarding_id == onboarding_id, Commitment.timing_key.is_(None))
             .order_by(Commitment.id)
         )
     )
@@ -65,9 +66,12 @@ def overdue_subjects(session, now: datetime) -> set[str]:  # type: ignore[no-unt
 def test_the_list_puts_open_ones_first_by_due_date(session, playbooks) -> None:  # type: ignore[no-untyped-def]
     onboarding = acme(session, playbooks)
     listing = load_commitments(session, onboarding.id)
-    assert listing.open[0].text == "SAP work-order sync connector delivered"
-    assert all(c.owner_user_id == CSM and c.due_date for c in listing.lines)
-    sap = listing.open[0]
+    dues = [c.due_date for c in listing.open]
+    assert all(dues) and dues == sorted(dues)  # type: ignore[type-var]
+    promises = {c.id for c in commitments(session, onboarding.id)}
+    # The first promise from the sale comes after the handoff's own (intro, meeting, contact).
+    sap = next(c for c in listing.open if c.commitment_id in promises)
+    assert sap.text == "SAP work-order sync connector delivered" and sap.owner_user_id == CSM
     assert not sap.overdue(date(2026, 12, 18)) and sap.overdue(date(2026, 12, 19))
 
 
@@ -75,6 +79,7 @@ def test_done_and_dropped_commitments_no_longer_signal(session, playbooks) -> No
     onboarding = acme(session, playbooks)
     sap, call, training = commitments(session, onboarding.id)
     late = datetime(2027, 6, 1, 12, tzinfo=UTC)  # every promise is past due by then
+    keep_handoff_timing(session.get(Onboarding, onboarding.id), NOW)
     assert overdue_subjects(session, late) == {f"commitment:{c.id}" for c in (sap, call, training)}
     change = complete_commitment(session, sap.id, CSM, admins=ADMINS, now=NOW)
     assert change.changed and change.status == "done"

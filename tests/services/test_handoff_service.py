@@ -703,7 +703,7 @@ def test_create_onboarding_writes_the_whole_plan(
             "checklist_item": len(mid_market.checklist) + len(mid_market.gate),
             "stakeholder": 6,
             "success_criterion": 3,
-            "commitment": 3,
+            "commitment": 7,  # 3 promises from the sale, 4 handoff timing commitments
             "risk": 3,
             "blocker": 0,
             "activity_entry": 1,
@@ -835,6 +835,28 @@ def test_create_onboarding_writes_the_whole_plan(
                 "open",
             ),
             ("On-site admin training at the Dayton plant", d("2027-01-15"), CSM, "open"),
+            # The handoff's own timing (tests/services/test_handoff_timing.py has the rules).
+            ("Handoff document complete (within 24 hours of close)", d("2026-11-03"), AE, "done"),
+            (
+                "Warm introduction: the AE introduces the CSM to the customer (within 24 hours "
+                "of close)",
+                d("2026-11-03"),
+                AE,
+                "open",
+            ),
+            (
+                "Internal handoff meeting held: AE, CSM, SE and CS leader (within 48 hours of "
+                "close)",
+                d("2026-11-04"),
+                AE,
+                "open",
+            ),
+            (
+                "First CS contact with the customer (within 48 hours of the handoff)",
+                d("2026-11-04"),
+                CSM,
+                "open",
+            ),
         ]
         assert [(r.text, r.severity) for r in onboarding.risks] == [
             ("IT team stretched by a parallel SAP S/4HANA upgrade", Severity.HIGH),
@@ -1076,7 +1098,8 @@ def test_special_text_survives_a_round_trip(
             ("José Núñez", "Director de TI"),
         ]
         assert [c.text for c in stored.success_criteria] == ["<!channel> 50% أسرع 🚀"]
-        assert [c.text for c in stored.commitments] == ["Connector for <!everyone> 🔌"]
+        promises = [c.text for c in stored.commitments if not c.timing_key]
+        assert promises == ["Connector for <!everyone> 🔌"]
         assert [(r.text, r.severity) for r in stored.risks] == [
             ("<!channel> sponsor leaving 😬", Severity.HIGH)
         ]

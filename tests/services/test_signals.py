@@ -39,7 +39,7 @@ from bot.services.signals import (
     load_catalog,
 )
 from bot.slack.alert_views import load_checked_catalog
-from tests.factories import handoff_form
+from tests.factories import handoff_form, keep_handoff_timing
 from tests.sql import statements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -416,7 +416,9 @@ def make_onboardings(session, playbooks, count: int, start: date = START) -> lis
             max_future_days=365,
             min_stakeholders=2,
         )
-        ids.append(create_onboarding(session, plan, actor="UAE", now=at(start), view_id=None).id)
+        onboarding = create_onboarding(session, plan, actor="UAE", now=at(start), view_id=None)
+        keep_handoff_timing(onboarding, at(start))
+        ids.append(onboarding.id)
     session.commit()  # the handoff's edge commits
     return ids
 

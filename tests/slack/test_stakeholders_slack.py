@@ -29,6 +29,7 @@ from bot.slack.sender import OutboxSender
 from bot.slack.stakeholder_views import StakeholderMetadata
 from jobs.context import JobContext
 from jobs.stall_alerts import stall_alerts
+from tests.factories import keep_handoff_timing
 from tests.slack.test_guard_entry_points import OUTSIDERS, REFUSAL_CALLS
 from tests.slack.test_kickoff_slack import record_kickoff_over_slack
 from tests.slack.test_status_slack import onboard, reply
@@ -238,6 +239,7 @@ def test_commitments_done_drop_with_reason_and_edit(slack, fake_slack, db) -> No
     onboard(slack, fake_slack)
     with db.session() as session:
         onboarding = session.scalars(select(Onboarding)).one()
+        keep_handoff_timing(onboarding, onboarding.created_at)  # only the promises stay open
         for text in ("Weekly status call", "On-site admin training"):
             onboarding.commitments.append(
                 Commitment(

@@ -60,10 +60,38 @@ def story() -> list[Beat]:
     Bluebird moves fast; Pico never answers. Days count business days from the start."""
     return [
         *weekly_health_checks(),
+        *_handoff_timing(),
         *_kickoffs_and_a_blocker(),
         *_setup_and_first_value(),
         *_training(),
         *_go_live_hypercare_and_close(),
+    ]
+
+
+def _handoff_timing() -> list[Beat]:
+    """The handoff's own commitments: Sam (AE) makes the warm intros and holds the internal
+    handoff meetings on the day of the handoff; Robin's and Casey's first contacts are calls
+    (Bluebird's is its kickoff); Pico, tech-touch, has neither."""
+    return [
+        *(
+            Beat(
+                0,
+                f"sam.ae: /onboard commitments {company.split()[0].lower()}: warm intro made,"
+                " internal handoff meeting held",
+                lambda t, c=company: t.keep_handoff_timing(c, "UAE1"),
+            )
+            for company in (ACME, NORTHWIND, BLUEBIRD)
+        ),
+        Beat(
+            0,
+            "robin.csm: /onboard stakeholders northwind: call with the sponsor logged",
+            lambda t: t.contact(NORTHWIND, "UCSM2"),
+        ),
+        Beat(
+            1,
+            "casey.csm: /onboard stakeholders acme: intro call with the sponsor logged",
+            lambda t: t.contact(ACME, "UCSM1"),
+        ),
     ]
 
 

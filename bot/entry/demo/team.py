@@ -8,15 +8,24 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot.models import AlertState, Escalation, IntegrationStatus, TrainingSession
+from bot.models import (
+    AlertState,
+    Commitment,
+    Escalation,
+    IntegrationStatus,
+    Stakeholder,
+    TrainingSession,
+)
 from bot.services import (
     blockers,
+    commitments,
     criteria,
     gate,
     health,
     hypercare,
     integrations,
     milestones,
+    stakeholder_changes,
     training,
     transition,
 )
@@ -39,6 +48,32 @@ class Team:
     def _run(self, action: Callable[..., object], *args: object, **kwargs: object) -> None:
         with self.deps.db.transaction() as session:
             action(session, *args, now=self.now, admins=(), **kwargs)
+
+    def keep_handoff_timing(self, company: str, who: str) -> None:
+        """`/onboard commitments`: `who` marks the handoff timing commitments they own done
+        (the AE's warm intro and internal handoff meeting)."""
+        with self.deps.db.transaction() as session:
+            owned = session.scalars(
+                select(Commitment.id).where(
+                    Commitment.onboarding_id == self.ids[company],
+                    Commitment.timing_key.is_not(None),
+                    Commitment.owner_user_id == who,
+                )
+            )
+            for commitment_id in list(owned):
+                commitments.complete_commitment(
+                    session, commitment_id, who, admins=(), now=self.now
+                )
+
+    def contact(self, company: str, who: str) -> None:
+        """`/onboard stakeholders`: log a contact with the customer's first stakeholder."""
+        with self.deps.db.transaction() as session:
+            stakeholder_id = session.scalar(
+                select(func.min(Stakeholder.id)).where(
+                    Stakeholder.onboarding_id == self.ids[company]
+                )
+            )
+            stakeholder_changes.log_contact(session, stakeholder_id, who, admins=(), now=self.now)
 
     def done(self, company: str, milestone: str, who: str) -> None:
         self._run(milestones.complete_named_milestone, self.ids[company], milestone, who)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.models import Milestone, Onboarding
 from bot.services.activity import record_activity
 from bot.services.errors import DomainError, NotFound
+from bot.services.handoff_timing import record_first_contact
 from bot.services.milestones import MilestoneChange, match_milestone
 from bot.services.onboardings import complete_milestone, get_onboarding
 from bot.services.permissions import ensure_can_change
@@ -151,6 +152,7 @@ def record_kickoff(
         },
     )
     changed = complete_milestone(session, milestone, actor, now=now)
+    record_first_contact(session, onboarding, actor, now=now)  # the kickoff is a contact
     return MilestoneChange(
         onboarding.id,
         onboarding.company_name,

@@ -181,7 +181,7 @@ def _people_and_promises(
     promises = [
         CommitmentLine(c.text, c.owner_user_id, c.due_date)
         for c in onboarding.commitments
-        if c.status == "open"
+        if c.status == "open" and not c.timing_key  # the sale's promises, not the handoff's own
     ]
     return people, criteria, promises
 
