@@ -72,7 +72,10 @@ class Settings:
     admin_usergroup_id: str = ""
     escalation_channel_id: str = ""
     # Stall-alert thresholds (domain.md, "Stall and warning signals").
-    renotify_days: int = 3
+    # Reminders (Mondays) for signals last told at least this many days ago; a told signal
+    # back within `alert_return_days` of going away goes on where it was (not new again).
+    renotify_days: int = 4
+    alert_return_days: int = 7
     delayed_max_days: int = 3
     blocker_max_days: int = 2
     kickoff_business_days: int = 3
@@ -365,7 +368,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         admin_user_ids=admin_users,
         admin_usergroup_id=admin_group,
         escalation_channel_id=env.get("ONBOARD_ESCALATION_CHANNEL", "").strip(),
-        renotify_days=_int(env, "ONBOARD_RENOTIFY_DAYS", 3, minimum=1),
+        renotify_days=_int(env, "ONBOARD_RENOTIFY_DAYS", 4, minimum=1),
+        alert_return_days=_int(env, "ONBOARD_ALERT_RETURN_DAYS", 7, minimum=0),
         delayed_max_days=_int(env, "ONBOARD_DELAYED_MAX_DAYS", 3, minimum=1),
         blocker_max_days=_int(env, "ONBOARD_BLOCKER_MAX_DAYS", 2, minimum=1),
         kickoff_business_days=_int(env, "ONBOARD_KICKOFF_BUSINESS_DAYS", 3, minimum=1),

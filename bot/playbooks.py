@@ -5,6 +5,7 @@ Loaded and validated at start-up; an error names the file and the field.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from decimal import Decimal
@@ -278,6 +279,12 @@ class Playbook(_Strict):
     def covers(self, arr: Decimal) -> bool:
         return arr >= self.arr_min and (self.arr_max is None or arr < self.arr_max)
 
+    @property
+    def touch(self) -> str:
+        """The touch model's first words (`tech-touch` of "tech-touch, automated"), which
+        templates/signals.yml `off_for` names."""
+        return self.touch_model.split(",", 1)[0].strip().lower()
+
 
 def _unique(field: str, keys: list[str]) -> None:
     seen: set[str] = set()
@@ -310,6 +317,12 @@ def load_playbook(path: Path) -> Playbook:
         return Playbook.model_validate(data)
     except ValidationError as exc:
         raise PlaybookError(f"{path}: {_describe(exc)}") from None
+
+
+@functools.cache
+def playbook_touch(templates_dir: Path) -> dict[str, str]:
+    """Playbook key -> touch model (`Playbook.touch`), read once per process (the signal scan)."""
+    return {p.key: p.touch for p in PlaybookLibrary.load(templates_dir)}
 
 
 class PlaybookLibrary:

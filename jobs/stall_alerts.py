@@ -112,6 +112,7 @@ def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = C
                     ctx.now,
                     renotify_days=settings.renotify_days,
                     default_timezone=settings.timezone,
+                    return_days=settings.alert_return_days,
                 )
                 if changes:
                     work.append(_Work(facts.onboarding, period, changes))

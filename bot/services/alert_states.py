@@ -1,11 +1,13 @@
 """Alert bookkeeping: one AlertState row per (onboarding, signal, subject), and what each
 stall-alerts run changes in it.
 
-No alert fatigue: a detected signal notifies when it is new, when its state got worse, when
-the re-notify interval (ONBOARD_RENOTIFY_DAYS, counted in local calendar days) has passed since
-it was last notified, or when a snooze ran out - never while snoozed, and never again once
-acknowledged until it gets worse. A signal that is no longer detected is cleared and stops; if
-it comes back it is new again.
+The telling rule (quiet by default): a signal is told once, when it is new. It is told again
+only when it gets worse (`Gravity`: a higher severity or level, or its measure reaching the next
+`worse_at` value of templates/signals.yml), when a snooze ran out, or as the weekly reminder:
+on Mondays (local), when it was last told at least ONBOARD_RENOTIFY_DAYS local calendar days
+ago. Never while snoozed; once acknowledged, only when it gets worse; a signal another one
+covers (signals.yml `covered_by`) is not reminded. A signal that is no longer detected is
+cleared; back within ONBOARD_ALERT_RETURN_DAYS it goes on where it was, later it is new again.
 """
 
 from __future__ import annotations
@@ -21,7 +23,17 @@ from sqlalchemy.orm import Session
 
 from bot.calendar import time_zone
 from bot.models import AlertState, Onboarding, OnboardingStatus
-from bot.services.signals import OPEN_STATUSES, OnboardingRow, Signal, fingerprint_level
+from bot.services.signals import (
+    OPEN_STATUSES,
+    Gravity,
+    OnboardingRow,
+    Signal,
+    fingerprint_gravity,
+    fingerprint_level,
+)
+
+# Reminders of every lasting signal come together, on Mondays (local), so they make one post.
+REMINDER_WEEKDAY = 0
 
 
 class AlertRow(NamedTuple):
@@ -104,6 +116,7 @@ def reconcile(
     *,
     renotify_days: int,
     default_timezone: str,
+    return_days: int = 0,
 ) -> list[Change]:
     """Decide, for each signal and each known alert state of one onboarding, what changes."""
     by_key = {(r.signal, r.subject): r for r in rows}
@@ -115,16 +128,18 @@ def reconcile(
         if row is None:
             change.values = _first_seen(onboarding, signal, now) | seen
             change.reason = Reason.NEW
-        elif row.cleared_at is not None:
+        elif row.cleared_at is not None and not _returns(row, now, return_days):
             change.values = _seen_again(signal, now) | seen
             change.reason = Reason.NEW
         else:
+            if row.cleared_at is not None:  # back within days: the same alert, continued
+                seen["cleared_at"] = None
             change.reason = _verdict(signal, row, now, renotify_days, onboarding, default_timezone)
-            if signal.level < fingerprint_level(row.state):
+            if change.reason is None and signal.gravity.better_than(_told(signal, row)):
                 seen["state"] = signal.fingerprint  # better: remember quietly
             if (
                 change.reason is not None
-                or seen.get("state")
+                or len(seen) > 3
                 or _new_day(row, now, onboarding, default_timezone)
                 or row.since != signal.since
             ):
@@ -176,8 +191,22 @@ def _notified(
     return notified
 
 
+def _returns(row: AlertRow, now: datetime, days: int) -> bool:
+    """A told alert that went away fewer than `days` days ago: its coming back is not news."""
+    assert row.cleared_at is not None
+    return row.last_notified_at is not None and (now - row.cleared_at).days < days
+
+
 def _new_day(row: AlertRow, now: datetime, onboarding: OnboardingRow, default: str) -> bool:
     return _local_days(row.last_seen_at, now, onboarding.timezone, default) >= 1
+
+
+def _told(signal: Signal, row: AlertRow) -> Gravity:
+    """How bad the alert was when last told (or remembered better since). A row stored before
+    steps and severities were kept counts as told at the signal's own step and severity."""
+    return fingerprint_gravity(row.state) or Gravity(
+        fingerprint_level(row.state), signal.step, signal.severity.rank
+    )
 
 
 def _verdict(
@@ -188,11 +217,12 @@ def _verdict(
     onboarding: OnboardingRow,
     default_timezone: str,
 ) -> Reason | None:
-    stored_level = fingerprint_level(row.state)
-    worse = signal.level > stored_level or (
-        signal.level == stored_level and signal.fingerprint != row.state
-    )
-    if signal.level < stored_level:
+    told = _told(signal, row)
+    # A covered signal (a late milestone while "Multiple delays" lists it) is told again only
+    # when its level or severity rises, not at each step of its measure.
+    gravity = signal.gravity._replace(step=told.step) if signal.covered else signal.gravity
+    worse = gravity.worse_than(told)
+    if not worse and gravity.better_than(told):
         return None
     if row.snoozed_until is not None and row.snoozed_until > now:
         return None
@@ -204,6 +234,11 @@ def _verdict(
         return Reason.NEW
     if row.snoozed_until is not None and row.last_notified_at < row.snoozed_until <= now:
         return Reason.SNOOZE_OVER
+    if signal.covered:
+        return None  # reminded by the signal that covers it
+    tz = time_zone(onboarding.timezone, default_timezone)
+    if now.astimezone(tz).weekday() != REMINDER_WEEKDAY:
+        return None
     days = _local_days(row.last_notified_at, now, onboarding.timezone, default_timezone)
     return Reason.REMINDER if days >= renotify_days else None
 

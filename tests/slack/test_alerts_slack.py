@@ -153,14 +153,26 @@ def test_due_once_per_business_day_at_nine_local(db, session, settings, playbook
     assert len(posts(db)) == 1
 
 
-def test_no_renotify_before_the_interval_then_a_reminder(db, session, settings, playbooks) -> None:  # type: ignore[no-untyped-def]
-    bare(session, blockers=1, internal_channel_id="CINT")
-    assert run(settings, db, playbooks, at(day(0))).queued
-    assert run(settings, db, playbooks, at(day(1))).queued == []
-    assert run(settings, db, playbooks, at(day(2))).queued == []
-    reminder = run(settings, db, playbooks, at(day(3))).queued  # Thursday: 3 days later
-    assert len(reminder) == 1 and "(reminder)" in text_of(posts(db)[-1])
-    assert states(db)[0].notify_count == 2
+def test_told_once_then_reminded_on_mondays(db, session, settings, playbooks) -> None:  # type: ignore[no-untyped-def]
+    three = replace(settings, min_stakeholders=3)  # single-threaded: a signal with no measure
+    bare(session, internal_channel_id="CINT")
+    assert run(three, db, playbooks, at(day(1))).queued  # Tuesday: new
+    for quiet in (2, 3, 4, 8, 9):  # never daily for the same fact
+        assert run(three, db, playbooks, at(day(quiet))).queued == [], quiet
+    for monday in (7, 14):
+        reminder = run(three, db, playbooks, at(day(monday))).queued
+        assert len(reminder) == 1 and "(reminder)" in text_of(posts(db)[-1])
+    assert states(db)[0].notify_count == 3
+
+
+def test_a_signal_told_on_friday_waits_for_the_monday_after_next(
+    db, session, settings, playbooks
+) -> None:  # type: ignore[no-untyped-def]
+    three = replace(settings, min_stakeholders=3)
+    bare(session, internal_channel_id="CINT")
+    assert run(three, db, playbooks, at(day(4))).queued  # Friday
+    assert run(three, db, playbooks, at(day(7))).queued == []  # told 3 days ago
+    assert run(three, db, playbooks, at(day(14))).queued
 
 
 def test_a_worse_state_notifies_again_even_when_acknowledged(
@@ -196,13 +208,14 @@ def test_a_cleared_signal_stops_and_comes_back_as_new(db, session, settings, pla
 
 
 def test_snooze_is_respected_until_it_runs_out(db, session, settings, playbooks) -> None:  # type: ignore[no-untyped-def]
-    bare(session, blockers=1, internal_channel_id="CINT")
-    run(settings, db, playbooks, at(day(0)))
+    three = replace(settings, min_stakeholders=3)
+    bare(session, internal_channel_id="CINT")
+    run(three, db, playbooks, at(day(-7)))
     with db.session() as s:
-        s.execute(AlertState.__table__.update().values(snoozed_until=at(day(4), 0)))
+        s.execute(AlertState.__table__.update().values(snoozed_until=at(day(2), 0)))
         s.commit()
-    assert run(settings, db, playbooks, at(day(3))).queued == []  # the reminder would be due
-    after = run(settings, db, playbooks, at(day(4)))
+    assert run(three, db, playbooks, at(day(0))).queued == []  # Monday's reminder is snoozed
+    after = run(three, db, playbooks, at(day(2)))
     assert len(after.queued) == 1 and "(snooze over)" in text_of(posts(db)[-1])
 
 
@@ -333,7 +346,10 @@ def test_acknowledge_is_recorded_and_shown(
         assert entry.actor_user_id == "UCSM" and "Blocked" in entry.detail
         # Answering an alert is not activity on the onboarding: silence keeps counting.
         assert s.get(Onboarding, onboarding.id).last_activity_at == at(date(2027, 12, 31))
-    assert run(settings, db, playbooks, at(day(7))).queued == []  # no reminders after it
+    # Quiet after it, until it gets worse: blocked 10 days is the next step of its measure.
+    assert run(settings, db, playbooks, at(day(2))).queued == []
+    worse = run(settings, db, playbooks, at(day(3))).queued
+    assert len(worse) == 1 and "(worse)" in text_of(posts(db)[-1])
 
 
 @pytest.mark.parametrize(("action_id", "days"), [(AlertId.SNOOZE_1, 1), (AlertId.SNOOZE_3, 3)])

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import AlertState, Onboarding, OutboxMessage, OutboxStatus
+from bot.services.alerts import ALERT_KIND
 from bot.services.metrics import SliceBy, book_metrics, ttfv_targets
 from bot.slack.deps import Deps
 from bot.slack.metrics_views import build_metrics_blocks
@@ -32,6 +33,7 @@ def summary(deps: Deps, ids: dict[str, int], start: date) -> str:
     """The story in figures: alerts told, posts sent, and each customer's course."""
     with deps.db.session() as session:
         alerts = _counts(session, select(AlertState.signal, func.sum(AlertState.notify_count)))
+        posts, alert_posts = _alert_posts(session)
         sent = _counts(
             session,
             select(OutboxMessage.kind, func.count()).where(
@@ -41,8 +43,14 @@ def summary(deps: Deps, ids: dict[str, int], start: date) -> str:
         onboardings = [session.get(Onboarding, i) for i in ids.values()]
         customers = [o for o in onboardings if o is not None]
         lines = ["", "=" * 72, "Summary", "=" * 72]
-        lines.append("Alerts told, by signal:")
-        lines += [f"  {signal:<24} {count}" for signal, count in alerts.most_common()] or ["  none"]
+        lines.append(
+            f"Alerts: {alerts.total()} tellings in {posts} posts; by signal "
+            "(tellings, posts naming it):"
+        )
+        lines += [
+            f"  {signal:<24} {count:>4} {alert_posts.get(signal, 0):>4}"
+            for signal, count in alerts.most_common()
+        ] or ["  none"]
         lines.append(f"Celebrations posted: {sent.get('celebration', 0)}")
         lines.append("Posts by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(sent.items())))
         lines.append("Time to first value:")
@@ -52,6 +60,21 @@ def summary(deps: Deps, ids: dict[str, int], start: date) -> str:
         lines.append("Transition:")
         lines += [f"  {o.company_name:<24} {_transition(o, start)}" for o in customers]
     return "\n".join(lines)
+
+
+def _alert_posts(session: Session) -> tuple[int, Counter[str]]:
+    """Sent alert posts in all, and by signal (a post naming several counts for each)."""
+    by_id = dict(session.execute(select(AlertState.id, AlertState.signal)).all())
+    payloads = session.scalars(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.kind == ALERT_KIND, OutboxMessage.status == OutboxStatus.SENT
+        )
+    )
+    posts, by_signal = 0, Counter[str]()
+    for payload in payloads:
+        posts += 1
+        by_signal.update({by_id.get(item["alert_id"], "?") for item in payload["data"]["items"]})
+    return posts, by_signal
 
 
 def _counts(session: Session, query: Select[tuple[str, int]]) -> Counter[str]:

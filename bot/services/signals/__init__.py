@@ -25,7 +25,14 @@ from bot.services.signals.catalog import (
     load_catalog,
     typed_facts,
 )
-from bot.services.signals.detection import Signal, detect, fingerprint_level, signal_kind
+from bot.services.signals.detection import (
+    Gravity,
+    Signal,
+    detect,
+    fingerprint_gravity,
+    fingerprint_level,
+    signal_kind,
+)
 from bot.services.signals.facts import (
     DONE_STATUSES,
     KICKOFF_MILESTONE,
@@ -75,6 +82,7 @@ __all__ = [
     "CustomerReplyRow",
     "FactSource",
     "Facts",
+    "Gravity",
     "HealthRow",
     "IntegrationRow",
     "IssueRow",
@@ -92,6 +100,7 @@ __all__ = [
     "UsageRow",
     "detect",
     "detect_all",
+    "fingerprint_gravity",
     "fingerprint_level",
     "load_catalog",
     "scan",

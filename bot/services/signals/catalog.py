@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from typing_extensions import TypedDict
@@ -85,6 +85,8 @@ _RANK = {severity: rank for rank, severity in enumerate(AlertSeverity)}
 
 Actor = Literal["csm", "ae", "subject_owner", "leadership"]
 Priority = Literal["P1", "P2", "P3", "P4"]
+# The first words of a playbook's `touch_model` (bot/playbooks.Playbook.touch).
+TouchModel = Literal["high-touch", "medium-touch", "low-touch", "tech-touch"]
 
 # The facts each signal carries, which its `what` template may name (the detector fills them).
 
@@ -312,6 +314,13 @@ class SignalDef(_Strict):
     act: list[Actor] = Field(min_length=1)
     # TIMED_KINDS: business time in the onboarding's zone, `4h` or `1d` (one open day).
     after: str | None = Field(default=None, pattern=BUSINESS_SPAN)
+    # A measure (an integer fact) and the values at which it is told again as worse.
+    worse_at: dict[str, list[Annotated[int, Field(ge=1)]]] = Field(default_factory=dict)
+    # Touch models the signal does not fit: off for their playbooks unless one turns it on.
+    off_for: list[TouchModel] = Field(default_factory=list)
+    enabled: bool = True
+    # A signal that says the same fact at once: while it is detected, this one is not reminded.
+    covered_by: SignalKind | None = None
 
 
 class SignalOverride(_Strict):
@@ -323,6 +332,8 @@ class SignalOverride(_Strict):
     intervention: str | None = Field(default=None, min_length=1, max_length=300)
     act: list[Actor] | None = Field(default=None, min_length=1)
     after: str | None = Field(default=None, pattern=BUSINESS_SPAN)
+    worse_at: dict[str, list[Annotated[int, Field(ge=1)]]] | None = None
+    enabled: bool | None = None
 
 
 class _CatalogFile(_Strict):
@@ -337,7 +348,25 @@ class _CatalogFile(_Strict):
         untimed = [kind.value for kind in sorted(TIMED_KINDS) if not self.signals[kind].after]
         if untimed:
             raise ValueError(f"signals: {untimed[0]}: `after` is required (e.g. 4h or 1d)")
+        for kind, definition in self.signals.items():
+            _check_worse_at(f"signals.{kind}", kind, definition.worse_at)
+        for playbook, overrides in self.playbooks.items():
+            for kind, override in overrides.items():
+                _check_worse_at(f"playbooks.{playbook}.{kind}", kind, override.worse_at or {})
         return self
+
+
+def _check_worse_at(where: str, kind: SignalKind, worse_at: Mapping[str, list[int]]) -> None:
+    """`worse_at` names one whole-number fact of its signal, with values that grow."""
+    if len(worse_at) > 1:
+        raise ValueError(f"{where}.worse_at: one measure only")
+    facts = get_type_hints(FACT_TYPES[kind])
+    for fact, values in worse_at.items():
+        if facts.get(fact) is not int:
+            measures = sorted(k for k, t in facts.items() if t is int)
+            raise ValueError(f"{where}.worse_at: {fact!r} is not a measure of {kind} {measures}")
+        if values != sorted(set(values)):
+            raise ValueError(f"{where}.worse_at.{fact}: values must grow")
 
 
 class SignalCatalog:
@@ -353,8 +382,10 @@ class SignalCatalog:
         self.path = path or Path("signals.yml")
         self._signals = dict(signals)
         self._merged: dict[tuple[str, SignalKind], SignalDef] = {}
+        self._overrides: dict[tuple[str, SignalKind], SignalOverride] = {}
         for playbook, overrides in (playbooks or {}).items():
             for kind, override in overrides.items():
+                self._overrides[(playbook, kind)] = override
                 changes = override.model_dump(exclude_none=True)
                 self._merged[(playbook, kind)] = self._signals[kind].model_copy(update=changes)
         self.playbook_keys = frozenset((playbooks or {}).keys())
@@ -379,6 +410,22 @@ class SignalCatalog:
 
     def definition(self, kind: SignalKind, playbook: str = "") -> SignalDef:
         return self._merged.get((playbook, kind)) or self._signals[kind]
+
+    def enabled(self, kind: SignalKind, playbook: str, touch: str) -> bool:
+        """Whether the signal is detected for a playbook of this touch model: a playbook's
+        `enabled` wins; else off for the touch models the signal does not fit."""
+        override = self._overrides.get((playbook, kind))
+        if override is not None and override.enabled is not None:
+            return override.enabled
+        definition = self._signals[kind]
+        return definition.enabled and touch not in definition.off_for
+
+    def step(self, kind: SignalKind, playbook: str, facts: Mapping[str, Any]) -> int:
+        """How many of the signal's `worse_at` values its measure has reached."""
+        worse_at = self.definition(kind, playbook).worse_at
+        return sum(
+            1 for fact, values in worse_at.items() for value in values if facts[fact] >= value
+        )
 
     def severity(
         self, kind: SignalKind, playbook: str, priority: str | None = None

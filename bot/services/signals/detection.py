@@ -35,14 +35,14 @@ Decisions, documented here once:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.calendar import add_business_days, local_midnight, time_zone
 from bot.config import Settings
-from bot.playbooks import TRAINING_AUDIENCE_LABELS, UsageDef
+from bot.playbooks import TRAINING_AUDIENCE_LABELS, UsageDef, playbook_touch
 from bot.services.health import LOW_STATUSES, HealthStatus, health_rules
 from bot.services.hypercare import ClockStage, sla_clock
 from bot.services.hypercare.sla import business_hours
@@ -71,6 +71,8 @@ class Signal:
     state: str
     level: int
     facts: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    step: int = 0  # how many of its measure's `worse_at` values (signals.yml) it has reached
+    covered: bool = False  # another signal says it too (signals.yml `covered_by`): no reminder
 
     @property
     def alert_key(self) -> str:
@@ -79,13 +81,42 @@ class Signal:
 
     @property
     def fingerprint(self) -> str:
-        """What AlertState.state stores: the level first, so "worse" can be read back."""
-        return f"{self.level}|{self.kind.value}|{self.state}"
+        """What AlertState.state stores: `level|kind|state|step|severity`, so how bad it was
+        when last told can be read back (`Gravity`)."""
+        return f"{self.level}|{self.kind.value}|{self.state}|{self.step}|{self.severity.rank}"
+
+    @property
+    def gravity(self) -> Gravity:
+        return Gravity(self.level, self.step, self.severity.rank)
+
+
+class Gravity(NamedTuple):
+    """How bad a signal is: its level, the step its measure reached, its severity's rank."""
+
+    level: int
+    step: int
+    severity: int
+
+    def worse_than(self, told: Gravity) -> bool:
+        """Higher severity, or a higher level or step (a missed milestone, 10 days late)."""
+        return self.severity > told.severity or (self.level, self.step) > (told.level, told.step)
+
+    def better_than(self, told: Gravity) -> bool:
+        return self.severity < told.severity or (self.level, self.step) < (told.level, told.step)
 
 
 def fingerprint_level(fingerprint: str) -> int:
     head = fingerprint.split("|", 1)[0]
     return int(head) if head.isdigit() else 0
+
+
+def fingerprint_gravity(fingerprint: str) -> Gravity | None:
+    """The gravity a stored fingerprint was told at; None for one stored before steps and
+    severities were (then only its level is known, and nothing else counts as worse)."""
+    parts = fingerprint.split("|")
+    if len(parts) != 5 or not all(p.isdigit() for p in (parts[0], parts[3], parts[4])):
+        return None
+    return Gravity(int(parts[0]), int(parts[3]), int(parts[4]))
 
 
 def signal_kind(fingerprint: str) -> SignalKind | None:
@@ -103,6 +134,7 @@ class _Detector:
         self.now = now
         self.tz = time_zone(self.o.timezone, settings.timezone)
         self.today = now.astimezone(self.tz).date()
+        self.touch = playbook_touch(settings.templates_dir).get(self.o.playbook, "")
         self.signals: list[Signal] = []
 
     def local_date(self, moment: datetime) -> date:
@@ -121,8 +153,13 @@ class _Detector:
         severity_of: str | None = None,
         **facts: Any,
     ) -> None:
+        if not self.catalog.enabled(kind, self.o.playbook, self.touch):
+            return
         severity = self.catalog.severity(kind, self.o.playbook, severity_of)
-        self.signals.append(Signal(self.o.id, kind, subject, severity, since, state, level, facts))
+        step = self.catalog.step(kind, self.o.playbook, facts)
+        self.signals.append(
+            Signal(self.o.id, kind, subject, severity, since, state, level, facts, step)
+        )
 
     def run(self) -> list[Signal]:
         self.milestones()
@@ -375,4 +412,9 @@ class _Detector:
 def detect(facts: Facts, settings: Settings, catalog: SignalCatalog, now: datetime) -> list[Signal]:
     """Every signal of one onboarding at `now`, worst first."""
     signals = _Detector(facts, settings, catalog, now).run()
+    present = {s.kind for s in signals}
+    covering = {
+        s.kind: catalog.definition(s.kind, facts.onboarding.playbook).covered_by for s in signals
+    }
+    signals = [replace(s, covered=True) if covering[s.kind] in present else s for s in signals]
     return sorted(signals, key=lambda s: (-s.severity.rank, s.since, s.kind.value, s.subject))
