@@ -124,3 +124,16 @@ def test_an_escalation_reaches_the_vp_who_acknowledges_it(story: tuple[str, list
     assert red and "Told: @alex.vp-cs" in red[0] and "[Acknowledge]" in red[0]
     assert any("Acknowledged by @alex.vp-cs" in p for p in vp)
     assert not any("Escalation:" in p for p in posts_in(lines, "DM to @robin.csm"))
+
+
+def test_alerts_are_quiet_and_the_summary_says_how_quiet(story: tuple[str, list[str]]) -> None:
+    """Issue 16's target: before quiet alerts, this story told 620 signals in 176 alert posts."""
+    _, lines = story
+    summary = "\n".join(lines[lines.index("Summary") :])
+    figures = re.search(r"Alerts: (\d+) tellings in (\d+) posts; by signal", summary)
+    assert figures, "the summary prints tellings and posts"
+    tellings, posts = int(figures[1]), int(figures[2])
+    assert tellings <= 200 and posts < 176 / 2
+    # Per signal: tellings, then the posts naming it.
+    assert re.search(r"^  milestone_late +\d+ +\d+$", summary, re.MULTILINE)
+    assert "health_check_missing" in summary  # still told where a CSM runs the checks

@@ -17,7 +17,7 @@ from bot.services.health import health_rules
 from bot.slack.guard import REFUSAL
 from bot.slack.health_views import HealthMetadata
 from bot.slack.picker import PickValue
-from tests.slack.test_alerts_slack import at, bare, day, posts, run, text_of
+from tests.slack.test_alerts_slack import at, bare, day, posts, run, states, text_of
 from tests.slack.test_status_slack import onboard, reply
 from tests.slack_http import checkboxes, plain, select_value
 
@@ -313,11 +313,17 @@ def test_a_missing_weekly_check_is_a_signal(db, session, settings, playbooks) ->
     add_check(session, onboarding, at(day(8), 8), 90, "healthy")
     assert run(settings, db, playbooks, at(day(9))).queued == []  # checked: cleared
     assert run(settings, db, playbooks, at(day(14))).queued == []  # 6 days since the check
-    late = run(settings, db, playbooks, at(day(15)))  # 7 days since Tuesday's check
-    assert len(late.queued) == 1 and "(last on Tue Mar 9, 2027)" in text_of(posts(db)[-1])
+    # 7 days since Tuesday's check: missing again, 6 days after it went away, it goes on where
+    # it was (ONBOARD_ALERT_RETURN_DAYS) and is told in Monday's reminder, not as new.
+    assert run(settings, db, playbooks, at(day(15))).queued == []
     # The interval is a setting.
     longer = replace(settings, health_check_days=14)
     assert run(longer, db, playbooks, at(day(16))).queued == []
+    assert states(db)[0].cleared_at is not None
+    reminder = run(settings, db, playbooks, at(day(21)))
+    text = text_of(posts(db)[-1])
+    assert len(reminder.queued) == 1 and "(last on Tue Mar 9, 2027)" in text
+    assert "(reminder)" in text
 
 
 def test_a_drop_to_at_risk_or_worse_raises_a_high_alert(
