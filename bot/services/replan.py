@@ -19,7 +19,7 @@ from bot.services.activity import record_activity
 from bot.services.onboardings import get_onboarding
 from bot.services.outbox import Post, enqueue, outbox_key, post_data
 from bot.services.permissions import ensure_can_change
-from bot.services.signals.catalog import ALERT_FAMILY, SignalKind
+from bot.services.signals.kinds import ALERT_FAMILY, SignalKind
 
 REPLANNED_ACTION = "replanned"
 REPLAN_NOTICE_KIND = "replan_notice"

@@ -13,26 +13,14 @@ signal carries only its facts.
 """
 
 from bot.services.signals.catalog import (
-    ALERT_FAMILY,
-    FACT_TYPES,
-    SAMPLE_FACTS,
-    AlertSeverity,
     SignalCatalog,
     SignalCatalogError,
     SignalDef,
-    SignalKind,
     SignalOverride,
     load_catalog,
-    typed_facts,
 )
-from bot.services.signals.detection import (
-    Gravity,
-    Signal,
-    detect,
-    fingerprint_gravity,
-    fingerprint_level,
-    signal_kind,
-)
+from bot.services.signals.detection import Signal, detect, fingerprint_level, signal_kind
+from bot.services.signals.fact_types import FACT_TYPES, SAMPLE_FACTS, typed_facts
 from bot.services.signals.facts import (
     DONE_STATUSES,
     KICKOFF_MILESTONE,
@@ -51,6 +39,13 @@ from bot.services.signals.facts import (
     StakeholderCount,
     TrainingRow,
     UsageRow,
+)
+from bot.services.signals.kinds import (
+    ALERT_FAMILY,
+    AlertSeverity,
+    Gravity,
+    SignalKind,
+    fingerprint_gravity,
 )
 from bot.services.signals.queries import ScanWindow
 from bot.services.signals.scan import (

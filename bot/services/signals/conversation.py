@@ -28,8 +28,9 @@ from sqlalchemy import Select, select
 from bot.calendar import BusinessHours
 from bot.models import ConversationMessage
 from bot.services.conversations import MessageKind, Side, customer_figures
-from bot.services.signals.catalog import SignalCatalog, SignalKind
+from bot.services.signals.catalog import SignalCatalog
 from bot.services.signals.facts import Facts
+from bot.services.signals.kinds import SignalKind
 from bot.services.signals.queries import ScanWindow
 
 REPLY_WINDOW = timedelta(days=14)

@@ -38,7 +38,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from bot.calendar import add_business_days, local_midnight, time_zone
 from bot.config import Settings
@@ -46,9 +46,10 @@ from bot.playbooks import TRAINING_AUDIENCE_LABELS, UsageDef, playbook_touch
 from bot.services.health import LOW_STATUSES, HealthStatus, health_rules
 from bot.services.hypercare import ClockStage, sla_clock
 from bot.services.hypercare.sla import business_hours
-from bot.services.signals.catalog import ALERT_FAMILY, AlertSeverity, SignalCatalog, SignalKind
+from bot.services.signals.catalog import SignalCatalog
 from bot.services.signals.conversation import ConversationRules
 from bot.services.signals.facts import KICKOFF_MILESTONE, Facts, TrainingRow
+from bot.services.signals.kinds import ALERT_FAMILY, AlertSeverity, Gravity, SignalKind
 from bot.services.signals.usage import detect_usage, usage_rules
 from bot.services.training import attendance_thresholds, meets
 
@@ -90,33 +91,9 @@ class Signal:
         return Gravity(self.level, self.step, self.severity.rank)
 
 
-class Gravity(NamedTuple):
-    """How bad a signal is: its level, the step its measure reached, its severity's rank."""
-
-    level: int
-    step: int
-    severity: int
-
-    def worse_than(self, told: Gravity) -> bool:
-        """Higher severity, or a higher level or step (a missed milestone, 10 days late)."""
-        return self.severity > told.severity or (self.level, self.step) > (told.level, told.step)
-
-    def better_than(self, told: Gravity) -> bool:
-        return self.severity < told.severity or (self.level, self.step) < (told.level, told.step)
-
-
 def fingerprint_level(fingerprint: str) -> int:
     head = fingerprint.split("|", 1)[0]
     return int(head) if head.isdigit() else 0
-
-
-def fingerprint_gravity(fingerprint: str) -> Gravity | None:
-    """The gravity a stored fingerprint was told at; None for one stored before steps and
-    severities were (then only its level is known, and nothing else counts as worse)."""
-    parts = fingerprint.split("|")
-    if len(parts) != 5 or not all(p.isdigit() for p in (parts[0], parts[3], parts[4])):
-        return None
-    return Gravity(int(parts[0]), int(parts[3]), int(parts[4]))
 
 
 def signal_kind(fingerprint: str) -> SignalKind | None:

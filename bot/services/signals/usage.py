@@ -25,8 +25,8 @@ from sqlalchemy.orm import aliased
 from bot.calendar import business_days_between
 from bot.models import Milestone, MilestoneStatus, Onboarding, UsageRecord
 from bot.playbooks import PlaybookLibrary, UsageDef
-from bot.services.signals.catalog import SignalKind
 from bot.services.signals.facts import OPEN_STATUSES, UsageRow
+from bot.services.signals.kinds import SignalKind
 from bot.services.signals.queries import ScanWindow
 
 TECHNICAL_SETUP = "technical_setup"
