@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.models import UsageRecord
+from bot.services.onboardings import get_onboarding
 
 FEATURE_WINDOW_DAYS = 30
 
@@ -97,3 +98,55 @@ def load_adoption(
 ) -> AdoptionSummary | None:
     """The onboarding's adoption now (one query); None before its first record."""
     return summarize(recent_days(session, onboarding_id), core_features)
+
+
+CHART_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class UsageWeek:
+    starts: date  # a Monday
+    active_users: int  # the highest daily active count of the week
+    licensed_users: int
+
+
+@dataclass(frozen=True)
+class UsageChart:
+    """Weekly active users of the last CHART_WEEKS weeks with a record (internal data)."""
+
+    onboarding_id: int
+    company_name: str
+    today: date
+    weeks: tuple[UsageWeek, ...]
+
+
+def weekly(days: Iterable[DayUsage]) -> list[UsageWeek]:
+    """Days grouped by ISO week (Monday first), oldest first."""
+    by_week: dict[date, list[DayUsage]] = {}
+    for usage in days:
+        by_week.setdefault(usage.day - timedelta(days=usage.day.weekday()), []).append(usage)
+    return [
+        UsageWeek(
+            starts,
+            max(d.active_users for d in group),
+            max(group, key=lambda d: d.day).licensed_users,
+        )
+        for starts, group in sorted(by_week.items())
+    ]
+
+
+def load_usage_chart(session: Session, onboarding_id: int, today: date) -> UsageChart:
+    """One query for the name, one for the records of the chart's weeks (bounded)."""
+    name = get_onboarding(session, onboarding_id).company_name
+    since = today - timedelta(days=today.weekday() + 7 * (CHART_WEEKS - 1))
+    rows = session.execute(
+        select(
+            UsageRecord.day,
+            UsageRecord.active_users,
+            UsageRecord.licensed_users,
+            UsageRecord.features,
+        )
+        .where(UsageRecord.onboarding_id == onboarding_id, UsageRecord.day >= since)
+        .order_by(UsageRecord.day)
+    )
+    return UsageChart(onboarding_id, name, today, tuple(weekly(DayUsage(*r) for r in rows)))

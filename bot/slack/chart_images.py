@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.services.chart_data import BarState, MetricsChartData, TimelineChart
+from bot.services.usage_adoption import UsageChart
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -313,3 +314,32 @@ def _funnel_panel(ax: Any, data: MetricsChartData) -> None:
     ax.set_xlim(0, top * 1.35)
     ax.set_xlabel("onboardings (conversion from the stage before)")
     ax.grid(axis="x", color="#eeeeee", zorder=0)
+
+
+# ---- weekly active users ---------------------------------------------------------------------
+
+
+def render_usage_png(chart: UsageChart) -> bytes:
+    """Weekly active users (the highest daily count of each week) as bars, the licensed users
+    as a line above them; a week without a record is a gap, not a zero."""
+    with _figure() as figure:
+        ax = figure.add_subplot()
+        starts = [w.starts for w in chart.weeks]
+        ax.bar(starts, [w.active_users for w in chart.weeks], width=5, color=BLUE, zorder=2)
+        ax.step(
+            starts,
+            [w.licensed_users for w in chart.weeks],
+            where="mid",
+            color=GREY,
+            linestyle="--",
+            linewidth=2,
+            label="licensed users",
+            zorder=3,
+        )
+        ax.set_ylim(0, max([1, *(w.licensed_users for w in chart.weeks)]) * 1.1)
+        ax.set_ylabel("weekly active users")
+        ax.grid(axis="y", color="#eeeeee", zorder=0)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_title(_short(f"{chart.company_name}: weekly active users", 70), loc="left")
+        ax.legend(loc="upper left", frameon=False)
+        return _png(figure)

@@ -139,6 +139,7 @@ def pulse_action_id(score: int) -> str:
 
 class ChartId(enum.StrEnum):
     PICK_CUSTOMER = "chart-pick-customer"
+    USAGE = "chart-usage"  # the status card's usage chart button (value: onboarding id)
 
 
 class GateId(enum.StrEnum):

@@ -14,7 +14,7 @@ from bot.services.status import (
 )
 from bot.slack import blocks as bk
 from bot.slack.conversation_views import conversation_section
-from bot.slack.ids import ChecklistId, ReplanId, StakeholderId, StatusId
+from bot.slack.ids import ChartId, ChecklistId, ReplanId, StakeholderId, StatusId
 from bot.slack.mrkdwn import Mrkdwn, escape, mention, money, truncate
 from bot.slack.status_sections import (
     adoption_section,
@@ -131,6 +131,8 @@ def _status_actions(card: StatusCard) -> bk.Block:
     elements.append(_add_stakeholder_button(card))
     if card.pending_milestones:
         elements.append(bk.button("Replan", ReplanId.OPEN, str(card.onboarding_id)))
+    if card.adoption is not None:
+        elements.append(bk.button("Usage chart", ChartId.USAGE, str(card.onboarding_id)))
     return bk.actions(*elements)
 
 

@@ -97,3 +97,66 @@ def test_the_health_check_prefills_adoption_from_usage(slack, fake_slack, db) ->
     submit(slack, view, answers(view, adoption="4"))  # the CSM knows better: kept as typed
     fake_slack.wait_for("chat.postEphemeral", lambda p: "Health check for" in p["text"])
     assert checks(db)[0].ratings["adoption"] == 4
+
+
+def test_the_usage_chart_button_uploads_weekly_active_users(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.slack.test_charts import PNG_SIGNATURE, _uploaded, png_size
+
+    onboard(slack, fake_slack)
+    assert "chart-usage" not in json.dumps(status(slack, fake_slack)["blocks"])  # no data
+    send_usage(db)
+    card = status(slack, fake_slack, contains="Adoption")
+    [button] = [
+        e
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == "chart-usage"
+    ]
+
+    slack.block_action("chart-usage", button["value"], user_id="UCSM", channel_id="C0GENERAL")
+
+    params, content = _uploaded(fake_slack)
+    assert params["channel_id"] == "C0GENERAL"
+    assert content[:8] == PNG_SIGNATURE and png_size(content) == (1200, 675)
+    assert (
+        "weekly active users, 1 weeks to the week of Dec 7 (12 of 40 licensed)"
+        in (params["initial_comment"])
+    )
+    fake_slack.wait_for_response(lambda r: "Here are the weekly active users" in str(r))
+
+
+def test_the_usage_chart_never_goes_to_a_shared_channel(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.slack.test_charts import _uploaded
+
+    onboard(slack, fake_slack)
+    send_usage(db)
+    fake_slack.add_channel("C0ACME", "acme-onboarding", is_ext_shared=True)
+    onboarding_id = str(_onboarding_id(db))
+
+    slack.block_action("chart-usage", onboarding_id, user_id="UCSM", channel_id="C0ACME")
+
+    params, _ = _uploaded(fake_slack)
+    [opened] = fake_slack.calls_to("conversations.open")
+    assert params["channel_id"] == opened.response["channel"]["id"] != "C0ACME"
+    fake_slack.wait_for_response(lambda r: "Usage is internal" in str(r))
+
+
+def test_weekly_active_users_are_the_highest_day_of_each_week() -> None:
+    from bot.services.usage_adoption import DayUsage, UsageWeek, weekly
+
+    days = [
+        DayUsage(date(2026, 11, 30), 10, 40, {}),  # Monday
+        DayUsage(date(2026, 12, 2), 14, 40, {}),
+        DayUsage(date(2026, 12, 6), 9, 45, {}),  # Sunday: same week, licence grew
+        DayUsage(date(2026, 12, 7), 12, 45, {}),
+    ]
+    assert weekly(days) == [
+        UsageWeek(date(2026, 11, 30), 14, 45),
+        UsageWeek(date(2026, 12, 7), 12, 45),
+    ]
+
+
+def _onboarding_id(db) -> int:  # type: ignore[no-untyped-def]
+    with db.session() as session:
+        return session.scalars(select(Onboarding.id)).one()
