@@ -8,6 +8,7 @@ from slack_bolt import App
 from handlers import (
     access,
     alerts,
+    changes,
     charts,
     checklist,
     close,
@@ -54,6 +55,7 @@ def register_handlers(app: App) -> list[str]:
     escalations.register(app)
     timeline.register(app, commands)
     replan.register(app, commands)
+    changes.register(app, commands)
     training.register(app, commands)
     metrics.register(app, commands)
     feedback.register(app, commands)

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
+from bot.services.changes import ChangeInvalid
 from bot.services.commitments import CommitmentInvalid
 from bot.services.criteria import CriterionInvalid
 from bot.services.errors import DomainError
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 Card = tuple[str, list[bk.Block]]
 # The services' form errors: `errors` maps each wrong field (named like its block) to why.
 FormInvalid = (
-    CommitmentInvalid
+    ChangeInvalid
+    | CommitmentInvalid
     | CriterionInvalid
     | IntegrationInvalid
     | MessageLogInvalid

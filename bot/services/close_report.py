@@ -8,7 +8,7 @@ channel shared with the customer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import ActivityEntry, MilestoneStatus, Onboarding, StakeholderRole
 from bot.playbooks import PlaybookLibrary
+from bot.services.changes import parking_lot
 
 WAIVED_ACTION = "milestone_waived"
 
@@ -106,6 +107,8 @@ class OnboardingReport:
     stakeholders: list[str]
     lessons_learned: str
     go_live_on: date | None = None
+    # Deferred change requests ("CR-2: ..."), for the adoption team's next phase.
+    parking_lot: list[str] = field(default_factory=list)
 
     @property
     def within_target(self) -> bool | None:
@@ -177,6 +180,7 @@ def build_report(
         stakeholders=_stakeholders(onboarding),
         lessons_learned=request.lessons,
         go_live_on=onboarding.go_live_at.date() if onboarding.go_live_at else None,
+        parking_lot=parking_lot(session, onboarding.id),
     )
 
 

@@ -18,6 +18,7 @@ from bot.models import (
     Onboarding,
 )
 from bot.playbooks import PlaybookLibrary, UsageDef
+from bot.services.changes import open_change_count
 from bot.services.conversations import ConversationSummary, conversation_summary
 from bot.services.health import HealthRules, HealthSummary, default_health_rules, latest_health
 from bot.services.kickoff import is_kickoff
@@ -155,6 +156,7 @@ class StatusCard:
     adoption_shared: bool = False
     # The customer's last message and since when they wait on us (internal); None: no channel.
     conversation: ConversationSummary | None = None
+    open_changes: int = 0  # change requests logged and not yet approved or deferred
 
     @property
     def pending_milestones(self) -> list[MilestoneLine]:
@@ -327,6 +329,7 @@ def build_status_card(
         gate_override=_gate_override(onboarding),
         health_check=health_check,
         replan=replan_summary(onboarding),
+        open_changes=open_change_count(onboarding),
     )
 
 

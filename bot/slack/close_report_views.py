@@ -124,6 +124,13 @@ def build_report_blocks(report: OnboardingReport) -> list[bk.Block]:
             + "\nCommitments:\n"
             + _lines([_open_item(c) for c in report.open_commitments], "none open"),
         ),
+    ]
+    if report.parking_lot:
+        parked = [escape(truncate(line, 300)) for line in report.parking_lot]
+        blocks.append(
+            _section(":parking: Parking lot (deferred change requests)", _lines(parked, ""))
+        )
+    blocks += [
         _section(
             ":busts_in_silhouette: Stakeholders",
             _lines([escape(truncate(s, 300)) for s in report.stakeholders], "none recorded"),

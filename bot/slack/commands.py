@@ -27,6 +27,7 @@ HELP = [
     ("setup <customer>", "Integrations: owner, status, notes, migration result, limitations"),
     ("training <customer>", "The training plan: schedule sessions, mark them delivered"),
     ("replan <customer>", "Move milestones and go-live (with a reason); the first plan is kept"),
+    ("change <customer> <what>", "Log a change request; the CSM approves it or parks it"),
     ("block <customer> <reason>", "Add a blocker you own"),
     ("unblock <customer> [n]", "Resolve blocker n (as numbered on the status card)"),
     ("channel <customer> #channel", "Link the customer channel"),

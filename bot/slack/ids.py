@@ -115,6 +115,16 @@ class ReplanId(enum.StrEnum):
     TELL_OPTION = "tell"
 
 
+class ChangeId(enum.StrEnum):
+    """Change requests: the CSM's card and its approval modal (block ids: ChangeField)."""
+
+    PICK_CUSTOMER = "change-pick-customer"
+    APPROVE = "change-approve"
+    DEFER = "change-defer"
+    VIEW = "change-approve-submit"
+    INPUT = "value"
+
+
 class FeedbackId(enum.StrEnum):
     """The customer's voice. The pulse buttons and the survey are the only entry points open
     to users of another organisation (bot/slack/guard.py: CUSTOMER_ACTIONS, CUSTOMER_VIEWS)."""

@@ -12,6 +12,7 @@ from typing import Any
 from bot.slack import (
     alert_views,
     celebration_views,
+    change_views,
     digest_views,
     escalation_views,
     feedback_views,
@@ -29,6 +30,7 @@ from bot.slack.rendering import NO_LINKS, Links, Rendered, Renderer
 _FEATURES = (
     alert_views,
     celebration_views,
+    change_views,
     digest_views,
     escalation_views,
     feedback_views,

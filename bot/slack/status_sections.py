@@ -204,6 +204,8 @@ def target_section(card: StatusCard) -> bk.Block:
     ]
     if card.replan is not None:
         targets.append(replan_text(card.replan))
+    if card.open_changes:
+        targets.append(f"_{count(card.open_changes, 'open change request')}: the CSM decides_")
     return bk.section(Mrkdwn("\n".join(targets)))
 
 
