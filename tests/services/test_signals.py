@@ -28,6 +28,7 @@ from bot.services.signals import (
     IssueRow,
     MilestoneRow,
     OnboardingRow,
+    ScopeRow,
     SignalCatalog,
     SignalCatalogError,
     SignalKind,
@@ -294,6 +295,7 @@ def test_every_signal_renders_its_message() -> None:
             0,
             12,
         ),
+        scope=ScopeRow(1, 5, at(date(2026, 11, 30)), 44),  # 5 of 44: over 10%
     )
     signals = detect(f, SETTINGS, CATALOG, now)
     # Silence and "gone quiet" exclude each other: without a customer channel, silence.

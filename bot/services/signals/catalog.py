@@ -52,6 +52,8 @@ class SignalDef(_Strict):
     enabled: bool = True
     # A signal that says the same fact at once: while it is detected, this one is not reminded.
     covered_by: SignalKind | None = None
+    # A share that fires the signal (scope_growing: approved changes over the plan's items).
+    threshold_percent: int | None = Field(default=None, ge=0, le=1000)
 
 
 class SignalOverride(_Strict):
@@ -65,6 +67,7 @@ class SignalOverride(_Strict):
     after: str | None = Field(default=None, pattern=BUSINESS_SPAN)
     worse_at: dict[str, list[Annotated[int, Field(ge=1)]]] | None = None
     enabled: bool | None = None
+    threshold_percent: int | None = Field(default=None, ge=0, le=1000)
 
 
 class _CatalogFile(_Strict):

@@ -50,6 +50,7 @@ from bot.services.signals.catalog import SignalCatalog
 from bot.services.signals.conversation import ConversationRules
 from bot.services.signals.facts import KICKOFF_MILESTONE, Facts, TrainingRow
 from bot.services.signals.kinds import ALERT_FAMILY, AlertSeverity, Gravity, SignalKind
+from bot.services.signals.scope import detect_scope
 from bot.services.signals.usage import detect_usage, usage_rules
 from bot.services.training import attendance_thresholds, meets
 
@@ -153,6 +154,8 @@ class _Detector:
         hours = business_hours(self.settings, self.tz)
         ConversationRules(self.facts, self.catalog, hours, self.now).run(self.add)
         self.usage()
+        scope = self.catalog.definition(SignalKind.SCOPE_GROWING, self.o.playbook)
+        detect_scope(self.add, self.facts.scope, scope.threshold_percent)
         return self.signals
 
     def milestones(self) -> None:

@@ -22,6 +22,13 @@ from bot.services.signals.usage_facts import (
 )
 
 
+class ScopeGrowingFacts(TypedDict):
+    approved: int
+    plan_items: int
+    percent: int
+    threshold: int
+
+
 class MilestoneLateFacts(TypedDict):
     milestone: str
     due: date
@@ -146,6 +153,7 @@ FACT_TYPES: dict[SignalKind, type] = {
     SignalKind.NO_USAGE: NoUsageFacts,
     SignalKind.ADOPTION_BEHIND: AdoptionBehindFacts,
     SignalKind.USAGE_DROPPING: UsageDroppingFacts,
+    SignalKind.SCOPE_GROWING: ScopeGrowingFacts,
 }
 
 
@@ -221,4 +229,5 @@ SAMPLE_FACTS: dict[SignalKind, dict[str, Any]] = {
     SignalKind.NO_USAGE: NO_USAGE_SAMPLE,
     SignalKind.ADOPTION_BEHIND: ADOPTION_BEHIND_SAMPLE,
     SignalKind.USAGE_DROPPING: USAGE_DROPPING_SAMPLE,
+    SignalKind.SCOPE_GROWING: {"approved": 5, "plan_items": 44, "percent": 11, "threshold": 10},
 }

@@ -139,6 +139,15 @@ class UsageRow(NamedTuple):
     previous_week_active: int | None
 
 
+class ScopeRow(NamedTuple):
+    """Approved change requests against the plan made at the handoff (signals/scope.py)."""
+
+    onboarding_id: int
+    approved: int
+    last_approved_at: datetime
+    baseline_items: int | None
+
+
 @dataclass
 class Facts:
     """Everything the detector needs about one onboarding (only the rows that can signal)."""
@@ -157,3 +166,4 @@ class Facts:
     customer_replies: list[CustomerReplyRow] = field(default_factory=list)
 
     usage: UsageRow | None = None  # with technical setup done or a usage record only
+    scope: ScopeRow | None = None  # with an approved change request only

@@ -28,6 +28,7 @@ class SignalKind(enum.StrEnum):
     NO_USAGE = "no_usage"
     ADOPTION_BEHIND = "adoption_behind"
     USAGE_DROPPING = "usage_dropping"
+    SCOPE_GROWING = "scope_growing"
 
 
 # The conversation signals fire after a span of business time, `after` in signals.yml.

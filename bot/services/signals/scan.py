@@ -37,6 +37,7 @@ from bot.services.signals.facts import (
     IssueRow,
     MilestoneRow,
     OnboardingRow,
+    ScopeRow,
     StakeholderCount,
     TrainingRow,
     UsageRow,
@@ -54,6 +55,7 @@ from bot.services.signals.queries import (
     quiet_champions,
     stakeholder_counts,
 )
+from bot.services.signals.scope import approved_changes
 from bot.services.signals.usage import usage_facts
 
 STREAM_CHUNK = 2000
@@ -87,6 +89,7 @@ SOURCES: tuple[FactSource, ...] = (
     FactSource("conversation", customer_conversations, ConversationRow._make, one=True),
     FactSource("customer_replies", customer_replies, CustomerReplyRow._make),
     FactSource("usage", usage_facts, UsageRow._make, one=True),
+    FactSource("scope", approved_changes, ScopeRow._make, one=True),
 )
 
 
