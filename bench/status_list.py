@@ -17,6 +17,7 @@ Two times are reported per command:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sys
@@ -58,6 +59,9 @@ POSTGRES_URL = os.environ.get(
 )
 SIGNING_SECRET = "bench-signing-secret"
 CSMS = ["UCSM"] + [f"UCSM{i:02d}" for i in range(1, 20)]  # 20 CSMs
+# A CSM with a small book: every 200th onboarding (50 at 10,000), taken from UCSM19's share, so
+# UCSM keeps 1 in 20 (500 at 10,000).
+FEW_CSM = "UCSMFEW"
 OTHER_USERS = ["UAE", "UADMIN"]
 CHUNK = 500  # onboardings per executemany batch
 TARGET_P99_MS = 100.0
@@ -128,7 +132,7 @@ def bulk_load(db: Database, library: PlaybookLibrary, n: int, seed: int = 42) ->
             created = datetime.combine(start, datetime.min.time(), UTC)
             roll = rng.random()
             status = "closed" if roll < 0.05 else "hypercare" if roll < 0.15 else "active"
-            csm = CSMS[(i - 1) % len(CSMS)]
+            csm = FEW_CSM if i % 200 == 0 else CSMS[(i - 1) % len(CSMS)]
             first_value = next(m for m in book.milestones if m.first_value)
             go_live = next(m for m in book.milestones if m.go_live)
             rows[Onboarding].append(
@@ -305,6 +309,12 @@ class ReplyClock:
             return self.last_at
 
 
+def run_until_closed(server: Any) -> None:
+    # Closing the listening socket from another thread ends select() with EBADF.
+    with contextlib.suppress(OSError):
+        server.run()
+
+
 @dataclass
 class Served:
     http: SlackHttp
@@ -316,7 +326,7 @@ class Served:
 def serve(db: Database, library: PlaybookLibrary) -> Served:
     fake = FakeSlack()
     fake.start()
-    for user_id in CSMS + OTHER_USERS:
+    for user_id in [*CSMS, FEW_CSM, *OTHER_USERS]:
         fake.add_user(user_id, name=user_id.lower(), real_name=f"{user_id} Person")
     fake.add_channel("C0GENERAL", "general")
     clock = ReplyClock(fake)
@@ -333,7 +343,7 @@ def serve(db: Database, library: PlaybookLibrary) -> Served:
     listeners = ThreadPoolExecutor(max_workers=64)
     app = create_app(settings, db=db, playbooks=library, listener_executor=listeners)
     server = create_server(make_wsgi_app(app, db), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=run_until_closed, args=(server,), daemon=True)
     thread.start()
     http = SlackHttp(
         f"http://127.0.0.1:{server.effective_port}/slack/events",
