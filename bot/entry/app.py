@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot import logs
 from bot.config import Settings
 from bot.db import Database
+from bot.entry.ack_runner import prompt_acks
 from bot.observability import Metrics
 from bot.playbooks import PlaybookLibrary
 from bot.services.errors import DomainError
@@ -88,6 +89,7 @@ def create_app(
         process_before_response=False,
         listener_executor=executor,
     )
+    prompt_acks(app)  # before app.error, which gives the runner its error handler
     app.use(UnreadableActions())  # first: function middleware cannot take `actions: []`
     app.use(_request_context(deps))
     app.use(make_actor_guard(deps.users, own_team, executor, settings.identity_wait_ms / 1000))
