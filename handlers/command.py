@@ -47,6 +47,9 @@ class CommandRouter:
         handler = self._handlers.get(request.name)
         if handler is not None:
             handler(request)
+        elif request.name == "help" and not request.args:
+            # Plain `help` (or nothing) is never a customer's name: no lookup before the ack.
+            ack(response_type="ephemeral", blocks=help_blocks(), text="Onboard help")
         elif self._fallback is None or not self._fallback(request):
             blocks = help_blocks(request.name, self.suggestion(request.name, request.args))
             ack(response_type="ephemeral", blocks=blocks, text="Onboard help")

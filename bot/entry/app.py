@@ -14,6 +14,7 @@ from bot import logs
 from bot.config import Settings
 from bot.db import Database
 from bot.entry.ack_runner import prompt_acks
+from bot.entry.routing import RoutedApp
 from bot.observability import Metrics
 from bot.playbooks import PlaybookLibrary
 from bot.services.errors import DomainError
@@ -83,7 +84,7 @@ def create_app(
     )
     # The client alone: it carries the bot token (Bolt takes `client.token`), and Bolt warns on
     # every start that `token` goes unused when both are given.
-    app = App(
+    app = RoutedApp(
         signing_secret=settings.slack_signing_secret,
         client=client,
         process_before_response=False,
