@@ -27,7 +27,13 @@ from bot.slack.forms import button_id, button_model, click, selected_id
 from bot.slack.ids import StatusId
 from bot.slack.mrkdwn import Mrkdwn, escape
 from bot.slack.picker import build_pick_blocks
-from bot.slack.status_replies import ListPage, build_list_blocks, split_trailing, usage_text
+from bot.slack.status_replies import (
+    LIST_PAGE_SIZE,
+    ListPage,
+    build_list_blocks,
+    split_trailing,
+    usage_text,
+)
 from bot.slack.status_views import build_done_blocks, build_reopened_blocks, build_status_blocks
 from handlers.actor import Actor, actor_of
 from handlers.blockers import block, link_channel, register_blocker_buttons, unblock
@@ -179,9 +185,12 @@ def handle_list_command(request: CommandRequest) -> None:
 
 
 def _list_page(actor: Actor, page: ListPage, **kwargs: Any) -> None:
+    today = actor.deps.today()
     with actor.deps.db.session() as session:
-        entries = list_onboardings(session, page.scope, actor.user_id, actor.deps.today())
-    blocks = build_list_blocks(entries, page.scope, page.offset, actor.deps.today())
+        listing = list_onboardings(
+            session, page.scope, actor.user_id, today, page.offset, LIST_PAGE_SIZE
+        )
+    blocks = build_list_blocks(listing, page.scope, today)
     actor.say(f"Onboardings: {page.scope}", blocks, **kwargs)
 
 

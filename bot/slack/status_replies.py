@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.services.blockers import BlockerChange
-from bot.services.onboarding_list import ListEntry, ListScope
+from bot.services.onboarding_list import ListEntry, ListScope, OnboardingList
 from bot.slack import blocks as bk
 from bot.slack.ids import StatusId
 from bot.slack.mrkdwn import Mrkdwn, day, escape, mention, truncate
@@ -76,18 +76,12 @@ def _list_line(entry: ListEntry, today: date) -> Mrkdwn:
     )
 
 
-def build_list_blocks(
-    entries: list[ListEntry],
-    scope: ListScope,
-    offset: int,
-    today: date,
-    page_size: int = LIST_PAGE_SIZE,
-) -> list[bk.Block]:
-    """One page of the list (never over 50 blocks) with a button for the next page."""
-    page = entries[offset : offset + page_size]
-    title = f"Onboardings · {scope} ({len(entries)})"
-    blocks: list[bk.Block] = [bk.header(title)]
-    if not entries:
+def build_list_blocks(listing: OnboardingList, scope: ListScope, today: date) -> list[bk.Block]:
+    """One page of the list (at most LIST_PAGE_SIZE entries, never over 50 blocks) with a
+    button for the next page."""
+    page, offset, total = listing.entries[:LIST_PAGE_SIZE], listing.offset, listing.total
+    blocks: list[bk.Block] = [bk.header(f"Onboardings · {scope} ({total})")]
+    if not total:
         blocks.append(bk.section(Mrkdwn(f"Nothing in `{scope}` right now.")))
     for entry in page:
         blocks.append(
@@ -97,18 +91,18 @@ def build_list_blocks(
             )
         )
     end = offset + len(page)
-    if entries:
+    if page:
         blocks.append(
             bk.context(
-                f"Showing {offset + 1} to {end} of {len(entries)} · "
+                f"Showing {offset + 1} to {end} of {total} · "
                 "`/onboard list mine|at-risk|overdue|all`"
             )
         )
-    if end < len(entries):
+    if end < total:
         blocks.append(
             bk.actions(
                 bk.button(
-                    f"Next {min(page_size, len(entries) - end)}",
+                    f"Next {min(LIST_PAGE_SIZE, total - end)}",
                     StatusId.LIST_PAGE,
                     ListPage(scope=scope, offset=end).model_dump_json(),
                 )
