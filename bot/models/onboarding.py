@@ -57,8 +57,8 @@ class Onboarding(HandoffFacts, Base):
     segment: Mapped[str] = mapped_column(String(40))
     playbook: Mapped[str] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(20), default=OnboardingStatus.ACTIVE)
-    csm_user_id: Mapped[str] = mapped_column(String(32))
-    ae_user_id: Mapped[str] = mapped_column(String(32))
+    csm_user_id: Mapped[str] = mapped_column(String(32), index=True)  # `/onboard list mine`
+    ae_user_id: Mapped[str] = mapped_column(String(32), index=True)
     # Indexed: every message event in a channel asks which onboarding it belongs to.
     customer_channel_id: Mapped[str | None] = mapped_column(String(32), index=True)
     internal_channel_id: Mapped[str | None] = mapped_column(String(32), index=True)
@@ -108,7 +108,7 @@ class Phase(Base):
     __tablename__ = "phase"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    onboarding_id: Mapped[int] = onboarding_fk()
+    onboarding_id: Mapped[int] = onboarding_fk(index=True)
     position: Mapped[int]
     key: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(120))

@@ -121,4 +121,4 @@ def test_the_query_count_does_not_grow_with_the_book(session, playbooks) -> None
         open_onboarding(session, playbooks, f"More {i:02d}")
     with counted(session) as big:
         list_onboardings(session, ListScope.MINE, CSM, TODAY, limit=45)
-    assert len(small) == len(big) == 5
+    assert len(small) == len(big) == 3
