@@ -1,26 +1,15 @@
-"""Measure `/onboard status` and `/onboard list mine` against the framework floor (`/onboard help`).
-
-    .venv/bin/python -m bench.status_list --onboardings 10000 --database sqlite
-    .venv/bin/python -m bench.status_list --onboardings 10000 --database postgresql
+"""The book and the served app that bench/requests.py times `/onboard status` and `list` on.
 
 Builds a fresh database (SQLite file in a temp dir, or a throwaway PostgreSQL schema), bulk-loads
-N onboardings with SQLAlchemy Core, serves the real Bolt app over waitress against the fake Slack
-(exactly like the `slack` test fixture) and drives it with signed HTTP requests.
-
-Two times are reported per command:
-  * ack  - HTTP round trip of the signed request (what Slack's 3 s limit applies to);
-  * reply - from sending the request until the app's reply reaches Slack (the response_url POST
-    received by the fake). `status` and `list` ack first and answer via response_url, so this is
-    their real server-side time. `help` answers in the ack itself, so its ack time is the floor.
+N onboardings with SQLAlchemy Core, and serves the real Bolt app over waitress against the fake
+Slack (exactly like the `slack` test fixture), driven with signed HTTP requests.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import random
-import sys
 import tempfile
 import threading
 import time
@@ -64,8 +53,6 @@ CSMS = ["UCSM"] + [f"UCSM{i:02d}" for i in range(1, 20)]  # 20 CSMs
 FEW_CSM = "UCSMFEW"
 OTHER_USERS = ["UAE", "UADMIN"]
 CHUNK = 500  # onboardings per executemany batch
-TARGET_P99_MS = 100.0
-TARGET_FLOOR_RATIO = 3.0
 
 
 def company(i: int) -> str:
@@ -394,129 +381,3 @@ def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
     return ordered[k]
-
-
-def summary(values: list[float]) -> str:
-    return f"{pct(values, 50):7.1f} {pct(values, 95):7.1f} {pct(values, 99):7.1f}"
-
-
-# ---- main ----------------------------------------------------------------------------------
-
-
-def run_small_query_count(kind: str, library: PlaybookLibrary, n: int) -> tuple[int, int]:
-    backend = fresh_database(kind)
-    try:
-        bulk_load(backend.db, library, n)
-        served = serve(backend.db, library)
-        try:
-            timed(served, f"status {company(1)}", replies=True)  # warm caches (users, auth)
-            status_q = count_queries(served, backend.db, f"status {company(2)}")
-            list_q = count_queries(served, backend.db, "list mine")
-            return status_q, list_q
-        finally:
-            served.close()
-    finally:
-        backend.cleanup()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--onboardings", type=int, default=10_000)
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
-    n, kind, reqs = args.onboardings, args.database, args.requests
-    library = PlaybookLibrary.load(ROOT / "templates")
-    rng = random.Random(args.seed)
-
-    small_status_q, small_list_q = run_small_query_count(kind, library, 10)
-
-    backend = fresh_database(kind)
-    try:
-        t0 = time.perf_counter()
-        bulk_load(backend.db, library, n)
-        load_s = time.perf_counter() - t0
-        with backend.db.engine.connect() as connection:
-            counts = {
-                t: connection.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
-                for t in (
-                    "onboarding",
-                    "milestone",
-                    "checklist_item",
-                    "stakeholder",
-                    "blocker",
-                    "activity_entry",
-                )
-            }
-        print(
-            f"{kind}: loaded {n:,} onboardings in {load_s:.1f} s: "
-            + ", ".join(f"{t} {c:,}" for t, c in counts.items()),
-            flush=True,
-        )
-
-        served = serve(backend.db, library)
-        try:
-            with backend.db.engine.connect() as connection:
-                open_ids = [
-                    r[0]
-                    for r in connection.execute(
-                        text("SELECT id FROM onboarding WHERE status != 'closed'")
-                    )
-                ]
-            for _ in range(10):  # warm-up
-                timed(served, "help", replies=False)
-                timed(served, f"status {company(rng.choice(open_ids))}", replies=True)
-                timed(served, "list mine", replies=True)
-            big_status_q = count_queries(
-                served, backend.db, f"status {company(rng.choice(open_ids))}"
-            )
-            big_list_q = count_queries(served, backend.db, "list mine")
-
-            help_ack = [timed(served, "help", replies=False)[0] for _ in range(reqs)]
-            status_ack, status_reply = [], []
-            for _ in range(reqs):
-                ack, reply = timed(served, f"status {company(rng.choice(open_ids))}", replies=True)
-                status_ack.append(ack)
-                status_reply.append(reply)
-            list_ack, list_reply = [], []
-            for _ in range(reqs):
-                ack, reply = timed(served, "list mine", replies=True)
-                list_ack.append(ack)
-                list_reply.append(reply)
-            if served.fake.invalid:
-                print(f"warning: Slack rejected payloads: {served.fake.invalid[:3]}")
-        finally:
-            served.close()
-    finally:
-        backend.cleanup()
-
-    floor = pct(help_ack, 99)
-    status_p99 = pct(status_reply, 99)
-    print()
-    print(f"{kind}, {n:,} onboardings, {reqs} sequential requests each, times in ms")
-    print(f"{'command':<34} {'p50':>7} {'p95':>7} {'p99':>7}")
-    print(f"{'help (ack only: floor)':<34} {summary(help_ack)}")
-    print(f"{'status <customer>: ack':<34} {summary(status_ack)}")
-    print(f"{'status <customer>: reply':<34} {summary(status_reply)}")
-    print(f"{'list mine: ack':<34} {summary(list_ack)}")
-    print(f"{'list mine: reply':<34} {summary(list_reply)}")
-    print(f"SQL queries per status: {small_status_q} at 10 onboardings, {big_status_q} at {n:,}")
-    print(f"SQL queries per list mine: {small_list_q} at 10 onboardings, {big_list_q} at {n:,}")
-    ok_p99 = status_p99 < TARGET_P99_MS
-    ok_ratio = status_p99 <= TARGET_FLOOR_RATIO * floor
-    ok_queries = small_status_q == big_status_q
-    verdict = "PASS" if ok_p99 and ok_ratio and ok_queries else "FAIL"
-    print(
-        f"verdict: {verdict}: status reply p99 {status_p99:.1f} ms "
-        f"({'<' if ok_p99 else '>='} {TARGET_P99_MS:.0f} ms), "
-        f"{status_p99 / floor:.1f}x the help floor p99 {floor:.1f} ms "
-        f"({'<=' if ok_ratio else '>'} {TARGET_FLOOR_RATIO:.0f}x), "
-        f"queries per status {'constant' if ok_queries else 'NOT constant'} "
-        f"({small_status_q} vs {big_status_q})"
-    )
-    return 0 if verdict == "PASS" else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
