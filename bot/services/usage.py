@@ -108,6 +108,7 @@ class _Resolver:
     def __init__(self, session: Session) -> None:
         self._session = session
         self._index = CustomerIndex.load(session)
+        self._closed = CustomerIndex.load(session, closed=True)
         self._names: dict[str, int | str] = {}
         self._ids: dict[int, bool] = {}
 
@@ -119,10 +120,15 @@ class _Resolver:
 
     def _find(self, name: str) -> int | str:
         # As `/onboard acme` reads a name: exact, prefix, substring, abbreviation; never a guess
-        # at a typo, since a record stored on the wrong customer would go unnoticed.
+        # at a typo, since a record stored on the wrong customer would go unnoticed. A customer
+        # whose onboarding closed still uses the product: its latest onboarding takes it.
         found = self._index.strict(name)
         if len(found) == 1:
             return found[0].onboarding_id
+        if not found:
+            closed = self._closed.strict(name)
+            if closed and len({ref.key for ref in closed}) == 1:
+                return closed[0].onboarding_id
         if found:
             names = ", ".join(ref.company_name for ref in found[:3])
             return f"{name!r} matches several customers ({names}); send onboarding_id"

@@ -212,3 +212,18 @@ def test_without_a_secret_the_endpoint_is_off_and_says_so(
     assert answer["ok"] is False
     assert "POST /usage is off: ONBOARD_USAGE_SECRET is not set" in caplog.text
     assert _rows(db) == []
+
+
+def test_a_customer_whose_onboarding_closed_still_gets_its_usage(
+    post: Post,
+    db: Database,
+    session,
+    acme: int,  # type: ignore[no-untyped-def]
+) -> None:
+    from bot.models import Onboarding, OnboardingStatus
+
+    session.get(Onboarding, acme).status = OnboardingStatus.CLOSED
+    session.commit()
+
+    assert post({"records": [_record()]}) == (200, {"ok": True, "accepted": 1})
+    assert [row[0] for row in _rows(db)] == [acme]

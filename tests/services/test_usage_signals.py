@@ -41,14 +41,32 @@ def test_no_usage_on_the_fifth_business_day_after_setup() -> None:
 
 
 def test_no_usage_counts_from_the_first_record_or_the_last_active_day() -> None:
-    first = usage(first_day=date(2026, 11, 4), latest_day=date(2026, 11, 9), latest_active=0)
-    assert SignalKind.NO_USAGE not in kinds(first, date(2026, 11, 10))
-    assert SignalKind.NO_USAGE in kinds(first, date(2026, 11, 11))
-    active = first._replace(setup_done_on=SETUP_DONE, last_active_day=date(2026, 11, 9))
-    assert SignalKind.NO_USAGE not in kinds(active, date(2026, 11, 13))
-    assert kinds(active, date(2026, 11, 16))[SignalKind.NO_USAGE]["last_active"] == date(
-        2026, 11, 9
+    first = usage(first_day=date(2026, 11, 4), latest_active=0)  # Wednesday, nobody active
+    assert SignalKind.NO_USAGE not in kinds(
+        first._replace(latest_day=date(2026, 11, 10)), date(2026, 11, 11)
     )
+    assert SignalKind.NO_USAGE in kinds(
+        first._replace(latest_day=date(2026, 11, 11)), date(2026, 11, 12)
+    )
+    active = first._replace(setup_done_on=SETUP_DONE, last_active_day=date(2026, 11, 9))
+    assert SignalKind.NO_USAGE not in kinds(
+        active._replace(latest_day=date(2026, 11, 13)), date(2026, 11, 13)
+    )
+    fired = kinds(active._replace(latest_day=date(2026, 11, 16)), date(2026, 11, 16))
+    assert fired[SignalKind.NO_USAGE]["last_active"] == date(2026, 11, 9)
+
+
+def test_days_the_product_has_not_reported_yet_are_not_idle() -> None:
+    weekly = usage(
+        first_day=date(2026, 11, 2),
+        last_active_day=date(2026, 11, 13),  # Friday
+        latest_day=date(2026, 11, 15),  # the Sunday that ends the week's batch
+        latest_active=0,
+    )
+    assert SignalKind.NO_USAGE not in kinds(weekly, date(2026, 11, 20))  # next batch not due
+    assert SignalKind.NO_USAGE not in kinds(weekly, date(2026, 11, 26))
+    # A week after the latest record with nothing since: the silence counts.
+    assert SignalKind.NO_USAGE in kinds(weekly, date(2026, 11, 27))
 
 
 def test_nothing_before_setup_is_done_or_a_record_arrives() -> None:

@@ -23,6 +23,7 @@ from bot.entry.demo.cast import DAYS, LEADER, NAMES, SHARED_CHANNELS, demo_hando
 from bot.entry.demo.story import story
 from bot.entry.demo.summary import leaders_view, summary
 from bot.entry.demo.team import Team
+from bot.entry.demo.usage_feed import usage_beats
 from bot.entry.runner import run_jobs
 from bot.models import Onboarding
 from bot.parsing import company_key
@@ -66,7 +67,7 @@ def run_demo(
         return 0
     sender = OutboxSender(db, slack, settings, owner="demo")
     sender.client = slack  # print, don't send (the sender would build an HTTP client)
-    beats = story()
+    beats = story() + usage_beats(start, days)
     for day in range(1, days + 1):
         today = start + timedelta(days=day)
         if not is_business_day(today):

@@ -3,7 +3,9 @@ their rules, thresholds from each playbook's `usage:` (bot/playbooks.py UsageDef
 
 - No usage: no active user for `no_usage_business_days` (5) business days, counted from the
   latest of: technical setup done, the first record (whichever came first), the last day with
-  an active user. Nothing before setup is done and no record arrived.
+  an active user; up to the latest record, or a week ago when the product has reported nothing
+  since (a weekly batch is not a week of idleness), or today when it never reported. Nothing
+  before setup is done and no record arrived.
 - Adoption behind: the latest record's active / licensed users below the target of the latest
   checkpoint reached (`adoption_targets`, days after go-live; default 60% at 30, 80% at 60).
   One alert per checkpoint, so reaching the next one while still behind is told anew.
@@ -115,7 +117,10 @@ def _no_usage(
     if not starts:
         return
     since = max(min(starts), row.last_active_day or min(starts))
-    quiet = business_days_between(since, today)
+    # Days the product has not reported yet are not idle days: a feed may lag up to a week
+    # (a weekly batch); after that, silence from the product counts as no usage.
+    until = today if row.latest_day is None else max(row.latest_day, today - WEEK)
+    quiet = business_days_between(since, until)
     if quiet < rules.no_usage_business_days:
         return
     add(
