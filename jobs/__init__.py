@@ -18,6 +18,7 @@ from jobs import (
     leaders_digest,
     plan,
     stall_alerts,
+    weekly_report,
 )
 from jobs.context import Job
 
@@ -31,4 +32,5 @@ JOBS: dict[str, Job] = {
     leaders_digest.NAME: leaders_digest.run_leaders_digest,
     plan.NAME: plan.run_plan,
     stall_alerts.NAME: stall_alerts.stall_alerts,
+    weekly_report.NAME: weekly_report.run_weekly_report,
 }

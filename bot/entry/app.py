@@ -22,6 +22,7 @@ from bot.services.feedback import load_feedback_config
 from bot.services.health import health_rules
 from bot.services.kickoff import load_kickoff_config
 from bot.services.permissions import Admins
+from bot.services.weekly_report import load_weekly_report_config
 from bot.slack.alert_views import load_checked_catalog
 from bot.slack.api_metrics import count_api_calls
 from bot.slack.client import UserDirectory, make_client
@@ -77,6 +78,7 @@ def create_app(
     load_feedback_config(settings.templates_dir)  # the pulse and survey wording, likewise
     health_rules(settings)  # the health check's questions, weights and statuses, likewise
     load_kickoff_config(settings.templates_dir)  # the kickoff agenda and questionnaire, likewise
+    load_weekly_report_config(settings.templates_dir)  # the weekly report's day, likewise
     # Listeners run on their own threads: the request id, user and command go with them.
     executor = logs.ContextCarrying(
         listener_executor

@@ -24,6 +24,7 @@ from bot.slack import (
     plan_views,
     replan_views,
     transition_views,
+    weekly_report_views,
 )
 from bot.slack.rendering import NO_LINKS, Links, Rendered, Renderer
 
@@ -42,6 +43,7 @@ _FEATURES = (
     plan_views,
     replan_views,
     transition_views,
+    weekly_report_views,
 )
 
 
