@@ -14,6 +14,7 @@ from bot.db import Database
 from bot.models import (
     Blocker,
     Commitment,
+    ConversationMessage,
     HealthCheck,
     HypercareIssue,
     Integration,
@@ -57,6 +58,8 @@ FILLED = {
     "integrations": Integration,
     "training": TrainingSession,
     "usage": UsageRecord,
+    "conversation": ConversationMessage,
+    "customer_replies": ConversationMessage,
 }
 
 
@@ -161,7 +164,37 @@ def rows_for(first_id: int, count: int, rng: random.Random) -> dict[type, list[d
                 )
         _later_rows(out, oid, start, rng)
         _usage_rows(out, oid, start, rng)
+        _conversation_rows(out, oid, rng)
     return out
+
+
+def _conversation_rows(out: dict[type, list[dict]], oid: int, rng: random.Random) -> None:
+    """0-12 top-level messages in the customer channel over the last three weeks, the sides
+    mixed, each answering the other side's pending ones (the conversation signals: some
+    customers wait on us, some have gone quiet, some answer slowly)."""
+    sent = NOW - timedelta(days=rng.randint(1, 21))
+    pending: list[dict] = []
+    for _ in range(rng.randint(0, 12)):
+        side = "customer" if rng.random() < 0.5 else "team"
+        answered = [m for m in pending if m["side"] != side]
+        row = {
+            "onboarding_id": oid,
+            "channel_id": f"C{oid:08d}",
+            "ts": f"{sent.timestamp():.6f}",
+            "thread_ts": None,
+            "sent_at": sent,
+            "side": side,
+            "kind": "reply" if answered else "question",
+            "answers_at": answered[0]["sent_at"] if answered else None,
+            "answered_at": None,
+        }
+        for m in answered:
+            m["answered_at"] = sent
+        pending = [m for m in pending if m["answered_at"] is None] + [row]
+        out[ConversationMessage].append(row)
+        sent += timedelta(minutes=rng.randint(5, 60 * 30))
+        if sent >= NOW:
+            break
 
 
 def _usage_rows(out: dict[type, list[dict]], oid: int, start: date, rng: random.Random) -> None:
