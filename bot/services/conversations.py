@@ -7,10 +7,11 @@ the author is from outside the installing organisation):
 - Side: the customer when the author is from outside (a user of another organisation in a
   shared channel, or a guest) or is one of the onboarding's stakeholders; else our team.
 - A conversation is a thread, or a channel's top level. A message answers the other side's
-  messages not answered yet that came before it: in its own thread, or, at the channel's top
-  level, anywhere in the channel ("replied in that thread or channel"). It is then a reply
+  messages that wait on an answer and came before it: in its own thread, or, at the channel's
+  top level, anywhere in the channel ("replied in that thread or channel"). It is then a reply
   (`answers_at`: when the earliest of them was sent); otherwise a question. The answered ones
-  get `answered_at`.
+  get `answered_at`. Every customer message waits on us; of ours only questions wait on the
+  customer (the customer's next question after our answer is not a slow reply to it).
 - Slack may deliver events late or twice: a message is stored once per (channel, ts), and a
   message that arrives after its answer is marked answered at once.
 - Deleted messages are forgotten (their row goes; what they had answered stays answered).
@@ -129,6 +130,20 @@ def _answers_reach(message: ChannelMessage) -> ColumnElement[bool]:
     )
 
 
+def _awaiting(side: Side) -> ColumnElement[bool]:
+    """The other side's messages that wait on an answer from `side`: every customer message
+    waits on us; of ours, only questions wait on the customer (an answer expects none)."""
+    m = ConversationMessage
+    if side is Side.TEAM:
+        return m.side == Side.CUSTOMER.value
+    return and_(m.side == Side.TEAM.value, m.kind == MessageKind.QUESTION.value)
+
+
+def _first(session: Session, where: ColumnElement[bool]) -> datetime | None:
+    m = ConversationMessage
+    return session.scalar(select(type_coerce(func.min(m.sent_at), UTCDateTime())).where(where))
+
+
 def record_message(session: Session, message: ChannelMessage) -> Recorded | None:
     """Store `message` for the onboarding of its channel; None when the channel is no open
     onboarding's, or the message was stored already (Slack retrying)."""
@@ -137,17 +152,16 @@ def record_message(session: Session, message: ChannelMessage) -> Recorded | None
         return None
     side = _side(session, onboarding_id, message)
     m = ConversationMessage
-    pending = and_(_in_reach(message), m.side == side.other, m.answered_at.is_(None))
-    earlier = pending & (m.sent_at <= message.sent_at)
-    answers_at = session.scalar(
-        select(type_coerce(func.min(m.sent_at), UTCDateTime())).where(earlier)
+    earlier = and_(
+        _in_reach(message),
+        _awaiting(side),
+        m.answered_at.is_(None),
+        m.sent_at <= message.sent_at,
     )
-    answered_at = session.scalar(
-        select(type_coerce(func.min(m.sent_at), UTCDateTime())).where(
-            _answers_reach(message), m.side == side.other, m.sent_at > message.sent_at
-        )
-    )
+    answers_at = _first(session, earlier)
     kind = MessageKind.REPLY if answers_at is not None else MessageKind.QUESTION
+    awaits = side is Side.CUSTOMER or kind is MessageKind.QUESTION
+    later = and_(_answers_reach(message), m.side == side.other, m.sent_at > message.sent_at)
     stored = insert_unless_exists(
         session,
         ConversationMessage,
@@ -160,7 +174,8 @@ def record_message(session: Session, message: ChannelMessage) -> Recorded | None
             "side": side.value,
             "kind": kind.value,
             "answers_at": answers_at,
-            "answered_at": answered_at,
+            # Delivered after its answer (Slack's order is not guaranteed): answered already.
+            "answered_at": _first(session, later) if awaits else None,
         },
     )
     if stored is None:

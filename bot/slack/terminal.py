@@ -50,6 +50,8 @@ def blocks_to_text(blocks: list[dict[str, Any]], names: Callable[[str], str]) ->
 def _readable(text: str, names: Callable[[str], str]) -> str:
     def replace(match: re.Match[str]) -> str:
         sigil, target, label = match.groups()
+        if sigil == "!" and target.startswith("date^"):
+            return label or target  # a moment shown in the reader's zone: its fallback
         return ("@" if sigil == "@" else "#") + (label or names(target))
 
     return html.unescape(_MENTION.sub(replace, text))
@@ -114,6 +116,9 @@ class TerminalSlack(WebClient):
             body["channel"] = {"id": channel_id, "name": args["name"]}
         elif api_method == "conversations.open":
             body["channel"] = {"id": "D" + str(args.get("users", "")).split(",")[0]}
+        elif api_method == "chat.getPermalink":
+            digits = str(args.get("message_ts", "")).replace(".", "")
+            body["permalink"] = f"https://demo.slack.com/archives/{args.get('channel')}/p{digits}"
         elif api_method in ("conversations.history", "conversations.replies"):
             body["messages"] = []
         elif api_method == "pins.add" and (args["channel"], args["timestamp"]) not in self._pins:

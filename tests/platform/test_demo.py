@@ -137,3 +137,17 @@ def test_alerts_are_quiet_and_the_summary_says_how_quiet(story: tuple[str, list[
     # Per signal: tellings, then the posts naming it.
     assert re.search(r"^  milestone_late +\d+ +\d+$", summary, re.MULTILINE)
     assert "health_check_missing" in summary  # still told where a CSM runs the checks
+
+
+def test_northwind_waits_on_a_reply_then_goes_quiet(story: tuple[str, list[str]]) -> None:
+    """Ivy asks in the shared channel and waits for Robin; before and after, she is quiet.
+    Acme's sponsor is answered within the hour: neither signal for Acme."""
+    _, lines = story
+    robin = "\n".join(posts_in(lines, "DM to @robin.csm"))
+    assert "*Customer waiting on us*" in robin and "*Customer gone quiet*" in robin
+    assert re.search(
+        r"Northwind Traders\*: waiting since .* · <https://\S+\|open the thread>", robin
+    )
+    acme = "\n".join(posts_in(lines, "#acme-manufacturing") + posts_in(lines, "DM to @casey.csm"))
+    assert "Customer waiting on us" not in acme and "Customer gone quiet" not in acme
+    assert "Slow customer replies" not in acme

@@ -56,7 +56,10 @@ def test_waiting_on_us_counts_business_hours_across_the_weekend() -> None:
     assert SignalKind.CUSTOMER_WAITING not in kinds(f, berlin(MONDAY, 15, 59))
     signal = kinds(f, berlin(MONDAY, 16, 1))[SignalKind.CUSTOMER_WAITING]
     assert signal.facts["hours"] == 8 and signal.facts["asked_on"] == FRIDAY
-    assert signal.facts["target"] == "1 business day" and signal.severity == AlertSeverity.MEDIUM
+    assert (
+        signal.facts["target"] == "1 business day (8 business hours)"
+        and signal.severity == AlertSeverity.MEDIUM
+    )
 
 
 def test_enterprise_waits_four_business_hours_and_ranks_high() -> None:
@@ -129,7 +132,11 @@ def test_slow_customer_replies_median_over_two_business_days() -> None:
     quick = (berlin(date(2026, 12, 10), 9), berlin(date(2026, 12, 10), 10))
     signal = kinds(replies(slow, slow, quick), now)[SignalKind.SLOW_CUSTOMER_REPLIES]
     assert signal.severity == AlertSeverity.LOW
-    assert signal.facts == {"median_hours": 19, "replies": 3, "target": "2 business days"}
+    assert signal.facts == {
+        "median_hours": 19,
+        "replies": 3,
+        "target": "2 business days (16 business hours)",
+    }
     # Two replies are too few for a median; a weekend between question and answer is not slow.
     assert SignalKind.SLOW_CUSTOMER_REPLIES not in kinds(replies(slow, slow), now)
     weekend = (berlin(date(2026, 12, 11), 16), berlin(date(2026, 12, 14), 10))  # Fri -> Mon: 2 h

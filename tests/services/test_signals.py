@@ -313,7 +313,7 @@ def test_every_signal_renders_its_message() -> None:
     assert f"{failing}: IDoc &lt;timeout&gt;." in text
     assert "*Admins* training on Fri Nov 20, 2026: 5 of 10 attended (50%, below the 80%" in text
     waited = "The customer has waited 40 business hours for an answer (since Wed Nov 25, 2026"
-    assert f"{waited}, reply target 1 business day) in 2 threads." in text
+    assert f"{waited}, reply target 1 business day (8 business hours)) in 2 threads." in text
     assert "takes 24 business hours to reply (median of 3 replies" in text
     assert "No active user for 8 business days (last active Fri Nov 20, 2026)." in text
     assert (

@@ -93,6 +93,11 @@ def test_a_customer_question_and_our_thread_reply(slack, fake_slack, db, linked)
     assert first.answered_at == second.sent_at
     assert (second.side, second.kind, second.thread_ts) == ("team", "reply", question["ts"])
     assert second.answers_at == first.sent_at
+    # Answered, Dana writes again: a new question, not a slow reply to our answer.
+    again = message(SHARED, "UDANA", team=THEIRS)
+    send(slack, again, is_ext_shared_channel=True)
+    rows = stored_ts(db, question["ts"], answer["ts"], again["ts"])
+    assert (rows[2].kind, rows[2].answers_at, rows[2].answered_at) == ("question", None, None)
     # Metadata only: the text is nowhere, and no column could hold it.
     assert "text" not in ConversationMessage.__table__.columns
     assert not any(SECRET in str(vars(r)) for r in stored(db))

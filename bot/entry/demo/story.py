@@ -65,6 +65,42 @@ def story() -> list[Beat]:
         *_setup_and_first_value(),
         *_training(),
         *_go_live_hypercare_and_close(),
+        *_conversations(),
+    ]
+
+
+def _conversations() -> list[Beat]:
+    """Who speaks in the customer channels (Onboard keeps who and when, never the text): Acme's
+    sponsor asks every few days and Casey answers within the hour; Ivy at Northwind asks in the
+    shared channel, waits four days for Robin's answer, then goes quiet."""
+    beats = []
+    for business_day in range(2, 60, 3):
+        beats.append(
+            Beat(
+                business_day,
+                "dana (Acme) asks a question in #acme-manufacturing",
+                lambda t: t.writes(ACME, "UDANA", outside=False),
+            )
+        )
+        beats.append(
+            Beat(
+                business_day,
+                "casey.csm answers Dana 40 minutes later",
+                lambda t: t.writes(ACME, UCSM1, outside=False, minutes=40),
+            )
+        )
+    return [
+        *beats,
+        Beat(
+            14,
+            "ivy (Northwind, Slack Connect) asks in the shared channel; nobody answers",
+            lambda t: t.writes(NORTHWIND, "UIVY", outside=True),
+        ),
+        Beat(
+            18,
+            "robin.csm answers Ivy at last; Ivy writes nothing more",
+            lambda t: t.writes(NORTHWIND, "UCSM2", outside=False),
+        ),
     ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -13,6 +13,7 @@ from bot.models import (
     Commitment,
     Escalation,
     IntegrationStatus,
+    Onboarding,
     Stakeholder,
     TrainingSession,
 )
@@ -30,6 +31,7 @@ from bot.services import (
     transition,
 )
 from bot.services.alerts import acknowledge_alerts, snooze_alerts
+from bot.services.conversations import ChannelMessage, record_message
 from bot.services.escalations import acknowledge_escalation
 from bot.services.kickoff import KickoffAgreements, record_kickoff
 from bot.services.signals import load_catalog
@@ -74,6 +76,18 @@ class Team:
                 )
             )
             stakeholder_changes.log_contact(session, stakeholder_id, who, admins=(), now=self.now)
+
+    def writes(self, company: str, who: str, *, outside: bool, minutes: int = 0) -> None:
+        """A message in the customer's channel, as the message event listener stores it: who
+        spoke when, never the text (`outside`: a user of the customer's organisation)."""
+        with self.deps.db.transaction() as session:
+            onboarding = session.get(Onboarding, self.ids[company])
+            channel = onboarding.customer_channel_id if onboarding else None
+            if channel is None:
+                return
+            sent = self.now + timedelta(minutes=minutes)
+            message = ChannelMessage(channel, f"{sent.timestamp():.6f}", None, who, sent, outside)
+            record_message(session, message)
 
     def done(self, company: str, milestone: str, who: str) -> None:
         self._run(milestones.complete_named_milestone, self.ids[company], milestone, who)

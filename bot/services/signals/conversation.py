@@ -73,9 +73,14 @@ def business_span(after: str, hours: BusinessHours) -> timedelta:
     return amount * (hours.day_length if unit == "d" else HOUR)
 
 
-def span_words(after: str) -> str:
+def span_words(after: str, hours: BusinessHours) -> str:
+    """`4 business hours`; `2 business days (16 business hours)`: the figures of the alert
+    are business hours, so a target in days says how many."""
     amount, unit = int(after[:-1]), "business day" if after[-1] == "d" else "business hour"
-    return f"{amount} {unit}{'s' if amount != 1 else ''}"
+    words = f"{amount} {unit}{'s' if amount != 1 else ''}"
+    if after[-1] == "d":
+        words += f" ({int(business_span(after, hours) / HOUR)} business hours)"
+    return words
 
 
 class ConversationRules:
@@ -106,7 +111,7 @@ class ConversationRules:
                 row.waiting_since,
                 asked_on=row.waiting_since.astimezone(self.hours.tz).date(),
                 hours=int(self.hours.open_time(row.waiting_since, self.now) / HOUR),
-                target=span_words(after),
+                target=span_words(after, self.hours),
                 threads=row.waiting_threads,
             )
 
@@ -140,5 +145,5 @@ class ConversationRules:
                 replies[0].sent_at,
                 median_hours=int(median / HOUR),
                 replies=len(replies),
-                target=span_words(after),
+                target=span_words(after, self.hours),
             )

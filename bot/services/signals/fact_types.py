@@ -217,14 +217,14 @@ SAMPLE_FACTS: dict[SignalKind, dict[str, Any]] = {
     SignalKind.CUSTOMER_WAITING: {
         "asked_on": date(2026, 1, 5),
         "hours": 9,
-        "target": "1 business day",
+        "target": "4 business hours",
         "threads": 2,
     },
     SignalKind.CUSTOMER_QUIET: {"days": 6, "last_message": date(2026, 1, 5)},
     SignalKind.SLOW_CUSTOMER_REPLIES: {
         "median_hours": 20,
         "replies": 4,
-        "target": "2 business days",
+        "target": "2 business days (16 business hours)",
     },
     SignalKind.NO_USAGE: NO_USAGE_SAMPLE,
     SignalKind.ADOPTION_BEHIND: ADOPTION_BEHIND_SAMPLE,
