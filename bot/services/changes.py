@@ -44,6 +44,9 @@ class AddKind(enum.StrEnum):
     CHECKLIST = "checklist"
 
 
+ADDED_LABELS = {AddKind.MILESTONE: "milestone", AddKind.CHECKLIST: "checklist item"}
+
+
 class ChangeField(enum.StrEnum):
     """The approval modal's fields; the values are its block ids."""
 
@@ -255,7 +258,7 @@ def approve_change(
     change.status, change.decided_by, change.decided_at = ChangeStatus.APPROVED, actor, now
     change.added_kind = "" if asked.add is AddKind.NOTHING else asked.add.value
     change.added_text = text if change.added_kind else ""
-    added = f"; added the {change.added_kind} {text}" if change.added_kind else ""
+    added = f"; added the {ADDED_LABELS[asked.add]} {text}" if change.added_kind else ""
     record_activity(
         session,
         onboarding,

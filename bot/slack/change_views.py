@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from bot.models import ChangeStatus
 from bot.services.changes import (
+    ADDED_LABELS,
     CHANGE_CARD_KIND,
     ITEM_TEXT_MAX,
     AddKind,
@@ -54,7 +55,8 @@ def _decision(card: ChangeCard) -> str:
     added = ""
     if card.added_kind:
         due = f" (due {day(card.added_due)})" if card.added_due else ""
-        added = f" · added the {card.added_kind} *{escape(truncate(card.added_text, 500))}*{due}"
+        label = ADDED_LABELS.get(card.added_kind, card.added_kind)
+        added = f" · added the {label} *{escape(truncate(card.added_text, 500))}*{due}"
     return f":white_check_mark: Approved by {mention(card.decided_by)}{added}"
 
 

@@ -81,6 +81,21 @@ def test_acme_trains_then_closes_with_a_report_and_a_handover(story: tuple[str, 
     assert re.search(r"Acme Manufacturing +closed on day \d+, handed to @robin.csm", summary)
 
 
+def test_acme_is_replanned_and_its_scope_changes_are_decided(story: tuple[str, list[str]]) -> None:
+    _, lines = story
+    asked = next(i for i, x in enumerate(lines) if "/onboard replan acme" in x)
+    assert "waiting on SAP test credentials" in lines[asked]  # the reason
+    assert "*Acme Manufacturing* replanned (1x)" in lines[asked + 1]
+    cards = posts_in(lines, "DM to @casey.csm")
+    assert any("Change request *CR-1*" in p and "[Approve]" in p for p in cards)
+    assert any("Approved by @casey.csm · added the checklist item" in p for p in cards)
+    assert any("Deferred to the parking lot by @casey.csm" in p for p in cards)
+    [report] = [p for p in posts_in(lines, "#onb-acme-manufacturing") if "Onboarding report" in p]
+    assert "Parking lot" in report and "CR-2: A mobile app for the shop-floor supervisors" in report
+    leaders = "\n".join(lines[lines.index("Summary") :])
+    assert "Replans*: 0.2 per onboarding (1 replan; 1 of 4 onboardings replanned)" in leaders
+
+
 def test_nothing_internal_reaches_the_shared_channel(story: tuple[str, list[str]]) -> None:
     _, lines = story
     shared = posts_in(lines, "#northwind-shared")

@@ -62,6 +62,7 @@ def story() -> list[Beat]:
         *weekly_health_checks(),
         *_handoff_timing(),
         *_kickoffs_and_a_blocker(),
+        *_plan_changes(),
         *_setup_and_first_value(),
         *_training(),
         *_go_live_hypercare_and_close(),
@@ -175,6 +176,36 @@ def _kickoffs_and_a_blocker() -> list[Beat]:
             lambda t: t.acknowledge(NORTHWIND, "UCSM2"),
         ),
         Beat(8, "casey.csm: /onboard unblock acme", lambda t: t.unblock(ACME, "UCSM1")),
+    ]
+
+
+def _plan_changes() -> list[Beat]:
+    """Acme replanned after the week lost on SAP, and two change requests: one approved with a
+    checklist item, one deferred to the parking lot (its close report lists it)."""
+    reason = "A week lost waiting on SAP test credentials from IT"
+    return [
+        Beat(
+            8,
+            f"casey.csm: /onboard replan acme: technical setup +5 business days ({reason}), "
+            "the later milestones shifted",
+            lambda t: t.replan(ACME, "Technical setup", 5, reason, UCSM1),
+        ),
+        Beat(
+            14,
+            "sam.ae: /onboard change acme Dashboards for the Dayton plant as well",
+            lambda t: t.change_request(ACME, "Dashboards for the Dayton plant as well", "UAE1"),
+        ),
+        Beat(
+            15,
+            "casey.csm approves CR-1, adding the checklist item 'Dayton plant dashboard built'",
+            lambda t: t.approve_change(ACME, 1, "Dayton plant dashboard built", UCSM1),
+        ),
+        Beat(
+            16,
+            "sam.ae: /onboard change acme A mobile app for the shop-floor supervisors",
+            lambda t: t.change_request(ACME, "A mobile app for the shop-floor supervisors", "UAE1"),
+        ),
+        Beat(17, "casey.csm defers CR-2", lambda t: t.defer_change(ACME, 2, UCSM1)),
     ]
 
 

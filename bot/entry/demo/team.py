@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot.entry.demo.plan_changes import PlanChanges
 from bot.models import (
     AlertState,
     Commitment,
@@ -40,7 +41,7 @@ from bot.slack.transition_views import not_ready_text
 
 
 @dataclass
-class Team:
+class Team(PlanChanges):
     """What the people in the story do, through the services the slash commands call."""
 
     deps: Deps
