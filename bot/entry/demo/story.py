@@ -107,12 +107,13 @@ def _conversations() -> list[Beat]:
 
 def _handoff_timing() -> list[Beat]:
     """The handoff's own commitments: Sam (AE) makes the warm intros and holds the internal
-    handoff meetings on the day of the handoff; Robin's and Casey's first contacts are calls
+    handoff meetings the next business day, their due day (the story's day 0 is the
+    handoff itself); Robin's and Casey's first contacts are calls
     (Bluebird's is its kickoff); Pico, tech-touch, has neither."""
     return [
         *(
             Beat(
-                0,
+                1,
                 f"sam.ae: /onboard commitments {company.split()[0].lower()}: warm intro made,"
                 " internal handoff meeting held",
                 lambda t, c=company: t.keep_handoff_timing(c, "UAE1"),
@@ -120,7 +121,7 @@ def _handoff_timing() -> list[Beat]:
             for company in (ACME, NORTHWIND, BLUEBIRD)
         ),
         Beat(
-            0,
+            1,
             "robin.csm: /onboard stakeholders northwind: call with the sponsor logged",
             lambda t: t.contact(NORTHWIND, "UCSM2"),
         ),
