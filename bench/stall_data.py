@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
+from bot import rollup
 from bot.db import Database
 from bot.models import (
     Blocker,
@@ -220,12 +221,13 @@ def _usage_rows(out: dict[type, list[dict]], oid: int, start: date, rng: random.
 
 def _later_rows(out: dict[type, list[dict]], oid: int, start: date, rng: random.Random) -> None:
     """Health checks, integrations and training sessions (the signals of issues 5 and 6)."""
-    weeks = min((NOW.date() - start).days // 7, rng.randint(0, 6))
-    for week in range(weeks):  # 0-6 weekly checks; about 70 % of the rest miss this week's
+    # Up to 6 weekly checks, the last 0-13 days ago: about half are due again (7 days).
+    last = NOW - timedelta(days=rng.randint(0, 13), hours=rng.randint(0, 12))
+    for week in range(min((last.date() - start).days // 7, rng.randint(0, 6))):
         out[HealthCheck].append(
             {
                 "onboarding_id": oid,
-                "checked_at": datetime.combine(start + timedelta(days=7 * (week + 1)), NOON, UTC),
+                "checked_at": last - timedelta(days=7 * week),
                 "checked_by": "UCSM",
                 "answers": {},
                 "ratings": {},
@@ -255,7 +257,7 @@ def _later_rows(out: dict[type, list[dict]], oid: int, start: date, rng: random.
                     "onboarding_id": oid,
                     "track": track,
                     "invited": invited,
-                    "attended": round(invited * rng.uniform(0.5, 1.0)),
+                    "attended": round(invited * rng.uniform(0.6, 1.0)),  # half below 80 %
                     "delivered_at": datetime.combine(start + timedelta(days=38), NOON, UTC),
                 }
             )
@@ -271,4 +273,8 @@ def load(db: Database, first_id: int, count: int, seed: int) -> dict[str, int]:
                 if values:
                     connection.execute(insert(model), values)
                     totals[model.__tablename__] = totals.get(model.__tablename__, 0) + len(values)
+            # What the app's flush does for the rows it writes (a bulk insert skips the ORM).
+            rollup.refresh(connection, [row["id"] for row in rows[Onboarding]])
+    with db.engine.begin() as connection:  # what autovacuum / a nightly ANALYZE would do
+        connection.execute(text("ANALYZE"))
     return totals

@@ -44,6 +44,7 @@ from bot.services.outbox import Post, enqueue, outbox_key, post_data
 from bot.services.signals import (
     Aligned,
     OnboardingRow,
+    Rules,
     SignalCatalog,
     detect,
     scan,
@@ -92,6 +93,7 @@ def stall_alerts(ctx: JobContext) -> JobResult:
 def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = CHUNK) -> JobResult:
     settings = ctx.settings
     catalog = load_checked_catalog(settings.templates_dir)
+    rules = Rules(settings, catalog, ctx.now)
     result = JobResult()
     not_due = 0
     with ctx.db.session() as reader:
@@ -104,7 +106,7 @@ def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = C
                 if period is None:
                     not_due += 1
                     continue
-                signals = detect(facts, settings, catalog, ctx.now)
+                signals = detect(facts, settings, catalog, ctx.now, rules=rules)
                 changes = reconcile(
                     facts.onboarding,
                     signals,

@@ -72,7 +72,7 @@ def onboarding(**fields: object) -> OnboardingRow:
 
 
 # A healthy weekly check dated after every test moment: no health signal unless a test says so.
-HEALTHY_CHECK = HealthRow(1, 1, at(date(2026, 12, 31)), "UCSM", 90, "healthy", 0)
+HEALTHY_CHECK = HealthRow(1, at(date(2026, 12, 31)), 90, "healthy")
 
 
 def facts(**fields: object) -> Facts:
@@ -275,7 +275,7 @@ def test_every_signal_renders_its_message() -> None:
         champions=[ChampionRow(1, 3, "Priya", at(START), None)],
         commitments=[CommitmentRow(1, 4, "SAP connector", START, "UAE")],
         issues=[IssueRow(1, 9, 1, "P2", "Sync down", at(date(2026, 12, 1)), None)],
-        health=HealthRow(1, 2, at(date(2026, 11, 20)), "UCSM", 42, "critical", 3),
+        health=HealthRow(1, at(date(2026, 11, 20)), 42, "critical"),
         integrations=[IntegrationRow(1, 5, "SAP ERP", "UIT", "IDoc <timeout>", at(START))],
         training=[TrainingRow(1, 6, "admins", 10, 5, at(date(2026, 11, 20)))],
         conversation=ConversationRow(1, at(date(2026, 11, 24)), at(date(2026, 11, 25)), 2),

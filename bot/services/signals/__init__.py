@@ -3,7 +3,7 @@
 - catalog: templates/signals.yml, what each signal is called, how severe it is, who acts;
 - facts: the rows of one onboarding that can signal;
 - detection: the pure rules, one onboarding's facts in, its signals out (the decisions are
-  documented there);
+  documented there); detected: the Signal it returns; rules: what a scan's detections share;
 - queries: the scan's queries, one per table over every open onboarding;
 - scan: the fact sources (`SOURCES`, where a new one is registered) and every open
   onboarding's facts with a constant number of queries, streamed.
@@ -19,7 +19,8 @@ from bot.services.signals.catalog import (
     SignalOverride,
     load_catalog,
 )
-from bot.services.signals.detection import Signal, detect, fingerprint_level, signal_kind
+from bot.services.signals.detected import Signal, fingerprint_level, signal_kind
+from bot.services.signals.detection import detect
 from bot.services.signals.fact_types import FACT_TYPES, SAMPLE_FACTS, typed_facts
 from bot.services.signals.facts import (
     DONE_STATUSES,
@@ -49,6 +50,7 @@ from bot.services.signals.kinds import (
     fingerprint_gravity,
 )
 from bot.services.signals.queries import ScanWindow
+from bot.services.signals.rules import Rules
 from bot.services.signals.scan import (
     SOURCES,
     STREAM_CHUNK,
@@ -84,6 +86,7 @@ __all__ = [
     "IssueRow",
     "MilestoneRow",
     "OnboardingRow",
+    "Rules",
     "ScanWindow",
     "ScopeRow",
     "Signal",

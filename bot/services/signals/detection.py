@@ -35,87 +35,41 @@ Decisions, documented here once:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.calendar import add_business_days, local_midnight, time_zone
+from bot.calendar import add_business_days
 from bot.config import Settings
-from bot.playbooks import TRAINING_AUDIENCE_LABELS, UsageDef, playbook_touch
-from bot.services.health import LOW_STATUSES, HealthStatus, health_rules
+from bot.playbooks import TRAINING_AUDIENCE_LABELS, UsageDef
+from bot.services.health import LOW_STATUSES, HealthStatus
 from bot.services.hypercare import ClockStage, sla_clock
-from bot.services.hypercare.sla import business_hours
 from bot.services.signals.catalog import SignalCatalog
 from bot.services.signals.conversation import ConversationRules
+from bot.services.signals.detected import Signal
 from bot.services.signals.facts import KICKOFF_MILESTONE, Facts, TrainingRow
-from bot.services.signals.kinds import ALERT_FAMILY, AlertSeverity, Gravity, SignalKind
+from bot.services.signals.kinds import SignalKind
+from bot.services.signals.rules import Rules
 from bot.services.signals.scope import detect_scope
-from bot.services.signals.usage import detect_usage, usage_rules
-from bot.services.training import attendance_thresholds, meets
+from bot.services.signals.usage import detect_usage
+from bot.services.training import meets
 
 NAMES_LISTED_MAX = 5
 
 
-@dataclass(frozen=True)
-class Signal:
-    """One thing wrong with one onboarding.
-
-    `state` is a fingerprint that changes when the signal gets worse (`level` grows):
-    delayed -> missed, one more late milestone, departed after silent. `since` is when the
-    underlying problem started."""
-
-    onboarding_id: int
-    kind: SignalKind
-    subject: str
-    severity: AlertSeverity
-    since: datetime
-    state: str
-    level: int
-    facts: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    step: int = 0  # how many of its measure's `worse_at` values (signals.yml) it has reached
-    covered: bool = False  # another signal says it too (signals.yml `covered_by`): no reminder
-
-    @property
-    def alert_key(self) -> str:
-        """The AlertState.signal this signal is bookkept under."""
-        return ALERT_FAMILY.get(self.kind, self.kind.value)
-
-    @property
-    def fingerprint(self) -> str:
-        """What AlertState.state stores: `level|kind|state|step|severity`, so how bad it was
-        when last told can be read back (`Gravity`)."""
-        return f"{self.level}|{self.kind.value}|{self.state}|{self.step}|{self.severity.rank}"
-
-    @property
-    def gravity(self) -> Gravity:
-        return Gravity(self.level, self.step, self.severity.rank)
-
-
-def fingerprint_level(fingerprint: str) -> int:
-    head = fingerprint.split("|", 1)[0]
-    return int(head) if head.isdigit() else 0
-
-
-def signal_kind(fingerprint: str) -> SignalKind | None:
-    """The kind a stored fingerprint was made from (delayed or missed for a late milestone)."""
-    parts = fingerprint.split("|")
-    return SignalKind(parts[1]) if len(parts) > 1 and parts[1] in set(SignalKind) else None
-
-
 class _Detector:
-    def __init__(self, facts: Facts, settings: Settings, catalog: SignalCatalog, now: datetime):
+    def __init__(self, facts: Facts, rules: Rules):
         self.facts = facts
         self.o = facts.onboarding
-        self.settings = settings
-        self.catalog = catalog
-        self.now = now
-        self.tz = time_zone(self.o.timezone, settings.timezone)
-        self.today = now.astimezone(self.tz).date()
-        self.touch = playbook_touch(settings.templates_dir).get(self.o.playbook, "")
+        self.rules = rules
+        self.settings = rules.settings
+        self.catalog = rules.catalog
+        self.now = rules.now
+        self.tz, self.today, self.utc = rules.zone(self.o.timezone)
         self.signals: list[Signal] = []
 
     def local_date(self, moment: datetime) -> date:
+        if self.utc and moment.tzinfo is UTC:
+            return moment.date()  # a third of the time of astimezone, on half the book
         return moment.astimezone(self.tz).date()
 
     def days_since(self, moment: datetime) -> int:
@@ -131,10 +85,11 @@ class _Detector:
         severity_of: str | None = None,
         **facts: Any,
     ) -> None:
-        if not self.catalog.enabled(kind, self.o.playbook, self.touch):
+        rules = self.rules.kind(kind, self.o.playbook)
+        if not rules.enabled:
             return
-        severity = self.catalog.severity(kind, self.o.playbook, severity_of)
-        step = self.catalog.step(kind, self.o.playbook, facts)
+        severity = self.rules.severity(kind, self.o.playbook, severity_of)
+        step = self.catalog.step(kind, self.o.playbook, facts) if rules.stepped else 0
         self.signals.append(
             Signal(self.o.id, kind, subject, severity, since, state, level, facts, step)
         )
@@ -151,7 +106,7 @@ class _Detector:
         self.health()
         self.integrations()
         self.training()
-        hours = business_hours(self.settings, self.tz)
+        hours = self.rules.hours(self.tz)
         ConversationRules(self.facts, self.catalog, hours, self.now).run(self.add)
         self.usage()
         scope = self.catalog.definition(SignalKind.SCOPE_GROWING, self.o.playbook)
@@ -169,7 +124,7 @@ class _Detector:
             self.add(
                 kind,
                 f"milestone:{m.id}",
-                local_midnight(m.due_date + timedelta(days=1), self.tz),
+                self.rules.midnight(m.due_date + timedelta(days=1), self.tz),
                 state=kind.value,
                 level=2 if missed else 1,
                 milestone=m.name,
@@ -182,7 +137,7 @@ class _Detector:
             self.add(
                 SignalKind.MULTIPLE_DELAYS,
                 "",
-                local_midnight(nth + timedelta(days=1), self.tz),
+                self.rules.midnight(nth + timedelta(days=1), self.tz),
                 state=str(len(late)),
                 level=len(late),
                 count=len(late),
@@ -201,7 +156,7 @@ class _Detector:
             self.add(
                 SignalKind.NO_KICKOFF,
                 "",
-                local_midnight(deadline + timedelta(days=1), self.tz),
+                self.rules.midnight(deadline + timedelta(days=1), self.tz),
                 deadline=deadline,
                 business_days=days,
             )
@@ -282,7 +237,7 @@ class _Detector:
                 self.add(
                     SignalKind.COMMITMENT_OVERDUE,
                     f"commitment:{c.id}",
-                    local_midnight(c.due_date + timedelta(days=1), self.tz),
+                    self.rules.midnight(c.due_date + timedelta(days=1), self.tz),
                     text=c.text,
                     due=c.due_date,
                     owner=c.owner_user_id,
@@ -316,7 +271,7 @@ class _Detector:
     def health(self) -> None:
         check = self.facts.health
         if check is not None and check.status in LOW_STATUSES:
-            status = health_rules(self.settings).status(check.status)
+            status = self.rules.health.status(check.status)
             self.add(
                 SignalKind.HEALTH_LOW,
                 "",
@@ -335,7 +290,7 @@ class _Detector:
             self.add(
                 SignalKind.HEALTH_CHECK_MISSING,
                 "",
-                local_midnight(due, self.tz),
+                self.rules.midnight(due, self.tz),
                 days=(self.today - (last or self.o.start_date)).days,
                 last_check=last,
             )
@@ -356,7 +311,7 @@ class _Detector:
             )
 
     def training(self) -> None:
-        thresholds = attendance_thresholds(self.settings.templates_dir)
+        thresholds = self.rules.attendance
         by_track: dict[str, list[TrainingRow]] = {}
         for row in self.facts.training:
             by_track.setdefault(row.track, []).append(row)
@@ -372,29 +327,43 @@ class _Detector:
                 track=TRAINING_AUDIENCE_LABELS.get(track, track),
                 attended=last.attended,
                 invited=last.invited,
-                percent=round(Decimal(last.attended) * 100 / last.invited),
+                percent=round(last.attended * 100 / last.invited),  # an exact tie is exact
                 threshold=round(threshold * 100),
                 delivered=self.local_date(last.delivered_at),
             )
 
     def usage(self) -> None:
-        rules = usage_rules(self.settings.templates_dir).get(self.o.playbook, UsageDef())
+        rules = self.rules.usage.get(self.o.playbook) or UsageDef()
         detect_usage(
             self.add,
             self.facts.usage,
             rules,
             self.today,
             self.local_date,
-            lambda day: local_midnight(day, self.tz),
+            lambda day: self.rules.midnight(day, self.tz),
         )
 
 
-def detect(facts: Facts, settings: Settings, catalog: SignalCatalog, now: datetime) -> list[Signal]:
-    """Every signal of one onboarding at `now`, worst first."""
-    signals = _Detector(facts, settings, catalog, now).run()
-    present = {s.kind for s in signals}
-    covering = {
-        s.kind: catalog.definition(s.kind, facts.onboarding.playbook).covered_by for s in signals
-    }
-    signals = [replace(s, covered=True) if covering[s.kind] in present else s for s in signals]
-    return sorted(signals, key=lambda s: (-s.severity.rank, s.since, s.kind.value, s.subject))
+def detect(
+    facts: Facts,
+    settings: Settings,
+    catalog: SignalCatalog,
+    now: datetime,
+    *,
+    rules: Rules | None = None,
+) -> list[Signal]:
+    """Every signal of one onboarding at `now`, worst first. A scan passes the `Rules` its
+    onboardings share (made of the same settings, catalog and `now`)."""
+    rules = rules or Rules(settings, catalog, now)
+    signals = _Detector(facts, rules).run()
+    if len(signals) > 1:
+        present = {s.kind for s in signals}
+        playbook = facts.onboarding.playbook
+        for s in signals:
+            s.covered = rules.kind(s.kind, playbook).covered_by in present
+        signals.sort(key=_worst_first)
+    return signals
+
+
+def _worst_first(s: Signal) -> tuple[int, datetime, str, str]:
+    return (-s.severity.rank, s.since, s.kind, s.subject)

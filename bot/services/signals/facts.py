@@ -3,7 +3,7 @@ scan (bot/services/signals/scan.py) loads them, one named tuple per row."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
@@ -80,12 +80,9 @@ class IssueRow(NamedTuple):
 
 class HealthRow(NamedTuple):
     onboarding_id: int
-    id: int
     checked_at: datetime
-    checked_by: str
     score: int
     status: str
-    no_count: int
 
 
 class IntegrationRow(NamedTuple):
@@ -148,22 +145,23 @@ class ScopeRow(NamedTuple):
     baseline_items: int | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Facts:
-    """Everything the detector needs about one onboarding (only the rows that can signal)."""
+    """Everything the detector needs about one onboarding (only the rows that can signal): a
+    field per fact source of the scan (bot/services/signals/scan.py SOURCES)."""
 
     onboarding: OnboardingRow
-    milestones: list[MilestoneRow] = field(default_factory=list)
-    blockers: list[BlockerRow] = field(default_factory=list)
+    milestones: tuple[MilestoneRow, ...] = ()
+    blockers: tuple[BlockerRow, ...] = ()
     stakeholders: StakeholderCount | None = None
-    champions: list[ChampionRow] = field(default_factory=list)
-    commitments: list[CommitmentRow] = field(default_factory=list)
-    issues: list[IssueRow] = field(default_factory=list)
+    champions: tuple[ChampionRow, ...] = ()
+    commitments: tuple[CommitmentRow, ...] = ()
+    issues: tuple[IssueRow, ...] = ()
     health: HealthRow | None = None  # the latest weekly health check
-    integrations: list[IntegrationRow] = field(default_factory=list)  # failing ones only
-    training: list[TrainingRow] = field(default_factory=list)  # delivered, possibly below
+    integrations: tuple[IntegrationRow, ...] = ()  # failing ones only
+    training: tuple[TrainingRow, ...] = ()  # delivered, possibly below
     conversation: ConversationRow | None = None  # None: no customer message stored
-    customer_replies: list[CustomerReplyRow] = field(default_factory=list)
+    customer_replies: tuple[CustomerReplyRow, ...] = ()
 
     usage: UsageRow | None = None  # with technical setup done or a usage record only
     scope: ScopeRow | None = None  # with an approved change request only
