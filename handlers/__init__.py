@@ -27,6 +27,7 @@ from handlers import (
     message_log,
     metrics,
     replan,
+    settings,
     setup,
     stakeholders,
     status,
@@ -60,6 +61,7 @@ def register_handlers(app: App) -> list[str]:
     metrics.register(app, commands)
     feedback.register(app, commands)
     charts.register(app, commands)
+    settings.register(app, commands)
     close.register(app, commands)
     command.register(app, commands)
     access.register(app)

@@ -39,6 +39,7 @@ from bot.models.onboarding import (
 from bot.models.outbox import OutboxMessage, OutboxStatus
 from bot.models.rollup import OnboardingRollup
 from bot.models.usage import UsageRecord
+from bot.models.user_setting import UserSetting
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -79,6 +80,7 @@ __all__ = [
     "TrainingSession",
     "UTCDateTime",
     "UsageRecord",
+    "UserSetting",
     "onboarding_fk",
     "utcnow",
 ]

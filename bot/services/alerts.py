@@ -26,6 +26,7 @@ from bot.services.permissions import ensure_can_change
 from bot.services.signals import OnboardingRow, Signal, SignalCatalog, SignalDef, signal_kind
 
 ALERT_KIND = "alert"
+DIGEST_KIND = "alert-digest"
 SNOOZE_DAYS = (1, 3)
 
 
@@ -51,6 +52,28 @@ class AlertGroup:
     items: list[AlertItem]
     # Named where a signal's `act` includes leadership (its wording says where they read).
     escalation_channel_id: str = ""
+
+
+@dataclass(frozen=True)
+class AlertDigest:
+    """The data of an `alert-digest` post: the day's alerts of every onboarding a CSM owns, by
+    DM, for a CSM who chose the digest (`/onboard settings`); worst onboarding first."""
+
+    csm_user_id: str
+    timezone: ZoneInfo
+    groups: list[AlertGroup]
+
+
+def worst_first(groups: list[AlertGroup]) -> list[AlertGroup]:
+    """Onboardings by their worst signal (then their number of signals), worst first."""
+    return sorted(
+        groups,
+        key=lambda g: (
+            -max(i.signal.severity.rank for i in g.items),
+            -len(g.items),
+            g.company_name,
+        ),
+    )
 
 
 # ---- routing ----------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ HELP = [
     ("reopen <customer> <why>", "Reopen a closed onboarding (logged with the reason)"),
     ("metrics [segment|csm|cohort] [value]", "Book metrics: time to value, completion, funnel"),
     ("export", "The book as CSV, sent to you by DM (admins and CSMs)"),
+    ("settings", "Your settings: stall alerts per onboarding, or one daily digest by DM"),
     ("help", "Show this help"),
 ]
 

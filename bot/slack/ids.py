@@ -79,6 +79,13 @@ class AlertId(enum.StrEnum):
     SNOOZE_3 = "alert-snooze-3d"
 
 
+class SettingsId(enum.StrEnum):
+    """`/onboard settings`: how my stall alerts reach me."""
+
+    ALERTS_PER_ONBOARDING = "settings-alerts-per-onboarding"
+    ALERTS_DIGEST = "settings-alerts-digest"
+
+
 class EscalationId(enum.StrEnum):
     ACKNOWLEDGE = "escalation-acknowledge"
 

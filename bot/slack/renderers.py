@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.slack import (
+    alert_digest_views,
     alert_views,
     celebration_views,
     change_views,
@@ -29,6 +30,7 @@ from bot.slack import (
 from bot.slack.rendering import NO_LINKS, Links, Rendered, Renderer
 
 _FEATURES = (
+    alert_digest_views,
     alert_views,
     celebration_views,
     change_views,

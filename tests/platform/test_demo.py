@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date
 from pathlib import Path
@@ -166,3 +167,16 @@ def test_northwind_waits_on_a_reply_then_goes_quiet(story: tuple[str, list[str]]
     acme = "\n".join(posts_in(lines, "#acme-manufacturing") + posts_in(lines, "DM to @casey.csm"))
     assert "Customer waiting on us" not in acme and "Customer gone quiet" not in acme
     assert "Slow customer replies" not in acme
+
+
+def test_robin_gets_her_alerts_as_one_daily_digest(story: tuple[str, list[str]]) -> None:
+    _, lines = story
+    digest_days = [
+        line.split("]")[0]
+        for line, after in itertools.pairwise(lines)
+        if "Onboard posts in DM to @robin.csm" in line and "Stall alerts today:" in after
+    ]
+    assert len(digest_days) >= 10 and len(digest_days) == len(set(digest_days))  # one a day
+    robin = posts_in(lines, "DM to @robin.csm")
+    assert any("Northwind Traders" in p and "Pico Labs" in p for p in robin)  # one DM, both
+    assert not any("== Stall alert: Pico Labs" in p for p in robin)  # no post of their own

@@ -724,6 +724,7 @@ def test_create_onboarding_writes_the_whole_plan(
             "usage_record": 0,
             "conversation_message": 0,
             "escalation": 0,
+            "user_setting": 0,
         }
         # The plan's size at the handoff, which approved change requests are measured against.
         assert onboarding.baseline_plan_items == 9 + len(mid_market.checklist) + len(

@@ -20,7 +20,7 @@ from bot.calendar import add_business_days, is_business_day
 from bot.config import Settings, load_settings
 from bot.db import Database
 from bot.entry.demo.cast import DAYS, LEADER, NAMES, SHARED_CHANNELS, demo_handoffs
-from bot.entry.demo.story import story
+from bot.entry.demo.story import Beat, story
 from bot.entry.demo.summary import leaders_view, summary
 from bot.entry.demo.team import Team
 from bot.entry.demo.usage_feed import usage_beats
@@ -68,25 +68,33 @@ def run_demo(
     sender = OutboxSender(db, slack, settings, owner="demo")
     sender.client = slack  # print, don't send (the sender would build an HTTP client)
     beats = story() + usage_beats(start, days)
+    clock.at(start, time(11))  # the handoff day's beats (no jobs ran yet: they start tomorrow)
+    _act([b for b in beats if b.business_day == 0], clock, team, slack, out)
     for day in range(1, days + 1):
         today = start + timedelta(days=day)
         if not is_business_day(today):
             continue
-        for_today = [b for b in beats if add_business_days(start, b.business_day) == today]
+        for_today = [
+            b for b in beats if b.business_day and add_business_days(start, b.business_day) == today
+        ]
         clock.at(today, time(9))
         _tick(deps, sender, clock.now)
         clock.at(today, time(11))
-        for beat in for_today:
-            out(f"{clock.label()}  {beat.says}")
-            team.now = clock.now
-            said = beat.act(team)
-            if said:
-                out("    " + slack.readable(said).replace("\n", "\n    "))
+        _act(for_today, clock, team, slack, out)
         clock.at(today, time(17))
         _tick(deps, sender, clock.now)
     out(slack.readable(summary(deps, team.ids, start)))
     out(leaders_view(deps, slack, start + timedelta(days=days)))
     return 0
+
+
+def _act(beats: list[Beat], clock: Clock, team: Team, slack: TerminalSlack, out: Out) -> None:
+    for beat in beats:
+        out(f"{clock.label()}  {beat.says}")
+        team.now = clock.now
+        said = beat.act(team)
+        if said:
+            out("    " + slack.readable(said).replace("\n", "\n    "))
 
 
 class Clock:

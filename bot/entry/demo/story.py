@@ -137,6 +137,11 @@ def _kickoffs_and_a_blocker() -> list[Beat]:
     """The first two weeks: kickoffs, Acme blocked on SAP, Bluebird's first value."""
     return [
         Beat(
+            1,
+            "robin.csm: /onboard settings (stall alerts as one daily digest by DM)",
+            lambda t: t.alert_digest("UCSM2"),
+        ),
+        Beat(
             2,
             "casey.csm: /onboard done acme kickoff (first value: 5+ users, 1 dashboard)",
             lambda t: t.kickoff(

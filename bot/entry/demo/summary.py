@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import AlertState, Onboarding, OutboxMessage, OutboxStatus
-from bot.services.alerts import ALERT_KIND
+from bot.services.alerts import ALERT_KIND, DIGEST_KIND
 from bot.services.metrics import SliceBy, book_metrics, ttfv_targets
 from bot.slack.deps import Deps
 from bot.slack.metrics_views import build_metrics_blocks
@@ -63,17 +63,21 @@ def summary(deps: Deps, ids: dict[str, int], start: date) -> str:
 
 
 def _alert_posts(session: Session) -> tuple[int, Counter[str]]:
-    """Sent alert posts in all, and by signal (a post naming several counts for each)."""
+    """Sent alert posts (an onboarding's alert, or a CSM's daily digest) in all, and by signal
+    (a post naming several counts for each)."""
     by_id = dict(session.execute(select(AlertState.id, AlertState.signal)).all())
     payloads = session.scalars(
         select(OutboxMessage.payload).where(
-            OutboxMessage.kind == ALERT_KIND, OutboxMessage.status == OutboxStatus.SENT
+            OutboxMessage.kind.in_([ALERT_KIND, DIGEST_KIND]),
+            OutboxMessage.status == OutboxStatus.SENT,
         )
     )
     posts, by_signal = 0, Counter[str]()
     for payload in payloads:
         posts += 1
-        by_signal.update({by_id.get(item["alert_id"], "?") for item in payload["data"]["items"]})
+        groups = payload["data"].get("groups") or [payload["data"]]
+        items = [item for group in groups for item in group["items"]]
+        by_signal.update({by_id.get(item["alert_id"], "?") for item in items})
     return posts, by_signal
 
 

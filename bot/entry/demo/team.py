@@ -36,6 +36,7 @@ from bot.services.conversations import ChannelMessage, record_message
 from bot.services.escalations import acknowledge_escalation
 from bot.services.kickoff import KickoffAgreements, record_kickoff
 from bot.services.signals import load_catalog
+from bot.services.user_settings import choose_alert_digest
 from bot.slack.deps import Deps
 from bot.slack.transition_views import not_ready_text
 
@@ -235,6 +236,11 @@ class Team(PlanChanges):
                     )
                 )
             )
+
+    def alert_digest(self, who: str) -> None:
+        """`/onboard settings`: `who` takes their stall alerts as one daily digest DM."""
+        with self.deps.db.transaction() as session:
+            choose_alert_digest(session, who, True, now=self.now)
 
     def acknowledge(self, company: str, who: str) -> None:
         self._run(
