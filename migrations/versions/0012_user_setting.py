@@ -1,7 +1,7 @@
 """user settings: a CSM may take their stall alerts as one daily digest DM
 
 Revision ID: 0012
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-06 21:30:00.000000
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
