@@ -315,7 +315,7 @@ def test_every_signal_renders_its_message() -> None:
     waited = "The customer has waited 40 business hours for an answer (since Wed Nov 25, 2026"
     assert f"{waited}, reply target 1 business day (8 business hours)) in 2 threads." in text
     assert "takes 24 business hours to reply (median of 3 replies" in text
-    assert "No active user for 8 business days (last active Fri Nov 20, 2026)." in text
+    assert "No active user for 7 business days (last active Fri Nov 20, 2026)." in text
     assert (
         "0 of 40 licensed users active (0%), below the 60% expected 30 days after go-live" in text
     )

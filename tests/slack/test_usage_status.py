@@ -100,7 +100,7 @@ def test_the_health_check_prefills_adoption_from_usage(slack, fake_slack, db) ->
 
 
 def test_the_usage_chart_button_uploads_weekly_active_users(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
-    from tests.slack.test_charts import PNG_SIGNATURE, _uploaded, png_size
+    from tests.slack.test_charts import PNG_SIGNATURE, png_size
 
     onboard(slack, fake_slack)
     assert "chart-usage" not in json.dumps(status(slack, fake_slack)["blocks"])  # no data
@@ -127,8 +127,6 @@ def test_the_usage_chart_button_uploads_weekly_active_users(slack, fake_slack, d
 
 
 def test_the_usage_chart_never_goes_to_a_shared_channel(slack, fake_slack, db) -> None:  # type: ignore[no-untyped-def]
-    from tests.slack.test_charts import _uploaded
-
     onboard(slack, fake_slack)
     send_usage(db)
     fake_slack.add_channel("C0ACME", "acme-onboarding", is_ext_shared=True)
@@ -160,3 +158,10 @@ def test_weekly_active_users_are_the_highest_day_of_each_week() -> None:
 def _onboarding_id(db) -> int:  # type: ignore[no-untyped-def]
     with db.session() as session:
         return session.scalars(select(Onboarding.id)).one()
+
+
+def _uploaded(fake_slack) -> tuple[dict, bytes]:  # type: ignore[no-untyped-def]
+    """The uploaded chart; the first drawing imports matplotlib, slow on a loaded machine."""
+    [complete] = fake_slack.wait_for("files.completeUploadExternal", timeout=30)
+    [entry] = complete.params["files"]
+    return complete.params, fake_slack.files[entry["id"]]["content"]
