@@ -49,6 +49,9 @@ COLUMNS = (
     "latest_health_score",
     "latest_health_date",
     "open_blockers",
+    "baseline_plan_end",
+    "milestones_on_time_baseline",
+    "replans",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
@@ -116,6 +119,9 @@ def _export_query(book_filter: BookFilter | None) -> Select[Any]:
             r.health_score,
             r.health_checked_at,
             blockers.c.open,
+            r.baseline_plan_end,
+            r.milestones_on_time_baseline,
+            o.replan_count,
         )
         .outerjoin(r, r.onboarding_id == o.id)
         .outerjoin(blockers, blockers.c.onboarding_id == o.id)
@@ -131,6 +137,7 @@ def _row(values: Sequence[Any], ttfv_targets: Mapping[str, int]) -> list[Any]:
         company, segment, playbook, csm, ae, arr, start, status, target_fv, first_value, ttfv,
         target_live, go_live, to_live, exited, completed, plan_end, finished, done, total,
         ms_completed, on_time, health_status, health_score, health_at, open_blockers,
+        baseline_end, on_time_baseline, replans,
     ) = values  # fmt: skip
     on_schedule = (
         ""
@@ -165,6 +172,9 @@ def _row(values: Sequence[Any], ttfv_targets: Mapping[str, int]) -> list[Any]:
         _blank(health_score),
         _day(health_at),
         open_blockers or 0,
+        _day(baseline_end),
+        on_time_baseline or 0,
+        replans or 0,
     ]
 
 

@@ -329,6 +329,8 @@ def test_the_csv_export(book: Session) -> None:
     )  # fmt: skip
     assert (first["milestones_done"], first["milestones_total"]) == ("8", "8")
     assert (first["latest_health"], first["arr"]) == ("healthy", "50000.00")
+    assert (first["baseline_plan_end"], first["milestones_on_time_baseline"]) == ("2026-03-06", "8")
+    assert first["replans"] == "0"
     bravo = by_name["Bravo"]
     assert (bravo["milestones_completed"], bravo["milestones_on_time"]) == ("7", "3")
     assert bravo["completed_on_time"] == "no" and bravo["latest_health"] == "unknown"
@@ -394,3 +396,12 @@ def test_replans_and_baseline_by_segment_and_by_csm(replanned: Session) -> None:
     assert (by_csm["UCSM"].replans.replans, by_csm["UCSM"].replans.replanned) == (1, 1)
     ucsm = by_csm["UCSM"]  # Alpha 8, Charlie 6, India 7, and Delta's setup now
     assert (ucsm.milestone_on_time.count, ucsm.milestone_on_time_baseline.count) == (22, 21)
+
+
+def test_the_csv_export_carries_the_baseline_and_replans(replanned: Session) -> None:
+    out = io.StringIO()
+    write_csv(replanned, out, TARGETS)
+    bravo = next(r for r in csv.DictReader(io.StringIO(out.getvalue())) if r["company"] == "Bravo")
+    assert (bravo["plan_end"], bravo["baseline_plan_end"]) == ("2026-03-23", "2026-03-13")
+    assert (bravo["milestones_on_time"], bravo["milestones_on_time_baseline"]) == ("5", "3")
+    assert bravo["replans"] == "2" and bravo["completed_on_time"] == "yes"
