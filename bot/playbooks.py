@@ -109,6 +109,8 @@ class JourneyStepDef(_Strict):
     message: str = Field(min_length=1, max_length=2000)
     only_if_not_done: Key | None = None
     only_if_done: Key | None = None
+    # Product usage (POST /usage): "started" once any user was active, "not_started" before.
+    only_if_usage: Literal["started", "not_started"] | None = None
 
     @field_validator("message")
     @classmethod

@@ -35,6 +35,7 @@ from bot.services.journey import (
     open_rows,
     queued_keys,
     step_post,
+    usage_started,
 )
 from bot.services.outbox import enqueue_many
 from bot.text import count
@@ -85,9 +86,11 @@ def queue_due_steps(ctx: JobContext, books: dict[str, Playbook], zones: set[str]
         pending = [step for step in due if step.key not in queued]
         conditions = {key for step in pending for key in step.step.conditions}
         done = done_milestones(session, [step.row.id for step in pending], conditions)
+        asks_usage = [step.row.id for step in pending if step.step.only_if_usage]
+        used = usage_started(session, asks_usage)
         posts = []
         for step in pending:
-            reason = condition_failure(step.step, done.get(step.row.id, set()))
+            reason = condition_failure(step.step, done.get(step.row.id, set()), step.row.id in used)
             if reason:
                 result.skipped.append(f"{step.key}: {reason}")
             else:
@@ -127,5 +130,3 @@ def _current_steps(
         else:
             due.append(step)
     return due, not_due
-
-

@@ -26,7 +26,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.calendar import add_business_days, local_midnight, next_business_day
-from bot.models import Milestone, MilestoneStatus, Onboarding, OnboardingStatus, OutboxMessage
+from bot.models import (
+    Milestone,
+    MilestoneStatus,
+    Onboarding,
+    OnboardingStatus,
+    OutboxMessage,
+    UsageRecord,
+)
 from bot.playbooks import JourneyStepDef, Playbook, PlaybookLibrary
 from bot.services.activity import record_activity
 from bot.services.outbox import Post, enqueue, outbox_key, post_data
@@ -142,13 +149,31 @@ def current_step(row: JourneyRow, book: Playbook, now: datetime, zone: tzinfo) -
     return DueStep(row, book.journey[i], i + 1, len(days), days[i], until)
 
 
-def condition_failure(step: JourneyStepDef, done: set[str]) -> str | None:
-    """Why the step's behaviour condition does not hold, or None when it does."""
+def condition_failure(step: JourneyStepDef, done: set[str], used: bool = False) -> str | None:
+    """Why the step's behaviour condition does not hold, or None when it does. `used`: a usage
+    record of the onboarding has an active user."""
     if step.only_if_not_done and step.only_if_not_done in done:
         return f"{step.only_if_not_done} is already done"
     if step.only_if_done and step.only_if_done not in done:
         return f"{step.only_if_done} is not done yet"
+    if step.only_if_usage == "started" and not used:
+        return "no usage yet"
+    if step.only_if_usage == "not_started" and used:
+        return "usage has started"
     return None
+
+
+def usage_started(session: Session, ids: list[int]) -> set[int]:
+    """Of these onboardings, those with a usage record that has an active user."""
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(UsageRecord.onboarding_id)
+            .where(UsageRecord.onboarding_id.in_(_ids_query(ids)), UsageRecord.active_users > 0)
+            .distinct()
+        )
+    )
 
 
 # ------------------------------------------------------------------------------- bulk reads
