@@ -105,6 +105,19 @@ def parse_money(text: str) -> Decimal | None:
         return None
 
 
+_TERM = re.compile(r"(\d{1,3})\s*-?\s*(months?|mos?|m|years?|yrs?|y)\b", re.IGNORECASE)
+
+
+def parse_term_months(text: str) -> int | None:
+    """A contract term as people write it ("12 months", "3 years", "24-mo", "1 yr") in months;
+    None when no term is found."""
+    match = _TERM.search(text or "")
+    if match is None or int(match[1]) == 0:
+        return None
+    months = int(match[1])
+    return months * 12 if match[2].lower().startswith("y") else months
+
+
 def company_key(name: str) -> str:
     """A comparison key: case, accents, punctuation and legal suffixes do not matter."""
     decomposed = unicodedata.normalize("NFKD", name.replace(".", ""))

@@ -94,6 +94,19 @@ class HandoffTimingDef(_Strict):
     since: Literal["close", "handoff"] = "close"
 
 
+class ReviewDef(_Strict):
+    """A review after go-live (the 30-day post-go-live review, the 60-day success review, an
+    SMB check-in, a monthly executive update): the CSM is told on its day, `days_after_go_live`
+    calendar days after go-live (then every `repeat_days` while the onboarding is open), with
+    its agenda filled from the onboarding's data."""
+
+    key: Key
+    name: str = Field(min_length=1, max_length=120)
+    days_after_go_live: int = Field(ge=1, le=730)
+    repeat_days: int | None = Field(default=None, ge=7, le=365)
+    purpose: str = Field(default="", max_length=500)
+
+
 # What a journey message may name: `{{ company }}` (escaped), `{{ csm }}` (a mention of the
 # owner) and `{{ day }}` (days since the start date). Rendered by bot/services/journey.py.
 JOURNEY_PLACEHOLDERS = frozenset({"company", "csm", "day"})
@@ -245,6 +258,10 @@ class Playbook(_Strict):
     journey: list[JourneyStepDef] = Field(default_factory=list)
     champion_loss: list[ChampionLossItemDef] = Field(default_factory=list)
     handoff_timing: list[HandoffTimingDef] = Field(default_factory=list)
+    reviews: list[ReviewDef] = Field(default_factory=list)
+    # The renewal conversation is prompted this many days before the contract renews (its
+    # start plus its term, both from the handoff); None: never.
+    renewal_prompt_days: int | None = Field(default=None, ge=7, le=365)
     training: TrainingDef | None = None
     usage: UsageDef = Field(default_factory=UsageDef)
 
@@ -266,6 +283,7 @@ class Playbook(_Strict):
             raise ValueError("arr_max: must be greater than arr_min")
         _unique("journey", [s.key for s in self.journey])
         _unique("handoff_timing", [t.key for t in self.handoff_timing])
+        _unique("reviews", [r.key for r in self.reviews])
         milestone_keys = {m.key for m in self.milestones}
         for i, step in enumerate(self.journey):
             if i and step.day <= self.journey[i - 1].day:

@@ -17,6 +17,7 @@ from jobs import (
     journey,
     leaders_digest,
     plan,
+    reviews,
     stall_alerts,
     weekly_report,
 )
@@ -31,6 +32,7 @@ JOBS: dict[str, Job] = {
     journey.NAME: journey.run_journey,
     leaders_digest.NAME: leaders_digest.run_leaders_digest,
     plan.NAME: plan.run_plan,
+    reviews.NAME: reviews.run_reviews,
     stall_alerts.NAME: stall_alerts.stall_alerts,
     weekly_report.NAME: weekly_report.run_weekly_report,
 }

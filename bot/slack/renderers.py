@@ -24,6 +24,7 @@ from bot.slack import (
     leaders_digest_views,
     plan_views,
     replan_views,
+    review_views,
     transition_views,
     weekly_report_views,
 )
@@ -44,6 +45,7 @@ _FEATURES = (
     leaders_digest_views,
     plan_views,
     replan_views,
+    review_views,
     transition_views,
     weekly_report_views,
 )
