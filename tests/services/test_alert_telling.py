@@ -60,7 +60,7 @@ def facts(*milestones: MilestoneRow, stakeholders: int = 3, playbook: str = "mid
         onboarding=onboarding(playbook),
         milestones=list(milestones),
         stakeholders=StakeholderCount(1, stakeholders, None),
-        health=HealthRow(1, 1, FAR, "UCSM", 90, "healthy", 0),
+        health=HealthRow(1, FAR, 90, "healthy"),
     )
 
 
