@@ -6,8 +6,8 @@ Decisions, documented here once (thresholds are `after` in signals.yml, business
 onboarding's zone, ONBOARD_BUSINESS_HOURS and ONBOARD_HOLIDAYS: the hypercare SLA clock's
 BusinessHours; `1d` is one open day, 8 business hours of 09:00-17:00):
 - Customer waiting on us: the oldest customer message no one on our team has answered (in its
-  thread, or at the channel's top level) is older than `after` of business time (1d; Enterprise
-  4h). It clears when our team answers.
+  thread, or at the channel's top level) has waited longer than `after` of business time (1d;
+  Enterprise 4h). It clears when our team answers.
 - Customer gone quiet: an onboarding with a customer channel whose customer has written nothing
   for more than `after` (5d) of business time, counted from their last message, or from the
   onboarding's creation before the first. It replaces `silence` for those onboardings.
@@ -103,14 +103,14 @@ class ConversationRules:
         if row is None or row.waiting_since is None:
             return
         after = self.after(SignalKind.CUSTOMER_WAITING)
-        due = self.hours.add_hours(row.waiting_since, business_span(after, self.hours))
-        if self.now > due:
+        waited = self.hours.open_time(row.waiting_since, self.now)
+        if waited > business_span(after, self.hours):
             add(
                 SignalKind.CUSTOMER_WAITING,
                 "",
                 row.waiting_since,
                 asked_on=row.waiting_since.astimezone(self.hours.tz).date(),
-                hours=int(self.hours.open_time(row.waiting_since, self.now) / HOUR),
+                hours=int(waited / HOUR),
                 target=span_words(after, self.hours),
                 threads=row.waiting_threads,
             )
@@ -121,12 +121,13 @@ class ConversationRules:
         last = self.facts.conversation.last_customer_at if self.facts.conversation else None
         since = max(filter(None, (last, self.o.created_at)))
         after = self.after(SignalKind.CUSTOMER_QUIET)
-        if self.now > self.hours.add_hours(since, business_span(after, self.hours)):
+        quiet = self.hours.open_time(since, self.now)
+        if quiet > business_span(after, self.hours):
             add(
                 SignalKind.CUSTOMER_QUIET,
                 "",
                 since,
-                days=int(self.hours.open_time(since, self.now) / self.hours.day_length),
+                days=int(quiet / self.hours.day_length),
                 last_message=last.astimezone(self.hours.tz).date() if last else None,
             )
 
