@@ -483,7 +483,7 @@ def open_customers(db: Any) -> list[str]:
         return [company(row[0]) for row in ids]
 
 
-def onboard_command(args: argparse.Namespace, profile_out: Path | None) -> list[str]:
+def onboard_command(profile_out: Path | None) -> list[str]:
     if profile_out is None:
         return [sys.executable, "-m", "bot.entry.cli", "serve"]
     # By path: the server's own modules come from --app-root, this script from here.
@@ -505,12 +505,11 @@ def onboard_env(
     }
 
 
-def server_threads(args: argparse.Namespace) -> int:
-    """What `onboard serve` will run with, so the bare app gets the same."""
+def server_threads() -> int:
+    """What `onboard serve` will run with (ONBOARD_SERVER_THREADS), so the bare app gets it too."""
     from bot.config import load_settings
 
-    settings = load_settings(os.environ, require_slack=False)
-    return int(getattr(settings, "server_threads", 16))
+    return load_settings(os.environ, require_slack=False).server_threads
 
 
 def bench_app(
@@ -556,7 +555,7 @@ def bench_database(kind: str, args: argparse.Namespace, library: PlaybookLibrary
         )
         customers = open_customers(backend.db)
         backend.db.engine.dispose()
-        threads = server_threads(args)
+        threads = server_threads()
         with fake_slack() as fake:
             port = free_port()
             bare_cmd = [
@@ -573,7 +572,7 @@ def bench_database(kind: str, args: argparse.Namespace, library: PlaybookLibrary
             port = free_port()
             profile_out = Path(tempfile.mkstemp(suffix=".prof")[1]) if args.profile else None
             env = onboard_env(args, backend.db.url, fake, port)
-            command, root = onboard_command(args, profile_out), Path(args.app_root)
+            command, root = onboard_command(profile_out), Path(args.app_root)
             with server("onboard", command, env, port, cwd=root) as served:
                 ours, crowds = bench_app("onboard", args, served, fake, customers)
         if profile_out is not None:
