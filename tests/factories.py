@@ -96,13 +96,18 @@ def meet_first_value_criterion(session: Any, onboarding_id: int, when: Any = Non
     session.commit()
 
 
-def open_onboarding(session: Any, playbooks: Any, company: str, start: date = ACME_START) -> int:
-    """A new onboarding of `company` from the Acme handoff, committed as the handoff commits."""
+def open_onboarding(
+    session: Any, playbooks: Any, company: str, start: date = ACME_START, **fields: Any
+) -> int:
+    """A new onboarding of `company` from the Acme handoff (`fields` change it), committed as
+    the handoff commits."""
     from datetime import UTC, datetime
 
     from bot.services.handoff import create_onboarding, validate_handoff
 
-    form = handoff_form(company_name=company, start_date=start, customer_channel_id=None)
+    form = handoff_form(
+        **{"company_name": company, "start_date": start, "customer_channel_id": None, **fields}
+    )
     plan = validate_handoff(
         session, form, today=start, library=playbooks, max_future_days=365, min_stakeholders=2
     )

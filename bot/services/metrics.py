@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -47,6 +47,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from bot.playbooks import Playbook
+from bot.services.metrics_adoption import pooled, read_adoption
 from bot.services.metrics_figures import (
     COMPLETION_TARGET,
     FUNNEL,
@@ -205,7 +206,8 @@ def book_metrics(
     slice_by: SliceBy | None = None,
     book_filter: BookFilter | None = None,
 ) -> BookMetrics:
-    """The metrics of the book (or of `book_filter`'s part of it), sliced by `slice_by`.
+    """The metrics of the book (or of `book_filter`'s part of it), sliced by `slice_by`: six
+    queries whatever its size (the sixth reads the usage records of days 14, 30, 60, 90).
 
     `ttfv_targets` maps a playbook key to its `target_first_value_days`."""
     book_filter = book_filter or BookFilter()
@@ -217,13 +219,14 @@ def book_metrics(
     _read_go_live(session, book, key, conditions)
     _read_health(session, book, key, conditions)
     _read_nps(session, book, key, conditions)
+    adoption = read_adoption(session, key, conditions)
     total = _Acc()
     for acc in book.slices.values():
         total.add(acc)
     slices = (
         sorted(
             (
-                _figures(key_label(slice_by, k), acc)
+                replace(_figures(key_label(slice_by, k), acc), adoption=adoption.get(k, {}))
                 for k, acc in book.slices.items()
                 if k is not None
             ),
@@ -236,7 +239,7 @@ def book_metrics(
         slice_by=slice_by,
         book_filter=book_filter,
         today=today,
-        total=_figures("", total),
+        total=replace(_figures("", total), adoption=pooled(list(adoption.values()))),
         slices=slices,
         go_live_by_segment={s: Days(h) for s, h in sorted(book.go_live_by_segment.items())},
         ttfv_by_segment={s: _ttfv(acc) for s, acc in sorted(book.ttfv_by_segment.items())},

@@ -4,7 +4,7 @@ counts (exact medians from histograms), the stage funnel and NPS. Plain data, no
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 COMPLETION_TARGET = 0.85
 ON_TIME_COMPLETION_TARGET = 0.80
@@ -13,6 +13,14 @@ MILESTONE_ON_TIME_TARGET = 0.90
 FUNNEL = ("signed", "kicked off", "configuring", "training", "piloting", "live", "adopted")
 HEALTH_ORDER = ("healthy", "monitor", "at_risk", "critical", "emergency", "unknown")
 UNKNOWN_HEALTH = "unknown"
+
+
+@dataclass(frozen=True)
+class AdoptionAt:
+    """The mean share of licensed users active on one day of the onboardings, and how many."""
+
+    onboardings: int = 0
+    share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +146,8 @@ class SliceMetrics:
     on_time_completion_baseline: Rate
     milestone_on_time_baseline: Rate
     replans: Replans
+    # Day (14, 30, 60, 90 after the start) -> the share of licensed users active that day.
+    adoption: Mapping[int, AdoptionAt] = field(default_factory=dict)
 
     @property
     def health_n(self) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ from bot.services.metrics import (
     SliceMetrics,
     cohort_bounds,
 )
+from bot.services.metrics_adoption import ADOPTION_DAYS
+from bot.services.metrics_figures import AdoptionAt
 from bot.slack import blocks as bk
 from bot.slack.ids import MetricsId
 from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
@@ -128,6 +131,17 @@ def replans_text(replans: Replans) -> str:
     )
 
 
+def adoption_text(adoption: Mapping[int, AdoptionAt]) -> str:
+    """`day 14 45% (n=3) · day 30 62% (n=2) · day 60 — · day 90 —`."""
+    if not adoption:
+        return "no usage data"
+    parts = []
+    for n in ADOPTION_DAYS:
+        at = adoption.get(n)
+        parts.append(f"day {n} {_pct(at.share)} (n={at.onboardings})" if at else f"day {n} —")
+    return " · ".join(parts)
+
+
 def ttfv_text(ttfv: Days) -> str:
     if not ttfv.n:
         return "— (no onboarding has reached first value)"
@@ -204,6 +218,7 @@ def _book_fields(m: SliceMetrics) -> bk.Block:
             Mrkdwn(f"*Onboarding NPS*\n{nps_text(m.nps)}"),
             Mrkdwn(f"*Health now*\n{health_text(m.health)}"),
             Mrkdwn(f"*Onboardings*\n{m.onboardings}"),
+            Mrkdwn(f"*Adoption* (active / licensed users)\n{adoption_text(m.adoption)}"),
         ]
     )
 
@@ -233,6 +248,7 @@ def _slice_line(slice_by: SliceBy | None, m: SliceMetrics) -> Mrkdwn:
         f"{_pct(m.milestone_on_time_baseline.value)} · go-live {days_text(m.go_live)}\n"
         f"Replans: {replans_text(m.replans)}\n"
         f"Health: {health_text(m.health)} · NPS {nps_text(m.nps)}\n"
+        f"Adoption: {adoption_text(m.adoption)}\n"
         f"Funnel: {funnel_text(m.funnel)}"
     )
 
