@@ -20,15 +20,6 @@ from tests.services.test_handoff_service import submit
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = date(2026, 11, 2)  # a Monday; New York is on EST from Nov 1
-SMB_STEPS = [
-    "welcome",
-    "quick_start",
-    "progress_check",
-    "value_checkpoint",
-    "success_check_in",
-    "graduation",
-]
-
 
 def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=NEW_YORK).astimezone(UTC)
@@ -94,15 +85,19 @@ def test_thirty_days_conditions_not_met_then_met(session, db, settings, playbook
     assert sent == {
         date(2026, 11, 2): ["welcome"],
         date(2026, 11, 3): ["quick_start"],
+        # day 2, the feature tour, waits for setup: never done, never sent
         date(2026, 11, 5): ["progress_check"],  # day 3
-        date(2026, 11, 9): ["value_checkpoint"],  # day 7
+        # day 5 (Saturday, so Monday: the use case, again after setup) is skipped
+        date(2026, 11, 10): ["value_checkpoint"],  # day 7, Monday taken by day 5: Tuesday
+        # day 10, the power tips, waits for first value, which comes after day 14
         date(2026, 11, 18): ["success_check_in"],  # day 14 was Mon 16: first value came later
+        date(2026, 11, 23): ["community"],  # day 21
         date(2026, 12, 2): ["graduation"],  # day 30, go-live done
     }
     waiting = f"{step_key(onboarding.id, 'success_check_in')}: first_value is not done yet"
     assert waiting in skipped[date(2026, 11, 16)] and waiting in skipped[date(2026, 11, 17)]
     rows = journey_rows(session)
-    assert [step_of(r.idempotency_key) for r in rows] == SMB_STEPS
+    assert [step_of(r.idempotency_key) for r in rows] == [s for d in sorted(sent) for s in sent[d]]
     assert {r.channel for r in rows} == {"C0ACME"}
     # A step expires when the next one is due: it is never sent late.
     assert rows[0].expires_at == at(date(2026, 11, 3))
@@ -122,7 +117,9 @@ def test_setup_done_before_quick_start_skips_the_setup_nudges(
     sent, skipped = simulate(settings, db, playbooks, days=10, events=events)
     assert sent == {
         date(2026, 11, 2): ["welcome"],
-        date(2026, 11, 9): ["value_checkpoint"],
+        date(2026, 11, 4): ["feature_tour"],  # setup done: the next feature
+        date(2026, 11, 9): ["use_case"],  # day 5, a Saturday: Monday
+        date(2026, 11, 10): ["value_checkpoint"],  # day 7, Monday taken: Tuesday
     }
     reason = "technical_setup is already done"
     assert f"{step_key(onboarding.id, 'quick_start')}: {reason}" in skipped[date(2026, 11, 3)]
@@ -141,22 +138,22 @@ def set_status(db, onboarding_id: int, key: str, status: MilestoneStatus) -> Non
 def test_a_failed_condition_is_checked_again_while_the_step_is_current(
     session, db, settings, playbooks
 ) -> None:  # type: ignore[no-untyped-def]
-    """Setup done on Tuesday, reopened on Wednesday: the quick start (current until Thursday's
-    progress check) goes out on Wednesday. Waived counts as done."""
+    """Setup waived on Thursday, reopened on Friday: the progress check (current until
+    Monday's use case) goes out on Friday. Waived counts as done."""
     onboarding = smb(session, playbooks)
     events = {
-        date(2026, 11, 3): lambda: set_status(
+        date(2026, 11, 5): lambda: set_status(
             db, onboarding.id, "technical_setup", MilestoneStatus.WAIVED
         ),
-        date(2026, 11, 4): lambda: set_status(
+        date(2026, 11, 6): lambda: set_status(
             db, onboarding.id, "technical_setup", MilestoneStatus.IN_PROGRESS
         ),
     }
     sent, _ = simulate(settings, db, playbooks, days=6, events=events)
     assert sent == {
         date(2026, 11, 2): ["welcome"],
-        date(2026, 11, 4): ["quick_start"],
-        date(2026, 11, 5): ["progress_check"],
+        date(2026, 11, 3): ["quick_start"],
+        date(2026, 11, 6): ["progress_check"],
     }
 
 
@@ -229,15 +226,19 @@ def test_a_hostile_company_name_is_escaped(session, db, settings, playbooks) -> 
 
 def test_send_days_skip_weekends_and_never_share_a_day(playbooks) -> None:  # type: ignore[no-untyped-def]
     steps = playbooks.get("self_serve").journey
-    assert [s.day for s in steps] == [0, 1, 2, 4, 7, 14]
+    assert [s.day for s in steps] == [0, 1, 2, 3, 5, 7, 10, 14, 21, 30]
     friday = date(2026, 11, 6)
     assert send_days(friday, steps) == [
         date(2026, 11, 6),  # day 0
         date(2026, 11, 9),  # day 1, Saturday: Monday
         date(2026, 11, 10),  # day 2, Sunday: Monday is taken, Tuesday
-        date(2026, 11, 11),  # day 4, Tuesday: taken, Wednesday
+        date(2026, 11, 11),  # day 3, Monday: taken, Wednesday
+        date(2026, 11, 12),  # day 5, Wednesday: taken, Thursday
         date(2026, 11, 13),  # day 7
+        date(2026, 11, 16),  # day 10
         date(2026, 11, 20),  # day 14
+        date(2026, 11, 27),  # day 21
+        date(2026, 12, 7),  # day 30, Sunday: Monday
     ]
 
 

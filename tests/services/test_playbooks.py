@@ -54,9 +54,13 @@ JOURNEY_PLACEHOLDERS = {"company", "csm", "day"}
 JOURNEY_STEPS = [
     "welcome",
     "quick_start",
+    "feature_tour",
     "progress_check",
+    "use_case",
     "value_checkpoint",
+    "power_tips",
     "success_check_in",
+    "community",
     "graduation",
 ]
 MARKUP = re.compile(r"[*_`~<>#\[\]|]")
@@ -240,8 +244,7 @@ def test_tech_touch_journey(library: PlaybookLibrary, key: str) -> None:
 def test_journey_days_per_segment(library: PlaybookLibrary) -> None:
     smb = playbook(library, "smb").journey
     self_serve = playbook(library, "self_serve").journey
-    assert [s.day for s in smb] == [0, 1, 3, 7, 14, 30]
-    assert [s.day for s in self_serve] == [0, 1, 2, 4, 7, 14]
+    assert [s.day for s in smb] == [s.day for s in self_serve] == [0, 1, 2, 3, 5, 7, 10, 14, 21, 30]
     for steps in (smb, self_serve):
         conditions = {s.key: s.only_if_not_done for s in steps}
         assert conditions["quick_start"] == "technical_setup"
