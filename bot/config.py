@@ -71,11 +71,11 @@ class Settings:
     admin_user_ids: frozenset[str] = field(default_factory=frozenset)
     admin_usergroup_id: str = ""
     escalation_channel_id: str = ""
-    # Stall-alert thresholds (domain.md, "Stall and warning signals").
-    # Reminders (Mondays) for signals last told at least this many days ago; a told signal
-    # back within `alert_return_days` of going away goes on where it was (not new again).
+    # Stall-alert thresholds (domain.md, "Stall and warning signals"; the telling rule:
+    # bot/services/alert_states.py).
     renotify_days: int = 4
     alert_return_days: int = 7
+    acknowledge_days: int = 14
     delayed_max_days: int = 3
     blocker_max_days: int = 2
     kickoff_business_days: int = 3
@@ -370,6 +370,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_slack: bool =
         escalation_channel_id=env.get("ONBOARD_ESCALATION_CHANNEL", "").strip(),
         renotify_days=_int(env, "ONBOARD_RENOTIFY_DAYS", 4, minimum=1),
         alert_return_days=_int(env, "ONBOARD_ALERT_RETURN_DAYS", 7, minimum=0),
+        acknowledge_days=_int(env, "ONBOARD_ACKNOWLEDGE_DAYS", 14, minimum=0),
         delayed_max_days=_int(env, "ONBOARD_DELAYED_MAX_DAYS", 3, minimum=1),
         blocker_max_days=_int(env, "ONBOARD_BLOCKER_MAX_DAYS", 2, minimum=1),
         kickoff_business_days=_int(env, "ONBOARD_KICKOFF_BUSINESS_DAYS", 3, minimum=1),

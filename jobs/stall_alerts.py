@@ -124,6 +124,7 @@ def run_stall_alerts(ctx: JobContext, privacy: ChannelPrivacy, *, chunk: int = C
                     renotify_days=settings.renotify_days,
                     default_timezone=settings.timezone,
                     return_days=settings.alert_return_days,
+                    acknowledge_days=settings.acknowledge_days,
                 )
                 if changes:
                     by_digest = facts.onboarding.csm_user_id in digest

@@ -5,7 +5,8 @@ The telling rule (quiet by default): a signal is told once, when it is new. It i
 only when it gets worse (`Gravity`: a higher severity or level, or its measure reaching the next
 `worse_at` value of templates/signals.yml), when a snooze ran out, or as the weekly reminder:
 on Mondays (local), when it was last told at least ONBOARD_RENOTIFY_DAYS local calendar days
-ago. Never while snoozed; once acknowledged, only when it gets worse; a signal another one
+ago. Never while snoozed; once acknowledged, only when it gets worse, until the acknowledgement
+ends (ONBOARD_ACKNOWLEDGE_DAYS, then it is told once more); a signal another one
 covers (signals.yml `covered_by`) is not reminded. A signal that is no longer detected is
 cleared; back within ONBOARD_ALERT_RETURN_DAYS it goes on where it was, later it is new again.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select, update
@@ -82,6 +83,7 @@ class Reason(enum.StrEnum):
     WORSE = "worse"
     REMINDER = "reminder"
     SNOOZE_OVER = "snooze over"
+    ACKNOWLEDGEMENT_OVER = "acknowledgement over"
 
 
 @dataclass
@@ -117,6 +119,7 @@ def reconcile(
     renotify_days: int,
     default_timezone: str,
     return_days: int = 0,
+    acknowledge_days: int = 0,
 ) -> list[Change]:
     """Decide, for each signal and each known alert state of one onboarding, what changes."""
     by_key = {(r.signal, r.subject): r for r in rows}
@@ -134,7 +137,9 @@ def reconcile(
         else:
             if row.cleared_at is not None:  # back within days: the same alert, continued
                 seen["cleared_at"] = None
-            change.reason = _verdict(signal, row, now, renotify_days, onboarding, default_timezone)
+            change.reason = _verdict(
+                signal, row, now, renotify_days, onboarding, default_timezone, acknowledge_days
+            )
             if change.reason is None and signal.gravity.better_than(_told(signal, row)):
                 seen["state"] = signal.fingerprint  # better: remember quietly
             if (
@@ -216,6 +221,7 @@ def _verdict(
     renotify_days: int,
     onboarding: OnboardingRow,
     default_timezone: str,
+    acknowledge_days: int = 0,
 ) -> Reason | None:
     told = _told(signal, row)
     # A covered signal (a late milestone while "Multiple delays" lists it) is told again only
@@ -229,7 +235,13 @@ def _verdict(
     if worse:
         return Reason.WORSE
     if row.acknowledged_at is not None:
-        return None
+        # An acknowledgement holds `acknowledge_days` days (0: until it gets worse); when it
+        # ends the signal is told once more, then Monday's reminders resume.
+        ends = row.acknowledged_at + timedelta(days=acknowledge_days)
+        if not acknowledge_days or now < ends:
+            return None
+        if row.last_notified_at is not None and row.last_notified_at < ends:
+            return Reason.ACKNOWLEDGEMENT_OVER
     if row.last_notified_at is None:
         return Reason.NEW
     if row.snoozed_until is not None and row.last_notified_at < row.snoozed_until <= now:

@@ -40,12 +40,13 @@ REASON_NOTE = {
     "worse": " _(worse)_",
     "reminder": " _(reminder)_",
     "snooze over": " _(snooze over)_",
+    "acknowledgement over": " _(acknowledgement over, still there)_",
 }
 STATUS_BLOCK = "alert-status"
 ACTIONS_BLOCK = "alert-actions"
 FIXED_BLOCKS = 3  # header, actions, status line
 IDS_IN_VALUE_MAX = 150  # keeps a button value under Slack's 2,000 characters
-HINT = "Acknowledge stops reminders until a signal gets worse; snooze pauses them."
+HINT = "Acknowledge quiets reminders unless a signal gets worse; snooze pauses them."
 
 
 class AlertAction(BaseModel):

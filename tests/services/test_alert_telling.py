@@ -88,6 +88,7 @@ class Alerts:
             renotify_days=self.settings.renotify_days,
             default_timezone=self.settings.timezone,
             return_days=self.settings.alert_return_days,
+            acknowledge_days=self.settings.acknowledge_days,
         )
         for change in changes:
             self._store(change)
@@ -172,6 +173,26 @@ def test_higher_severity_is_worse_even_when_acknowledged() -> None:
     alerts.catalog = graver
     with on(days(8)):
         assert alerts.run(lone) == {"single_threaded": Reason.WORSE}
+
+
+def test_told_again_when_an_acknowledgement_ends_then_reminded_on_mondays() -> None:
+    alerts, lone = Alerts(), facts(stakeholders=1)
+    with on(days(0)):
+        alerts.run(lone)
+    alerts.answer(acknowledged_at=datetime(2027, 3, 1, 10, tzinfo=UTC))
+    told = {}
+    for n in range(1, 22):
+        with on(days(n)):
+            for reason in alerts.run(lone).values():
+                told[n] = reason
+    # ONBOARD_ACKNOWLEDGE_DAYS (14) later, and the Monday a week after.
+    assert told == {15: Reason.ACKNOWLEDGEMENT_OVER, 21: Reason.REMINDER}
+    forever = Alerts(replace(SETTINGS, acknowledge_days=0))
+    with on(days(0)):
+        forever.run(lone)
+    forever.answer(acknowledged_at=datetime(2027, 3, 1, 10, tzinfo=UTC))
+    with on(days(28)):
+        assert forever.run(lone) == {}  # 0: until it gets worse
 
 
 def test_told_again_when_a_snooze_ends_and_not_before() -> None:
