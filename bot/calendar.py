@@ -156,7 +156,7 @@ class BusinessHours:
             day = self.next_open_day(day)
         return self._at(day, self.closes).astimezone(UTC)
 
-    @property
+    @functools.cached_property
     def day_length(self) -> timedelta:
         """How long the clock runs on an open day ("1 business day" of 09:00-17:00 is 8 h)."""
         return datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
@@ -164,21 +164,13 @@ class BusinessHours:
     def open_time(self, start: datetime, end: datetime) -> timedelta:
         """How long the clock ran from `start` to `end` (0 when `end` is not later): Friday
         16:00 to Monday 10:00 is 2 h. The days between the two are whole open days or none."""
-        first, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
         if end <= start:
             return timedelta()
+        first, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
         if first == last:
             return self._open_on(first, start, end)
         edges = self._open_on(first, start, end) + self._open_on(last, start, end)
         return edges + self._open_days_between(first, last) * self.day_length
-
-    def _open_days_between(self, first: date, last: date) -> int:
-        """Open days strictly between `first` and `last`, by whole weeks (the scan asks this
-        for months-long spans of every open onboarding)."""
-        weeks, rest = divmod((last - first).days - 1, 7)
-        tail = first + timedelta(days=1 + 7 * weeks)
-        days = 5 * weeks + sum(is_business_day(tail + timedelta(days=i)) for i in range(rest))
-        return days - sum(1 for h in self.holidays if first < h < last and is_business_day(h))
 
     def _open_on(self, day: date, start: datetime, end: datetime) -> timedelta:
         if not self.is_open_day(day):
@@ -186,3 +178,18 @@ class BusinessHours:
         opens = max(self._at(day, self.opens), start)
         closes = min(self._at(day, self.closes), end)
         return max(closes - opens, timedelta())
+
+    def _open_days_between(self, first: date, last: date) -> int:
+        """Open days strictly between `first` and `last`, by whole weeks (the scan asks this
+        for months-long spans of every open onboarding)."""
+        weeks, rest = divmod((last - first).days - 1, 7)
+        days = 5 * weeks + _WEEKDAYS_AFTER[first.weekday()][rest]
+        if not self.holidays:
+            return days
+        return days - sum(1 for h in self.holidays if first < h < last and is_business_day(h))
+
+
+# _WEEKDAYS_AFTER[w][n]: business days among the n days after a day of weekday w (n < 7).
+_WEEKDAYS_AFTER = [
+    [sum((w + i) % 7 < SATURDAY for i in range(1, n + 1)) for n in range(7)] for w in range(7)
+]

@@ -103,8 +103,11 @@ class ConversationRules:
         if row is None or row.waiting_since is None:
             return
         after = self.after(SignalKind.CUSTOMER_WAITING)
+        target = business_span(after, self.hours)
+        if self.now - row.waiting_since <= target:
+            return  # business time never runs faster than the clock
         waited = self.hours.open_time(row.waiting_since, self.now)
-        if waited > business_span(after, self.hours):
+        if waited > target:
             add(
                 SignalKind.CUSTOMER_WAITING,
                 "",
@@ -121,8 +124,11 @@ class ConversationRules:
         last = self.facts.conversation.last_customer_at if self.facts.conversation else None
         since = max(filter(None, (last, self.o.created_at)))
         after = self.after(SignalKind.CUSTOMER_QUIET)
+        target = business_span(after, self.hours)
+        if self.now - since <= target:
+            return
         quiet = self.hours.open_time(since, self.now)
-        if quiet > business_span(after, self.hours):
+        if quiet > target:
             add(
                 SignalKind.CUSTOMER_QUIET,
                 "",
@@ -136,10 +142,14 @@ class ConversationRules:
         replies = [r for r in self.facts.customer_replies if r.sent_at >= start]
         if len(replies) < REPLIES_MIN:
             return
+        after = self.after(SignalKind.SLOW_CUSTOMER_REPLIES)
+        target = business_span(after, self.hours)
+        clock: Any = statistics.median(r.sent_at - r.answers_at for r in replies)
+        if clock <= target:
+            return  # each business wait is at most its clock time, and so is their median
         waits = [self.hours.open_time(r.answers_at, r.sent_at) for r in replies]
         median: Any = statistics.median(waits)
-        after = self.after(SignalKind.SLOW_CUSTOMER_REPLIES)
-        if median > business_span(after, self.hours):
+        if median > target:
             add(
                 SignalKind.SLOW_CUSTOMER_REPLIES,
                 "",
