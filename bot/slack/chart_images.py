@@ -337,6 +337,7 @@ def render_usage_png(chart: UsageChart) -> bytes:
             zorder=3,
         )
         ax.set_ylim(0, max([1, *(w.licensed_users for w in chart.weeks)]) * 1.1)
+        ax.set_xticks(starts, [f"{d:%b} {d.day}" for d in starts])
         ax.set_ylabel("weekly active users")
         ax.grid(axis="y", color="#eeeeee", zorder=0)
         ax.spines[["top", "right"]].set_visible(False)

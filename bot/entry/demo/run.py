@@ -23,7 +23,7 @@ from bot.entry.demo.cast import DAYS, LEADER, NAMES, SHARED_CHANNELS, demo_hando
 from bot.entry.demo.story import Beat, story
 from bot.entry.demo.summary import leaders_view, summary
 from bot.entry.demo.team import Team
-from bot.entry.demo.usage_feed import usage_beats
+from bot.entry.demo.usage_feed import chart_beat, usage_beats
 from bot.entry.runner import run_jobs
 from bot.models import Onboarding
 from bot.parsing import company_key
@@ -67,7 +67,7 @@ def run_demo(
         return 0
     sender = OutboxSender(db, slack, settings, owner="demo")
     sender.client = slack  # print, don't send (the sender would build an HTTP client)
-    beats = story() + usage_beats(start, days)
+    beats = [*story(), *usage_beats(start, days), chart_beat()]
     clock.at(start, time(11))  # the handoff day's beats (no jobs ran yet: they start tomorrow)
     _act([b for b in beats if b.business_day == 0], clock, team, slack, out)
     for day in range(1, days + 1):

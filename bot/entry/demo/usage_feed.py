@@ -6,6 +6,7 @@ to nothing; Pico never starts."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -15,6 +16,8 @@ from bot.entry.demo.story import Beat
 from bot.entry.demo.team import Team
 from bot.models import Onboarding
 from bot.services.usage import record_batch
+from bot.services.usage_adoption import load_usage_chart
+from bot.slack.chart_views import usage_comment, usage_filename
 
 LICENSED = {ACME: 40, BLUEBIRD: 25, NORTHWIND: 60}
 FEATURES = ("dashboards", "alerts", "work_orders", "reports")
@@ -79,3 +82,22 @@ def usage_beats(start: date, days: int) -> list[Beat]:
         if day.weekday() == 0 and (day - start).days > 7:
             beats.append(Beat(business_day, "the product: POST /usage (last week)", send_week))
     return beats
+
+
+def show_usage_chart(team: Team) -> str:
+    """The status card's *Usage chart* button on Acme: the picture Onboard uploads, saved next
+    to the demo's database (the terminal cannot show it)."""
+    from bot.slack.chart_images import render_usage_png
+
+    with team.deps.db.session() as session:
+        chart = load_usage_chart(session, team.ids[ACME], team.now.date())
+    database = Path(team.deps.settings.database_url.removeprefix("sqlite:///"))
+    target = database.with_name(usage_filename(chart))
+    target.write_bytes(render_usage_png(chart))
+    weeks = ", ".join(str(w.active_users) for w in chart.weeks)
+    return f"{usage_comment(chart)}\nWeekly active users: {weeks}. The chart is in {target}."
+
+
+def chart_beat() -> Beat:
+    """Casey opens Acme's usage chart in hypercare, after the dip (business day 56)."""
+    return Beat(56, "casey.csm clicks Usage chart on Acme's status card", show_usage_chart)
