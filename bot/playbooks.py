@@ -262,6 +262,9 @@ class Playbook(_Strict):
     # The renewal conversation is prompted this many days before the contract renews (its
     # start plus its term, both from the handoff); None: never.
     renewal_prompt_days: int | None = Field(default=None, ge=7, le=365)
+    # The meeting cadence with the customer: the CSM is reminded of a check-in when this many
+    # days passed since the last logged contact; None: no reminders (tech-touch).
+    check_in_every_days: int | None = Field(default=None, ge=1, le=90)
     training: TrainingDef | None = None
     usage: UsageDef = Field(default_factory=UsageDef)
 

@@ -3,6 +3,7 @@ Pure builders from bot/services/reviews.py's dataclasses; both are internal (ARR
 
 from __future__ import annotations
 
+from bot.services.check_ins import CHECK_IN_KIND, CheckInDue
 from bot.services.reviews import RENEWAL_KIND, REVIEW_KIND, RenewalPrompt, ReviewAgenda
 from bot.slack import blocks as bk
 from bot.slack.mrkdwn import Mrkdwn, day, escape
@@ -56,7 +57,26 @@ def build_renewal(r: RenewalPrompt) -> Rendered:
     return Rendered(bk.fallback_text(f"{r.company_name} renews in {r.days_left} days"), blocks)
 
 
+def _cadence(days: int) -> str:
+    return {7: "weekly", 14: "every two weeks", 30: "monthly"}.get(days, f"every {days} days")
+
+
+def build_check_in(c: CheckInDue) -> Rendered:
+    blocks = [
+        bk.section(
+            Mrkdwn(
+                f":telephone_receiver: Check-in due with *{escape(c.company_name)}*: the cadence"
+                f" is {_cadence(c.every_days)}, and the last contact was {day(c.last_contact_on)}"
+                f" ({c.days_since} days ago). After the call, log it with"
+                f" `/onboard stakeholders {escape(c.company_name)}`."
+            )
+        )
+    ]
+    return Rendered(bk.fallback_text(f"Check-in due with {c.company_name}"), blocks)
+
+
 RENDERERS = {
+    CHECK_IN_KIND: renderer(CheckInDue, build_check_in),
     REVIEW_KIND: renderer(ReviewAgenda, build_review),
     RENEWAL_KIND: renderer(RenewalPrompt, build_renewal),
 }

@@ -1,6 +1,7 @@
 """After go-live under a frozen clock: the 30- and 60-day reviews by DM to the CSM with their
 agenda from the data, told once, late after a weekend but not weeks late; the renewal prompt
-120 days before the contract renews, to the ongoing CSM once the onboarding is closed."""
+120 days before the contract renews, to the ongoing CSM once the onboarding is closed; and,
+before go-live too, the check-ins the meeting cadence calls for."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.models import Onboarding, OnboardingStatus, OutboxMessage
 from bot.parsing import parse_term_months
 from bot.playbooks import ReviewDef
 from bot.services.reviews import add_months, occurrences
+from bot.services.stakeholder_changes import log_contact
 from bot.slack.renderers import render_post
 from jobs.context import JobContext
 from jobs.reviews import run_reviews
@@ -28,6 +30,11 @@ def at(year: int, month: int, day: int) -> datetime:
 
 def run(settings, db, playbooks, now: datetime) -> list[str]:  # type: ignore[no-untyped-def]
     return run_reviews(JobContext(settings, db, playbooks, now)).queued
+
+
+def reviews(settings, db, playbooks, now: datetime) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the run queued but the meeting cadence's check-ins."""
+    return [k for k in run(settings, db, playbooks, now) if not k.startswith("check-in:")]
 
 
 def live_acme(session, playbooks, **form) -> Onboarding:  # type: ignore[no-untyped-def]
@@ -50,10 +57,10 @@ def test_the_30_day_review_reaches_the_csm_once_with_its_agenda(
     settings, db, session, playbooks
 ) -> None:  # type: ignore[no-untyped-def]
     onboarding = live_acme(session, playbooks)
-    assert run(settings, db, playbooks, at(2026, 12, 30)) == []  # day 29
+    assert reviews(settings, db, playbooks, at(2026, 12, 30)) == []  # day 29
     key = f"review:{onboarding.id}:post_go_live_review:2026-12-31"
-    assert run(settings, db, playbooks, at(2026, 12, 31)) == [key]
-    assert run(settings, db, playbooks, at(2026, 12, 31).replace(hour=15)) == []  # once
+    assert reviews(settings, db, playbooks, at(2026, 12, 31)) == [key]
+    assert reviews(settings, db, playbooks, at(2026, 12, 31).replace(hour=15)) == []  # once
     channel, shown = message(db, key)
     assert channel == CSM
     assert "30-day post-go-live review: Acme Manufacturing" in shown
@@ -101,3 +108,27 @@ def test_terms_as_people_write_them_and_repeating_reviews() -> None:
     live = date(2027, 1, 1)
     assert occurrences(monthly, live, date(2027, 3, 5)) == [date(2027, 3, 2)]
     assert occurrences(monthly, live, date(2027, 1, 30)) == []
+
+
+def test_a_check_in_is_due_when_the_cadence_passed_since_the_last_contact(
+    settings, db, session, playbooks
+) -> None:  # type: ignore[no-untyped-def]
+    # Mid-Market: every two weeks. Started Mon Nov 2, nobody logged a contact yet.
+    onboarding = acme(session, playbooks)
+    assert not any("check-in" in k for k in run(settings, db, playbooks, at(2026, 11, 13)))
+    key = f"check-in:{onboarding.id}::2026-11-02"
+    assert key in run(settings, db, playbooks, at(2026, 11, 16))  # 14 days
+    assert key not in run(settings, db, playbooks, at(2026, 11, 17))  # once
+    channel, shown = message(db, key)
+    assert channel == CSM and "every two weeks" in shown and "14 days ago" in shown
+    # The CSM calls on Wednesday: the next reminder is two weeks after that call.
+    log_contact(
+        session,
+        onboarding.stakeholders[0].id,
+        CSM,
+        admins=(),
+        now=datetime(2026, 11, 18, 15, tzinfo=UTC),
+    )
+    session.commit()
+    assert not any("check-in" in k for k in run(settings, db, playbooks, at(2026, 12, 1)))
+    assert f"check-in:{onboarding.id}::2026-11-18" in run(settings, db, playbooks, at(2026, 12, 2))
