@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import random
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.calendar import (
+    BusinessHours,
     add_business_days,
     business_days_between,
     is_business_day,
@@ -183,3 +186,25 @@ def test_time_zone_falls_back_to_the_default_for_none_or_an_unknown_name() -> No
     assert (local_midnight(day + timedelta(days=1), new_york) - local_midnight(day, new_york)) == (
         timedelta(hours=25)
     )
+
+
+def test_open_time_counts_only_business_hours_and_undoes_add_hours() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    christmas = frozenset({date(2026, 12, 24), date(2026, 12, 25)})
+    hours = BusinessHours(berlin, holidays=christmas)
+
+    def at(day: int, hour: int, month: int = 12) -> datetime:
+        return datetime(2026, month, day, hour, tzinfo=berlin)
+
+    assert hours.open_time(at(4, 16), at(7, 10)) == timedelta(hours=2)  # Fri 16:00 -> Mon 10:00
+    assert hours.open_time(at(7, 18), at(8, 8)) == timedelta()  # overnight
+    assert hours.open_time(at(8, 10), at(8, 9)) == timedelta()  # backwards
+    # Mon Dec 21 09:00 -> Mon Dec 28 09:00: Dec 21-23 only (Thursday, Friday are holidays).
+    assert hours.open_time(at(21, 9), at(28, 9)) == timedelta(hours=24)
+    # Over a DST change (Oct 25) the window is still 09:00-17:00 local: 8 h a day.
+    assert hours.open_time(at(23, 9, 10), at(26, 17, 10)) == timedelta(hours=16)
+    rng = random.Random(4)
+    for _ in range(300):
+        start = at(1, 0, 10) + timedelta(minutes=rng.randint(0, 60 * 24 * 80))
+        span = timedelta(minutes=rng.randint(1, 60 * 80))
+        assert hours.open_time(start, hours.add_hours(start, span)) == span
