@@ -52,6 +52,8 @@ COLUMNS = (
     "baseline_plan_end",
     "milestones_on_time_baseline",
     "replans",
+    "handoff_score",
+    "deal_closed_on",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BATCH = 1000
@@ -122,6 +124,8 @@ def _export_query(book_filter: BookFilter | None) -> Select[Any]:
             r.baseline_plan_end,
             r.milestones_on_time_baseline,
             o.replan_count,
+            o.handoff_score,
+            o.deal_closed_on,
         )
         .outerjoin(r, r.onboarding_id == o.id)
         .outerjoin(blockers, blockers.c.onboarding_id == o.id)
@@ -137,7 +141,7 @@ def _row(values: Sequence[Any], ttfv_targets: Mapping[str, int]) -> list[Any]:
         company, segment, playbook, csm, ae, arr, start, status, target_fv, first_value, ttfv,
         target_live, go_live, to_live, exited, completed, plan_end, finished, done, total,
         ms_completed, on_time, health_status, health_score, health_at, open_blockers,
-        baseline_end, on_time_baseline, replans,
+        baseline_end, on_time_baseline, replans, handoff_score, closed_on,
     ) = values  # fmt: skip
     on_schedule = (
         ""
@@ -175,6 +179,8 @@ def _row(values: Sequence[Any], ttfv_targets: Mapping[str, int]) -> list[Any]:
         _day(baseline_end),
         on_time_baseline or 0,
         replans or 0,
+        _blank(handoff_score),
+        _day(closed_on),
     ]
 
 

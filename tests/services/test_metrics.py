@@ -315,6 +315,7 @@ def test_the_query_count_does_not_grow_with_the_book(db: Database, session: Sess
 def test_the_csv_export(book: Session) -> None:
     alpha = book.scalars(select(Onboarding).where(Onboarding.company_name == "Alpha")).one()
     alpha.company_name = '=HYPERLINK("http://evil")'
+    alpha.handoff_score, alpha.deal_closed_on = 85, date(2026, 1, 2)
     book.commit()
     out = io.StringIO()
     assert write_csv(book, out, TARGETS) == 9
@@ -331,6 +332,7 @@ def test_the_csv_export(book: Session) -> None:
     assert (first["latest_health"], first["arr"]) == ("healthy", "50000.00")
     assert (first["baseline_plan_end"], first["milestones_on_time_baseline"]) == ("2026-03-06", "8")
     assert first["replans"] == "0"
+    assert (first["handoff_score"], first["deal_closed_on"]) == ("85", "2026-01-02")
     bravo = by_name["Bravo"]
     assert (bravo["milestones_completed"], bravo["milestones_on_time"]) == ("7", "3")
     assert bravo["completed_on_time"] == "no" and bravo["latest_health"] == "unknown"
