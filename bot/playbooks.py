@@ -17,6 +17,8 @@ import jinja2.meta
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.playbook_launch import GateRequiresDef, LaunchMessagesDef
+
 OwnerRole = Literal["csm", "ae", "se", "customer", "champion", "sponsor", "technical_lead", "admin"]
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 # domain.md "Go-live readiness gate": shown on the go-live post when a playbook names none.
@@ -252,6 +254,8 @@ class Playbook(_Strict):
     milestones: list[MilestoneDef] = Field(min_length=1)
     checklist: list[ChecklistItemDef] = Field(default_factory=list)
     gate: list[GateItemDef] = Field(default_factory=list, max_length=GATE_ITEMS_MAX)
+    gate_requires: GateRequiresDef = Field(default_factory=GateRequiresDef)
+    launch_messages: LaunchMessagesDef = Field(default_factory=LaunchMessagesDef)
     rollback_triggers: list[Annotated[str, Field(min_length=1, max_length=300)]] = Field(
         default_factory=lambda: list(DEFAULT_ROLLBACK_TRIGGERS), min_length=1, max_length=10
     )
@@ -295,6 +299,9 @@ class Playbook(_Strict):
                 key = getattr(step, field)
                 if key is not None and key not in milestone_keys:
                     raise ValueError(f"journey[{i}].{field}: unknown milestone {key!r}")
+        pilot = self.gate_requires.pilot_milestone
+        if self.gate_requires.pilot_done and pilot not in milestone_keys:
+            raise ValueError(f"gate_requires.pilot_milestone: unknown milestone {pilot!r}")
         if self.training is not None and TRAINING_MILESTONE not in milestone_keys:
             raise ValueError(f"training: needs a milestone keyed {TRAINING_MILESTONE!r}")
         return self

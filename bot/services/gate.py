@@ -11,6 +11,8 @@ Domain rules only (no Slack). Definitions (domain.md "Go-live readiness gate"):
   mapped to a person: csm -> the CSM, ae -> the AE, every other role (SE, champion, sponsor,
   technical lead, customer...) -> the CSM, who chases it), and the activity log says so. Nothing
   else changes. A NO item that already has an open gate blocker does not get a second one.
+- Automatic checks (the playbook's `gate_requires`, bot/services/gate_checks.py): a pilot not
+  done or an open blocker refuses go-live like a NO answer; nothing new is opened for them.
 - Override: an Onboard admin may go live despite NO answers by writing a reason (at least
   OVERRIDE_REASON_MIN characters). Recorded as outcome override with the reason, logged, shown on
   the (internal) status card; the NO items still become blockers (the override lets go-live
@@ -39,9 +41,11 @@ from bot.models import GateReview, Onboarding
 from bot.playbooks import Playbook, PlaybookLibrary
 from bot.services.activity import record_activity
 from bot.services.errors import DomainError, NotAllowed
+from bot.services.gate_checks import failed_checks, gate_checks
 from bot.services.gate_items import (
     GateAnswer,
     GateBlocker,
+    GateCheck,
     GateForm,
     GateItem,
     gate_items,
@@ -103,6 +107,7 @@ class GateDecision:
     blockers: list[GateBlocker] = field(default_factory=list)
     override_reason: str = ""
     go_live: GoLiveResult | None = None
+    failed_checks: list[GateCheck] = field(default_factory=list)  # gate_requires not met
 
     @property
     def went_live(self) -> bool:
@@ -170,14 +175,15 @@ def decide_gate(
     answered = list(zip(items, _answers(items, answers), strict=True))
     reason = _check_override(override_reason, actor, admins)
     noes = [(item, a) for item, a in answered if not a.yes]
-    if not noes:
+    failed = failed_checks(gate_checks(onboarding, playbook))
+    if not noes and not failed:
         outcome, reason = GateOutcome.PROCEED, ""
     else:
         outcome = GateOutcome.OVERRIDE if reason else GateOutcome.REFUSED
     review = _review(answered, outcome, reason, actor, now, view_id)
     onboarding.gate_reviews.append(review)
     blockers = [open_item_blocker(session, onboarding, item, a, actor, now) for item, a in noes]
-    _record(session, onboarding, actor, now, outcome, len(items), len(noes), reason)
+    _record(session, onboarding, actor, now, outcome, len(items), len(noes), reason, failed)
     result: GoLiveResult | None = None
     if outcome != GateOutcome.REFUSED:
         yes_items = [item for item, a in answered if a.yes]
@@ -201,6 +207,7 @@ def decide_gate(
         blockers,
         reason,
         result,
+        failed,
     )
 
 
@@ -262,19 +269,21 @@ def _record(
     total: int,
     noes: int,
     reason: str,
+    failed: list[GateCheck],
 ) -> None:
+    checks = "".join(f"; failed: {c.text}" for c in failed)
     if outcome == GateOutcome.PROCEED:
         detail = f"Go-live readiness gate passed: all {total} items YES"
     elif outcome == GateOutcome.REFUSED:
-        detail = f"Go-live refused by the readiness gate: {noes} of {total} items NO"
+        detail = f"Go-live refused by the readiness gate: {noes} of {total} items NO{checks}"
     else:
-        detail = f"Go-live gate overridden ({noes} of {total} items NO): {reason}"
+        detail = f"Go-live gate overridden ({noes} of {total} items NO{checks}): {reason}"
     action = {
         GateOutcome.PROCEED: "gate_passed",
         GateOutcome.REFUSED: "gate_refused",
         GateOutcome.OVERRIDE: GATE_OVERRIDDEN_ACTION,
     }[outcome]
-    data: dict[str, object] = {"no": noes, "items": total}
+    data: dict[str, object] = {"no": noes, "items": total, "failed": [c.key for c in failed]}
     if reason:
         data["reason"] = reason  # the status card reads it from here (no extra query)
     record_activity(session, onboarding, actor, action, detail, now=now, data=data)
@@ -313,12 +322,14 @@ def open_gate(
     onboarding = _load(session, onboarding_id, actor, admins)
     ensure_can_go_live(onboarding, tz=tz)
     latest = onboarding.gate_reviews[-1] if onboarding.gate_reviews else None
+    playbook = playbook_of(onboarding, playbooks)
     return GateForm(
         onboarding.id,
         onboarding.company_name,
-        gate_items(onboarding, playbook_of(onboarding, playbooks)),
+        gate_items(onboarding, playbook),
         can_override=actor in admins,
         last_outcome=latest.outcome if latest else None,
+        checks=gate_checks(onboarding, playbook),
     )
 
 

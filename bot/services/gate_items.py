@@ -11,7 +11,7 @@ that prefix, and for an item without one, from the playbook item of the same tex
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -40,6 +40,16 @@ class GateItem:
 
 
 @dataclass(frozen=True)
+class GateCheck:
+    """An automatic gate check (bot/services/gate_checks.py)."""
+
+    key: str  # pilot_done | no_open_blockers
+    text: str  # what the gate asks, e.g. "No open blocker"
+    passed: bool
+    reasons: list[str] = field(default_factory=list)  # why it failed, one line each
+
+
+@dataclass(frozen=True)
 class GateForm:
     """What the readiness modal shows."""
 
@@ -48,6 +58,11 @@ class GateForm:
     items: list[GateItem]
     can_override: bool
     last_outcome: str | None = None
+    checks: list[GateCheck] = field(default_factory=list)
+
+    @property
+    def failed_checks(self) -> list[GateCheck]:
+        return [c for c in self.checks if not c.passed]
 
     def by_group(self) -> list[tuple[str, list[GateItem]]]:
         order = [*GROUPS, *sorted({i.group for i in self.items} - set(GROUPS))]

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from bot.services.errors import DomainError
 from bot.services.gate import AlreadyDecided, GateDecision, GateOutcome
-from bot.services.gate_items import GateAnswer, GateForm, GateItem
+from bot.services.gate_items import GateAnswer, GateCheck, GateForm, GateItem
 from bot.services.go_live_post import GO_LIVE_POST_KIND, GoLivePost
 from bot.slack import blocks as bk
 from bot.slack.celebration_views import against_plan
@@ -131,9 +131,12 @@ def _fits(items: int, groups: int, fixed: int, *, per_item: int, per_group: int)
 def build_gate_modal(form: GateForm, channel_id: str | None = None) -> dict[str, Any]:
     """The readiness modal: YES/NO and a note per item, grouped by area (see module doc)."""
     grouped = form.by_group()
-    fixed = 1 + (1 if form.can_override else 0) + 1  # intro, override, "left out" line
+    # intro, automatic checks, override, "left out" line
+    fixed = 1 + (1 if form.checks else 0) + (1 if form.can_override else 0) + 1
     full = _fits(len(form.items), len(grouped), fixed, per_item=2, per_group=1)
     blocks: list[bk.Block] = [bk.section(_intro(form))]
+    if form.checks:
+        blocks.append(bk.section(check_lines(form.checks)))
     budget = bk.MAX_VIEW_BLOCKS - fixed
     shown: list[int] = []
     groups: dict[str, list[int]] = {}
@@ -207,7 +210,29 @@ def _intro(form: GateForm) -> Mrkdwn:
         f"{escape(truncate(form.company_name, 200))}*\n"
         f"Answer each of the {len(form.items)} items. All YES: go-live proceeds and hypercare "
         f"starts. Any NO: go-live waits, and each NO item becomes a blocker with an owner.{again}"
+        + _failed_intro(form.failed_checks)
     )
+
+
+def _failed_intro(failed: list[GateCheck]) -> str:
+    if not failed:
+        return ""
+    return (
+        f"\n:no_entry: {count(len(failed), 'automatic check')} failed: go-live is refused until "
+        "it passes, even with every answer YES."
+    )
+
+
+def check_lines(checks: list[GateCheck]) -> Mrkdwn:
+    """The automatic checks (playbook `gate_requires`), each failed one with its reasons."""
+    lines = ["*Automatic checks*"]
+    for check in checks:
+        if check.passed:
+            lines.append(f":white_check_mark: {escape(check.text)}")
+            continue
+        lines.append(f":x: *Failed:* {escape(check.text)}")
+        lines += [f"      • {escape(truncate(r, 300))}" for r in check.reasons]
+    return Mrkdwn(truncate("\n".join(lines), bk.SECTION_TEXT_MAX))
 
 
 def refusal_message(refused: DomainError) -> Mrkdwn:
@@ -246,22 +271,13 @@ def decision_text(decision: GateDecision) -> Mrkdwn:
     """The one-line answer (and notification text)."""
     company = escape(decision.company_name)
     if decision.outcome == "refused":
-        refused = len(decision.blockers)
-        now_blockers = (
-            "It is now a blocker; resolve it"
-            if refused == 1
-            else "They are now blockers; resolve them"
-        )
-        return Mrkdwn(
-            f":no_entry: Go-live refused for *{company}*: {count(refused, 'readiness item')} "
-            f"answered NO. {now_blockers}, then run `/onboard golive {company}` again."
-        )
+        return _refused_text(decision, company)
     live = decision.go_live
     assert live is not None
     friday = " Today is a Friday: make sure someone covers the weekend." if live.on_friday else ""
     head = (
         f":warning: Gate overridden: *{company}* is live ({day(live.go_live_on)}) despite "
-        f"{count(len(decision.blockers), 'NO answer')}."
+        f"{_overridden(decision)}."
         if decision.outcome == "override"
         else f":rocket: Readiness gate passed: *{company}* is live ({day(live.go_live_on)})."
     )
@@ -272,9 +288,38 @@ def decision_text(decision: GateDecision) -> Mrkdwn:
     )
 
 
+def _refused_text(decision: GateDecision, company: str) -> Mrkdwn:
+    refused = len(decision.blockers)
+    failed = ", ".join(c.text for c in decision.failed_checks)
+    checks = f" Failed automatic checks: {escape(failed)}." if failed else ""
+    if not refused:
+        return Mrkdwn(
+            f":no_entry: Go-live refused for *{company}*.{checks} Fix them, then run "
+            f"`/onboard golive {company}` again."
+        )
+    now_blockers = (
+        "It is now a blocker; resolve it" if refused == 1 else "They are now blockers; resolve them"
+    )
+    return Mrkdwn(
+        f":no_entry: Go-live refused for *{company}*: {count(refused, 'readiness item')} "
+        f"answered NO.{checks} {now_blockers}, then run `/onboard golive {company}` again."
+    )
+
+
+def _overridden(decision: GateDecision) -> str:
+    """What the override went past: the NO answers, then the failed automatic checks."""
+    parts = [count(len(decision.blockers), "NO answer")] if decision.blockers else []
+    if decision.failed_checks:
+        failed = ", ".join(c.text for c in decision.failed_checks)
+        parts.append(f"failed automatic checks ({escape(failed)})")
+    return " and ".join(parts) or count(0, "NO answer")
+
+
 def build_decision_blocks(decision: GateDecision) -> list[bk.Block]:
     """The ephemeral reply: the decision, then the blockers (NO items) with their owners."""
     blocks: list[bk.Block] = [bk.section(decision_text(decision))]
+    if decision.failed_checks:
+        blocks.append(bk.section(check_lines(decision.failed_checks)))
     if decision.blockers:
         title = "Blockers" if decision.outcome == "refused" else "Still open (NO answers)"
         lines = _blocker_lines(decision)

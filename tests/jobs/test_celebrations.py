@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.models import Milestone, OutboxMessage, OutboxStatus
+from bot.models import Milestone, Onboarding, OutboxMessage, OutboxStatus
 from bot.services.celebrations import celebration_key, queue_milestone_celebration
 from bot.services.gate import all_yes, decide_gate_by_id, open_gate
 from bot.services.hypercare import go_live
@@ -19,7 +19,7 @@ from bot.slack.rendering import Rendered
 from bot.slack.sender import OutboxSender
 from jobs.celebrations import run_celebrations
 from jobs.context import JobContext
-from tests.factories import CSM, meet_first_value_criterion
+from tests.factories import CSM, finish_pilot, meet_first_value_criterion
 from tests.jobs.test_plan import acme
 
 # Acme starts Monday 2026-11-02 (mid-market: first value due 2026-11-16, target 14 days).
@@ -190,6 +190,7 @@ WED = datetime(2026, 12, 16, 15, 0, tzinfo=UTC)
 
 def go_live_through_the_gate(session, onboarding_id: int, playbooks, now: datetime) -> None:  # type: ignore[no-untyped-def]
     where = {"admins": (), "playbooks": playbooks, "tz": UTC}
+    finish_pilot(session.get(Onboarding, onboarding_id))  # the gate asks for a finished pilot
     form = open_gate(session, onboarding_id, CSM, **where)
     decide_gate_by_id(session, onboarding_id, all_yes(form), CSM, now=now, **where)
     session.commit()

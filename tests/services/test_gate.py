@@ -37,13 +37,21 @@ from bot.services.status import load_status
 from bot.slack.gate_views import build_gate_modal, build_go_live_post_blocks, decision_text
 from bot.slack.renderers import render_post
 from bot.slack.status_views import build_status_blocks
-from tests.factories import AE, CSM
-from tests.services.test_hypercare import make_onboarding
+from tests.factories import AE, CSM, finish_pilot
+from tests.services.test_hypercare import make_onboarding as new_onboarding
 
 # Wednesday 2026-12-16, 14:00 UTC.
 NOW = datetime(2026, 12, 16, 14, 0, tzinfo=UTC)
 ADMIN = "UADMIN"
 ADMINS = frozenset({ADMIN})
+
+
+def make_onboarding(session: Session, playbooks: PlaybookLibrary, *args, **fields) -> Onboarding:  # type: ignore[no-untyped-def]
+    """The Acme onboarding with its pilot done: ready for the gate but for its items."""
+    onboarding = new_onboarding(session, playbooks, *args, **fields)
+    finish_pilot(onboarding)
+    session.commit()
+    return onboarding
 
 
 def answers(onboarding: Onboarding, no: Collection[str] = (), notes: dict[str, str] | None = None):  # type: ignore[no-untyped-def]

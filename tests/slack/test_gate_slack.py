@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from bot.models import ActivityEntry, Blocker, GateReview, Onboarding, OnboardingStatus
 from bot.slack.gate_views import GateMetadata
 from bot.slack.guard import REFUSAL
+from tests.factories import finish_pilot
 from tests.services.test_hypercare import make_onboarding
 from tests.slack.test_status_slack import reply
 from tests.slack_http import SlackHttp, plain
@@ -23,7 +24,10 @@ GATE_VIEW = "gate-submit"
 
 def seed(db, playbooks, name: str = "Acme Manufacturing", **fields: Any) -> int:  # type: ignore[no-untyped-def]
     with db.session() as session:
-        return make_onboarding(session, playbooks, name, **fields).id
+        onboarding = make_onboarding(session, playbooks, name, **fields)
+        finish_pilot(onboarding)  # ready for the gate's pilot check
+        session.commit()
+        return onboarding.id
 
 
 def opened_gate(fake_slack, count: int = 1) -> dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from bot.slack.renderers import render_post
 from jobs import JOBS
 from jobs.context import JobContext
 from jobs.hypercare_sync import hypercare_sync, sync_keys
+from tests.factories import finish_pilot
 from tests.fakeslack import message_problems
 from tests.services.test_hypercare import make_onboarding
 from tests.slack.test_gate_slack import pass_gate
@@ -43,7 +44,10 @@ def buttons(message: dict) -> dict[str, dict]:
 
 def seed(db, playbooks, name: str = "Acme Manufacturing", **fields) -> int:  # type: ignore[no-untyped-def]
     with db.session() as session:
-        return make_onboarding(session, playbooks, name, **fields).id
+        onboarding = make_onboarding(session, playbooks, name, **fields)
+        finish_pilot(onboarding)  # ready for the gate's pilot check
+        session.commit()
+        return onboarding.id
 
 
 def seed_live(db, playbooks, at: datetime, name: str = "Acme Manufacturing", **fields) -> int:  # type: ignore[no-untyped-def]
