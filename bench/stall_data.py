@@ -14,6 +14,7 @@ from bot import rollup
 from bot.db import Database
 from bot.models import (
     Blocker,
+    ChangeRequest,
     Commitment,
     ConversationMessage,
     HealthCheck,
@@ -61,6 +62,7 @@ FILLED = {
     "usage": UsageRecord,
     "conversation": ConversationMessage,
     "customer_replies": ConversationMessage,
+    "scope": ChangeRequest,
 }
 
 
@@ -93,6 +95,7 @@ def rows_for(first_id: int, count: int, rng: random.Random) -> dict[type, list[d
                 "created_at": datetime.combine(start, datetime.min.time(), UTC),
                 "updated_at": NOW,
                 "handoff_missing": [],
+                "baseline_plan_items": 49,  # 9 milestones and 40 checklist items
                 "go_live_at": datetime.combine(start + timedelta(days=53), NOON, UTC)
                 if (NOW.date() - start).days > 55
                 else None,
@@ -166,7 +169,29 @@ def rows_for(first_id: int, count: int, rng: random.Random) -> dict[type, list[d
         _later_rows(out, oid, start, rng)
         _usage_rows(out, oid, start, rng)
         _conversation_rows(out, oid, rng)
+        _change_rows(out, oid, rng)
     return out
+
+
+def _change_rows(out: dict[type, list[dict]], oid: int, rng: random.Random) -> None:
+    """Change requests on 20 %: 1-8 each, 70 % approved (more than 4 of 49 is scope growing)."""
+    if rng.random() >= 0.2:
+        return
+    for number in range(1, rng.randint(1, 8) + 1):
+        asked = NOW - timedelta(days=rng.randint(1, 60))
+        approved = rng.random() < 0.7
+        out[ChangeRequest].append(
+            {
+                "onboarding_id": oid,
+                "number": number,
+                "text": "Add the Munich plant",
+                "requested_by": "UCUST",
+                "requested_at": asked,
+                "status": "approved" if approved else "open",
+                "decided_by": "UCSM" if approved else None,
+                "decided_at": asked + timedelta(hours=4) if approved else None,
+            }
+        )
 
 
 def _conversation_rows(out: dict[type, list[dict]], oid: int, rng: random.Random) -> None:
