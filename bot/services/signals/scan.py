@@ -131,7 +131,6 @@ class _Grouped:
 
     def __init__(self, source: FactSource, rows: Iterator[Any]) -> None:
         self.field = source.field
-        self.empty: Any = None if source.one else ()
         self._one = source.one
         self._width = len(source.row._fields)  # type: ignore[attr-defined]
         self._make = partial(tuple.__new__, source.row)  # a NamedTuple from a row, in C
@@ -178,13 +177,15 @@ def scan(
     )
     make = partial(tuple.__new__, OnboardingRow)
     for part in onboardings.partitions():
-        chunk_facts = [
-            (source.field, source.until(part[-1][0]), source.empty) for source in sources
-        ]
+        # Most onboardings have rows in few sources: fill what was found, Facts' defaults
+        # stand for the rest (a lookup per row rather than per onboarding and source).
+        fields: dict[int, dict[str, Any]] = {row[0]: {} for row in part}
+        for source in sources:
+            for oid, found in source.until(part[-1][0]).items():
+                if oid in fields:  # else it opened after the onboardings were read
+                    fields[oid][source.field] = found
         for row in part:
-            oid = row[0]
-            fields = {field: found.get(oid, empty) for field, found, empty in chunk_facts}
-            yield Facts(make(row), **fields)
+            yield Facts(make(row), **fields[row[0]])
 
 
 def detect_all(
