@@ -27,6 +27,7 @@ from handlers import (
     message_log,
     metrics,
     replan,
+    rollback,
     settings,
     setup,
     stakeholders,
@@ -56,6 +57,7 @@ def register_handlers(app: App) -> list[str]:
     escalations.register(app)
     timeline.register(app, commands)
     replan.register(app, commands)
+    rollback.register(app, commands)
     changes.register(app, commands)
     training.register(app, commands)
     metrics.register(app, commands)

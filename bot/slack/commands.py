@@ -35,6 +35,7 @@ HELP = [
     ("issue <customer> P1|P2|P3|P4 <title>", "Log a hypercare issue; its SLA clocks start"),
     ("respond <customer> <n>", "Record the first response on hypercare issue n"),
     ("resolve <customer> <n>", "Resolve hypercare issue n"),
+    ("rollback <customer> <what happened>", "Record a rollback; its post-mortem is due in 48 h"),
     ("timeline <customer>", "The plan as a picture: planned vs actual, today, overdue in red"),
     ("survey <customer>", "Send the customer the post-onboarding survey now"),
     ("close <customer>", "Completion check, then the onboarding report and the handover"),
