@@ -118,7 +118,8 @@ def _override_block() -> bk.Block:
         "Override and go live (admins only)",
         element,
         optional=True,
-        hint="Only when some answers are NO and go-live must still happen: write why. The "
+        hint="Only when some answers are NO or an automatic check failed, and go-live must still "
+        "happen: write why. The "
         "override and its reason are logged and shown on the status card; the NO items still "
         "become blockers.",
     )
