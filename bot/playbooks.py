@@ -1,7 +1,5 @@
-"""Playbooks are data: one YAML file per segment under `templates/playbooks/`.
-
-Loaded and validated at start-up; an error names the file and the field.
-"""
+"""Playbooks are data: one YAML file per segment under `templates/playbooks/`, loaded and
+validated at start-up; an error names the file and the field."""
 
 from __future__ import annotations
 
@@ -250,6 +248,7 @@ class Playbook(_Strict):
     touch_model: str = ""
     hypercare_business_days: int = Field(ge=1, le=60)
     target_first_value_days: int = Field(ge=0)
+    target_nps: int | None = Field(default=None, ge=-100, le=100)  # shown by /onboard metrics
     phases: list[PhaseDef] = Field(min_length=1)
     milestones: list[MilestoneDef] = Field(min_length=1)
     checklist: list[ChecklistItemDef] = Field(default_factory=list)

@@ -12,7 +12,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services.chart_data import metrics_chart_data
 from bot.services.export import may_export, write_csv
-from bot.services.metrics import BookFilter, BookMetrics, SliceBy, book_metrics, ttfv_targets
+from bot.services.metrics import (
+    BookFilter,
+    BookMetrics,
+    SliceBy,
+    book_metrics,
+    nps_targets,
+    ttfv_targets,
+)
 from bot.slack import blocks as bk
 from bot.slack.chart_images import render_metrics_chart
 from bot.slack.client import slack_error
@@ -40,6 +47,7 @@ def load_metrics(
             session,
             today=deps.today(),
             ttfv_targets=ttfv_targets(deps.playbooks),
+            nps_targets=nps_targets(deps.playbooks),
             slice_by=slice_by,
             book_filter=book_filter,
         )

@@ -32,14 +32,15 @@ Definitions (README "Metrics" repeats them):
   is each stage over the one before.
 - *Health*: the status of each open onboarding's latest health check; "unknown" when none.
 - *NPS*: post-onboarding survey answers (`kind = survey`): % promoters (9-10) minus %
-  detractors (0-6).
+  detractors (0-6), against the playbook's `target_nps` (shown when the slice's playbooks agree).
+- *Satisfaction* (1-10) and *effort* (1-5, lower is better): the mean of the survey's answers.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -58,6 +59,7 @@ from bot.services.metrics_figures import (
     Days,
     FunnelStage,
     Histogram,
+    Mean,
     Nps,
     Rate,
     Replans,
@@ -94,6 +96,7 @@ __all__ = [
     "Days",
     "FunnelStage",
     "Histogram",
+    "Mean",
     "Nps",
     "Rate",
     "Replans",
@@ -104,6 +107,7 @@ __all__ = [
     "completed_at",
     "days_between",
     "is_completed",
+    "nps_targets",
     "quantile",
     "ttfv_targets",
 ]
@@ -121,26 +125,6 @@ class BookMetrics:
 
 
 # ---- reading the book ---------------------------------------------------------------------
-
-
-_COUNTERS = (
-    "onboardings",
-    "started",
-    "completed",
-    "completed_on_time",
-    "milestones_completed",
-    "milestones_on_time",
-    "milestone_onboardings",
-    "completed_on_time_baseline",
-    "milestones_on_time_baseline",
-    "replans",
-    "replanned",
-    "ttfv_within",
-    "nps_responses",
-    "promoters",
-    "detractors",
-    "nps_onboardings",
-)
 
 
 @dataclass
@@ -168,6 +152,11 @@ class _Acc:
     promoters: int = 0
     detractors: int = 0
     nps_onboardings: int = 0
+    nps_targets: set[int | None] = field(default_factory=set)
+    satisfaction_sum: int = 0
+    satisfaction_n: int = 0
+    effort_sum: int = 0
+    effort_n: int = 0
 
     def add(self, other: _Acc) -> None:
         for name in _COUNTERS:
@@ -177,6 +166,12 @@ class _Acc:
         _merge(self.go_live, other.go_live)
         _merge(self.health, other.health)
         self.ttfv_targets |= other.ttfv_targets
+        self.nps_targets |= other.nps_targets
+
+
+# The plain counts of a slice, added field by field.
+_COUNTERS = tuple(f.name for f in fields(_Acc) if f.type == "int")
+_SURVEY = _COUNTERS[_COUNTERS.index("nps_responses") :]
 
 
 def _merge(into: dict[Any, int], other: Mapping[Any, int]) -> None:
@@ -205,11 +200,13 @@ def book_metrics(
     ttfv_targets: Mapping[str, int],
     slice_by: SliceBy | None = None,
     book_filter: BookFilter | None = None,
+    nps_targets: Mapping[str, int] | None = None,
 ) -> BookMetrics:
     """The metrics of the book (or of `book_filter`'s part of it), sliced by `slice_by`: six
     queries whatever its size (the sixth reads the usage records of days 14, 30, 60, 90).
 
-    `ttfv_targets` maps a playbook key to its `target_first_value_days`."""
+    `ttfv_targets` maps a playbook key to its `target_first_value_days`, `nps_targets` to its
+    `target_nps`."""
     book_filter = book_filter or BookFilter()
     key = slice_key(slice_by)
     conditions = book_filter.conditions()
@@ -218,7 +215,7 @@ def book_metrics(
     _read_ttfv(session, book, key, conditions, ttfv_targets)
     _read_go_live(session, book, key, conditions)
     _read_health(session, book, key, conditions)
-    _read_nps(session, book, key, conditions)
+    _read_nps(session, book, key, conditions, nps_targets or {})
     adoption = read_adoption(session, key, conditions)
     total = _Acc()
     for acc in book.slices.values():
@@ -311,14 +308,17 @@ def _read_health(
 
 
 def _read_nps(
-    session: Session, book: _Book, key: ColumnElement[Any] | None, conditions: Conditions
+    session: Session,
+    book: _Book,
+    key: ColumnElement[Any] | None,
+    conditions: Conditions,
+    nps_targets: Mapping[str, int],
 ) -> None:
-    for k, responses, promoters, detractors, onboardings in session.execute(
-        nps_query(key, conditions)
-    ):
-        acc = book.slices[k]
-        acc.nps_responses, acc.promoters = int(responses), int(promoters or 0)
-        acc.detractors, acc.nps_onboardings = int(detractors or 0), int(onboardings)
+    for k, playbook, *counts in session.execute(nps_query(key, conditions)):
+        acc = _Acc(nps_targets={nps_targets.get(playbook)} if counts[0] else set())
+        for name, value in zip(_SURVEY, counts, strict=True):
+            setattr(acc, name, int(value or 0))
+        book.slices[k].add(acc)
 
 
 def _figures(key: str, acc: _Acc) -> SliceMetrics:
@@ -345,7 +345,15 @@ def _figures(key: str, acc: _Acc) -> SliceMetrics:
         go_live=Days(dict(acc.go_live)),
         funnel=stages,
         health={status: acc.health[status] for status in _health_order(acc.health)},
-        nps=Nps(acc.nps_responses, acc.promoters, acc.detractors, acc.nps_onboardings),
+        nps=Nps(
+            acc.nps_responses,
+            acc.promoters,
+            acc.detractors,
+            acc.nps_onboardings,
+            next(iter(acc.nps_targets)) if len(acc.nps_targets) == 1 else None,
+        ),
+        satisfaction=Mean(acc.satisfaction_sum, acc.satisfaction_n),
+        effort=Mean(acc.effort_sum, acc.effort_n),
         on_time_completion_baseline=Rate(
             acc.completed_on_time_baseline, acc.completed, ON_TIME_COMPLETION_TARGET
         ),
@@ -375,3 +383,8 @@ def _health_order(health: Iterable[str]) -> list[str]:
 def ttfv_targets(playbooks: Iterable[Playbook]) -> dict[str, int]:
     """Each playbook's time-to-first-value target in days, by playbook key."""
     return {playbook.key: playbook.target_first_value_days for playbook in playbooks}
+
+
+def nps_targets(playbooks: Iterable[Playbook]) -> dict[str, int]:
+    """Each playbook's NPS target (`target_nps`), by playbook key, where it sets one."""
+    return {p.key: p.target_nps for p in playbooks if p.target_nps is not None}

@@ -109,12 +109,31 @@ class Nps:
     promoters: int
     detractors: int
     onboardings: int
+    target: int | None = None  # the playbooks' `target_nps`, when the slice's agree
+
+    @property
+    def meets_target(self) -> bool | None:
+        if self.score is None or self.target is None:
+            return None
+        return self.score >= self.target
 
     @property
     def score(self) -> float | None:
         if not self.responses:
             return None
         return 100 * (self.promoters - self.detractors) / self.responses
+
+
+@dataclass(frozen=True)
+class Mean:
+    """The mean of `n` survey scores that add up to `total`."""
+
+    total: int = 0
+    n: int = 0
+
+    @property
+    def value(self) -> float | None:
+        return self.total / self.n if self.n else None
 
 
 @dataclass(frozen=True)
@@ -146,6 +165,8 @@ class SliceMetrics:
     on_time_completion_baseline: Rate
     milestone_on_time_baseline: Rate
     replans: Replans
+    satisfaction: Mean = field(default_factory=Mean)  # survey, 1-10
+    effort: Mean = field(default_factory=Mean)  # survey, 1-5, lower is better
     # Day (14, 30, 60, 90 after the start) -> the share of licensed users active that day.
     adoption: Mapping[int, AdoptionAt] = field(default_factory=dict)
 

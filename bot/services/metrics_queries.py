@@ -212,17 +212,26 @@ def health_query(key: ColumnElement[Any] | None, conditions: list[ColumnElement[
 
 
 def nps_query(key: ColumnElement[Any] | None, conditions: list[ColumnElement[bool]]) -> Any:
+    """The survey answers by slice and playbook (the playbook gives the NPS target): NPS
+    counts, then satisfaction and effort as sums and counts, so slices add up exactly."""
+    f = FeedbackResponse
+    answered = case((f.nps.is_not(None), f.onboarding_id))
     columns = [
-        func.count(),
-        count_if(FeedbackResponse.nps >= 9),
-        count_if(FeedbackResponse.nps <= 6),
-        func.count(func.distinct(FeedbackResponse.onboarding_id)),
+        Onboarding.playbook,
+        func.count(f.nps),
+        count_if(f.nps >= 9),
+        count_if(f.nps <= 6),
+        func.count(func.distinct(answered)),
+        func.coalesce(func.sum(f.satisfaction), 0),
+        func.count(f.satisfaction),
+        func.coalesce(func.sum(f.effort), 0),
+        func.count(f.effort),
     ]
-    selected, group = grouped(columns, key)
+    selected, group = grouped(columns, key, Onboarding.playbook)
     return (
         select(*selected)
-        .select_from(FeedbackResponse)
-        .join(Onboarding, Onboarding.id == FeedbackResponse.onboarding_id)
-        .where(FeedbackResponse.kind == "survey", FeedbackResponse.nps.is_not(None), *conditions)
+        .select_from(f)
+        .join(Onboarding, Onboarding.id == f.onboarding_id)
+        .where(f.kind == "survey", *conditions)
         .group_by(*group)
     )

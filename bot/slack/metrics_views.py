@@ -18,6 +18,7 @@ from bot.services.metrics import (
     BookMetrics,
     Days,
     FunnelStage,
+    Mean,
     Nps,
     Rate,
     Replans,
@@ -31,7 +32,7 @@ from bot.slack import blocks as bk
 from bot.slack.ids import MetricsId
 from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
 
-# The card's fixed blocks take 9; the slices get the rest of a message's 50, one block each.
+# The card's fixed blocks take 10; the slices get the rest of a message's 50, one block each.
 SLICES_MAX = 40
 USAGE = Mrkdwn(
     "Usage: `/onboard metrics [segment|csm|cohort] [value] [chart]`, e.g. "
@@ -105,8 +106,8 @@ def _days(value: float | None) -> str:
     return f"{value:g} d" if value == int(value) else f"{value:.1f} d"
 
 
-def _mark(rate: Rate) -> str:
-    return {True: " :white_check_mark:", False: " :warning:", None: ""}[rate.meets_target]
+def _mark(figure: Rate | Nps) -> str:
+    return {True: " :white_check_mark:", False: " :warning:", None: ""}[figure.meets_target]
 
 
 def rate_text(rate: Rate, of: str) -> str:
@@ -166,10 +167,22 @@ def health_text(health: dict[str, int]) -> str:
 def nps_text(nps: Nps) -> str:
     if nps.score is None:
         return "— (no survey answer yet)"
+    target = f" · target {nps.target}" if nps.target is not None else ""
     return (
-        f"{round(nps.score):+d} ({nps.promoters} promoters, {nps.detractors} detractors of "
+        f"{round(nps.score):+d}{target}{_mark(nps)} ({nps.promoters} promoters, "
+        f"{nps.detractors} detractors of "
         f"{count(nps.responses, 'answer')}, {count(nps.onboardings, 'onboarding')})"
     )
+
+
+def survey_text(m: SliceMetrics) -> str:
+    """`satisfaction 7.5 / 10 (n = 4) · effort 2.3 / 5 (n = 4)`: the survey's means."""
+
+    def mean(figure: Mean, of: int) -> str:
+        value = "—" if figure.value is None else f"{figure.value:.1f} / {of}"
+        return f"{value} (n = {figure.n})"
+
+    return f"satisfaction {mean(m.satisfaction, 10)} · effort {mean(m.effort, 5)}"
 
 
 def funnel_text(stages: list[FunnelStage]) -> str:
@@ -248,6 +261,7 @@ def _slice_line(slice_by: SliceBy | None, m: SliceMetrics) -> Mrkdwn:
         f"{_pct(m.milestone_on_time_baseline.value)} · go-live {days_text(m.go_live)}\n"
         f"Replans: {replans_text(m.replans)}\n"
         f"Health: {health_text(m.health)} · NPS {nps_text(m.nps)}\n"
+        f"Survey: {survey_text(m)}\n"
         f"Adoption: {adoption_text(m.adoption)}\n"
         f"Funnel: {funnel_text(m.funnel)}"
     )
@@ -258,6 +272,11 @@ def build_metrics_blocks(metrics: BookMetrics, *, slices_max: int = SLICES_MAX) 
     (largest first, at most `slices_max`; the CSV export has them all)."""
     total = metrics.total
     blocks: list[bk.Block] = [bk.header(_title(metrics)), _book_fields(total)]
+    blocks.append(
+        bk.section(
+            Mrkdwn(f"*Post-onboarding survey* (effort: lower is better)\n{survey_text(total)}")
+        )
+    )
     blocks += _by_segment(metrics)
     blocks.append(
         bk.section(

@@ -35,6 +35,7 @@ from tests.sql import statements
 
 TODAY = date(2026, 6, 30)
 TARGETS = {"enterprise": 30, "mid_market": 14, "smb": 7}
+NPS_TARGETS = {"enterprise": 50, "mid_market": 50, "smb": 30}
 SEGMENTS = {"enterprise": "Enterprise", "mid_market": "Mid-Market", "smb": "SMB"}
 # Milestone key -> due (calendar days from the start), in plan order.
 PLAN = {
@@ -69,20 +70,22 @@ class Seed:
     closed: int | None = None
     health: tuple[str, ...] = ()  # oldest first
     nps: tuple[int | None, ...] = ()
+    survey: tuple[tuple[int | None, int | None], ...] = ()  # (satisfaction, effort) by answer
 
 
 BOOK = [
     Seed("Alpha", "enterprise", "UCSM", date(2026, 1, 5),
          {k: 0 for k in PLAN} | {"first_value": -2},
-         first_value=20, go_live=40, exited=55, health=("at_risk", "healthy"), nps=(10, 9, 7)),
+         first_value=20, go_live=40, exited=55, health=("at_risk", "healthy"), nps=(10, 9, 7),
+         survey=((9, 2), (8, 1), (7, 3))),
     Seed("Bravo", "enterprise", "UCSM2", date(2026, 1, 12),
          {"kickoff": 0, "technical_setup": 2, "first_value": 0, "training": 5, "pilot": 0,
           "go_live": 3, "hypercare_exit": 10},
-         first_value=35, go_live=43, exited=65, nps=(3, None)),
+         first_value=35, go_live=43, exited=65, nps=(3, None), survey=((3, 5), (6, None))),
     Seed("Charlie", "mid_market", "UCSM", date(2026, 2, 2),
          {"kickoff": 0, "technical_setup": 0, "first_value": 0, "training": -1, "pilot": 0,
           "go_live": 0},
-         first_value=9, go_live=40, health=("monitor",), nps=(8,)),
+         first_value=9, go_live=40, health=("monitor",), nps=(8,), survey=((8, 2),)),
     Seed("Delta", "mid_market", "UCSM", date(2026, 2, 16),
          {"kickoff": 1, "technical_setup": 4, "first_value": 2},
          first_value=16, health=("healthy", "critical")),
@@ -95,7 +98,8 @@ BOOK = [
     Seed("Hotel", "smb", "UCSM2", date(2099, 7, 15)),  # not started yet, whatever the clock
     Seed("India", "smb", "UCSM", date(2026, 1, 19),
          {k: 0 for k in PLAN} | {"pilot": 1},
-         first_value=6, go_live=20, closed=30, health=("emergency",), nps=(9,)),
+         first_value=6, go_live=20, closed=30, health=("emergency",), nps=(9,),
+         survey=((10, 1),)),
 ]  # fmt: skip
 
 
@@ -146,9 +150,15 @@ def seed(session: Session, seeds: list[Seed]) -> None:
                 )
             )
         for i, score in enumerate(s.nps):
+            satisfaction, effort = s.survey[i] if i < len(s.survey) else (None, None)
             onboarding.feedback.append(
                 FeedbackResponse(
-                    kind="survey", respondent=f"U{i}", nps=score, created_at=at(s.start, 80)
+                    kind="survey",
+                    respondent=f"U{i}",
+                    nps=score,
+                    satisfaction=satisfaction,
+                    effort=effort,
+                    created_at=at(s.start, 80),
                 )
             )
         # A pulse is not the survey: its (impossible) NPS must not count.
@@ -161,7 +171,9 @@ def seed(session: Session, seeds: list[Seed]) -> None:
 
 
 def metrics(session: Session, **kwargs) -> BookMetrics:  # type: ignore[no-untyped-def]
-    return book_metrics(session, today=TODAY, ttfv_targets=TARGETS, **kwargs)
+    return book_metrics(
+        session, today=TODAY, ttfv_targets=TARGETS, nps_targets=NPS_TARGETS, **kwargs
+    )
 
 
 @pytest.fixture
@@ -212,6 +224,10 @@ def test_the_whole_book_by_hand(book: Session) -> None:
     # Survey NPS 10 9 7 3 8 9: promoters 3, detractors 1; the pulse and the blank do not count.
     assert (m.nps.responses, m.nps.promoters, m.nps.detractors, m.nps.onboardings) == (6, 3, 1, 4)
     assert m.nps.score == pytest.approx(100 * 2 / 6)
+    assert m.nps.target is None and m.nps.meets_target is None  # targets 50 and 30 mixed
+    # Satisfaction 9 8 7 3 6 8 10 (Bravo's blank NPS still rates); effort 2 1 3 5 2 1.
+    assert (m.satisfaction.total, m.satisfaction.n) == (51, 7)
+    assert (m.effort.total, m.effort.n) == (14, 6)
 
 
 def test_by_segment_with_each_segments_target(book: Session) -> None:
@@ -232,6 +248,13 @@ def test_by_segment_with_each_segments_target(book: Session) -> None:
     assert [s.reached for s in mid.funnel] == [3, 3, 3, 2, 1, 1, 0]
     assert smb.health == {"at_risk": 1, "unknown": 2}  # India closed
     assert (mid.nps.responses, mid.nps.score) == (1, 0)
+    # Enterprise: 10 9 7 3 = +25 against 50; SMB: India's 9 = +100 against 30.
+    assert (enterprise.nps.score, enterprise.nps.target, enterprise.nps.meets_target) == (
+        25, 50, False
+    )  # fmt: skip
+    assert (smb.nps.score, smb.nps.target, smb.nps.meets_target) == (100, 30, True)
+    assert (enterprise.satisfaction.value, enterprise.effort.value) == (6.6, 2.75)  # 33/5, 11/4
+    assert (smb.satisfaction.value, smb.effort.value) == (10, 1)
     # Time to go-live by segment, and the book total is the sum of its slices.
     by_segment = {k: (d.n, d.median) for k, d in result.go_live_by_segment.items()}
     assert by_segment == {"Enterprise": (2, 41.5), "Mid-Market": (1, 40), "SMB": (1, 20)}
@@ -288,7 +311,7 @@ def _many(n: int, first: int = 0) -> list[Seed]:
     shapes = BOOK[:7]
     return [
         Seed(f"{s.name} {i}", s.playbook, s.csm, s.start + timedelta(days=i % 60), s.done,
-             s.first_value, s.go_live, s.exited, s.closed, s.health, s.nps)
+             s.first_value, s.go_live, s.exited, s.closed, s.health, s.nps, s.survey)
         for i, s in ((i, shapes[i % len(shapes)]) for i in range(first, first + n))
     ]  # fmt: skip
 

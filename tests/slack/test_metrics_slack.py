@@ -51,7 +51,9 @@ def test_metrics_by_segment_is_an_ephemeral_card_with_targets_and_n(
         "75% (27 of 36 milestones) · target 90% :warning:\\nbaseline 75% (27 of 36) :warning:, "
         "7 onboardings" in text
     )
-    assert "+33 (3 promoters, 1 detractors of 6 answers, 4 onboardings)" in text
+    # NPS against the playbooks' target (50 in every shipped playbook), and the survey's means.
+    assert "+33 · target 50 :warning: (3 promoters, 1 detractors of 6 answers" in text
+    assert "satisfaction 7.3 / 10 (n = 7) · effort 2.3 / 5 (n = 6)" in text
     assert "signed 9 → kicked off 7 (78%)" in text and "adopted 3 (75%)" in text
     assert "(n = 8 open)" in text
     # Each segment against its own target, and its slice.

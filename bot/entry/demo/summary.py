@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import AlertState, Onboarding, OutboxMessage, OutboxStatus
 from bot.services.alerts import ALERT_KIND, DIGEST_KIND
-from bot.services.metrics import SliceBy, book_metrics, ttfv_targets
+from bot.services.metrics import SliceBy, book_metrics, nps_targets, ttfv_targets
 from bot.slack.deps import Deps
 from bot.slack.metrics_views import build_metrics_blocks
 from bot.slack.terminal import TerminalSlack, blocks_to_text
@@ -23,6 +23,7 @@ def leaders_view(deps: Deps, slack: TerminalSlack, today: date) -> str:
             session,
             today=today,
             ttfv_targets=ttfv_targets(deps.playbooks),
+            nps_targets=nps_targets(deps.playbooks),
             slice_by=SliceBy.SEGMENT,
         )
     card = blocks_to_text(build_metrics_blocks(metrics), slack.readable_name)
