@@ -48,6 +48,7 @@ def load_metrics(
             today=deps.today(),
             ttfv_targets=ttfv_targets(deps.playbooks),
             nps_targets=nps_targets(deps.playbooks),
+            hypercare_sla=deps.settings.hypercare_sla,
             slice_by=slice_by,
             book_filter=book_filter,
         )

@@ -1,13 +1,10 @@
 """Onboarding metrics over the book: outcomes, not checklists.
 
-Every figure says how many onboardings it rests on (`n`). The book is read in a constant number
-of queries (five), whatever its size, each aggregated in SQL over one row per onboarding (its
-milestone and health figures come from its rollup row, `bot/rollup.py`); day counts come back as
-histograms (slice, days, count), so medians and percentiles are exact, computed in Python from
-at most a few hundred rows per slice, the same on SQLite and PostgreSQL.
-
-Definitions (README "Metrics" repeats them):
-
+Every figure says how many onboardings it rests on (`n`). The book is read in eight queries
+whatever its size, each aggregated in SQL (milestone and health figures come from each
+onboarding's rollup row, `bot/rollup.py`); day and minute counts come back as histograms (slice,
+value, count), so medians are exact, computed in Python, the same on SQLite and PostgreSQL.
+The definitions (README "Metrics" repeats them):
 - *Time to first value* (TTFV): days from the contract start date to the UTC date of
   `first_value_at`, over onboardings that reached first value. Median and p75 use linear
   interpolation (PostgreSQL's `percentile_cont`). Its target is the playbook's
@@ -16,15 +13,13 @@ Definitions (README "Metrics" repeats them):
 - *Started*: contract start date on or before today. *Completed*: hypercare exited, or the
   onboarding closed. *Completion rate*: completed / started.
 - *On-time completion*: of the completed, those whose completion (hypercare exit, else close)
-  fell on or before the plan's end: the latest milestone due date, i.e. the target transition
-  date of the current plan.
-- *Milestone on-time rate*: milestones completed (not waived) on or before their due date, over
-  all completed milestones.
+  fell on or before the plan's end (the latest milestone due date). *Milestone on-time rate*:
+  milestones completed (not waived) on or before their due date / all completed milestones.
 - *Against the baseline*: both on-time figures again, with each milestone's first due date (its
   `baseline_due_date`, kept by the first replan; a milestone never replanned is its own
   baseline), so a replan cannot make a late onboarding look on time.
 - *Replans*: replans per onboarding (`replan_count`), and how many onboardings were replanned.
-- *Time to go-live*: days from the start date to the UTC date of `go_live_at`.
+  *Time to go-live*: days from the start date to the UTC date of `go_live_at`.
 - *Funnel*: an onboarding has reached a stage when it completed that stage's milestone (done or
   waived) or any later stage: kicked off = kickoff, configuring = technical setup, training =
   training, piloting = pilot, live = the go-live milestone or `go_live_at`, adopted = hypercare
@@ -34,6 +29,7 @@ Definitions (README "Metrics" repeats them):
 - *NPS*: post-onboarding survey answers (`kind = survey`): % promoters (9-10) minus %
   detractors (0-6), against the playbook's `target_nps` (shown when the slice's playbooks agree).
 - *Satisfaction* (1-10) and *effort* (1-5, lower is better): the mean of the survey's answers.
+  *Resolution times* and *time to first CS contact*: see bot/services/metrics_timing.py.
 """
 
 from __future__ import annotations
@@ -41,7 +37,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -82,6 +78,7 @@ from bot.services.metrics_queries import (
     slice_key,
     ttfv_query,
 )
+from bot.services.metrics_timing import pooled_timing, read_timing
 
 __all__ = [
     "COMPLETION_TARGET",
@@ -184,7 +181,7 @@ Conditions = list[ColumnElement[bool]]
 
 @dataclass
 class _Book:
-    """The five queries' rows, gathered by slice key and by segment."""
+    """The first five queries' rows, gathered by slice key and by segment."""
 
     slices: defaultdict[Any, _Acc] = field(default_factory=lambda: defaultdict(_Acc))
     go_live_by_segment: defaultdict[str, Histogram] = field(
@@ -201,12 +198,14 @@ def book_metrics(
     slice_by: SliceBy | None = None,
     book_filter: BookFilter | None = None,
     nps_targets: Mapping[str, int] | None = None,
+    hypercare_sla: Mapping[str, tuple[timedelta, timedelta]] | None = None,
 ) -> BookMetrics:
-    """The metrics of the book (or of `book_filter`'s part of it), sliced by `slice_by`: six
-    queries whatever its size (the sixth reads the usage records of days 14, 30, 60, 90).
+    """The metrics of the book (or of `book_filter`'s part of it), sliced by `slice_by`: eight
+    queries whatever its size (the sixth reads the usage records of days 14, 30, 60, 90; the
+    last two the timing, bot/services/metrics_timing.py).
 
     `ttfv_targets` maps a playbook key to its `target_first_value_days`, `nps_targets` to its
-    `target_nps`."""
+    `target_nps`; `hypercare_sla` a severity to its (response, resolution) spans, as in Settings."""
     book_filter = book_filter or BookFilter()
     key = slice_key(slice_by)
     conditions = book_filter.conditions()
@@ -217,30 +216,40 @@ def book_metrics(
     _read_health(session, book, key, conditions)
     _read_nps(session, book, key, conditions, nps_targets or {})
     adoption = read_adoption(session, key, conditions)
+    timing = read_timing(session, key, conditions, hypercare_sla or {})
     total = _Acc()
     for acc in book.slices.values():
         total.add(acc)
-    slices = (
-        sorted(
-            (
-                replace(_figures(key_label(slice_by, k), acc), adoption=adoption.get(k, {}))
-                for k, acc in book.slices.items()
-                if k is not None
-            ),
-            key=lambda s: (-s.onboardings, s.key),
-        )
-        if slice_by is not None
-        else []
-    )
+    slices = _slices(slice_by, book, adoption, timing) if slice_by is not None else []
     return BookMetrics(
         slice_by=slice_by,
         book_filter=book_filter,
         today=today,
-        total=replace(_figures("", total), adoption=pooled(list(adoption.values()))),
+        total=replace(
+            _figures("", total),
+            adoption=pooled(list(adoption.values())),
+            timing=pooled_timing(timing.values()),
+        ),
         slices=slices,
         go_live_by_segment={s: Days(h) for s, h in sorted(book.go_live_by_segment.items())},
         ttfv_by_segment={s: _ttfv(acc) for s, acc in sorted(book.ttfv_by_segment.items())},
     )
+
+
+def _slices(
+    slice_by: SliceBy, book: _Book, adoption: Mapping[Any, Any], timing: Mapping[Any, Any]
+) -> list[SliceMetrics]:
+    """Each slice's figures, largest first."""
+    found = [
+        replace(
+            _figures(key_label(slice_by, k), acc),
+            adoption=adoption.get(k, {}),
+            timing=pooled_timing([timing[k]] if k in timing else []),
+        )
+        for k, acc in book.slices.items()
+        if k is not None
+    ]
+    return sorted(found, key=lambda s: (-s.onboardings, s.key))
 
 
 def _read_counts(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 COMPLETION_TARGET = 0.85
 ON_TIME_COMPLETION_TARGET = 0.80
@@ -13,6 +14,8 @@ MILESTONE_ON_TIME_TARGET = 0.90
 FUNNEL = ("signed", "kicked off", "configuring", "training", "piloting", "live", "adopted")
 HEALTH_ORDER = ("healthy", "monitor", "at_risk", "critical", "emergency", "unknown")
 UNKNOWN_HEALTH = "unknown"
+# Seed 004: the customer hears from CS within 48 hours of the handoff.
+FIRST_CONTACT_WITHIN = timedelta(hours=48)
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,40 @@ class Replans:
 
 
 @dataclass(frozen=True)
+class Hours:
+    """A distribution of durations, counted in whole minutes, shown in hours."""
+
+    minutes: Histogram = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return sum(self.minutes.values())
+
+    @property
+    def median(self) -> float | None:
+        value = quantile(self.minutes, 0.5)
+        return None if value is None else value / 60
+
+    def within(self, span: timedelta) -> Rate:
+        limit = span.total_seconds() / 60
+        return Rate(sum(c for m, c in self.minutes.items() if m <= limit), self.n)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One slice's resolution times by severity (P1..P4, those with a resolved issue), how many
+    of the P1/P2 resolutions were within their SLA, and the time to first CS contact."""
+
+    resolution: Mapping[str, Hours] = field(default_factory=dict)
+    resolution_within_sla: Mapping[str, Rate] = field(default_factory=dict)
+    first_contact: Hours = field(default_factory=Hours)
+
+    @property
+    def first_contact_within(self) -> Rate:
+        return self.first_contact.within(FIRST_CONTACT_WITHIN)
+
+
+@dataclass(frozen=True)
 class SliceMetrics:
     key: str  # "" for the whole book; the segment, CSM user id or "YYYY-MM"
     onboardings: int
@@ -167,6 +204,8 @@ class SliceMetrics:
     replans: Replans
     satisfaction: Mean = field(default_factory=Mean)  # survey, 1-10
     effort: Mean = field(default_factory=Mean)  # survey, 1-5, lower is better
+    # Hypercare resolution times and time to first CS contact (bot/services/metrics_timing.py).
+    timing: Timing = field(default_factory=Timing)
     # Day (14, 30, 60, 90 after the start) -> the share of licensed users active that day.
     adoption: Mapping[int, AdoptionAt] = field(default_factory=dict)
 

@@ -27,12 +27,12 @@ from bot.services.metrics import (
     cohort_bounds,
 )
 from bot.services.metrics_adoption import ADOPTION_DAYS
-from bot.services.metrics_figures import AdoptionAt
+from bot.services.metrics_figures import AdoptionAt, Timing
 from bot.slack import blocks as bk
 from bot.slack.ids import MetricsId
 from bot.slack.mrkdwn import Mrkdwn, count, day, escape, mention, truncate
 
-# The card's fixed blocks take 10; the slices get the rest of a message's 50, one block each.
+# Besides the slices the card takes at most 10 blocks; the slices get the rest of 50, one each.
 SLICES_MAX = 40
 USAGE = Mrkdwn(
     "Usage: `/onboard metrics [segment|csm|cohort] [value] [chart]`, e.g. "
@@ -185,6 +185,36 @@ def survey_text(m: SliceMetrics) -> str:
     return f"satisfaction {mean(m.satisfaction, 10)} · effort {mean(m.effort, 5)}"
 
 
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g} h" if value == int(value) else f"{value:.1f} h"
+
+
+def first_contact_text(timing: Timing) -> str:
+    """`median 20 h · 3 of 4 within 48 h (75%) (n = 4)`."""
+    contact = timing.first_contact
+    if not contact.n:
+        return "— (no first contact recorded)"
+    within = timing.first_contact_within
+    return (
+        f"median {_hours(contact.median)} · {within.count} of {within.n} within 48 h "
+        f"({_pct(within.value)}) (n = {contact.n})"
+    )
+
+
+def resolution_text(timing: Timing) -> str:
+    """`P1 median 1.5 h, 2 of 3 within SLA (n = 3) · P3 median 10 h (n = 2)`, by severity."""
+    if not timing.resolution:
+        return "— (no hypercare issue resolved)"
+    parts = []
+    for severity, hours in timing.resolution.items():
+        met = timing.resolution_within_sla.get(severity)
+        sla = f", {met.count} of {met.n} within SLA" if met is not None else ""
+        parts.append(f"{escape(severity)} median {_hours(hours.median)}{sla} (n = {hours.n})")
+    return " · ".join(parts)
+
+
 def funnel_text(stages: list[FunnelStage]) -> str:
     parts = [
         f"{stage.name} {stage.reached}"
@@ -262,6 +292,8 @@ def _slice_line(slice_by: SliceBy | None, m: SliceMetrics) -> Mrkdwn:
         f"Replans: {replans_text(m.replans)}\n"
         f"Health: {health_text(m.health)} · NPS {nps_text(m.nps)}\n"
         f"Survey: {survey_text(m)}\n"
+        f"First CS contact: {first_contact_text(m.timing)}\n"
+        f"Hypercare resolution: {resolution_text(m.timing)}\n"
         f"Adoption: {adoption_text(m.adoption)}\n"
         f"Funnel: {funnel_text(m.funnel)}"
     )
@@ -275,6 +307,16 @@ def build_metrics_blocks(metrics: BookMetrics, *, slices_max: int = SLICES_MAX) 
     blocks.append(
         bk.section(
             Mrkdwn(f"*Post-onboarding survey* (effort: lower is better)\n{survey_text(total)}")
+        )
+    )
+    blocks.append(
+        bk.section(
+            Mrkdwn(
+                "*Time to first CS contact* (from the handoff)\n"
+                f"{first_contact_text(total.timing)}\n"
+                "*Hypercare resolution time* (opened to resolved; SLA counted for P1 and P2, "
+                f"whose clocks run around the clock)\n{resolution_text(total.timing)}"
+            )
         )
     )
     blocks += _by_segment(metrics)

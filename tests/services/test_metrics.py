@@ -13,10 +13,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config import DEFAULT_HYPERCARE_SLA
 from bot.db import Database
 from bot.models import (
+    Commitment,
     FeedbackResponse,
     HealthCheck,
+    HypercareIssue,
     Milestone,
     MilestoneStatus,
     Onboarding,
@@ -71,21 +74,26 @@ class Seed:
     health: tuple[str, ...] = ()  # oldest first
     nps: tuple[int | None, ...] = ()
     survey: tuple[tuple[int | None, int | None], ...] = ()  # (satisfaction, effort) by answer
+    issues: tuple[tuple[str, float | None], ...] = ()  # hypercare (severity, hours to resolve)
+    first_contact: float | None = None  # hours from the handoff; None: still open
 
 
 BOOK = [
     Seed("Alpha", "enterprise", "UCSM", date(2026, 1, 5),
          {k: 0 for k in PLAN} | {"first_value": -2},
          first_value=20, go_live=40, exited=55, health=("at_risk", "healthy"), nps=(10, 9, 7),
-         survey=((9, 2), (8, 1), (7, 3))),
+         survey=((9, 2), (8, 1), (7, 3)),
+         issues=(("P1", 1.5), ("P1", 3), ("P2", 4), ("P3", 10), ("P4", None)), first_contact=20),
     Seed("Bravo", "enterprise", "UCSM2", date(2026, 1, 12),
          {"kickoff": 0, "technical_setup": 2, "first_value": 0, "training": 5, "pilot": 0,
           "go_live": 3, "hypercare_exit": 10},
-         first_value=35, go_live=43, exited=65, nps=(3, None), survey=((3, 5), (6, None))),
+         first_value=35, go_live=43, exited=65, nps=(3, None), survey=((3, 5), (6, None)),
+         issues=(("P1", 0.5),), first_contact=50),
     Seed("Charlie", "mid_market", "UCSM", date(2026, 2, 2),
          {"kickoff": 0, "technical_setup": 0, "first_value": 0, "training": -1, "pilot": 0,
           "go_live": 0},
-         first_value=9, go_live=40, health=("monitor",), nps=(8,), survey=((8, 2),)),
+         first_value=9, go_live=40, health=("monitor",), nps=(8,), survey=((8, 2),),
+         issues=(("P3", 30),), first_contact=48),
     Seed("Delta", "mid_market", "UCSM", date(2026, 2, 16),
          {"kickoff": 1, "technical_setup": 4, "first_value": 2},
          first_value=16, health=("healthy", "critical")),
@@ -99,7 +107,7 @@ BOOK = [
     Seed("India", "smb", "UCSM", date(2026, 1, 19),
          {k: 0 for k in PLAN} | {"pilot": 1},
          first_value=6, go_live=20, closed=30, health=("emergency",), nps=(9,),
-         survey=((10, 1),)),
+         survey=((10, 1),), issues=(("P2", 5),), first_contact=2),
 ]  # fmt: skip
 
 
@@ -121,7 +129,9 @@ def seed(session: Session, seeds: list[Seed]) -> None:
             hypercare_exited_at=at(s.start, s.exited) if s.exited is not None else None,
             closed_at=at(s.start, s.closed) if s.closed is not None else None,
             target_go_live_date=s.start + timedelta(days=PLAN["go_live"]),
+            created_at=at(s.start, -3),  # the handoff
         )
+        add_timing(onboarding, s)
         for position, (key, offset) in enumerate(PLAN.items()):
             due = s.start + timedelta(days=offset)
             late = s.done.get(key)
@@ -170,9 +180,45 @@ def seed(session: Session, seeds: list[Seed]) -> None:
     session.commit()
 
 
+def add_timing(onboarding: Onboarding, s: Seed) -> None:
+    """Hypercare issues opened on day 41, and the first-contact commitment: done when the seed
+    sets `first_contact`, still open for Delta (left out of the figure), absent otherwise."""
+    for number, (severity, hours) in enumerate(s.issues, start=1):
+        opened = at(s.start, 41)
+        onboarding.hypercare_issues.append(
+            HypercareIssue(
+                number=number,
+                severity=severity,
+                title=f"Issue {number}",
+                opened_at=opened,
+                opened_by="UCUST",
+                resolved_at=None if hours is None else opened + timedelta(hours=hours),
+            )
+        )
+    if s.first_contact is not None or s.name == "Delta":
+        closed = (
+            None
+            if s.first_contact is None
+            else onboarding.created_at + timedelta(hours=s.first_contact)
+        )
+        onboarding.commitments.append(
+            Commitment(
+                text="First CS contact",
+                timing_key="first_contact",
+                status="open" if closed is None else "done",
+                closed_at=closed,
+            )
+        )
+
+
 def metrics(session: Session, **kwargs) -> BookMetrics:  # type: ignore[no-untyped-def]
     return book_metrics(
-        session, today=TODAY, ttfv_targets=TARGETS, nps_targets=NPS_TARGETS, **kwargs
+        session,
+        today=TODAY,
+        ttfv_targets=TARGETS,
+        nps_targets=NPS_TARGETS,
+        hypercare_sla=DEFAULT_HYPERCARE_SLA,
+        **kwargs,
     )
 
 
@@ -228,6 +274,18 @@ def test_the_whole_book_by_hand(book: Session) -> None:
     # Satisfaction 9 8 7 3 6 8 10 (Bravo's blank NPS still rates); effort 2 1 3 5 2 1.
     assert (m.satisfaction.total, m.satisfaction.n) == (51, 7)
     assert (m.effort.total, m.effort.n) == (14, 6)
+    # Resolution hours: P1 1.5 3 0.5 (SLA 2 h: 2 met), P2 4 5 (SLA 4 h: 4 is on time), P3 10
+    # 30 (business-hours clocks: no SLA count); Alpha's open P4 is left out.
+    timing = m.timing
+    assert {s: (h.n, h.median) for s, h in timing.resolution.items()} == {
+        "P1": (3, 1.5), "P2": (2, 4.5), "P3": (2, 20),
+    }  # fmt: skip
+    assert {s: (r.count, r.n) for s, r in timing.resolution_within_sla.items()} == {
+        "P1": (2, 3), "P2": (1, 2),
+    }  # fmt: skip
+    # First contact 2 20 48 50 hours after the handoff (Delta's still open): 48 h is within.
+    assert (timing.first_contact.n, timing.first_contact.median) == (4, 34)
+    assert (timing.first_contact_within.count, timing.first_contact_within.n) == (3, 4)
 
 
 def test_by_segment_with_each_segments_target(book: Session) -> None:
@@ -255,6 +313,11 @@ def test_by_segment_with_each_segments_target(book: Session) -> None:
     assert (smb.nps.score, smb.nps.target, smb.nps.meets_target) == (100, 30, True)
     assert (enterprise.satisfaction.value, enterprise.effort.value) == (6.6, 2.75)  # 33/5, 11/4
     assert (smb.satisfaction.value, smb.effort.value) == (10, 1)
+    et = enterprise.timing
+    assert {s: h.median for s, h in et.resolution.items()} == {"P1": 1.5, "P2": 4, "P3": 10}
+    assert (et.resolution_within_sla["P1"].count, et.resolution_within_sla["P2"].count) == (2, 1)
+    assert (et.first_contact.median, et.first_contact_within.count) == (35, 1)
+    assert smb.timing.resolution_within_sla["P2"].count == 0 and mid.timing.first_contact.n == 1
     # Time to go-live by segment, and the book total is the sum of its slices.
     by_segment = {k: (d.n, d.median) for k, d in result.go_live_by_segment.items()}
     assert by_segment == {"Enterprise": (2, 41.5), "Mid-Market": (1, 40), "SMB": (1, 20)}
@@ -299,6 +362,7 @@ def test_an_empty_book(session: Session) -> None:
     assert m.slices == [] and m.total.onboardings == 0
     assert m.total.ttfv.median is None and m.total.completion.value is None
     assert m.total.nps.score is None and m.total.health == {}
+    assert m.total.timing.resolution == {} and m.total.timing.first_contact.median is None
 
 
 def _statements(db: Database, run) -> int:  # type: ignore[no-untyped-def]
@@ -311,7 +375,8 @@ def _many(n: int, first: int = 0) -> list[Seed]:
     shapes = BOOK[:7]
     return [
         Seed(f"{s.name} {i}", s.playbook, s.csm, s.start + timedelta(days=i % 60), s.done,
-             s.first_value, s.go_live, s.exited, s.closed, s.health, s.nps, s.survey)
+             s.first_value, s.go_live, s.exited, s.closed, s.health, s.nps, s.survey, s.issues,
+             s.first_contact)
         for i, s in ((i, shapes[i % len(shapes)]) for i in range(first, first + n))
     ]  # fmt: skip
 
@@ -329,7 +394,7 @@ def test_the_query_count_does_not_grow_with_the_book(db: Database, session: Sess
             counts[size, "export"] = _statements(
                 db, lambda s=fresh: write_csv(s, io.StringIO(), TARGETS)
             )
-    assert {v for k, v in counts.items() if k[1] != "export"} == {6}  # the 6th: adoption
+    assert {v for k, v in counts.items() if k[1] != "export"} == {8}  # adoption, then timing
     assert counts[10, "export"] == counts[100, "export"] == 1
     with db.session() as fresh:
         assert metrics(fresh).total.onboardings == 100

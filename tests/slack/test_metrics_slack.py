@@ -54,6 +54,8 @@ def test_metrics_by_segment_is_an_ephemeral_card_with_targets_and_n(
     # NPS against the playbooks' target (50 in every shipped playbook), and the survey's means.
     assert "+33 · target 50 :warning: (3 promoters, 1 detractors of 6 answers" in text
     assert "satisfaction 7.3 / 10 (n = 7) · effort 2.3 / 5 (n = 6)" in text
+    assert "median 34 h · 3 of 4 within 48 h (75%) (n = 4)" in text
+    assert "P1 median 1.5 h, 2 of 3 within SLA (n = 3) · P2 median 4.5 h, 1 of 2" in text
     assert "signed 9 → kicked off 7 (78%)" in text and "adopted 3 (75%)" in text
     assert "(n = 8 open)" in text
     # Each segment against its own target, and its slice.

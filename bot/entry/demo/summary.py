@@ -24,6 +24,7 @@ def leaders_view(deps: Deps, slack: TerminalSlack, today: date) -> str:
             today=today,
             ttfv_targets=ttfv_targets(deps.playbooks),
             nps_targets=nps_targets(deps.playbooks),
+            hypercare_sla=deps.settings.hypercare_sla,
             slice_by=SliceBy.SEGMENT,
         )
     card = blocks_to_text(build_metrics_blocks(metrics), slack.readable_name)
