@@ -3,16 +3,16 @@
 Also indexes the onboarding's channel columns: every message event asks which onboarding its
 channel belongs to.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-06 21:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -5,16 +5,16 @@ plan made at the handoff (milestones plus checklist items): existing onboardings
 have now. The rollup gains the baseline's plan end and on-time milestones, filled for every
 existing onboarding.
 
-Revision ID: 0014
-Revises: 0016
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06 21:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0016"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """escalation: what was escalated to CS leadership, who was told and who acknowledged it
 
-Revision ID: 0013
-Revises: 0015
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 21:10:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013"
-down_revision = "0015"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

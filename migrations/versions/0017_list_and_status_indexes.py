@@ -3,15 +3,15 @@
 The status card reads an onboarding's phases, which scanned the whole phase table (five rows per
 onboarding); `/onboard list mine` picks a CSM's or AE's onboardings, which scanned them all.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 21:10:00.000000
 """
 
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """usage: one row per onboarding and day of what the customer did in the product
 
-Revision ID: 0016
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-06 20:50:00.000000
 """
@@ -8,7 +8,7 @@ Create Date: 2026-12-06 20:50:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None

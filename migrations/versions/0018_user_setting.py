@@ -1,15 +1,15 @@
 """user settings: a CSM may take their stall alerts as one daily digest DM
 
-Revision ID: 0012
-Revises: 0018
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 21:30:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0018"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
