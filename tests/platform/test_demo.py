@@ -180,3 +180,18 @@ def test_robin_gets_her_alerts_as_one_daily_digest(story: tuple[str, list[str]])
     robin = posts_in(lines, "DM to @robin.csm")
     assert any("Northwind Traders" in p and "Pico Labs" in p for p in robin)  # one DM, both
     assert not any("== Stall alert: Pico Labs" in p for p in robin)  # no post of their own
+
+
+def test_the_summary_counts_tellings_from_each_source(story: tuple[str, list[str]]) -> None:
+    """Issue 15: the customer's own behaviour (conversation, usage) is told, and counted apart
+    from what the team logs."""
+    _, lines = story
+    [line] = [s for s in lines if s.startswith("Tellings by source: ")]
+    found = re.fullmatch(
+        r"Tellings by source: what the team logs (\d+) · the conversation (\d+)"
+        r" · product usage (\d+)",
+        line,
+    )
+    assert found and all(int(n) > 0 for n in found.groups())
+    total = re.search(r"Alerts: (\d+) tellings", "\n".join(lines))
+    assert total and sum(int(n) for n in found.groups()) == int(total[1])

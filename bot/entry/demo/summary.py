@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.models import AlertState, Onboarding, OutboxMessage, OutboxStatus
 from bot.services.alerts import ALERT_KIND, DIGEST_KIND
 from bot.services.metrics import SliceBy, book_metrics, nps_targets, ttfv_targets
+from bot.services.signals import SignalKind
 from bot.slack.deps import Deps
 from bot.slack.metrics_views import build_metrics_blocks
 from bot.slack.terminal import TerminalSlack, blocks_to_text
@@ -29,6 +30,25 @@ def leaders_view(deps: Deps, slack: TerminalSlack, today: date) -> str:
         )
     card = blocks_to_text(build_metrics_blocks(metrics), slack.readable_name)
     return "\nWhat leaders see (/onboard metrics segment):\n    " + card.replace("\n", "\n    ")
+
+
+# Where a signal's facts come from: what the customer does (the conversation, product usage),
+# else what the team logs in Onboard (plan, checks, issues).
+SOURCES = {
+    "the conversation": {
+        SignalKind.CUSTOMER_WAITING,
+        SignalKind.CUSTOMER_QUIET,
+        SignalKind.SLOW_CUSTOMER_REPLIES,
+    },
+    "product usage": {SignalKind.NO_USAGE, SignalKind.ADOPTION_BEHIND, SignalKind.USAGE_DROPPING},
+}
+
+
+def by_source(tellings: Counter[str]) -> str:
+    counts = {name: sum(tellings.get(k, 0) for k in kinds) for name, kinds in SOURCES.items()}
+    logged = tellings.total() - sum(counts.values())
+    parts = [f"what the team logs {logged}", *(f"{name} {n}" for name, n in counts.items())]
+    return "Tellings by source: " + " · ".join(parts)
 
 
 def summary(deps: Deps, ids: dict[str, int], start: date) -> str:
@@ -53,6 +73,7 @@ def summary(deps: Deps, ids: dict[str, int], start: date) -> str:
             f"  {signal:<24} {count:>4} {alert_posts.get(signal, 0):>4}"
             for signal, count in alerts.most_common()
         ] or ["  none"]
+        lines.append(by_source(alerts))
         lines.append(f"Celebrations posted: {sent.get('celebration', 0)}")
         lines.append("Posts by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(sent.items())))
         lines.append("Time to first value:")
