@@ -18,6 +18,7 @@ from bot.playbooks import PlaybookLibrary
 from bot.services.go_live_post import GO_LIVE_POST_KIND
 from bot.services.hypercare import AlreadyLive
 from bot.slack.refusals import refusal_text
+from tests.factories import finish_pilot
 from tests.services.test_gate import NOW, answers, decide
 from tests.services.test_hypercare import make_onboarding
 
@@ -30,6 +31,8 @@ def test_two_submissions_at_once_go_live_once(
     db: Database, session: Session, playbooks: PlaybookLibrary
 ) -> None:
     onboarding = make_onboarding(session, playbooks)
+    finish_pilot(onboarding)  # the gate's pilot check passes: this test is about the race
+    session.commit()
     given = answers(onboarding)
     reached, release = threading.Event(), threading.Event()
     second: list[object] = []
@@ -77,6 +80,8 @@ def test_two_submissions_at_once_go_live_once(
 def test_a_submission_after_go_live_changes_nothing(session, playbooks) -> None:  # type: ignore[no-untyped-def]
     """The same view delivered again later: refused, nothing stored a second time."""
     onboarding = make_onboarding(session, playbooks)
+    finish_pilot(onboarding)
+    session.commit()
     given = answers(onboarding)
     assert decide(session, playbooks, onboarding, given).went_live
     with pytest.raises(AlreadyLive):
