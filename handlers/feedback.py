@@ -121,7 +121,14 @@ def handle_feedback_survey_submit(
     if form.errors:
         ack(response_action="errors", errors=form.errors)
         return
-    answers = SurveyAnswers(form.satisfaction, form.nps, form.effort, form.comment)  # type: ignore[arg-type]
+    answers = SurveyAnswers(
+        form.satisfaction,  # type: ignore[arg-type]
+        form.nps,  # type: ignore[arg-type]
+        form.effort,  # type: ignore[arg-type]
+        form.comment,
+        prepared=form.prepared,
+        reference=form.reference,
+    )
     try:
         with deps.db.transaction() as session:
             record_survey(

@@ -202,8 +202,7 @@ class Commitment(Base):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(32))
     dropped_reason: Mapped[str] = mapped_column(Text, default="")
-    # Set for the handoff's own timing commitments: the playbook's `handoff_timing` key.
-    timing_key: Mapped[str | None] = mapped_column(String(60))
+    timing_key: Mapped[str | None] = mapped_column(String(60))  # the handoff's: handoff_timing
     onboarding: Mapped[Onboarding] = relationship(back_populates="commitments")
 
 
@@ -354,6 +353,8 @@ class FeedbackResponse(Base):
     satisfaction: Mapped[int | None]
     nps: Mapped[int | None]
     effort: Mapped[int | None]
+    prepared: Mapped[bool | None]  # survey: prepared for ongoing success? reference?
+    reference: Mapped[bool | None]
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     onboarding: Mapped[Onboarding] = relationship(back_populates="feedback")

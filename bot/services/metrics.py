@@ -1,34 +1,29 @@
 """Onboarding metrics over the book: outcomes, not checklists.
 
 Every figure says how many onboardings it rests on (`n`). The book is read in eight queries
-whatever its size, each aggregated in SQL (milestone and health figures come from each
-onboarding's rollup row, `bot/rollup.py`); day and minute counts come back as histograms (slice,
-value, count), so medians are exact, computed in Python, the same on SQLite and PostgreSQL.
+whatever its size, aggregated in SQL (milestones and health from the rollup, `bot/rollup.py`);
+day and minute counts come back as histograms, so medians are exact on both databases.
 The definitions (README "Metrics" repeats them):
-- *Time to first value* (TTFV): days from the contract start date to the UTC date of
-  `first_value_at`, over onboardings that reached first value. Median and p75 use linear
-  interpolation (PostgreSQL's `percentile_cont`). Its target is the playbook's
-  `target_first_value_days`; "within target" counts onboardings at or under their own
-  playbook's target, so it means the same in a slice that mixes segments.
+- *Time to first value* (TTFV): days from the start date to the UTC date of `first_value_at`;
+  median and p75 interpolate linearly (`percentile_cont`); "within target" counts onboardings
+  at or under their own playbook's `target_first_value_days`, so mixed slices compare.
 - *Started*: contract start date on or before today. *Completed*: hypercare exited, or the
   onboarding closed. *Completion rate*: completed / started.
 - *On-time completion*: of the completed, those whose completion (hypercare exit, else close)
   fell on or before the plan's end (the latest milestone due date). *Milestone on-time rate*:
   milestones completed (not waived) on or before their due date / all completed milestones.
-- *Against the baseline*: both on-time figures again, with each milestone's first due date (its
-  `baseline_due_date`, kept by the first replan; a milestone never replanned is its own
-  baseline), so a replan cannot make a late onboarding look on time.
+- *Against the baseline*: both on-time figures with each milestone's first due date
+  (`baseline_due_date`), so a replan cannot make a late onboarding look on time.
 - *Replans*: replans per onboarding (`replan_count`), and how many onboardings were replanned.
   *Time to go-live*: days from the start date to the UTC date of `go_live_at`.
-- *Funnel*: an onboarding has reached a stage when it completed that stage's milestone (done or
-  waived) or any later stage: kicked off = kickoff, configuring = technical setup, training =
-  training, piloting = pilot, live = the go-live milestone or `go_live_at`, adopted = hypercare
-  exit or transition, `hypercare_exited_at`, or closed. Signed is every onboarding. Conversion
-  is each stage over the one before.
+- *Funnel*: a stage is reached when its milestone (kickoff, technical setup, training, pilot,
+  go-live or `go_live_at`, hypercare exit or transition or closed) or a later one is done or
+  waived; signed is every onboarding; conversion is each stage over the one before.
 - *Health*: the status of each open onboarding's latest health check; "unknown" when none.
 - *NPS*: post-onboarding survey answers (`kind = survey`): % promoters (9-10) minus %
   detractors (0-6), against the playbook's `target_nps` (shown when the slice's playbooks agree).
-- *Satisfaction* (1-10) and *effort* (1-5, lower is better): the mean of the survey's answers.
+- *Satisfaction* (1-10) and *effort* (1-5, lower is better): the mean of the survey's answers;
+  *prepared* and *references*: the share of yes among those who answered those questions.
   *Resolution times* and *time to first CS contact*: see bot/services/metrics_timing.py.
 """
 
@@ -154,6 +149,10 @@ class _Acc:
     satisfaction_n: int = 0
     effort_sum: int = 0
     effort_n: int = 0
+    prepared_yes: int = 0
+    prepared_n: int = 0
+    reference_yes: int = 0
+    reference_n: int = 0
 
     def add(self, other: _Acc) -> None:
         for name in _COUNTERS:
@@ -363,6 +362,8 @@ def _figures(key: str, acc: _Acc) -> SliceMetrics:
         ),
         satisfaction=Mean(acc.satisfaction_sum, acc.satisfaction_n),
         effort=Mean(acc.effort_sum, acc.effort_n),
+        prepared=Mean(acc.prepared_yes, acc.prepared_n),
+        references=Mean(acc.reference_yes, acc.reference_n),
         on_time_completion_baseline=Rate(
             acc.completed_on_time_baseline, acc.completed, ON_TIME_COMPLETION_TARGET
         ),

@@ -204,6 +204,8 @@ class SliceMetrics:
     replans: Replans
     satisfaction: Mean = field(default_factory=Mean)  # survey, 1-10
     effort: Mean = field(default_factory=Mean)  # survey, 1-5, lower is better
+    prepared: Mean = field(default_factory=Mean)  # share of yes: prepared for ongoing success
+    references: Mean = field(default_factory=Mean)  # share of yes: willing to be a reference
     # Hypercare resolution times and time to first CS contact (bot/services/metrics_timing.py).
     timing: Timing = field(default_factory=Timing)
     # Day (14, 30, 60, 90 after the start) -> the share of licensed users active that day.

@@ -226,6 +226,10 @@ def nps_query(key: ColumnElement[Any] | None, conditions: list[ColumnElement[boo
         func.count(f.satisfaction),
         func.coalesce(func.sum(f.effort), 0),
         func.count(f.effort),
+        count_if(f.prepared.is_(True)),
+        func.count(f.prepared),
+        count_if(f.reference.is_(True)),
+        func.count(f.reference),
     ]
     selected, group = grouped(columns, key, Onboarding.playbook)
     return (

@@ -140,6 +140,20 @@ def _scale_select(block_id: str, question: Question, scale: range, initial: int 
     return bk.input_block(block_id, question.label, element, hint=question.hint)
 
 
+YES_NO = {"yes": True, "no": False}
+
+
+def _yes_no(block_id: str, question: Question | None, initial: bool | None) -> list[bk.Block]:
+    """An optional yes/no question, when the survey wording asks it."""
+    if question is None:
+        return []
+    chosen = None if initial is None else ("yes" if initial else "no")
+    element = bk.radio_element(
+        FeedbackId.INPUT, [bk.option("Yes", "yes"), bk.option("No", "no")], initial=chosen
+    )
+    return [bk.input_block(block_id, question.label, element, optional=True, hint=question.hint)]
+
+
 def build_survey_modal(
     metadata: SurveyMetadata, wording: SurveyWording, previous: SurveyAnswers | None = None
 ) -> dict[str, Any]:
@@ -182,6 +196,8 @@ def build_survey_modal(
                 EFFORT_RANGE,
                 previous.effort if previous else None,
             ),
+            *_yes_no(FeedbackId.PREPARED, questions.prepared, previous and previous.prepared),
+            *_yes_no(FeedbackId.REFERENCE, questions.reference, previous and previous.reference),
             comment_block,
         ],
     }
@@ -205,6 +221,8 @@ class SurveyForm:
     effort: int | None
     comment: str
     errors: dict[str, str]
+    prepared: bool | None = None
+    reference: bool | None = None
 
 
 def _chosen(form: ViewForm, block_id: str) -> int | None:
@@ -220,7 +238,13 @@ def read_survey_form(form: ViewForm) -> SurveyForm:
     errors = {
         ERROR_BLOCKS[name]: "Please choose a number." for name, v in numbers.items() if v is None
     }
-    return SurveyForm(comment=form.text(FeedbackId.COMMENT), errors=errors, **numbers)
+    return SurveyForm(
+        comment=form.text(FeedbackId.COMMENT),
+        errors=errors,
+        prepared=YES_NO.get(form.choice(FeedbackId.PREPARED) or ""),
+        reference=YES_NO.get(form.choice(FeedbackId.REFERENCE) or ""),
+        **numbers,
+    )
 
 
 def build_notice_view(title: str, text: str) -> dict[str, Any]:

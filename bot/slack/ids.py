@@ -142,6 +142,8 @@ class FeedbackId(enum.StrEnum):
     SATISFACTION = "feedback-satisfaction"
     NPS = "feedback-nps"
     EFFORT = "feedback-effort"
+    PREPARED = "feedback-prepared"
+    REFERENCE = "feedback-reference"
     COMMENT = "feedback-comment"
     INPUT = "value"
     PICK_CUSTOMER = "feedback-pick-customer"

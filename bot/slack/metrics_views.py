@@ -182,7 +182,14 @@ def survey_text(m: SliceMetrics) -> str:
         value = "—" if figure.value is None else f"{figure.value:.1f} / {of}"
         return f"{value} (n = {figure.n})"
 
-    return f"satisfaction {mean(m.satisfaction, 10)} · effort {mean(m.effort, 5)}"
+    def yes(figure: Mean) -> str:
+        return f"{round(figure.total)} of {figure.n}" if figure.n else "—"
+
+    return (
+        f"satisfaction {mean(m.satisfaction, 10)} · effort {mean(m.effort, 5)}"
+        f" · prepared for ongoing success {yes(m.prepared)} · willing references"
+        f" {yes(m.references)}"
+    )
 
 
 def _hours(value: float | None) -> str:

@@ -168,6 +168,9 @@ def seed(session: Session, seeds: list[Seed]) -> None:
                     nps=score,
                     satisfaction=satisfaction,
                     effort=effort,
+                    # The yes/no questions, answered as satisfied promoters would.
+                    prepared=None if satisfaction is None else satisfaction >= 7,
+                    reference=None if score is None else score >= 9,
                     created_at=at(s.start, 80),
                 )
             )
@@ -274,6 +277,8 @@ def test_the_whole_book_by_hand(book: Session) -> None:
     # Satisfaction 9 8 7 3 6 8 10 (Bravo's blank NPS still rates); effort 2 1 3 5 2 1.
     assert (m.satisfaction.total, m.satisfaction.n) == (51, 7)
     assert (m.effort.total, m.effort.n) == (14, 6)
+    # Prepared: satisfaction 7 or more, 5 of 7; references: NPS 9 or more, 3 of 6.
+    assert (m.prepared.total, m.prepared.n, m.references.total, m.references.n) == (5, 7, 3, 6)
     # Resolution hours: P1 1.5 3 0.5 (SLA 2 h: 2 met), P2 4 5 (SLA 4 h: 4 is on time), P3 10
     # 30 (business-hours clocks: no SLA count); Alpha's open P4 is left out.
     timing = m.timing

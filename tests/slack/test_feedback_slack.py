@@ -167,6 +167,8 @@ def test_survey_modal_validates_inline_and_stores(  # type: ignore[no-untyped-de
         "feedback-satisfaction",
         "feedback-nps",
         "feedback-effort",
+        "feedback-prepared",
+        "feedback-reference",
         "feedback-comment",
     ]
     metadata = SurveyMetadata(onboarding_id=onboarding.id, channel_id=CHANNEL).model_dump_json()
@@ -209,6 +211,7 @@ def test_survey_modal_validates_inline_and_stores(  # type: ignore[no-untyped-de
             "feedback-satisfaction": select_value("8"),
             "feedback-nps": select_value("9"),
             "feedback-effort": select_value("2"),
+            "feedback-prepared": {"type": "radio_buttons", "selected_option": {"value": "yes"}},
             "feedback-comment": {"type": "plain_text_input", "value": "Faster SSO, please"},
         }
     )
@@ -216,3 +219,6 @@ def test_survey_modal_validates_inline_and_stores(  # type: ignore[no-untyped-de
     assert body["response_action"] == "update" and "Thank you" in json.dumps(body["view"])
     assert "9" not in json.dumps(body["view"]["blocks"])  # thanks, nothing else
     assert answers(db) == [("survey", EXTERNAL, None, 9)]
+    with db.session() as check:  # the yes/no questions are optional: one answered, one not
+        row = check.scalars(select(FeedbackResponse)).one()
+        assert (row.prepared, row.reference) == (True, None)

@@ -47,6 +47,8 @@ class SurveyAnswers:
     nps: int
     effort: int
     comment: str = ""
+    prepared: bool | None = None  # "prepared for ongoing success?", when answered
+    reference: bool | None = None  # "would you be a reference?", when answered
 
     def check(self) -> None:
         """InvalidAnswer naming the first answer out of its scale."""
@@ -89,7 +91,7 @@ def _upsert(
     kind: FeedbackKind,
     respondent: str,
     now: datetime,
-    **answers: int | str | None,
+    **answers: int | str | bool | None,
 ) -> bool:
     """Insert the answer, or change the respondent's earlier one. True when it was a change."""
     values = {
@@ -205,6 +207,8 @@ def record_survey(
         satisfaction=answers.satisfaction,
         nps=answers.nps,
         effort=answers.effort,
+        prepared=answers.prepared,
+        reference=answers.reference,
         comment=answers.comment.strip(),
     )
     record_activity(
@@ -234,7 +238,9 @@ def open_survey(
     ).one_or_none()
     if row is None or row.satisfaction is None or row.nps is None or row.effort is None:
         return None
-    return SurveyAnswers(row.satisfaction, row.nps, row.effort, row.comment)
+    return SurveyAnswers(
+        row.satisfaction, row.nps, row.effort, row.comment, row.prepared, row.reference
+    )
 
 
 def _describe(kind: FeedbackKind) -> str:

@@ -46,6 +46,9 @@ class SurveyQuestions(_Strict):
     satisfaction: Question
     nps: Question
     effort: Question
+    # Yes/no questions, asked when the file words them (optional answers).
+    prepared: Question | None = None
+    reference: Question | None = None
     comment: Question
 
 
