@@ -32,10 +32,9 @@ from bot.slack.deps import deps_of
 from bot.slack.forms import ViewForm, button_id, click, submission
 from bot.slack.ids import ChangeId
 from bot.slack.mrkdwn import Mrkdwn
-from bot.slack.picker import build_pick_blocks
 from handlers.actor import Actor, actor_of
 from handlers.command import CommandRouter
-from handlers.customer import CustomerPick, on_pick
+from handlers.customer import CustomerPick, ask_which, on_pick
 from handlers.modals import save_modal
 
 USAGE = Mrkdwn(
@@ -60,18 +59,7 @@ def handle_change_command(request: CommandRequest) -> None:
     with actor.deps.db.session() as session:
         lookup, what = CustomerIndex.load(session).find_with_rest(words, need_rest=True)
     if lookup.one is None:
-        refs = lookup.matches or lookup.closest
-        actor.say(
-            f"Which customer did you mean by {lookup.query}?",
-            build_pick_blocks(
-                lookup.query,
-                refs,
-                request.name,
-                what,
-                found=bool(lookup.matches),
-                action_id=ChangeId.PICK_CUSTOMER,
-            ),
-        )
+        ask_which(actor.say, lookup, request.name, what, ChangeId.PICK_CUSTOMER)
         return
     _log(actor, lookup.one.onboarding_id, what)
 

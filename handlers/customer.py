@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.services.lookup import CustomerIndex
+from bot.services.lookup import CustomerIndex, Lookup
 from bot.slack.commands import CommandRequest
 from bot.slack.deps import Deps, deps_of
 from bot.slack.forms import button_model, click
@@ -41,6 +41,24 @@ def customer_of(request: CommandRequest, pick_action_id: str) -> int | None:
     )
     request.respond(text="Which customer?", blocks=blocks, response_type="ephemeral")
     return None
+
+
+def ask_which(
+    say: Callable[[str, list[Any]], None], lookup: Lookup, sub: str, rest: str, action_id: str
+) -> None:
+    """Ask which customer `lookup.query` meant: a button per match (per closest name when none
+    matched), each running `sub` with `rest` on its customer."""
+    say(
+        f"Which customer did you mean by {lookup.query}?",
+        build_pick_blocks(
+            lookup.query,
+            lookup.matches or lookup.closest,
+            sub,
+            rest,
+            found=bool(lookup.matches),
+            action_id=action_id,
+        ),
+    )
 
 
 @dataclass(frozen=True)

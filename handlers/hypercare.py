@@ -32,10 +32,9 @@ from bot.slack.hypercare_views import (
 )
 from bot.slack.ids import HypercareId
 from bot.slack.mrkdwn import Mrkdwn
-from bot.slack.picker import build_pick_blocks
 from handlers.actor import Actor, actor_of
 from handlers.command import CommandRouter
-from handlers.customer import CustomerPick, on_pick
+from handlers.customer import CustomerPick, ask_which, on_pick
 from handlers.gate import open_gate_modal
 
 SUBCOMMANDS = ("golive", "issue", "respond", "resolve")
@@ -63,18 +62,7 @@ def handle_hypercare_command(request: CommandRequest) -> None:
     with actor.deps.db.session() as session:
         lookup = CustomerIndex.load(session).find(" ".join(customer_words))
     if lookup.one is None:
-        refs = lookup.matches or lookup.closest
-        actor.say(
-            f"Which customer did you mean by {lookup.query}?",
-            build_pick_blocks(
-                lookup.query,
-                refs,
-                request.name,
-                rest,
-                found=bool(lookup.matches),
-                action_id=HypercareId.PICK_CUSTOMER,
-            ),
-        )
+        ask_which(actor.say, lookup, request.name, rest, HypercareId.PICK_CUSTOMER)
         return
     if request.name == "golive":
         _gate(actor, request.trigger_id, lookup.one.onboarding_id)

@@ -26,7 +26,6 @@ from bot.slack.commands import CommandRequest
 from bot.slack.forms import button_id, button_model, click, selected_id
 from bot.slack.ids import StatusId
 from bot.slack.mrkdwn import Mrkdwn, escape
-from bot.slack.picker import build_pick_blocks
 from bot.slack.status_replies import (
     LIST_PAGE_SIZE,
     ListPage,
@@ -38,7 +37,7 @@ from bot.slack.status_views import build_done_blocks, build_reopened_blocks, bui
 from handlers.actor import Actor, actor_of
 from handlers.blockers import block, link_channel, register_blocker_buttons, unblock
 from handlers.command import CommandRouter
-from handlers.customer import CustomerPick, on_pick
+from handlers.customer import CustomerPick, ask_which, on_pick
 from handlers.kickoff_modal import open_kickoff_modal
 
 CUSTOMER_SUBCOMMANDS = ("status", "done", "block", "unblock", "channel")
@@ -59,18 +58,7 @@ def handle_status_command(request: CommandRequest) -> None:
         )
     rest = " ".join(part for part in (rest, tail) if part)
     if lookup.one is None:
-        refs = lookup.matches or lookup.closest
-        actor.say(
-            f"Which customer did you mean by {lookup.query}?",
-            build_pick_blocks(
-                lookup.query,
-                refs,
-                sub,
-                rest,
-                found=bool(lookup.matches),
-                action_id=StatusId.PICK_CUSTOMER,
-            ),
-        )
+        ask_which(actor.say, lookup, sub, rest, StatusId.PICK_CUSTOMER)
         return
     _run(actor, sub, lookup.one.onboarding_id, rest)
 
